@@ -1,0 +1,27 @@
+using System.CommandLine;
+using TViews.Cli.Commands;
+
+namespace TViews.Cli;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var root = BuildRoot();
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    /// <summary>The command tree; public so tests can run commands in-process.</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("TViews: transactional, incrementally maintained read models (TVIEWs) for PostgreSQL.");
+        root.Options.Add(CommonOptions.Connection);
+        foreach (var command in Commands()) root.Subcommands.Add(command);
+        return root;
+    }
+
+    private static IEnumerable<Command> Commands()
+    {
+        yield break;
+    }
+}

@@ -1,0 +1,77 @@
+using Npgsql;
+using TViews.Hosting;
+
+namespace TViews.Tests.Infrastructure;
+
+/// <summary>
+/// The PostgreSQL server of this test run: the one named by TVIEWS_TEST_CONNECTION, or a throwaway
+/// server started once for the whole run (initdb + pg_ctl on a free loopback port) and removed at exit.
+/// </summary>
+public static class TestServer
+{
+    private static readonly Lazy<Task<string>> AdminConnection = new(StartAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static LocalPostgres? _local;
+
+    /// <summary>The local server, when this run started one (null when TVIEWS_TEST_CONNECTION is used).</summary>
+    public static LocalPostgres? Local => _local;
+
+    public static Task<string> AdminConnectionStringAsync() => AdminConnection.Value;
+
+    private static async Task<string> StartAsync()
+    {
+        var external = Environment.GetEnvironmentVariable("TVIEWS_TEST_CONNECTION");
+        if (!string.IsNullOrWhiteSpace(external)) return external;
+        _local = await LocalPostgres.StartAsync();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => _local.Dispose();
+        return _local.ConnectionString();
+    }
+
+    /// <summary>Creates a fresh database and returns its connection string.</summary>
+    public static async Task<string> CreateDatabaseAsync(string prefix)
+    {
+        var admin = await AdminConnectionStringAsync();
+        var name = $"{prefix.ToLowerInvariant()}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 60)];
+        await using (var conn = new NpgsqlConnection(admin))
+        {
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
+    }
+
+    public static async Task DropDatabaseAsync(string connectionString)
+    {
+        var admin = await AdminConnectionStringAsync();
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database!;
+        NpgsqlConnection.ClearAllPools();
+        await using var conn = new NpgsqlConnection(admin);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+}
+
+/// <summary>One database per test class: use as <c>IClassFixture&lt;DatabaseFixture&gt;</c>.</summary>
+public sealed class DatabaseFixture : IAsyncLifetime
+{
+    public string ConnectionString { get; private set; } = "";
+
+    public async Task InitializeAsync() => ConnectionString = await TestServer.CreateDatabaseAsync("t");
+
+    public Task DisposeAsync() => TestServer.DropDatabaseAsync(ConnectionString);
+
+    public async Task<NpgsqlConnection> OpenAsync()
+    {
+        var c = new NpgsqlConnection(ConnectionString);
+        await c.OpenAsync();
+        return c;
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var c = await OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, c);
+        await cmd.ExecuteNonQueryAsync();
+    }
+}
