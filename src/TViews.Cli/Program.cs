@@ -16,12 +16,23 @@ public static class Program
     {
         var root = new RootCommand("TViews: transactional, incrementally maintained read models (TVIEWs) for PostgreSQL.");
         root.Options.Add(CommonOptions.Connection);
+        root.Options.Add(CommonOptions.Schema);
         foreach (var command in Commands()) root.Subcommands.Add(command);
         return root;
     }
 
     private static IEnumerable<Command> Commands()
     {
-        yield break;
+        yield return DemoCommand.Create();
+        yield return TViewCommands.Install();
+        yield return TViewCommands.Uninstall();
+        yield return TViewCommands.Create();
+        yield return TViewCommands.Apply();
+        yield return TViewCommands.Drop();
+        yield return TViewCommands.List();
+        yield return TViewCommands.Show();
+        yield return TViewCommands.Explain();
+        yield return TViewCommands.Refresh();
+        yield return TViewCommands.Verify();
     }
 }

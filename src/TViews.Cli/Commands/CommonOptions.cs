@@ -12,6 +12,12 @@ public static class CommonOptions
         Recursive = true,
     };
 
+    public static readonly Option<string?> Schema = new("--schema")
+    {
+        Description = "Schema of the TViews runtime (default: public)",
+        Recursive = true,
+    };
+
     public static Option<bool> Json() => new("--json") { Description = "Machine-readable JSON output" };
 
     public static string ConnectionString(ParseResult result) =>

@@ -1,0 +1,217 @@
+using System.CommandLine;
+using Spectre.Console;
+using TViews.Runtime;
+
+namespace TViews.Cli.Commands;
+
+/// <summary>The commands that manage TVIEWs: thin over <see cref="TViewsEngine"/>.</summary>
+internal static class TViewCommands
+{
+    public static Command Install()
+    {
+        var c = new Command("install", "Install or upgrade the TViews runtime (catalog and pg_tviews_* functions); idempotent");
+        c.SetAction((pr, ct) => CommandRunner.Run(async () =>
+        {
+            var engine = CommandRunner.Engine(pr);
+            var before = await engine.InstallAsync(ct);
+            Console.WriteLine(before is null
+                ? $"installed TViews runtime {RuntimeInstaller.Version} in schema {engine.RuntimeSchema}"
+                : before == RuntimeInstaller.Version ? $"TViews runtime {before} is up to date in schema {engine.RuntimeSchema}"
+                : $"upgraded TViews runtime {before} -> {RuntimeInstaller.Version} in schema {engine.RuntimeSchema}");
+            return 0;
+        }));
+        return c;
+    }
+
+    public static Command Uninstall()
+    {
+        var dropTables = new Option<bool>("--drop-tables") { Description = "Also drop the TVIEW tables (default: keep them as plain tables)" };
+        var c = new Command("uninstall", "Remove every object the runtime created; TVIEW tables are kept unless --drop-tables") { dropTables };
+        c.SetAction((pr, ct) => CommandRunner.Run(async () =>
+        {
+            var engine = CommandRunner.Engine(pr);
+            await engine.UninstallAsync(pr.GetValue(dropTables), ct);
+            Console.WriteLine($"uninstalled TViews from schema {engine.RuntimeSchema}{(pr.GetValue(dropTables) ? " (TVIEW tables dropped)" : " (TVIEW tables kept)")}");
+            return 0;
+        }));
+        return c;
+    }
+
+    public static Command Create()
+    {
+        var name = new Argument<string>("tv_name") { Description = "Name of the TVIEW: tv_<entity> or <schema>.tv_<entity>" };
+        var sql = new Option<string?>("--sql") { Description = "The SELECT defining the TVIEW" };
+        var file = new Option<FileInfo?>("--file", "-f") { Description = "A file holding the SELECT" };
+        var key = new Option<string?>("--key") { Description = "Key columns, comma-separated (default: pk_<entity>, else the first column)" };
+        var json = CommonOptions.Json();
+        var c = new Command("create", "Create a TVIEW from a SELECT") { name, sql, file, key, json };
+        c.SetAction((pr, ct) => CommandRunner.Run(async () =>
+        {
+            var text = (pr.GetValue(sql), pr.GetValue(file)) switch
+            {
+                ({ } s, null) => s,
+                (null, { } f) => await File.ReadAllTextAsync(f.FullName, ct),
+                _ => throw new TViewsException("give the definition with exactly one of --sql or --file"),
+            };
+            var keys = pr.GetValue(key)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var def = TViewDefinition.FromSelect(pr.GetValue(name)!, text.Trim().TrimEnd(';'), keys, pr.GetValue(file)?.Name);
+            var engine = CommandRunner.Engine(pr, quiet: pr.GetValue(json));
+            var warnings = await engine.CreateAsync(def, ct);
+            if (pr.GetValue(json)) CommandRunner.WriteJson(new { created = def.Table, warnings });
+            else Console.WriteLine($"created {def.Table}");
+            return 0;
+        }));
+        return c;
+    }
+
+    public static Command Apply()
+    {
+        var path = new Argument<string>("path") { Description = "A .sql file or a directory of them, holding CREATE TABLE tv_x AS <select>; statements" };
+        var json = CommonOptions.Json();
+        var c = new Command("apply", "Create, rebuild or keep TVIEWs so they match the definitions in files (one transaction)") { path, json };
+        c.SetAction((pr, ct) => CommandRunner.Run(async () =>
+        {
+            var p = pr.GetValue(path)!;
+            var files = Directory.Exists(p)
+                ? Directory.GetFiles(p, "*.sql", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal).ToList()
+                : File.Exists(p) ? [p] : throw new TViewsException($"no such file or directory: {p}");
+            var defs = new List<TViewDefinition>();
+            foreach (var f in files)
+            {
+                try { defs.AddRange(TViewDefinition.FromScript(await File.ReadAllTextAsync(f, ct), f)); }
+                catch (TViews.Sql.SqlSyntaxException e) { throw new TViewsException($"{f}: {e.Message}"); }
+            }
+            var engine = CommandRunner.Engine(pr, quiet: pr.GetValue(json));
+            var result = await engine.ApplyAsync(defs, ct);
+            if (pr.GetValue(json)) { CommandRunner.WriteJson(result); return 0; }
+            foreach (var t in result.Created) Console.WriteLine($"created   {t}");
+            foreach (var t in result.Rebuilt) Console.WriteLine($"rebuilt   {t}");
+            foreach (var t in result.Unchanged) Console.WriteLine($"unchanged {t}");
+            return 0;
+        }));
+        return c;
+    }
+
+    public static Command Drop()
+    {
+        var name = new Argument<string>("tv_name");
+        var cascade = new Option<bool>("--cascade") { Description = "Also drop the TVIEWs built on it" };
+        var ifExists = new Option<bool>("--if-exists") { Description = "Do nothing when it does not exist" };
+        var c = new Command("drop", "Drop a TVIEW and everything generated for it") { name, cascade, ifExists };
+        c.SetAction((pr, ct) => CommandRunner.Run(async () =>
+        {
+            var dropped = await CommandRunner.Engine(pr).DropAsync(pr.GetValue(name)!, pr.GetValue(cascade), pr.GetValue(ifExists), ct);
+            foreach (var d in dropped) Console.WriteLine($"dropped {d}");
+            if (dropped.Count == 0) Console.WriteLine($"{pr.GetValue(name)} does not exist, skipped");
+            return 0;
+        }));
+        return c;
+    }
+
+    public static Command List()
+    {
+        var json = CommonOptions.Json();
+        var c = new Command("list", "List the TVIEWs") { json };
+        c.SetAction((pr, ct) => CommandRunner.Run(async () =>
+        {
+            var list = await CommandRunner.Engine(pr).ListAsync(withCounts: true, ct);
+            if (pr.GetValue(json)) { CommandRunner.WriteJson(list.Select(Summary)); return 0; }
+            var table = new Table().AddColumns("TVIEW", "key", "sources", "dependents", "rows");
+            foreach (var t in list)
+                table.AddRow(CommandRunner.Escape($"{t.Schema}.{t.Table}"), CommandRunner.Escape(string.Join(", ", t.Key)),
+                    CommandRunner.Escape(string.Join(", ", t.Sources)), CommandRunner.Escape(string.Join(", ", t.Dependents.Select(d => "tv_" + d))),
+                    t.RowCount?.ToString() ?? "(table missing)");
+            if (list.Count == 0) Console.WriteLine("no TVIEWs");
+            else AnsiConsole.Write(table);
+            return 0;
+        }));
+        return c;
+    }
+
+    private static object Summary(TViewInfo t) => new
+    {
+        name = t.Table, entity = t.Entity, schema = t.Schema, key = t.Key, sources = t.Sources,
+        dependents = t.Dependents.Select(d => "tv_" + d), depth = t.Depth, mode = t.Mode, rows = t.RowCount,
+        definition = t.Definition, created_at = t.CreatedAt, updated_at = t.UpdatedAt,
+    };
+
+    public static Command Show()
+    {
+        var name = new Argument<string>("tv_name");
+        var json = CommonOptions.Json();
+        var c = new Command("show", "Show a TVIEW: definition, key, sources, dependents, row count") { name, json };
+        c.SetAction((pr, ct) => CommandRunner.Run(async () =>
+        {
+            var t = await CommandRunner.Engine(pr).ShowAsync(pr.GetValue(name)!, ct);
+            if (pr.GetValue(json)) { CommandRunner.WriteJson(Summary(t)); return 0; }
+            Console.WriteLine($"TVIEW       {t.Schema}.{t.Table}");
+            Console.WriteLine($"key         {string.Join(", ", t.Key)}");
+            Console.WriteLine($"sources     {string.Join(", ", t.Sources)}");
+            Console.WriteLine($"dependents  {(t.Dependents.Count == 0 ? "(none)" : string.Join(", ", t.Dependents.Select(d => "tv_" + d)))}");
+            Console.WriteLine($"rows        {t.RowCount?.ToString() ?? "(table missing)"}");
+            Console.WriteLine($"mode        {t.Mode}");
+            Console.WriteLine($"updated     {t.UpdatedAt:u}");
+            Console.WriteLine("definition");
+            Console.WriteLine(t.Definition);
+            return 0;
+        }));
+        return c;
+    }
+
+    public static Command Explain()
+    {
+        var name = new Argument<string>("tv_name");
+        var c = new Command("explain", "Print the generated maintenance SQL, per source and event") { name };
+        c.SetAction((pr, ct) => CommandRunner.Run(async () =>
+        {
+            foreach (var (source, ev, sql) in await CommandRunner.Engine(pr).ExplainAsync(pr.GetValue(name)!, ct))
+            {
+                Console.WriteLine($"-- {source}: {ev}");
+                Console.WriteLine(sql.TrimEnd());
+                Console.WriteLine();
+            }
+            return 0;
+        }));
+        return c;
+    }
+
+    public static Command Refresh()
+    {
+        var entity = new Argument<string>("entity") { Description = "Entity (tv_ prefix optional)" };
+        var force = new Option<bool>("--force") { Description = "Rebuild completely instead of reconciling the rows that differ" };
+        var c = new Command("refresh", "Reconcile a TVIEW (and its dependents) with its definition") { entity, force };
+        c.SetAction((pr, ct) => CommandRunner.Run(async () =>
+        {
+            var n = await CommandRunner.Engine(pr).RefreshAsync(pr.GetValue(entity)!, pr.GetValue(force), ct);
+            Console.WriteLine($"{(pr.GetValue(force) ? "rebuilt" : "reconciled")} {pr.GetValue(entity)}: {n} rows written");
+            return 0;
+        }));
+        return c;
+    }
+
+    public static Command Verify()
+    {
+        var names = new Argument<string[]>("tv_name") { Arity = ArgumentArity.ZeroOrMore, Description = "TVIEWs to verify (default: all)" };
+        var json = CommonOptions.Json();
+        var c = new Command("verify", "Compare TVIEWs with their definitions evaluated from scratch; exit 1 on divergence") { names, json };
+        c.SetAction((pr, ct) => CommandRunner.Run(async () =>
+        {
+            var engine = CommandRunner.Engine(pr, quiet: true);
+            var selected = pr.GetValue(names) ?? [];
+            var diffs = await engine.VerifyAsync(selected, 100, ct);
+            var checkedNames = selected.Length > 0 ? selected.ToList() : (await engine.ListAsync(false, ct)).Select(t => t.Table).ToList();
+            if (pr.GetValue(json)) CommandRunner.WriteJson(new { verified = checkedNames, consistent = diffs.Count == 0, divergences = diffs });
+            else
+            {
+                foreach (var g in diffs.GroupBy(d => d.Entity))
+                {
+                    Console.WriteLine($"tv_{g.Key}: {g.Count(d => d.Kind == "missing")} missing, {g.Count(d => d.Kind == "extra")} extra");
+                    foreach (var d in g) Console.WriteLine($"  {d.Kind,-7} {d.Row}");
+                }
+                Console.WriteLine(diffs.Count == 0 ? $"consistent: {string.Join(", ", checkedNames)}" : "DIVERGED");
+            }
+            return diffs.Count == 0 ? 0 : 1;
+        }));
+        return c;
+    }
+}

@@ -1,0 +1,385 @@
+using System.Collections.Immutable;
+using TViews.Sql;
+
+namespace TViews.Analysis;
+
+/// <summary>
+/// Resolves every relation, alias, CTE, subquery and column of a definition against the catalog,
+/// building the scope tree the lineage analysis walks. Unknown or ambiguous names are reported with
+/// their position. Nodes are keyed by reference: the AST's equality is structural.
+/// </summary>
+internal sealed class Binder
+{
+    private readonly SourceText? _source;
+    private readonly IReadOnlyDictionary<string, CatalogRelation> _relations;
+
+    public Dictionary<ColumnRef, List<ColumnBinding>> Columns { get; } = new(ReferenceEqualityComparer.Instance);
+    public List<Scope> Scopes { get; } = [];
+    public List<TableVar> Tables { get; } = [];
+    public Scope Root { get; private set; } = null!;
+
+    /// <summary>Join-merged columns (USING / NATURAL) per scope: name → the vars it merges.</summary>
+    private readonly Dictionary<Scope, Dictionary<string, List<RangeVar>>> _merged = [];
+
+    public Binder(SourceText? source, IReadOnlyDictionary<string, CatalogRelation> relations)
+    {
+        _source = source;
+        _relations = relations;
+    }
+
+    public static string RelationKey(QualifiedName name) => string.Join(".", name.Parts.Select(p => p.Value));
+
+    /// <summary>Every table name the definition mentions (CTE names included; the caller skips those it cannot find).</summary>
+    public static IEnumerable<QualifiedName> TableNames(SqlNode root) =>
+        root.DescendantsAndSelf().OfType<TableRef>().Select(t => t.Name);
+
+    public void BindDefinition(SelectStmt definition)
+    {
+        var scopes = BindStatement(definition, null, ScopeLink.Root, null, CteEnv.Empty);
+        Root = scopes[0];
+    }
+
+    private AnalysisException Error(SqlNode node, string detail) => AnalysisException.At(_source, node, detail);
+
+    private sealed record CteEnv(ImmutableDictionary<string, CommonTableExpr> Ctes)
+    {
+        public static readonly CteEnv Empty = new(ImmutableDictionary<string, CommonTableExpr>.Empty);
+    }
+
+    /// <summary>Binds a statement; returns the scopes of its set-operation branches (first one defines the output names).</summary>
+    private List<Scope> BindStatement(SelectStmt stmt, Scope? parent, ScopeLink link, Expr? linkExpr, CteEnv env)
+    {
+        if (stmt.With is { } with)
+        {
+            if (with.Recursive)
+                throw Error(with, "WITH RECURSIVE is not maintainable incrementally: a recursive CTE can make any row depend on any other");
+            var ctes = env.Ctes;
+            foreach (var cte in with.Ctes) ctes = ctes.SetItem(cte.Name.Value, cte);
+            env = new CteEnv(ctes);
+        }
+        var scopes = BindQueryExpr(stmt.Body, stmt, parent, link, linkExpr, env, null);
+        var first = scopes[0];
+        foreach (var item in stmt.OrderBy.OrEmpty()) BindExpr(item.Value, first, env, allowOutputAlias: true);
+        if (parent is not null)
+        {
+            if (stmt.Limit is { } l) BindExpr(l, parent, env);
+            if (stmt.Offset is { } o) BindExpr(o, parent, env);
+        }
+        return scopes;
+    }
+
+    private List<Scope> BindQueryExpr(QueryExpr q, SelectStmt stmt, Scope? parent, ScopeLink link, Expr? linkExpr, CteEnv env, IReadOnlyList<string>? outputNames)
+    {
+        switch (q)
+        {
+            case SelectCore core:
+                return [BindCore(core, stmt, parent, link, linkExpr, env, outputNames)];
+            case SetOperationQuery set:
+                var left = BindQueryExpr(set.Left, stmt, parent, link, linkExpr, env, outputNames);
+                var names = outputNames ?? OutputNames(left[0]);
+                var right = BindQueryExpr(set.Right, stmt, parent, link, linkExpr, env, names);
+                return [.. left, .. right];
+            case NestedQuery nested:
+                return BindStatement(nested.Query, parent, link, linkExpr, env);
+            case ValuesQuery values:
+                // VALUES has no FROM: a scope without names, so correlated references resolve outward.
+                var scope = NewScope(new SelectCore([]), stmt, parent, link, linkExpr, outputNames);
+                foreach (var row in values.Rows) foreach (var e in row) BindExpr(e, scope, env);
+                return [scope];
+            default:
+                throw Error(q, $"unsupported query form {q.GetType().Name}");
+        }
+    }
+
+    private Scope NewScope(SelectCore core, SelectStmt stmt, Scope? parent, ScopeLink link, Expr? linkExpr, IReadOnlyList<string>? outputNames)
+    {
+        var scope = new Scope(core, parent, link) { LinkExpr = linkExpr, Statement = stmt, OutputNames = outputNames };
+        Scopes.Add(scope);
+        _merged[scope] = new Dictionary<string, List<RangeVar>>(StringComparer.Ordinal);
+        return scope;
+    }
+
+    private Scope BindCore(SelectCore core, SelectStmt stmt, Scope? parent, ScopeLink link, Expr? linkExpr, CteEnv env, IReadOnlyList<string>? outputNames)
+    {
+        var scope = NewScope(core, stmt, parent, link, linkExpr, outputNames);
+        foreach (var item in core.From) BindFrom(item, scope, env);
+        if (core.Where is { } w) BindExpr(w, scope, env);
+        foreach (var t in core.Targets)
+        {
+            if (t.Value is StarExpr star) BindStar(star, scope);
+            else BindExpr(t.Value, scope, env);
+        }
+        foreach (var g in core.GroupBy) BindExpr(g, scope, env, allowOutputAlias: true);
+        if (core.Having is { } h) BindExpr(h, scope, env);
+        foreach (var d in core.DistinctOn) BindExpr(d, scope, env, allowOutputAlias: true);
+        foreach (var win in core.Windows) BindExpr(win.Spec, scope, env);
+        return scope;
+    }
+
+    /// <summary>Binds a FROM item; returns the range variables it introduces (for join bookkeeping).</summary>
+    private List<RangeVar> BindFrom(FromItem item, Scope scope, CteEnv env)
+    {
+        switch (item)
+        {
+            case TableRef t:
+            {
+                var alias = t.Alias?.Name.Value;
+                if (t.Name.Parts.Length == 1 && env.Ctes.TryGetValue(t.Name.Name, out var cte))
+                {
+                    var inner = BindStatement(cte.Query, scope, ScopeLink.Derived, null, env.Ctes.ContainsKey(cte.Name.Value) ? env : env);
+                    var cols = !cte.Columns.OrEmpty().IsEmpty ? cte.Columns.Select(c => c.Value).ToList() : OutputNames(inner[0]);
+                    var dv = new DerivedVar(alias ?? cte.Name.Value, t, scope, cte.Query, TableVar.AliasColumns(t.Alias, cols));
+                    foreach (var s in inner) s.LinkVar = dv;
+                    scope.Vars.Add(dv);
+                    return [dv];
+                }
+                if (!_relations.TryGetValue(RelationKey(t.Name), out var rel))
+                    throw Error(t.Name, $"relation \"{RelationKey(t.Name)}\" does not exist");
+                if (rel.Kind is RelationKind.View or RelationKind.MaterializedView or RelationKind.ForeignTable or RelationKind.Other)
+                    throw Error(t.Name, $"\"{rel.QualifiedName}\" is a {KindName(rel.Kind)}: a TVIEW can read tables and other TVIEWs only, whose changes fire triggers (inline the view's SELECT instead)");
+                var tv = new TableVar(alias ?? t.Name.Name, t, scope, rel);
+                // Column aliases rename by position: the delta relation must then carry every column.
+                if (t.Alias is { } al && !al.Columns.OrEmpty().IsEmpty) tv.ReferenceAll();
+                scope.Vars.Add(tv);
+                Tables.Add(tv);
+                return [tv];
+            }
+            case SubqueryRef s:
+            {
+                var inner = BindStatement(s.Query, scope, ScopeLink.Derived, null, env);
+                var name = s.Alias?.Name.Value ?? "unnamed_subquery";
+                var dv = new DerivedVar(name, s, scope, s.Query, TableVar.AliasColumns(s.Alias, OutputNames(inner[0])));
+                foreach (var sc in inner) sc.LinkVar = dv;
+                scope.Vars.Add(dv);
+                return [dv];
+            }
+            case FunctionRef f:
+            {
+                foreach (var rf in f.Functions) BindExpr(rf.Call, scope, env);
+                var name = f.Alias?.Name.Value ?? (f.Functions.FirstOrDefault()?.Call is FuncCall fc ? fc.Name.Name : "function");
+                IReadOnlyList<string>? cols = null;
+                if (!f.ColumnDefinitions.OrEmpty().IsEmpty) cols = f.ColumnDefinitions.Select(c => c.Name.Value).ToList();
+                else if (f.Alias is { } a && !a.Columns.OrEmpty().IsEmpty) cols = null; // alias columns name only a prefix of unknown outputs
+                var ov = new OpaqueVar(name, f, scope, cols ?? AliasOnly(f.Alias));
+                scope.Vars.Add(ov);
+                return [ov];
+            }
+            case JoinExpr j:
+            {
+                var left = BindFrom(j.Left, scope, env);
+                var right = BindFrom(j.Right, scope, env);
+                var merged = _merged[scope];
+                IEnumerable<string> usingCols = j.Using.OrEmpty().Select(u => u.Value);
+                if (j.Natural)
+                    usingCols = left.SelectMany(v => v.Columns ?? []).Intersect(right.SelectMany(v => v.Columns ?? [])).ToList();
+                foreach (var col in usingCols)
+                {
+                    var vars = left.Concat(right).Where(v => v.HasColumn(col)).ToList();
+                    foreach (var v in vars) MarkReferenced(v, col);
+                    merged[col] = vars;
+                }
+                if (j.On is { } on) BindExpr(on, scope, env);
+                var all = left.Concat(right).ToList();
+                if (j.Alias is { } alias)
+                {
+                    // An aliased join hides its members' names: expose them under the alias.
+                    var cols = all.SelectMany(v => v.Columns ?? []).Distinct().ToList();
+                    var ov = new OpaqueVar(alias.Name.Value, j, scope, TableVar.AliasColumns(alias, cols));
+                    scope.Vars.Add(ov);
+                    _joinAliases[ov] = all;
+                }
+                return all;
+            }
+            default:
+                throw Error(item, $"unsupported FROM item {item.GetType().Name}");
+        }
+    }
+
+    private readonly Dictionary<OpaqueVar, List<RangeVar>> _joinAliases = [];
+
+    private static IReadOnlyList<string>? AliasOnly(Alias? alias) =>
+        alias is { } a && !a.Columns.OrEmpty().IsEmpty ? null : null;
+
+    private static string KindName(RelationKind k) => k switch
+    {
+        RelationKind.View => "view",
+        RelationKind.MaterializedView => "materialized view",
+        RelationKind.ForeignTable => "foreign table",
+        _ => "relation of an unsupported kind",
+    };
+
+    private void BindStar(StarExpr star, Scope scope)
+    {
+        if (star.Qualifier is null)
+        {
+            foreach (var v in scope.Vars) ReferenceAll(v);
+            return;
+        }
+        var name = star.Qualifier.Name;
+        var v2 = FindVar(scope, name, star.Qualifier.Schema) ?? throw Error(star, $"missing FROM-clause entry for table \"{name}\"");
+        ReferenceAll(v2);
+    }
+
+    private void ReferenceAll(RangeVar v)
+    {
+        switch (v)
+        {
+            case TableVar tv: tv.ReferenceAll(); break;
+            case OpaqueVar ov when _joinAliases.TryGetValue(ov, out var members):
+                foreach (var m in members) ReferenceAll(m);
+                break;
+        }
+    }
+
+    private void MarkReferenced(RangeVar v, string column)
+    {
+        switch (v)
+        {
+            case TableVar tv when tv.HasColumn(column): tv.ReferencedColumns.Add(tv.RelationColumn(column)); break;
+            case OpaqueVar ov when _joinAliases.TryGetValue(ov, out var members):
+                foreach (var m in members.Where(m => m.HasColumn(column))) MarkReferenced(m, column);
+                break;
+        }
+    }
+
+    private static RangeVar? FindVar(Scope scope, string name, string? schema)
+    {
+        for (var s = scope; s is not null; s = s.Parent)
+        {
+            var match = s.Vars.LastOrDefault(v => v.Name == name && (schema is null || (v is TableVar tv && tv.Ref.Alias is null && tv.Relation.Schema == schema)));
+            if (match is not null) return match;
+        }
+        return null;
+    }
+
+    private void BindExpr(SqlNode node, Scope scope, CteEnv env, bool allowOutputAlias = false)
+    {
+        switch (node)
+        {
+            case ColumnRef cr:
+                Resolve(cr, scope, allowOutputAlias);
+                return;
+            case StarExpr star:
+                BindStar(star, scope);
+                return;
+            case SubqueryExpr sq:
+                BindStatement(sq.Query, scope, ScopeLink.Expression, sq, env);
+                return;
+            case InSubqueryExpr ins:
+                BindExpr(ins.Operand, scope, env);
+                BindStatement(ins.Query, scope, ScopeLink.Expression, ins, env);
+                return;
+            case QuantifiedExpr qe when qe.Query is not null:
+                BindExpr(qe.Left, scope, env);
+                BindStatement(qe.Query, scope, ScopeLink.Expression, qe, env);
+                return;
+            case SelectStmt stmt:
+                BindStatement(stmt, scope, ScopeLink.Expression, null, env);
+                return;
+        }
+        foreach (var child in node.Children) BindExpr(child, scope, env, allowOutputAlias);
+    }
+
+    private void Resolve(ColumnRef cr, Scope scope, bool allowOutputAlias)
+    {
+        var parts = cr.Parts;
+        switch (parts.Length)
+        {
+            case 1:
+            {
+                var name = parts[0].Value;
+                for (var s = scope; s is not null; s = s.Parent)
+                {
+                    if (_merged[s].TryGetValue(name, out var mergedVars) && mergedVars.Count > 0)
+                    {
+                        foreach (var v in mergedVars) MarkReferenced(v, name);
+                        Record(cr, mergedVars.Select(v => new ColumnBinding(v, name)));
+                        return;
+                    }
+                    var candidates = s.Vars.Where(v => v.HasColumn(name) && !IsHiddenByJoinAlias(v, s)).ToList();
+                    if (candidates.Count > 1)
+                        throw Error(cr, $"column reference \"{name}\" is ambiguous");
+                    if (candidates.Count == 1)
+                    {
+                        MarkReferenced(candidates[0], name);
+                        Record(cr, [new ColumnBinding(candidates[0], name)]);
+                        return;
+                    }
+                    var rowVar = s.Vars.LastOrDefault(v => v.Name == name);
+                    if (rowVar is not null)
+                    {
+                        ReferenceAll(rowVar);
+                        Record(cr, [new ColumnBinding(rowVar, null)]);
+                        return;
+                    }
+                    var open = s.Vars.FirstOrDefault(v => v.Columns is null);
+                    if (open is not null)
+                    {
+                        Record(cr, [new ColumnBinding(open, name)]);
+                        return;
+                    }
+                }
+                if (allowOutputAlias) return; // ORDER BY / GROUP BY may name an output column
+                throw Error(cr, $"column \"{name}\" does not exist");
+            }
+            case 2:
+            case 3:
+            {
+                var table = parts[^2].Value;
+                var schema = parts.Length == 3 ? parts[0].Value : null;
+                var column = parts[^1].Value;
+                var v = FindVar(scope, table, schema) ?? throw Error(cr, $"missing FROM-clause entry for table \"{table}\"");
+                if (v.Columns is not null && !v.HasColumn(column))
+                    throw Error(cr, $"column {table}.{column} does not exist");
+                MarkReferenced(v, column);
+                Record(cr, [new ColumnBinding(v, column)]);
+                return;
+            }
+            default:
+                throw Error(cr, $"improper qualified name (too many dotted names): {string.Join(".", parts.Select(p => p.Value))}");
+        }
+    }
+
+    private bool IsHiddenByJoinAlias(RangeVar v, Scope s) =>
+        _joinAliases.Any(kv => kv.Key.Scope == s && kv.Value.Contains(v));
+
+    private void Record(ColumnRef cr, IEnumerable<ColumnBinding> bindings)
+    {
+        if (!Columns.TryGetValue(cr, out var list)) Columns[cr] = list = [];
+        list.AddRange(bindings);
+    }
+
+    /// <summary>Output column names of a SELECT core, as PostgreSQL names them (stars expanded).</summary>
+    public static List<string> OutputNames(Scope scope)
+    {
+        if (scope.OutputNames is { } given) return [.. given];
+        var names = new List<string>();
+        foreach (var t in scope.Core.Targets)
+        {
+            if (t.Value is StarExpr star)
+            {
+                var vars = star.Qualifier is null ? scope.Vars : scope.Vars.Where(v => v.Name == star.Qualifier.Name);
+                foreach (var v in vars) names.AddRange(v.Columns ?? []);
+                continue;
+            }
+            names.Add(TargetName(t));
+        }
+        return names;
+    }
+
+    public static string TargetName(ResultTarget t) => t.Alias?.Value ?? ImplicitName(t.Value);
+
+    private static string ImplicitName(Expr e) => e switch
+    {
+        ColumnRef c => c.Name,
+        FuncCall f => f.Name.Name,
+        CastExpr c => ImplicitName(c.Operand) is "?column?" ? c.Type.Name.Name : ImplicitName(c.Operand),
+        FieldSelectExpr { Field: { } f } => f.Value,
+        SubqueryExpr { Kind: SubqueryKind.Exists } => "exists",
+        SubqueryExpr { Kind: SubqueryKind.Array } => "array",
+        ArrayExpr => "array",
+        CaseExpr => "case",
+        RowExpr => "row",
+        _ => "?column?",
+    };
+}

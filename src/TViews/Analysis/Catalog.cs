@@ -1,0 +1,88 @@
+using Npgsql;
+using TViews.Runtime;
+
+namespace TViews.Analysis;
+
+public enum RelationKind { Table, PartitionedTable, View, MaterializedView, ForeignTable, Other }
+
+public sealed record CatalogColumn(string Name, string Type, bool NotNull, bool Comparable);
+
+/// <summary>A relation as the live catalog describes it. <see cref="TViewEntity"/> is set for TVIEW tables.</summary>
+public sealed record CatalogRelation(
+    string Schema,
+    string Name,
+    RelationKind Kind,
+    IReadOnlyList<CatalogColumn> Columns,
+    IReadOnlyList<string> PrimaryKey,
+    IReadOnlyList<IReadOnlyList<string>> IndexedColumnLists,
+    string? TViewEntity)
+{
+    public string QualifiedName => $"{Schema}.{Name}";
+    public CatalogColumn? Column(string name) => Columns.FirstOrDefault(c => c.Name == name);
+
+    /// <summary>Whether some index starts with exactly these columns (in any order), so lookups by them are cheap.</summary>
+    public bool HasIndexLeadingWith(IReadOnlyCollection<string> columns) =>
+        IndexedColumnLists.Any(ix => ix.Count >= columns.Count && ix.Take(columns.Count).ToHashSet().SetEquals(columns));
+}
+
+/// <summary>Reads relations from the live catalog, resolving unqualified names through search_path.</summary>
+public sealed class CatalogReader(NpgsqlConnection connection, string? runtimeSchema)
+{
+    private const string TypeIsComparable = """
+        (SELECT bt.typname::text FROM pg_type bt
+         WHERE bt.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem
+                             WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END)
+        NOT IN ('json', 'xml', 'point', 'line', 'lseg', 'box', 'path', 'polygon', 'circle')
+        """;
+
+    /// <summary>Looks a relation up by its (possibly unqualified) name parts; null when it does not exist.</summary>
+    public async Task<CatalogRelation?> FindAsync(IReadOnlyList<string> nameParts, CancellationToken ct = default)
+    {
+        var text = string.Join(".", nameParts.Select(SqlNames.Quote));
+        var oid = await connection.ScalarAsync<long?>("SELECT to_regclass(@n)::oid::bigint", ct, ("n", text));
+        return oid is { } o ? await LoadAsync(o, ct) : null;
+    }
+
+    public async Task<CatalogRelation?> FindAsync(string schema, string name, CancellationToken ct = default) =>
+        await FindAsync([schema, name], ct);
+
+    private async Task<CatalogRelation> LoadAsync(long oid, CancellationToken ct)
+    {
+        var head = (await connection.RowsAsync(
+            "SELECT n.nspname::text, c.relname::text, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = @o::oid",
+            r => (Schema: r.GetString(0), Name: r.GetString(1), Kind: r.GetString(2)), ct, ("o", oid))).Single();
+        var columns = await connection.RowsAsync(
+            $"""
+            SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, {TypeIsComparable}
+            FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+            WHERE a.attrelid = @o::oid AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+            """,
+            r => new CatalogColumn(r.GetString(0), r.GetString(1), r.GetBoolean(2), r.GetBoolean(3)), ct, ("o", oid));
+        var indexes = await connection.RowsAsync(
+            """
+            SELECT i.indisprimary, ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
+                                         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                                         ORDER BY k.ord)
+            FROM pg_index i WHERE i.indrelid = @o::oid AND i.indpred IS NULL AND i.indexprs IS NULL
+            """,
+            r => (Primary: r.GetBoolean(0), Columns: (IReadOnlyList<string>)r.GetFieldValue<string[]>(1)), ct, ("o", oid));
+        string? entity = null;
+        if (runtimeSchema is not null)
+            entity = await connection.ScalarAsync<string?>(
+                $"SELECT entity_name FROM {SqlNames.Quote(runtimeSchema)}.pg_tviews_metadata WHERE table_schema = @s AND table_name = @n",
+                ct, ("s", head.Schema), ("n", head.Name));
+        var kind = head.Kind switch
+        {
+            "r" => RelationKind.Table,
+            "p" => RelationKind.PartitionedTable,
+            "v" => RelationKind.View,
+            "m" => RelationKind.MaterializedView,
+            "f" => RelationKind.ForeignTable,
+            _ => RelationKind.Other,
+        };
+        return new CatalogRelation(head.Schema, head.Name, kind, columns,
+            indexes.FirstOrDefault(i => i.Primary).Columns ?? [],
+            indexes.Select(i => i.Columns).ToList(), entity);
+    }
+}

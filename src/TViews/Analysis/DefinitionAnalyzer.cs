@@ -1,0 +1,217 @@
+using Npgsql;
+using TViews.Plan;
+using TViews.Runtime;
+using TViews.Sql;
+
+namespace TViews.Analysis;
+
+/// <summary>What the analysis of a definition found: how each source's changes reach the TVIEW.</summary>
+public sealed record DefinitionAnalysis(
+    IReadOnlyList<SourcePlan> Sources,
+    IReadOnlyList<IndexPlan> Indexes,
+    IReadOnlyList<string> Warnings,
+    IReadOnlyList<Expr> KeyExpressions);
+
+/// <summary>
+/// Binds a TVIEW definition against the live catalog and derives its maintenance plan: sources,
+/// the columns read from each, the affected-key query of every source occurrence, and the indexes
+/// dependents need. Refuses, with the construct and its position, what it cannot maintain exactly.
+/// </summary>
+public static class DefinitionAnalyzer
+{
+    public static async Task<DefinitionAnalysis> AnalyzeAsync(NpgsqlConnection conn, string? runtimeSchema, SelectStmt definition,
+        SourceText? source, IReadOnlyList<string> outputColumns, IReadOnlyList<string> keyColumns, CancellationToken ct = default)
+    {
+        var catalog = new CatalogReader(conn, runtimeSchema);
+        var relations = new Dictionary<string, CatalogRelation>(StringComparer.Ordinal);
+        foreach (var name in Binder.TableNames(definition))
+        {
+            var key = Binder.RelationKey(name);
+            if (relations.ContainsKey(key)) continue;
+            if (await catalog.FindAsync(name.Parts.Select(p => p.Value).ToList(), ct) is { } rel) relations[key] = rel;
+        }
+        var functions = await FunctionInfoAsync(conn, definition, ct);
+        var aggregates = new HashSet<string>(Aggregates.Known, StringComparer.Ordinal);
+        aggregates.UnionWith(functions.Where(f => f.Value.Aggregate).Select(f => f.Key));
+
+        CheckDeterministic(definition, source, functions);
+        var binder = new Binder(source, relations);
+        binder.BindDefinition(definition);
+        var root = binder.Root;
+        CheckRootShape(definition, root, source, aggregates);
+
+        var outputs = RootOutputs(root);
+        if (outputs.Count != outputColumns.Count)
+            throw new AnalysisException($"internal: the definition has {outputs.Count} output columns but PostgreSQL reports {outputColumns.Count}");
+        var keyExprs = new List<Expr>();
+        foreach (var k in keyColumns)
+        {
+            var i = outputColumns.ToList().IndexOf(k);
+            if (i < 0) throw new AnalysisException($"key column \"{k}\" is not a column of the definition (columns: {string.Join(", ", outputColumns)})");
+            var e = outputs[i];
+            if (KeyQueryBuilder.IsAggregateLike(e, aggregates))
+                throw AnalysisException.At(source, e, $"key column \"{k}\" is computed by an aggregate or window function; the key must come from the rows (or GROUP BY columns)");
+            if (e.DescendantsAndSelf().Any(n => n is SelectStmt))
+                throw AnalysisException.At(source, e, $"key column \"{k}\" is computed by a subquery; the key must come from the FROM clause");
+            keyExprs.Add(e);
+        }
+        CheckDistinctOnAndWindows(root, keyExprs, source, binder);
+
+        var builder = new KeyQueryBuilder(binder, keyExprs, keyColumns, aggregates);
+        var sources = binder.Tables
+            .GroupBy(t => t.Relation.QualifiedName)
+            .Select(g =>
+            {
+                var rel = g.First().Relation;
+                var referenced = g.SelectMany(t => t.ReferencedColumns).ToHashSet(StringComparer.Ordinal);
+                var cols = rel.Columns.Where(c => referenced.Contains(c.Name)).Select(c => new ColumnPlan(c.Name, c.Type, c.Comparable)).ToList();
+                return new SourcePlan(rel.Schema, rel.Name, rel.TViewEntity, cols, g.Select(builder.Build).ToList());
+            })
+            .ToList();
+        var (indexes, warnings) = LineageIndexes(binder);
+        return new DefinitionAnalysis(sources, indexes, warnings, keyExprs);
+    }
+
+    private sealed record FunctionInfo(bool Volatile, bool Aggregate, bool Window);
+
+    private static async Task<Dictionary<string, FunctionInfo>> FunctionInfoAsync(NpgsqlConnection conn, SelectStmt definition, CancellationToken ct)
+    {
+        var names = definition.DescendantsAndSelf().OfType<FuncCall>().Select(f => f.Name.Name).Distinct().ToArray();
+        if (names.Length == 0) return [];
+        var rows = await conn.RowsAsync(
+            """
+            SELECT proname::text, bool_and(provolatile = 'v'), bool_or(prokind = 'a'), bool_or(prokind = 'w')
+            FROM pg_proc WHERE proname = ANY (@n) GROUP BY proname
+            """,
+            r => (r.GetString(0), new FunctionInfo(r.GetBoolean(1), r.GetBoolean(2), r.GetBoolean(3))), ct, ("n", names));
+        return rows.ToDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
+    }
+
+    private static void CheckDeterministic(SelectStmt definition, SourceText? source, Dictionary<string, FunctionInfo> functions)
+    {
+        foreach (var node in definition.DescendantsAndSelf())
+        {
+            switch (node)
+            {
+                case FuncCall f when functions.TryGetValue(f.Name.Name, out var info) && info.Volatile:
+                    throw AnalysisException.At(source, f, $"volatile function {f.Name.Name}() is not maintainable: a TVIEW's rows must be a function of its sources");
+                case FuncCall f when TimeFunctions.Contains(f.Name.Name):
+                    throw AnalysisException.At(source, f, $"{f.Name.Name}() depends on the time it runs: a TVIEW's rows must be a function of its sources");
+                case SqlValueFunction v:
+                    throw AnalysisException.At(source, v, $"{v.Kind} depends on the session or the time: a TVIEW's rows must be a function of its sources");
+                case ParamRef p:
+                    throw AnalysisException.At(source, p, "parameters ($n) are not allowed in a TVIEW definition");
+            }
+        }
+    }
+
+    private static readonly HashSet<string> TimeFunctions = new(StringComparer.Ordinal)
+    {
+        "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp", "timeofday", "current_setting", "txid_current", "pg_backend_pid",
+    };
+
+    private static void CheckRootShape(SelectStmt definition, Scope root, SourceText? source, ISet<string> aggregates)
+    {
+        if (definition.Body is not SelectCore core)
+            throw AnalysisException.At(source, definition.Body, "UNION / INTERSECT / EXCEPT / VALUES at the top of a TVIEW definition is not maintainable yet: define one TVIEW per branch");
+        if (definition.Limit is not null || definition.Offset is not null || definition.Fetch is not null)
+            throw AnalysisException.At(source, (SqlNode?)definition.Limit ?? (SqlNode?)definition.Offset ?? definition.Fetch,
+                "LIMIT / OFFSET / FETCH is not maintainable incrementally: a change to any row can move the cut-off");
+        if (!definition.Locking.OrEmpty().IsEmpty)
+            throw AnalysisException.At(source, definition.Locking[0], "locking clauses (FOR UPDATE ...) have no meaning in a TVIEW definition");
+        foreach (var g in core.GroupBy.OrEmpty())
+            if (g is GroupingSet gs && gs.Kind != GroupingSetKind.Empty)
+                throw AnalysisException.At(source, g, "GROUPING SETS / ROLLUP / CUBE are not maintainable yet: their rows have no single key");
+        if (core.GroupBy.OrEmpty().IsEmpty && core.Targets.Any(t => IsTopLevelAggregate(t.Value, aggregates)))
+            throw AnalysisException.At(source, core.Targets.First(t => IsTopLevelAggregate(t.Value, aggregates)).Value,
+                "an aggregate without GROUP BY gives one row with no key: add GROUP BY (the grouping columns become the key)");
+        _ = root;
+    }
+
+    /// <summary>An aggregate at this query level (not inside a subquery, not a window function).</summary>
+    private static bool IsTopLevelAggregate(Expr e, ISet<string> aggregates) =>
+        e.DescendantsAndSelf(n => n is not SelectStmt).Any(n => n is FuncCall f && f.Over is null && aggregates.Contains(f.Name.Name));
+
+    private static void CheckDistinctOnAndWindows(Scope root, IReadOnlyList<Expr> keyExprs, SourceText? source, Binder binder)
+    {
+        var core = root.Core;
+        if (!core.DistinctOn.OrEmpty().IsEmpty && !SameSet(core.DistinctOn, keyExprs))
+            throw AnalysisException.At(source, core.DistinctOn[0], "DISTINCT ON is maintainable only when its expressions are exactly the key columns");
+        var windows = core.DescendantsAndSelf(n => n is not SelectStmt).OfType<FuncCall>().Where(f => f.Over is not null);
+        foreach (var w in windows)
+        {
+            var spec = w.Over!;
+            if (spec.ExistingName is { } name)
+                spec = core.Windows.FirstOrDefault(d => d.Name.Value == name.Value)?.Spec ?? spec;
+            if (!keyExprs.All(k => spec.PartitionBy.OrEmpty().Any(p => p.Equals(k))))
+                throw AnalysisException.At(source, w, $"window function {w.Name.Name}() over a partition that does not include the key is not maintainable incrementally: a change to one row changes other keys' rows");
+        }
+        _ = binder;
+    }
+
+    private static bool SameSet(IEnumerable<Expr> a, IEnumerable<Expr> b) => a.ToHashSet().SetEquals(b);
+
+    /// <summary>The root's output expressions in column order, stars expanded to column references.</summary>
+    private static List<Expr> RootOutputs(Scope root)
+    {
+        var list = new List<Expr>();
+        foreach (var t in root.Core.Targets)
+        {
+            if (t.Value is StarExpr star)
+            {
+                var vars = star.Qualifier is null ? root.Vars : root.Vars.Where(v => v.Name == star.Qualifier.Name);
+                foreach (var v in vars)
+                    foreach (var c in v.Columns ?? [])
+                        list.Add(ColumnRef.Of(v.Name, c));
+                continue;
+            }
+            list.Add(t.Value);
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Equality conditions reading a TVIEW source by a column need an index on it (DESIGN §3: without
+    /// one the initial build of a dependent degrades to nested scans). Base tables get a warning instead.
+    /// </summary>
+    private static (List<IndexPlan>, List<string>) LineageIndexes(Binder binder)
+    {
+        var wanted = new Dictionary<(TableVar, string), bool>();
+        foreach (var scope in binder.Scopes)
+        {
+            var conditions = new List<Expr>();
+            if (scope.Core.Where is { } w) conditions.AddRange(KeyQueryBuilder.Conjuncts(w));
+            foreach (var j in scope.Core.From.SelectMany(f => f.DescendantsAndSelf(n => n is not SelectStmt)).OfType<JoinExpr>())
+                if (j.On is { } on) conditions.AddRange(KeyQueryBuilder.Conjuncts(on));
+            foreach (var c in conditions)
+            {
+                if (c is not BinaryExpr { Operator: "=" } eq) continue;
+                foreach (var (side, other) in new[] { (eq.Left, eq.Right), (eq.Right, eq.Left) })
+                {
+                    if (side is not ColumnRef cr || !binder.Columns.TryGetValue(cr, out var bs) || bs.Count != 1 || bs[0].Var is not TableVar tv || bs[0].Column is null) continue;
+                    var otherVars = other.DescendantsAndSelf().OfType<ColumnRef>()
+                        .SelectMany(o => binder.Columns.TryGetValue(o, out var ob) ? ob : []).Select(b => b.Var).ToList();
+                    if (otherVars.Count == 0 || otherVars.Contains(tv)) continue;
+                    wanted[(tv, tv.RelationColumn(bs[0].Column!))] = true;
+                }
+            }
+        }
+        var indexes = new List<IndexPlan>();
+        var warnings = new List<string>();
+        foreach (var ((tv, col), _) in wanted)
+        {
+            if (tv.Relation.HasIndexLeadingWith([col])) continue;
+            if (tv.Relation.TViewEntity is not null)
+            {
+                if (!indexes.Any(i => i.Schema == tv.Relation.Schema && i.Table == tv.Relation.Name && i.Columns.SequenceEqual([col])))
+                    indexes.Add(new IndexPlan(tv.Relation.Schema, tv.Relation.Name, [col]));
+            }
+            else
+            {
+                var msg = $"{tv.Relation.QualifiedName}.{col} has no index: maintenance will scan {tv.Relation.QualifiedName} to find affected rows (CREATE INDEX ON {SqlNames.Quote(tv.Relation.Schema, tv.Relation.Name)} ({SqlNames.Quote(col)}))";
+                if (!warnings.Contains(msg)) warnings.Add(msg);
+            }
+        }
+        return (indexes, warnings);
+    }
+}

@@ -1,0 +1,299 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using TViews.Plan;
+using static TViews.Runtime.SqlNames;
+
+namespace TViews.Codegen;
+
+/// <summary>One trigger the TVIEW installs on a source.</summary>
+public sealed record GeneratedTrigger(string Schema, string Table, string Name, string Event, string FunctionName, string FunctionDdl, string TriggerDdl);
+
+/// <summary>The SQL that creates and maintains one TVIEW, in execution order.</summary>
+public sealed record GeneratedTView(
+    TViewPlan Plan,
+    string CreateView,
+    string CreateTable,
+    string AddPrimaryKey,
+    IReadOnlyList<string> CreateIndexes,
+    string ApplyFunction,
+    string SyncFunction,
+    IReadOnlyList<GeneratedTrigger> Triggers,
+    JsonObject Manifest);
+
+/// <summary>
+/// Generates the static SQL and PL/pgSQL maintaining a TVIEW. Every statement on the write path is
+/// static (plans cached per session); every name is quoted; the only values embedded are literals
+/// of names, quoted with <see cref="Literal"/>.
+/// </summary>
+public sealed class TViewCodegen(string runtimeSchema)
+{
+    private const int BatchSize = 10_000;
+    private string Rt(string name) => Quote(runtimeSchema, name);
+
+    public static string ApplyFunctionName(TViewPlan p) => Generated($"pg_tviews_apply_{p.Entity}");
+    public static string SyncFunctionName(TViewPlan p) => Generated($"pg_tviews_sync_{p.Entity}");
+
+    public GeneratedTView Generate(TViewPlan p)
+    {
+        var table = Quote(p.Schema, p.Table);
+        var view = Quote(p.Schema, p.View);
+        var createView = $"CREATE VIEW {view} AS\n{p.DefinitionSql}";
+        var createTable = $"CREATE TABLE {table} AS SELECT * FROM {view}";
+        var pkName = Generated($"{p.Table}_pkey");
+        var addPk = $"ALTER TABLE {table} ADD CONSTRAINT {Quote(pkName)} PRIMARY KEY ({string.Join(", ", p.Key.Select(k => Quote(k.Name)))})";
+        var indexes = p.Indexes.Select(ix =>
+            $"CREATE INDEX IF NOT EXISTS {Quote(Generated($"pg_tviews_{ix.Table}_{string.Join("_", ix.Columns)}_idx"))} ON {Quote(ix.Schema, ix.Table)} ({string.Join(", ", ix.Columns.Select(Quote))})").ToList();
+        var triggers = GenerateTriggers(p);
+        var apply = ApplyFunction(p);
+        var sync = SyncFunction(p);
+        return new GeneratedTView(p, createView, createTable, addPk, indexes, apply, sync, triggers, Manifest(p, triggers));
+    }
+
+    private static string KeyParams(TViewPlan p) =>
+        string.Join(", ", p.Key.Select((k, i) => $"k{i + 1} {k.Type}[]"));
+
+    private static string KeyArgTypes(TViewPlan p) => string.Join(", ", p.Key.Select(k => $"{k.Type}[]"));
+
+    /// <summary>Predicate "alias's key is one of k1..kn" (index-friendly = ANY for one column).</summary>
+    private static string KeyIn(TViewPlan p, string alias) => p.Key.Count == 1
+        ? $"{alias}.{Quote(p.Key[0].Name)} = ANY (k1)"
+        : $"({string.Join(", ", p.Key.Select(k => $"{alias}.{Quote(k.Name)}"))}) IN (SELECT * FROM unnest({string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}"))}))";
+
+    private static string KeyEq(TViewPlan p, string a, string b) =>
+        string.Join(" AND ", p.Key.Select(k => $"{a}.{Quote(k.Name)} = {b}.{Quote(k.Name)}"));
+
+    private static string Cmp(ColumnPlan c, string alias) =>
+        c.Comparable ? $"{alias}.{Quote(c.Name)}" : $"{alias}.{Quote(c.Name)}::text";
+
+    private string ApplyFunction(TViewPlan p)
+    {
+        var table = Quote(p.Schema, p.Table);
+        var view = Quote(p.Schema, p.View);
+        var cols = string.Join(", ", p.Columns.Select(c => Quote(c.Name)));
+        var keyNames = p.Key.Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
+        var rest = p.Columns.Where(c => !keyNames.Contains(c.Name)).ToList();
+        var conflict = rest.Count == 0
+            ? "DO NOTHING"
+            : $"""
+              DO UPDATE SET {string.Join(", ", rest.Select(c => $"{Quote(c.Name)} = excluded.{Quote(c.Name)}"))}
+                      WHERE ({string.Join(", ", rest.Select(c => Cmp(c, "t")))}) IS DISTINCT FROM ({string.Join(", ", rest.Select(c => Cmp(c, "excluded")))})
+              """;
+        if (rest.Count == 1) // a one-element row constructor is not a row: compare the values directly
+            conflict = $"DO UPDATE SET {Quote(rest[0].Name)} = excluded.{Quote(rest[0].Name)}\n        WHERE {Cmp(rest[0], "t")} IS DISTINCT FROM {Cmp(rest[0], "excluded")}";
+        return $"""
+            CREATE OR REPLACE FUNCTION {Quote(p.Schema, ApplyFunctionName(p))}({KeyParams(p)}) RETURNS bigint
+            LANGUAGE plpgsql AS $pg_tviews$
+            -- Recomputes the given keys of {p.Schema}.{p.Table} from its definition: deletes keys the definition
+            -- no longer yields, inserts new ones, and rewrites only rows whose value changed.
+            DECLARE
+                n bigint;
+                written bigint;
+            BEGIN
+                IF k1 IS NULL OR cardinality(k1) = 0 THEN
+                    RETURN 0;
+                END IF;
+                DELETE FROM {table} AS t
+                WHERE {KeyIn(p, "t")}
+                  AND NOT EXISTS (SELECT 1 FROM {view} AS v WHERE {KeyEq(p, "v", "t")});
+                GET DIAGNOSTICS written = ROW_COUNT;
+                INSERT INTO {table} AS t ({cols})
+                SELECT {string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)))}
+                FROM {view} AS v
+                WHERE {KeyIn(p, "v")}
+                ON CONFLICT ({string.Join(", ", p.Key.Select(k => Quote(k.Name)))}) {conflict};
+                GET DIAGNOSTICS n = ROW_COUNT;
+                RETURN written + n;
+            END
+            $pg_tviews$
+            """;
+    }
+
+    private string SyncFunction(TViewPlan p)
+    {
+        var table = Quote(p.Schema, p.Table);
+        var view = Quote(p.Schema, p.View);
+        var keyCols = string.Join(", ", p.Key.Select(k => Quote(k.Name)));
+        var decl = string.Join("\n    ", p.Key.Select((k, i) => $"b{i + 1} {k.Type}[] := '{{}}';"));
+        var append = string.Join("\n            ", p.Key.Select((k, i) => $"b{i + 1} := b{i + 1} || r.{Quote(k.Name)};"));
+        var reset = string.Join(" ", p.Key.Select((_, i) => $"b{i + 1} := '{{}}';"));
+        var args = string.Join(", ", p.Key.Select((_, i) => $"b{i + 1}"));
+        var bIn = p.Key.Count == 1
+            ? $"v.{Quote(p.Key[0].Name)} = ANY (b1)"
+            : $"({string.Join(", ", p.Key.Select(k => $"v.{Quote(k.Name)}"))}) IN (SELECT * FROM unnest({args}))";
+        var cols = string.Join(", ", p.Columns.Select(c => Quote(c.Name)));
+        var entity = Literal(p.Entity);
+        return $"""
+            CREATE OR REPLACE FUNCTION {Quote(p.Schema, SyncFunctionName(p))}(mode text) RETURNS bigint
+            LANGUAGE plpgsql AS $pg_tviews$
+            -- Whole-TVIEW work for pg_tviews_refresh, in batches of {BatchSize} keys so memory stays flat:
+            -- 'reconcile' recomputes every key and writes only rows that differ; 'rebuild' empties and refills.
+            DECLARE
+                r record;
+                {decl}
+                done bigint := 0;
+                written bigint := 0;
+                n bigint;
+            BEGIN
+                IF mode = 'rebuild' THEN
+                    TRUNCATE {table};
+                    FOR r IN SELECT {keyCols} FROM {view} ORDER BY {keyCols} LOOP
+                        {append}
+                        IF cardinality(b1) >= {BatchSize} THEN
+                            INSERT INTO {table} ({cols}) SELECT {cols} FROM {view} AS v WHERE {bIn};
+                            GET DIAGNOSTICS n = ROW_COUNT;
+                            written := written + n; done := done + cardinality(b1); {reset}
+                            RAISE NOTICE 'pg_tviews_refresh: %: % rows rebuilt so far', {entity}, done;
+                        END IF;
+                    END LOOP;
+                    IF cardinality(b1) > 0 THEN
+                        INSERT INTO {table} ({cols}) SELECT {cols} FROM {view} AS v WHERE {bIn};
+                        GET DIAGNOSTICS n = ROW_COUNT;
+                        written := written + n;
+                    END IF;
+                    EXECUTE format('ANALYZE %s', {Literal(table)});
+                ELSIF mode = 'reconcile' THEN
+                    FOR r IN SELECT {keyCols} FROM {view} UNION SELECT {keyCols} FROM {table} LOOP
+                        {append}
+                        IF cardinality(b1) >= {BatchSize} THEN
+                            written := written + {Quote(p.Schema, ApplyFunctionName(p))}({args});
+                            done := done + cardinality(b1); {reset}
+                            RAISE NOTICE 'pg_tviews_refresh: %: % keys reconciled so far, % rows written', {entity}, done, written;
+                        END IF;
+                    END LOOP;
+                    written := written + {Quote(p.Schema, ApplyFunctionName(p))}({args});
+                ELSE
+                    RAISE EXCEPTION 'unknown sync mode: %', mode;
+                END IF;
+                RETURN written;
+            END
+            $pg_tviews$
+            """;
+    }
+
+    private IReadOnlyList<GeneratedTrigger> GenerateTriggers(TViewPlan p)
+    {
+        var list = new List<GeneratedTrigger>();
+        var duplicateNames = p.Sources.GroupBy(s => s.Table).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+        foreach (var s in p.Sources)
+        {
+            var label = duplicateNames.Contains(s.Table) ? $"{s.Schema}_{s.Table}" : s.Table;
+            foreach (var ev in new[] { "INSERT", "UPDATE", "DELETE", "TRUNCATE" })
+            {
+                if (ev == "UPDATE" && s.ReferencedColumns.Count == 0) continue; // no column read: updates never matter
+                var suffix = ev[..3].ToLowerInvariant();
+                var fn = Generated($"pg_tviews_{p.Entity}__{label}_{suffix}");
+                var trg = Generated($"pg_tviews_{p.Depth:00}_{p.Entity}_{suffix}");
+                var fnDdl = TriggerFunction(p, s, ev, fn);
+                var referencing = ev switch
+                {
+                    "INSERT" => "REFERENCING NEW TABLE AS pg_tviews_new ",
+                    "UPDATE" => "REFERENCING OLD TABLE AS pg_tviews_old NEW TABLE AS pg_tviews_new ",
+                    "DELETE" => "REFERENCING OLD TABLE AS pg_tviews_old ",
+                    _ => "",
+                };
+                var trgDdl = $"CREATE TRIGGER {Quote(trg)} AFTER {ev} ON {Quote(s.Schema, s.Table)} {referencing}FOR EACH STATEMENT EXECUTE FUNCTION {Quote(p.Schema, fn)}()";
+                list.Add(new GeneratedTrigger(s.Schema, s.Table, trg, ev, fn, fnDdl, trgDdl));
+            }
+        }
+        return list;
+    }
+
+    private string TriggerFunction(TViewPlan p, SourcePlan s, string ev, string fn)
+    {
+        var sb = new StringBuilder();
+        var entity = Literal(p.Entity);
+        var tableRegclass = $"to_regclass({Literal(Quote(p.Schema, p.Table))})";
+        sb.AppendLine($"CREATE OR REPLACE FUNCTION {Quote(p.Schema, fn)}() RETURNS trigger");
+        sb.AppendLine("LANGUAGE plpgsql AS $pg_tviews$");
+        sb.AppendLine($"-- {ev} on {s.Schema}.{s.Table} -> {p.Schema}.{p.Table}");
+        sb.AppendLine("DECLARE");
+        for (var i = 0; i < p.Key.Count; i++) sb.AppendLine($"    k{i + 1} {p.Key[i].Type}[];");
+        sb.AppendLine("BEGIN");
+        // A force refresh rebuilding this TVIEW makes the work below redundant.
+        sb.AppendLine($"    IF strpos(current_setting('pg_tviews.rebuilding', true), {Literal("," + p.Entity + ",")}) > 0 THEN RETURN NULL; END IF;");
+        var refCols = string.Join(", ", s.ReferencedColumns.Select(c => Cmp(c, "x")));
+        switch (ev)
+        {
+            case "TRUNCATE":
+                sb.AppendLine($"    PERFORM {Rt("pg_tviews_refresh")}({entity}, true);");
+                sb.AppendLine("    RETURN NULL;");
+                sb.AppendLine("END");
+                sb.AppendLine("$pg_tviews$");
+                return sb.ToString();
+            case "UPDATE":
+                // Rows whose read columns are unchanged cancel out (multiset difference): nothing to do.
+                sb.AppendLine($"    IF NOT EXISTS (SELECT {refCols} FROM pg_tviews_new AS x EXCEPT ALL SELECT {refCols} FROM pg_tviews_old AS x) THEN RETURN NULL; END IF;");
+                break;
+            case "INSERT":
+                sb.AppendLine("    IF NOT EXISTS (SELECT FROM pg_tviews_new) THEN RETURN NULL; END IF;");
+                break;
+            case "DELETE":
+                sb.AppendLine("    IF NOT EXISTS (SELECT FROM pg_tviews_old) THEN RETURN NULL; END IF;");
+                break;
+        }
+        // Serialize maintenance of this TVIEW, then compute keys with a snapshot taken after the lock.
+        sb.AppendLine($"    UPDATE {Rt("pg_tviews_state")} SET seq = seq + 1 WHERE entity_name = {entity} AND {tableRegclass} IS NOT NULL;");
+        sb.AppendLine($"    IF NOT FOUND THEN PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); RETURN NULL; END IF;");
+        var deltas = new List<string>();
+        var with = "";
+        switch (ev)
+        {
+            case "INSERT": deltas.Add("pg_tviews_new"); break;
+            case "DELETE": deltas.Add("pg_tviews_old"); break;
+            case "UPDATE":
+                var plain = string.Join(", ", s.ReferencedColumns.Select(c => $"x.{Quote(c.Name)}"));
+                with = $"WITH pg_tviews_removed AS (SELECT {plain} FROM pg_tviews_old AS x EXCEPT ALL SELECT {plain} FROM pg_tviews_new AS x),\n         pg_tviews_added AS (SELECT {plain} FROM pg_tviews_new AS x EXCEPT ALL SELECT {plain} FROM pg_tviews_old AS x)\n    ";
+                deltas.Add("pg_tviews_removed");
+                deltas.Add("pg_tviews_added");
+                break;
+        }
+        var parts = deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d) + ")"));
+        var kcols = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}"));
+        var notNull = string.Join(" AND ", p.Key.Select((_, i) => $"u.k{i + 1} IS NOT NULL"));
+        sb.AppendLine($"    {with}SELECT {string.Join(", ", p.Key.Select((_, i) => $"array_agg(d.k{i + 1})"))}");
+        sb.AppendLine($"    INTO {kcols}");
+        sb.AppendLine($"    FROM (SELECT DISTINCT {string.Join(", ", p.Key.Select((_, i) => $"u.k{i + 1}"))} FROM (");
+        sb.AppendLine("        " + string.Join("\n        UNION ALL\n        ", parts));
+        sb.AppendLine($"    ) AS u ({kcols}) WHERE {notNull}) AS d;");
+        sb.AppendLine($"    PERFORM {Quote(p.Schema, ApplyFunctionName(p))}({kcols});");
+        sb.AppendLine("    RETURN NULL;");
+        sb.AppendLine("END");
+        sb.AppendLine("$pg_tviews$");
+        return sb.ToString();
+    }
+
+    private static JsonObject Manifest(TViewPlan p, IReadOnlyList<GeneratedTrigger> triggers)
+    {
+        var functions = new JsonArray
+        {
+            new JsonObject { ["schema"] = p.Schema, ["name"] = ApplyFunctionName(p), ["args"] = KeyArgTypes(p) },
+            new JsonObject { ["schema"] = p.Schema, ["name"] = SyncFunctionName(p), ["args"] = "text" },
+        };
+        foreach (var t in triggers)
+            functions.Add(new JsonObject { ["schema"] = p.Schema, ["name"] = t.FunctionName, ["args"] = "" });
+        return new JsonObject
+        {
+            ["entity_name"] = p.Entity,
+            ["table_schema"] = p.Schema,
+            ["table_name"] = p.Table,
+            ["view_name"] = p.View,
+            ["definition"] = p.DefinitionSql,
+            ["key_columns"] = new JsonArray(p.Key.Select(k => (JsonNode)JsonValue.Create(k.Name)!).ToArray()),
+            ["sources"] = new JsonArray(p.Sources.Select(s => (JsonNode)JsonValue.Create(s.QualifiedName)!).ToArray()),
+            ["depth"] = p.Depth,
+            ["mode"] = "immediate",
+            ["definition_hash"] = p.DefinitionHash,
+            ["sync_function"] = SyncFunctionName(p),
+            ["apply_function"] = ApplyFunctionName(p),
+            ["objects"] = new JsonObject
+            {
+                ["functions"] = functions,
+                ["triggers"] = new JsonArray(triggers.Select(t => (JsonNode)new JsonObject
+                {
+                    ["schema"] = t.Schema, ["table"] = t.Table, ["name"] = t.Name, ["event"] = t.Event,
+                    ["function"] = t.FunctionName, ["ddl"] = t.TriggerDdl,
+                }).ToArray()),
+            },
+        };
+    }
+}

@@ -1,0 +1,47 @@
+namespace TViews.Plan;
+
+/// <summary>A column of a TVIEW or of a source, as PostgreSQL types it.</summary>
+/// <param name="Comparable">Whether the type has an equality usable by IS DISTINCT FROM / EXCEPT (json, xml, geometric types have none).</param>
+public sealed record ColumnPlan(string Name, string Type, bool Comparable = true);
+
+/// <summary>Computes, for a delta relation standing in for one occurrence of a source, the affected keys.</summary>
+public interface IKeyQuery
+{
+    /// <summary>SQL selecting the key columns (in key order) with the source occurrence replaced by <paramref name="deltaRelation"/>.</summary>
+    string Render(string deltaRelation);
+
+    /// <summary>Why this query exists, for <c>tviews explain</c> (e.g. "join path tb_user → tb_post").</summary>
+    string Description { get; }
+}
+
+/// <summary>How one source table's changes reach a TVIEW.</summary>
+/// <param name="ReferencedColumns">Every column of the source the definition reads; an UPDATE that changes none of them needs no work.</param>
+/// <param name="KeyQueries">One per occurrence of the source in the definition; their union is the affected key set.</param>
+public sealed record SourcePlan(
+    string Schema,
+    string Table,
+    string? TViewEntity,
+    IReadOnlyList<ColumnPlan> ReferencedColumns,
+    IReadOnlyList<IKeyQuery> KeyQueries)
+{
+    public string QualifiedName => $"{Schema}.{Table}";
+}
+
+/// <summary>An index the TVIEW needs on one of its TVIEW sources (the lineage columns it reads them by).</summary>
+public sealed record IndexPlan(string Schema, string Table, IReadOnlyList<string> Columns);
+
+/// <summary>Everything code generation needs to create and maintain one TVIEW.</summary>
+public sealed record TViewPlan(
+    string Entity,
+    string Schema,
+    string Table,
+    string DefinitionSql,
+    IReadOnlyList<ColumnPlan> Columns,
+    IReadOnlyList<ColumnPlan> Key,
+    IReadOnlyList<SourcePlan> Sources,
+    IReadOnlyList<IndexPlan> Indexes,
+    int Depth,
+    string DefinitionHash)
+{
+    public string View => $"pg_tviews_v_{Entity}";
+}

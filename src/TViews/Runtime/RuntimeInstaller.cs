@@ -1,0 +1,105 @@
+using System.Reflection;
+using Npgsql;
+
+namespace TViews.Runtime;
+
+/// <summary>
+/// Installs, upgrades and removes the TViews runtime (catalog tables and pg_tviews_* functions)
+/// in one schema. The scripts are embedded resources, applied in name order, each idempotent.
+/// </summary>
+public static class RuntimeInstaller
+{
+    public const string Version = "0.1.0";
+
+    // Serializes concurrent installs; any constant works as long as it is ours.
+    private const long InstallLockKey = 0x7476_6965_7773; // "tviews"
+
+    public static IReadOnlyList<(string Name, string Sql)> Scripts(string schema)
+    {
+        var asm = typeof(RuntimeInstaller).Assembly;
+        return asm.GetManifestResourceNames()
+            .Where(n => n.Contains(".Runtime.Sql.", StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .OrderBy(n => n, StringComparer.Ordinal)
+            .Select(n => (n, Render(Read(asm, n), schema)))
+            .ToList();
+    }
+
+    private static string Read(Assembly asm, string name)
+    {
+        using var s = asm.GetManifestResourceStream(name)!;
+        using var r = new StreamReader(s);
+        return r.ReadToEnd();
+    }
+
+    private static string Render(string template, string schema) =>
+        template.Replace("@schema@", SqlNames.Quote(schema), StringComparison.Ordinal)
+                .Replace("@version@", Version, StringComparison.Ordinal);
+
+    /// <summary>Installs or upgrades the runtime; returns the version that was installed before (null if none).</summary>
+    public static async Task<string?> InstallAsync(NpgsqlConnection conn, string schema = "public", CancellationToken ct = default)
+    {
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(@k)", ct, ("k", InstallLockKey));
+        var before = await InstalledVersionAsync(conn, schema, ct);
+        await conn.ExecuteAsync($"CREATE SCHEMA IF NOT EXISTS {SqlNames.Quote(schema)}", ct);
+        foreach (var (_, sql) in Scripts(schema))
+            await conn.ExecuteAsync(sql, ct);
+        await tx.CommitAsync(ct);
+        return before;
+    }
+
+    /// <summary>The runtime version installed in <paramref name="schema"/>, or null.</summary>
+    public static async Task<string?> InstalledVersionAsync(NpgsqlConnection conn, string schema = "public", CancellationToken ct = default)
+    {
+        var exists = await conn.ScalarAsync<bool>(
+            "SELECT to_regprocedure(format('%I.pg_tviews_version()', @s::text)) IS NOT NULL", ct, ("s", schema));
+        if (!exists) return null;
+        return await conn.ScalarAsync<string>($"SELECT {SqlNames.Quote(schema)}.pg_tviews_version()", ct);
+    }
+
+    /// <summary>Finds the schema holding the runtime: the first schema on the search_path that has it.</summary>
+    public static async Task<string?> FindSchemaAsync(NpgsqlConnection conn, CancellationToken ct = default) =>
+        await conn.ScalarAsync<string?>(
+            """
+            SELECT n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE p.proname = 'pg_tviews_version'
+            ORDER BY array_position(current_schemas(false), n.nspname::name) NULLS LAST, n.nspname
+            LIMIT 1
+            """, ct);
+
+    /// <summary>
+    /// Removes every object the runtime created. TVIEW tables are kept (as plain tables, no longer
+    /// maintained) unless <paramref name="dropTables"/>.
+    /// </summary>
+    public static async Task UninstallAsync(NpgsqlConnection conn, string schema = "public", bool dropTables = false, CancellationToken ct = default)
+    {
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(@k)", ct, ("k", InstallLockKey));
+        var s = SqlNames.Quote(schema);
+        if (await InstalledVersionAsync(conn, schema, ct) is null) { await tx.CommitAsync(ct); return; }
+        var entities = await conn.ListAsync<string>($"SELECT entity_name FROM {s}.pg_tviews_metadata ORDER BY depth DESC, entity_name", ct);
+        foreach (var e in entities)
+            await conn.ExecuteAsync($"SELECT {s}.pg_tviews_forget(@e, @d)", ct, ("e", e), ("d", dropTables));
+        await conn.ExecuteAsync("DROP EVENT TRIGGER IF EXISTS pg_tviews_sql_drop", ct);
+        // Everything else the runtime owns is named pg_tviews_* / pg_tview_* in this schema.
+        await conn.ExecuteAsync($"""
+            DO $do$
+            DECLARE r record;
+            BEGIN
+                FOR r IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE n.nspname = {SqlNames.Literal(schema)} AND c.relname LIKE 'pg\_tview%' AND c.relkind IN ('v', 'r')
+                         ORDER BY c.relkind = 'r'
+                LOOP
+                    EXECUTE format(CASE r.relkind WHEN 'v' THEN 'DROP VIEW IF EXISTS %I.%I CASCADE' ELSE 'DROP TABLE IF EXISTS %I.%I CASCADE' END,
+                                   {SqlNames.Literal(schema)}, r.relname);
+                END LOOP;
+                FOR r IN SELECT p.oid::regprocedure AS sig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                         WHERE n.nspname = {SqlNames.Literal(schema)} AND p.proname LIKE 'pg\_tview%'
+                LOOP
+                    EXECUTE format('DROP FUNCTION IF EXISTS %s CASCADE', r.sig);
+                END LOOP;
+            END $do$
+            """, ct);
+        await tx.CommitAsync(ct);
+    }
+}

@@ -1,0 +1,49 @@
+-- TViews runtime: catalog. Installed by `tviews install` into one schema (@schema@, default public).
+-- Idempotent: every statement can run again on an installed database (upgrade in place).
+
+CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_metadata (
+    entity_name      text PRIMARY KEY CHECK (entity_name ~ '^[a-z_][a-z0-9_]*$'),
+    table_schema     text NOT NULL,
+    table_name       text NOT NULL,
+    view_name        text NOT NULL,
+    definition       text NOT NULL,
+    key_columns      text[] NOT NULL,
+    sources          text[] NOT NULL,
+    dependents       text[] NOT NULL DEFAULT '{}',
+    depth            integer NOT NULL DEFAULT 1,
+    mode             text NOT NULL DEFAULT 'immediate' CHECK (mode IN ('immediate', 'deferred')),
+    definition_hash  text NOT NULL,
+    sync_function    text NOT NULL,
+    apply_function   text NOT NULL,
+    objects          jsonb NOT NULL DEFAULT '{}',
+    runtime_version  text NOT NULL,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at       timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (table_schema, table_name)
+);
+COMMENT ON TABLE @schema@.pg_tviews_metadata IS
+    'TViews: one row per TVIEW. Written only by the tviews tool and the pg_tviews_* functions.';
+
+-- One row per TVIEW, updated by every statement that maintains it: the row lock serializes
+-- maintenance of a TVIEW (READ COMMITTED statements then see everything committed before them),
+-- and under REPEATABLE READ / SERIALIZABLE a concurrent maintainer makes the update fail with
+-- SQLSTATE 40001 instead of leaving stale rows. Deleting the metadata row deletes this one, which
+-- is how writes notice missing metadata.
+CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_state (
+    entity_name  text PRIMARY KEY REFERENCES @schema@.pg_tviews_metadata (entity_name)
+                      ON DELETE CASCADE ON UPDATE CASCADE,
+    seq          bigint NOT NULL DEFAULT 0
+);
+
+-- Prepared transactions an operator has dismissed from pg_tview_pending_refreshes.
+CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_dismissed_prepared (
+    gid           text NOT NULL,
+    transaction   xid NOT NULL,
+    dismissed_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (gid)
+);
+
+REVOKE ALL ON @schema@.pg_tviews_metadata, @schema@.pg_tviews_state, @schema@.pg_tviews_dismissed_prepared FROM PUBLIC;
+GRANT SELECT ON @schema@.pg_tviews_metadata TO PUBLIC;
+GRANT SELECT, UPDATE ON @schema@.pg_tviews_state TO PUBLIC;
+GRANT SELECT ON @schema@.pg_tviews_dismissed_prepared TO PUBLIC;

@@ -1,0 +1,222 @@
+-- TViews runtime: core functions used by generated triggers and by the SQL API.
+
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_version() RETURNS text
+LANGUAGE sql IMMUTABLE AS $fn$ SELECT '@version@'::text $fn$;
+
+-- The TVIEWs that must follow a change to `root`, itself included, in dependency order.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_closure(root text)
+RETURNS TABLE (entity_name text, depth integer)
+LANGUAGE sql STABLE AS $fn$
+    WITH RECURSIVE c(entity_name) AS (
+        SELECT root
+        UNION
+        SELECT m.entity_name
+        FROM c
+        JOIN @schema@.pg_tviews_metadata p ON p.entity_name = c.entity_name
+        JOIN @schema@.pg_tviews_metadata m ON format('%s.%s', p.table_schema, p.table_name) = ANY (m.sources)
+    )
+    SELECT m.entity_name, m.depth
+    FROM c JOIN @schema@.pg_tviews_metadata m USING (entity_name)
+    ORDER BY m.depth, m.entity_name
+$fn$;
+
+-- Recomputes the dependents column of every metadata row from the sources columns.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_sync_dependents() RETURNS void
+LANGUAGE sql AS $fn$
+    UPDATE @schema@.pg_tviews_metadata p
+    SET dependents = d.list
+    FROM (
+        SELECT p2.entity_name,
+               COALESCE(array_agg(m.entity_name ORDER BY m.entity_name) FILTER (WHERE m.entity_name IS NOT NULL), '{}') AS list
+        FROM @schema@.pg_tviews_metadata p2
+        LEFT JOIN @schema@.pg_tviews_metadata m ON format('%s.%s', p2.table_schema, p2.table_name) = ANY (m.sources)
+        GROUP BY p2.entity_name
+    ) d
+    WHERE d.entity_name = p.entity_name AND p.dependents IS DISTINCT FROM d.list
+$fn$;
+
+-- Called by a generated trigger that found no state row for its TVIEW. When the TVIEW table is
+-- still there its metadata was lost: refuse the write rather than leave the TVIEW stale. When the
+-- table is gone (dropped without the event trigger installed), there is nothing left to maintain.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_missing(entity text, tview regclass) RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF tview IS NOT NULL THEN
+        RAISE EXCEPTION 'Metadata not found for TVIEW: %', entity
+            USING ERRCODE = 'undefined_object',
+                  HINT = format('Restore it with: SELECT pg_tviews_convert_existing_table(%L);', entity);
+    END IF;
+END $fn$;
+
+-- Takes the maintenance lock of a TVIEW for the rest of the transaction (see pg_tviews_state).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock(entity text) RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    UPDATE @schema@.pg_tviews_state SET seq = seq + 1 WHERE entity_name = entity;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'Metadata not found for TVIEW: %', entity
+            USING ERRCODE = 'undefined_object',
+                  HINT = format('Restore it with: SELECT pg_tviews_convert_existing_table(%L);', entity);
+    END IF;
+END $fn$;
+
+-- Refresh a TVIEW and everything built on it. Without force: reconcile with the definition,
+-- writing only rows that differ. With force: rebuild completely. Both run in batches (memory does
+-- not grow with the TVIEW) and report progress with NOTICEs. Returns the rows written to `entity_name`.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_refresh(entity_name text, force boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    m record;
+    d record;
+    n bigint;
+    result bigint := 0;
+    previous text := current_setting('pg_tviews.rebuilding', true);
+    members text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM @schema@.pg_tviews_metadata x WHERE x.entity_name = pg_tviews_refresh.entity_name) THEN
+        RAISE EXCEPTION 'Metadata not found for TVIEW: %', pg_tviews_refresh.entity_name
+            USING ERRCODE = 'undefined_object',
+                  HINT = format('Restore it with: SELECT pg_tviews_convert_existing_table(%L);', pg_tviews_refresh.entity_name);
+    END IF;
+    -- Lock the whole closure up front, in dependency order, so concurrent writers wait for us.
+    FOR d IN SELECT * FROM @schema@.pg_tviews_closure(pg_tviews_refresh.entity_name) LOOP
+        PERFORM @schema@.pg_tviews_lock(d.entity_name);
+    END LOOP;
+    IF force THEN
+        -- Members of the closure are rebuilt in order; their triggers would only redo that work.
+        SELECT ',' || string_agg(c.entity_name, ',') || ',' INTO members
+        FROM @schema@.pg_tviews_closure(pg_tviews_refresh.entity_name) c;
+        PERFORM set_config('pg_tviews.rebuilding', COALESCE(previous, '') || members, true);
+    END IF;
+    FOR d IN SELECT * FROM @schema@.pg_tviews_closure(pg_tviews_refresh.entity_name) LOOP
+        SELECT * INTO m FROM @schema@.pg_tviews_metadata x WHERE x.entity_name = d.entity_name;
+        IF to_regclass(format('%I.%I', m.table_schema, m.table_name)) IS NULL THEN
+            RAISE EXCEPTION 'TVIEW table %.% of % does not exist', m.table_schema, m.table_name, m.entity_name
+                USING ERRCODE = 'undefined_table';
+        END IF;
+        EXECUTE format('SELECT %I.%I($1)', m.table_schema, m.sync_function)
+            INTO n USING CASE WHEN force THEN 'rebuild' ELSE 'reconcile' END;
+        IF d.entity_name = pg_tviews_refresh.entity_name THEN result := n; END IF;
+        RAISE NOTICE 'pg_tviews_refresh: % % (% rows written)', CASE WHEN force THEN 'rebuilt' ELSE 'reconciled' END, m.entity_name, n;
+    END LOOP;
+    IF force THEN
+        PERFORM set_config('pg_tviews.rebuilding', COALESCE(previous, ''), true);
+    END IF;
+    RETURN result;
+END $fn$;
+
+-- Registers (or re-registers) a TVIEW from its manifest: the metadata row, the state row, and the
+-- manifest itself as the comment of the definition view, where pg_tviews_convert_existing_table
+-- finds it again if the metadata row is lost.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_register(manifest jsonb) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    e text := manifest->>'entity_name';
+BEGIN
+    INSERT INTO @schema@.pg_tviews_metadata AS m (entity_name, table_schema, table_name, view_name, definition,
+        key_columns, sources, depth, mode, definition_hash, sync_function, apply_function, objects, runtime_version)
+    VALUES (e, manifest->>'table_schema', manifest->>'table_name', manifest->>'view_name', manifest->>'definition',
+        ARRAY(SELECT jsonb_array_elements_text(manifest->'key_columns')),
+        ARRAY(SELECT jsonb_array_elements_text(manifest->'sources')),
+        (manifest->>'depth')::integer, COALESCE(manifest->>'mode', 'immediate'), manifest->>'definition_hash',
+        manifest->>'sync_function', manifest->>'apply_function', manifest->'objects', @schema@.pg_tviews_version())
+    ON CONFLICT (entity_name) DO UPDATE SET
+        table_schema = excluded.table_schema, table_name = excluded.table_name, view_name = excluded.view_name,
+        definition = excluded.definition, key_columns = excluded.key_columns, sources = excluded.sources,
+        depth = excluded.depth, mode = excluded.mode, definition_hash = excluded.definition_hash,
+        sync_function = excluded.sync_function, apply_function = excluded.apply_function,
+        objects = excluded.objects, runtime_version = excluded.runtime_version, updated_at = now();
+    INSERT INTO @schema@.pg_tviews_state (entity_name) VALUES (e) ON CONFLICT DO NOTHING;
+    EXECUTE format('COMMENT ON VIEW %I.%I IS %L', manifest->>'table_schema', manifest->>'view_name',
+                   'tviews:' || manifest::text);
+    PERFORM @schema@.pg_tviews_sync_dependents();
+END $fn$;
+
+-- Creates (or re-creates, enabled) the triggers listed in a manifest.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_install_triggers(manifest jsonb) RETURNS integer
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    t jsonb;
+    n integer := 0;
+BEGIN
+    FOR t IN SELECT * FROM jsonb_array_elements(manifest->'objects'->'triggers') LOOP
+        IF to_regclass(format('%I.%I', t->>'schema', t->>'table')) IS NULL THEN
+            RAISE EXCEPTION 'source table %.% of TVIEW % does not exist', t->>'schema', t->>'table', manifest->>'entity_name'
+                USING ERRCODE = 'undefined_table';
+        END IF;
+        EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I.%I', t->>'name', t->>'schema', t->>'table');
+        EXECUTE t->>'ddl';
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END $fn$;
+
+-- Removes everything TViews generated for a TVIEW (triggers, functions, view, metadata).
+-- The TVIEW table itself is dropped only when drop_table is true.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_forget(entity text, drop_table boolean DEFAULT false) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    m record;
+    t jsonb;
+    f jsonb;
+BEGIN
+    SELECT * INTO m FROM @schema@.pg_tviews_metadata WHERE entity_name = entity;
+    IF NOT FOUND THEN RETURN; END IF;
+    DELETE FROM @schema@.pg_tviews_metadata WHERE entity_name = entity;
+    FOR t IN SELECT * FROM jsonb_array_elements(m.objects->'triggers') LOOP
+        IF to_regclass(format('%I.%I', t->>'schema', t->>'table')) IS NOT NULL THEN
+            EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I.%I', t->>'name', t->>'schema', t->>'table');
+        END IF;
+    END LOOP;
+    FOR f IN SELECT * FROM jsonb_array_elements(m.objects->'functions') LOOP
+        EXECUTE format('DROP FUNCTION IF EXISTS %I.%I(%s)', f->>'schema', f->>'name', f->>'args');
+    END LOOP;
+    EXECUTE format('DROP VIEW IF EXISTS %I.%I', m.table_schema, m.view_name);
+    IF drop_table THEN
+        EXECUTE format('DROP TABLE IF EXISTS %I.%I CASCADE', m.table_schema, m.table_name);
+    END IF;
+    PERFORM @schema@.pg_tviews_sync_dependents();
+END $fn$;
+
+-- sql_drop event trigger (installed when the installing role may create event triggers):
+-- DROP TABLE tv_x cleans up everything generated for it; a definition view dropped by CASCADE
+-- from one of its sources takes its TVIEW with it, as DROP TABLE tv_a CASCADE promises.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_on_sql_drop() RETURNS event_trigger
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    o record;
+    m record;
+BEGIN
+    IF to_regclass('@schema@.pg_tviews_metadata') IS NULL THEN RETURN; END IF;
+    FOR o IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE object_type IN ('table', 'view') LOOP
+        FOR m IN SELECT * FROM @schema@.pg_tviews_metadata x
+                 WHERE x.table_schema = o.schema_name AND (x.table_name = o.object_name OR x.view_name = o.object_name) LOOP
+            IF m.table_name = o.object_name THEN
+                PERFORM @schema@.pg_tviews_forget(m.entity_name, false);
+            ELSIF NOT o.original THEN
+                PERFORM @schema@.pg_tviews_forget(m.entity_name, true);
+            END IF;
+        END LOOP;
+    END LOOP;
+END $fn$;
+
+-- Rows that differ between a TVIEW and its definition evaluated from scratch (compared as multisets
+-- of row texts, so every column type compares). kind is 'missing' (in the definition, not in the
+-- TVIEW) or 'extra' (in the TVIEW, not in the definition).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_check_consistency(entity_name text, max_rows integer DEFAULT 100)
+RETURNS TABLE (kind text, row_data text)
+LANGUAGE plpgsql STABLE AS $fn$
+DECLARE
+    m record;
+BEGIN
+    SELECT * INTO m FROM @schema@.pg_tviews_metadata x WHERE x.entity_name = pg_tviews_check_consistency.entity_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'Metadata not found for TVIEW: %', pg_tviews_check_consistency.entity_name USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN QUERY EXECUTE format(
+        $q$(SELECT 'missing'::text, d.r FROM (SELECT v::text AS r FROM %1$I.%2$I v EXCEPT ALL SELECT t::text FROM %1$I.%3$I t) d LIMIT $1)
+           UNION ALL
+           (SELECT 'extra'::text, d.r FROM (SELECT t::text AS r FROM %1$I.%3$I t EXCEPT ALL SELECT v::text FROM %1$I.%2$I v) d LIMIT $1)$q$,
+        m.table_schema, m.view_name, m.table_name) USING max_rows;
+END $fn$;

@@ -1,0 +1,477 @@
+-- TViews runtime: the operations API of the failure runbook (docs/runbook.md): restore a TVIEW
+-- from what remains in the database, prepared transactions that carry TVIEW changes, queue
+-- introspection, and the health check. Everything here runs from psql, with no client process.
+
+-- The manifest of a registered TVIEW, rebuilt from its metadata row (NULL when there is none).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_manifest(entity text) RETURNS jsonb
+LANGUAGE sql STABLE AS $fn$
+    SELECT jsonb_build_object(
+        'entity_name', m.entity_name, 'table_schema', m.table_schema, 'table_name', m.table_name,
+        'view_name', m.view_name, 'definition', m.definition, 'key_columns', to_jsonb(m.key_columns),
+        'sources', to_jsonb(m.sources), 'depth', m.depth, 'mode', m.mode,
+        'definition_hash', m.definition_hash, 'sync_function', m.sync_function,
+        'apply_function', m.apply_function, 'objects', m.objects)
+    FROM @schema@.pg_tviews_metadata m
+    WHERE m.entity_name = entity
+$fn$;
+
+-- Manifests stored as 'tviews:' || manifest in the comment of definition views, one per view,
+-- first schema of the search_path first. Survives the loss of the metadata row (and pg_dump).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_stored_manifests()
+RETURNS TABLE (entity_name text, view_schema text, view_name text, manifest jsonb)
+LANGUAGE plpgsql STABLE AS $fn$
+DECLARE
+    r record;
+    j jsonb;
+BEGIN
+    FOR r IN
+        SELECT n.nspname::text AS s, c.relname::text AS v, d.description AS txt
+        FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
+        WHERE c.relkind = 'v' AND d.description LIKE 'tviews:%'
+        ORDER BY array_position(current_schemas(false), n.nspname) NULLS LAST, n.nspname, c.relname
+    LOOP
+        -- A comment someone edited into something else is not a manifest: skip it.
+        BEGIN
+            j := substr(r.txt, 8)::jsonb;
+        EXCEPTION WHEN invalid_text_representation THEN
+            CONTINUE;
+        END;
+        IF jsonb_typeof(j) = 'object' AND j ? 'entity_name' AND j ? 'objects' THEN
+            entity_name := j->>'entity_name'; view_schema := r.s; view_name := r.v; manifest := j;
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+END $fn$;
+
+-- Restores a TVIEW whose metadata row was deleted, or whose pg_tviews_* triggers were dropped or
+-- disabled, from what remains in the database: the manifest (metadata row, else the comment of
+-- its definition view), the definition view (re-created from the stored definition if missing),
+-- the table (re-created empty if missing) and its generated functions. Then registers it, installs
+-- its triggers enabled, and reconciles its rows (and its dependents') with the definition.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_convert_existing_table(entity_name text) RETURNS text
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    e text := pg_tviews_convert_existing_table.entity_name;
+    manifest jsonb;
+    origin text;
+    tbl regclass;
+    f jsonb;
+    notes text[] := '{}';
+    n_triggers integer;
+    n_rows bigint;
+BEGIN
+    manifest := @schema@.pg_tviews_manifest(e);
+    origin := 'its metadata row';
+    IF manifest IS NULL THEN
+        SELECT s.manifest, format('the comment of view %I.%I', s.view_schema, s.view_name)
+        INTO manifest, origin
+        FROM @schema@.pg_tviews_stored_manifests() s WHERE s.entity_name = e LIMIT 1;
+    END IF;
+    IF manifest IS NULL THEN
+        RAISE EXCEPTION 'Metadata not found for TVIEW: %', e
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = format('There is no pg_tviews_metadata row for %s and no definition view (pg_tviews_v_%s) whose comment holds its manifest.', e, e),
+                  HINT = 'Create the TVIEW again from its definition with `tviews apply`.';
+    END IF;
+
+    -- The definition view: PostgreSQL keeps it unless a source was dropped with CASCADE.
+    IF to_regclass(format('%I.%I', manifest->>'table_schema', manifest->>'view_name')) IS NULL THEN
+        BEGIN
+            EXECUTE format('CREATE VIEW %I.%I AS %s', manifest->>'table_schema', manifest->>'view_name', manifest->>'definition');
+        EXCEPTION WHEN OTHERS THEN
+            RAISE EXCEPTION 'The definition of TVIEW % no longer resolves: %', e, SQLERRM
+                USING ERRCODE = 'invalid_object_definition',
+                      HINT = 'Restore the objects it reads, or create the TVIEW again with `tviews apply`.';
+        END;
+        notes := notes || format('definition view %I.%I re-created', manifest->>'table_schema', manifest->>'view_name');
+    END IF;
+
+    -- The table: re-created empty from the definition if it is gone; the reconcile below fills it.
+    tbl := to_regclass(format('%I.%I', manifest->>'table_schema', manifest->>'table_name'));
+    IF tbl IS NULL THEN
+        EXECUTE format('CREATE TABLE %I.%I AS SELECT * FROM %I.%I WITH NO DATA',
+                       manifest->>'table_schema', manifest->>'table_name', manifest->>'table_schema', manifest->>'view_name');
+        tbl := to_regclass(format('%I.%I', manifest->>'table_schema', manifest->>'table_name'));
+        notes := notes || format('table %s re-created', tbl);
+    END IF;
+    -- The apply function upserts ON CONFLICT (key): the primary key must be there.
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = tbl AND contype = 'p') THEN
+        EXECUTE format('ALTER TABLE %s ADD PRIMARY KEY (%s)', tbl,
+                       (SELECT string_agg(quote_ident(k), ', ') FROM jsonb_array_elements_text(manifest->'key_columns') k));
+        notes := notes || 'primary key re-created'::text;
+    END IF;
+
+    -- Generated functions carry the compiled maintenance logic; only `tviews apply` can write them.
+    FOR f IN SELECT * FROM jsonb_array_elements(manifest->'objects'->'functions') LOOP
+        IF to_regprocedure(format('%I.%I(%s)', f->>'schema', f->>'name', f->>'args')) IS NULL THEN
+            RAISE EXCEPTION 'Generated function %.%(%) of TVIEW % is missing', f->>'schema', f->>'name', f->>'args', e
+                USING ERRCODE = 'undefined_function',
+                      HINT = 'Create the TVIEW again from its definition with `tviews apply`.';
+        END IF;
+    END LOOP;
+
+    PERFORM @schema@.pg_tviews_register(manifest);
+    n_triggers := @schema@.pg_tviews_install_triggers(manifest);
+    n_rows := @schema@.pg_tviews_refresh(e, false);
+    RETURN format('TVIEW %s restored from %s%s: %s trigger(s) installed and enabled, %s row(s) reconciled',
+                  e, origin, CASE WHEN cardinality(notes) > 0 THEN ' (' || array_to_string(notes, ', ') || ')' ELSE '' END,
+                  n_triggers, n_rows);
+END $fn$;
+
+-- Every prepared transaction of this database, with the TVIEWs it wrote. A prepared transaction
+-- keeps its locks (pg_locks rows with pid NULL, found through its transactionid lock); a write
+-- lock on a TVIEW table means it carries TVIEW changes (maintenance runs before PREPARE).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_prepared_xacts()
+RETURNS TABLE (gid text, prepared timestamptz, owner name, database name, transaction xid,
+               entities text[], dismissed boolean)
+LANGUAGE sql STABLE AS $fn$
+    WITH locks AS MATERIALIZED (
+        SELECT l.locktype, l.database, l.relation, l.transactionid, l.virtualtransaction, l.mode
+        FROM pg_locks l WHERE l.pid IS NULL
+    )
+    SELECT p.gid, p.prepared, p.owner, p.database, p.transaction,
+           COALESCE(e.entities, '{}'),
+           EXISTS (SELECT 1 FROM @schema@.pg_tviews_dismissed_prepared d WHERE d.gid = p.gid AND d.transaction = p.transaction)
+    FROM pg_prepared_xacts p
+    LEFT JOIN LATERAL (
+        SELECT array_agg(DISTINCT m.entity_name ORDER BY m.entity_name) AS entities
+        FROM locks x
+        JOIN locks l ON l.virtualtransaction = x.virtualtransaction AND l.locktype = 'relation'
+                    AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+                    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        JOIN pg_class c ON c.oid = l.relation
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN @schema@.pg_tviews_metadata m ON m.table_schema = n.nspname AND m.table_name = c.relname
+        WHERE x.locktype = 'transactionid' AND x.transactionid = p.transaction
+    ) e ON true
+    WHERE p.database = current_database()
+$fn$;
+
+-- The runbook's list of prepared transactions carrying TVIEW changes. The changes are inside the
+-- prepared transaction itself: COMMIT PREPARED makes them visible, ROLLBACK PREPARED discards them.
+CREATE OR REPLACE VIEW @schema@.pg_tview_pending_refreshes AS
+    SELECT x.gid, x.prepared, x.prepared AS prepared_at, x.owner, x.database, x.transaction, x.entities,
+           now() - x.prepared AS age
+    FROM @schema@.pg_tviews_prepared_xacts() x
+    WHERE cardinality(x.entities) > 0 AND NOT x.dismissed;
+GRANT SELECT ON @schema@.pg_tview_pending_refreshes TO PUBLIC;
+
+-- DELETE FROM pg_tview_pending_refreshes WHERE gid = '...': PostgreSQL does not let a function end
+-- a prepared transaction, so the row is dismissed from the list (recorded, still reported by the
+-- health check while the transaction exists) and the NOTICE gives the statement that ends it.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_dismiss_prepared() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    INSERT INTO @schema@.pg_tviews_dismissed_prepared AS d (gid, transaction) VALUES (OLD.gid, OLD.transaction)
+    ON CONFLICT (gid) DO UPDATE SET transaction = excluded.transaction, dismissed_at = now();
+    RAISE NOTICE 'prepared transaction % dismissed from pg_tview_pending_refreshes; it is still prepared and keeps its TVIEW changes and locks until ended with: ROLLBACK PREPARED %; (discard) or COMMIT PREPARED %; (apply)',
+        quote_literal(OLD.gid), quote_literal(OLD.gid), quote_literal(OLD.gid)
+        USING HINT = format('ROLLBACK PREPARED %L;', OLD.gid);
+    RETURN OLD;
+END $fn$;
+
+DROP TRIGGER IF EXISTS pg_tviews_dismiss ON @schema@.pg_tview_pending_refreshes;
+CREATE TRIGGER pg_tviews_dismiss INSTEAD OF DELETE ON @schema@.pg_tview_pending_refreshes
+    FOR EACH ROW EXECUTE FUNCTION @schema@.pg_tviews_dismiss_prepared();
+
+-- Shared by pg_tviews_commit_prepared / pg_tviews_rollback_prepared.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_end_prepared(gid text, action text) RETURNS text
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    p record;
+BEGIN
+    SELECT x.gid, x.database INTO p FROM pg_prepared_xacts x WHERE x.gid = pg_tviews_end_prepared.gid;
+    IF FOUND THEN
+        RAISE EXCEPTION 'prepared transaction % is still open; end it with % PREPARED', quote_literal(p.gid), action
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'PostgreSQL runs COMMIT PREPARED and ROLLBACK PREPARED only as top-level statements, never inside a function. '
+                           'The TVIEW changes are part of the prepared transaction: that statement alone applies or discards them.',
+                  HINT = CASE WHEN p.database = current_database()
+                              THEN format('%s PREPARED %L;', action, p.gid)
+                              ELSE format('Connect to database %s and run: %s PREPARED %L;', p.database, action, p.gid) END;
+    END IF;
+    BEGIN
+        DELETE FROM @schema@.pg_tviews_dismissed_prepared d WHERE d.gid = pg_tviews_end_prepared.gid;
+    EXCEPTION WHEN insufficient_privilege OR read_only_sql_transaction THEN
+        NULL; -- only bookkeeping: the health check ignores dismissals of gids that are gone
+    END;
+    RETURN format('not prepared: nothing to do (%s is not a prepared transaction; it was committed or rolled back)', quote_literal(gid));
+END $fn$;
+
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_commit_prepared(gid text) RETURNS text
+LANGUAGE sql AS $fn$ SELECT @schema@.pg_tviews_end_prepared(gid, 'COMMIT') $fn$;
+
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_rollback_prepared(gid text) RETURNS text
+LANGUAGE sql AS $fn$ SELECT @schema@.pg_tviews_end_prepared(gid, 'ROLLBACK') $fn$;
+
+-- Forgets dismissals of transactions that have ended and lists the prepared transactions that
+-- carry TVIEW changes, oldest first, with the statements that end them. Never fails.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_recover_prepared_transactions(orphan_after interval DEFAULT interval '1 hour')
+RETURNS TABLE (gid text, prepared timestamptz, age interval, owner name, database name, entities text[],
+               dismissed boolean, orphaned boolean, commit_statement text, rollback_statement text)
+LANGUAGE plpgsql AS $fn$
+#variable_conflict use_column
+BEGIN
+    BEGIN
+        DELETE FROM @schema@.pg_tviews_dismissed_prepared d
+        WHERE NOT EXISTS (SELECT 1 FROM pg_prepared_xacts p WHERE p.gid = d.gid AND p.transaction = d.transaction);
+    EXCEPTION WHEN OTHERS THEN
+        NULL; -- bookkeeping only (no privilege, or a read-only standby): the listing still works
+    END;
+    RETURN QUERY
+        SELECT x.gid, x.prepared, now() - x.prepared, x.owner, x.database, x.entities, x.dismissed,
+               now() - x.prepared > orphan_after,
+               format('COMMIT PREPARED %L;', x.gid), format('ROLLBACK PREPARED %L;', x.gid)
+        FROM @schema@.pg_tviews_prepared_xacts() x
+        WHERE cardinality(x.entities) > 0
+        ORDER BY x.prepared;
+END $fn$;
+
+-- Maintenance is immediate: each statement's trigger recomputes the affected rows before the
+-- statement ends, so nothing is ever queued, within or between transactions.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_debug_queue() RETURNS jsonb
+LANGUAGE sql STABLE AS $fn$ SELECT '[]'::jsonb $fn$;
+
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_queue_stats() RETURNS jsonb
+LANGUAGE sql STABLE AS $fn$
+    WITH x AS (SELECT * FROM @schema@.pg_tviews_prepared_xacts()),
+         t AS (SELECT * FROM x WHERE cardinality(x.entities) > 0)
+    SELECT jsonb_build_object(
+        'mode', 'immediate',
+        'pending', jsonb_array_length(@schema@.pg_tviews_debug_queue()),
+        'tviews', (SELECT count(*) FROM @schema@.pg_tviews_metadata),
+        'prepared_transactions', (SELECT count(*) FROM x),
+        'prepared_with_tview_changes', (SELECT count(*) FROM t),
+        'prepared_dismissed', (SELECT count(*) FROM t WHERE t.dismissed),
+        'prepared_older_than_1h', (SELECT count(*) FROM t WHERE now() - t.prepared > interval '1 hour'),
+        'oldest_prepared_at', (SELECT min(t.prepared) FROM t),
+        'oldest_prepared_age_seconds', (SELECT round(extract(epoch FROM now() - min(t.prepared))::numeric, 3) FROM t))
+$fn$;
+
+-- One row per check; status OK, WARNING or ERROR. Cheap enough to run from monitoring:
+-- catalog lookups, plus a consistency comparison that is complete for small TVIEWs and a sample
+-- of sample_rows keys for large ones. Never fails: a check that errors reports ERROR.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_health_check(orphan_after interval DEFAULT interval '1 hour',
+                                                           sample_rows integer DEFAULT 100)
+RETURNS TABLE (check_name text, status text, details text)
+LANGUAGE plpgsql AS $fn$
+#variable_conflict use_column
+DECLARE
+    r record;
+    m record;
+    problems text[];
+    warnings text[];
+    n bigint;
+    n2 bigint;
+    pages bigint;
+    keys text;
+BEGIN
+    -- runtime_version
+    check_name := 'runtime_version';
+    BEGIN
+        SELECT count(*), count(*) FILTER (WHERE x.runtime_version <> @schema@.pg_tviews_version()) INTO n, n2
+        FROM @schema@.pg_tviews_metadata x;
+        status := 'OK';
+        details := format('TViews runtime %s on PostgreSQL %s; %s TVIEW(s)', @schema@.pg_tviews_version(),
+                          current_setting('server_version'), n)
+                   || CASE WHEN n2 > 0 THEN format(' (%s registered by another runtime version)', n2) ELSE '' END;
+    EXCEPTION WHEN OTHERS THEN status := 'ERROR'; details := SQLERRM;
+    END;
+    RETURN NEXT;
+
+    -- metadata_tables: every metadata row names an existing table and has its state (lock) row.
+    check_name := 'metadata_tables';
+    BEGIN
+        SELECT array_agg(format('%s: table %I.%I does not exist', x.entity_name, x.table_schema, x.table_name) ORDER BY x.entity_name)
+        INTO problems FROM @schema@.pg_tviews_metadata x
+        WHERE to_regclass(format('%I.%I', x.table_schema, x.table_name)) IS NULL;
+        SELECT array_agg(format('%s: state row missing (writes to its sources fail); run SELECT pg_tviews_convert_existing_table(%L)', x.entity_name, x.entity_name) ORDER BY x.entity_name)
+        INTO warnings FROM @schema@.pg_tviews_metadata x
+        WHERE NOT EXISTS (SELECT 1 FROM @schema@.pg_tviews_state s WHERE s.entity_name = x.entity_name);
+        problems := COALESCE(problems, '{}') || COALESCE(warnings, '{}');
+        status := CASE WHEN cardinality(problems) > 0 THEN 'ERROR' ELSE 'OK' END;
+        details := CASE WHEN cardinality(problems) > 0 THEN array_to_string(problems, '; ')
+                        ELSE 'every TVIEW in pg_tviews_metadata has its table' END;
+    EXCEPTION WHEN OTHERS THEN status := 'ERROR'; details := SQLERRM;
+    END;
+    RETURN NEXT;
+
+    -- definitions: the definition view exists and still plans, and every generated function exists.
+    check_name := 'definitions';
+    BEGIN
+        problems := '{}';
+        FOR m IN SELECT * FROM @schema@.pg_tviews_metadata x ORDER BY x.depth, x.entity_name LOOP
+            IF to_regclass(format('%I.%I', m.table_schema, m.view_name)) IS NULL THEN
+                problems := problems || format('%s: definition view %I.%I is missing (the definition no longer resolves)', m.entity_name, m.table_schema, m.view_name);
+                CONTINUE;
+            END IF;
+            BEGIN
+                EXECUTE format('SELECT 1 FROM %I.%I LIMIT 0', m.table_schema, m.view_name);
+            EXCEPTION WHEN OTHERS THEN
+                problems := problems || format('%s: definition no longer resolves: %s', m.entity_name, SQLERRM);
+            END;
+            SELECT problems || COALESCE(array_agg(format('%s: generated function %I.%I(%s) is missing', m.entity_name, f->>'schema', f->>'name', f->>'args')), '{}')
+            INTO problems
+            FROM jsonb_array_elements(COALESCE(m.objects->'functions', '[]')) f
+            WHERE to_regprocedure(format('%I.%I(%s)', f->>'schema', f->>'name', f->>'args')) IS NULL;
+        END LOOP;
+        status := CASE WHEN cardinality(problems) > 0 THEN 'ERROR' ELSE 'OK' END;
+        details := CASE WHEN cardinality(problems) > 0 THEN array_to_string(problems, '; ') || ' (create it again with tviews apply)'
+                        ELSE 'every definition view and generated function is present' END;
+    EXCEPTION WHEN OTHERS THEN status := 'ERROR'; details := SQLERRM;
+    END;
+    RETURN NEXT;
+
+    -- triggers: every trigger of every manifest exists and fires (tgenabled O = origin/local, A = always);
+    -- pg_tviews_* triggers that no manifest lists are leftovers.
+    check_name := 'triggers';
+    BEGIN
+        SELECT array_agg(format('%s: trigger %I on %I.%I is %s', x.entity_name, x.name, x.sch, x.tbl,
+                                CASE WHEN x.tgenabled IS NULL THEN 'missing' ELSE 'disabled' END)
+                         ORDER BY x.entity_name, x.name),
+               count(DISTINCT x.entity_name)
+        INTO problems, n
+        FROM (SELECT md.entity_name, t->>'name' AS name, t->>'schema' AS sch, t->>'table' AS tbl, tg.tgenabled
+              FROM @schema@.pg_tviews_metadata md
+              CROSS JOIN LATERAL jsonb_array_elements(COALESCE(md.objects->'triggers', '[]')) t
+              LEFT JOIN pg_trigger tg ON tg.tgrelid = to_regclass(format('%I.%I', t->>'schema', t->>'table'))
+                                     AND tg.tgname = t->>'name') x
+        WHERE x.tgenabled IS NULL OR x.tgenabled NOT IN ('O', 'A');
+        SELECT array_agg(format('trigger %I on %s belongs to no registered TVIEW', tg.tgname, tg.tgrelid::regclass) ORDER BY tg.tgrelid::regclass::text, tg.tgname)
+        INTO warnings
+        FROM pg_trigger tg
+        WHERE tg.tgname LIKE 'pg\_tviews\_%' AND NOT tg.tgisinternal
+          AND tg.tgrelid <> '@schema@.pg_tview_pending_refreshes'::regclass
+          AND NOT EXISTS (SELECT 1 FROM @schema@.pg_tviews_metadata md,
+                                jsonb_array_elements(COALESCE(md.objects->'triggers', '[]')) t
+                          WHERE t->>'name' = tg.tgname
+                            AND to_regclass(format('%I.%I', t->>'schema', t->>'table')) = tg.tgrelid);
+        IF problems IS NOT NULL THEN
+            status := 'ERROR';
+            details := array_to_string(problems, '; ')
+                       || format(' -- writes are not maintained; repair each TVIEW with SELECT pg_tviews_convert_existing_table(''<entity>'') (%s TVIEW(s))', n);
+        ELSIF warnings IS NOT NULL THEN
+            status := 'WARNING';
+            details := array_to_string(warnings, '; ');
+        ELSE
+            status := 'OK';
+            details := 'every TVIEW trigger exists and is enabled';
+        END IF;
+    EXCEPTION WHEN OTHERS THEN status := 'ERROR'; details := SQLERRM;
+    END;
+    RETURN NEXT;
+
+    -- untracked: a definition view holds a manifest but the metadata row is gone. Its triggers then
+    -- refuse writes to its sources while its table exists ("Metadata not found for TVIEW").
+    check_name := 'untracked';
+    BEGIN
+        problems := '{}';
+        warnings := '{}';
+        FOR r IN SELECT DISTINCT ON (s.entity_name) s.* FROM @schema@.pg_tviews_stored_manifests() s
+                 WHERE NOT EXISTS (SELECT 1 FROM @schema@.pg_tviews_metadata x WHERE x.entity_name = s.entity_name)
+                 ORDER BY s.entity_name LOOP
+            IF to_regclass(format('%I.%I', r.manifest->>'table_schema', r.manifest->>'table_name')) IS NOT NULL THEN
+                problems := problems || format('%s: no metadata row (writes to its sources fail with "Metadata not found for TVIEW: %s"); run SELECT pg_tviews_convert_existing_table(%L)',
+                                               r.entity_name, r.entity_name, r.entity_name);
+            ELSE
+                warnings := warnings || format('%s: definition view %I.%I is left over from a TVIEW whose table and metadata are gone; drop it, or run SELECT pg_tviews_convert_existing_table(%L)',
+                                               r.entity_name, r.view_schema, r.view_name, r.entity_name);
+            END IF;
+        END LOOP;
+        status := CASE WHEN cardinality(problems) > 0 THEN 'ERROR' WHEN cardinality(warnings) > 0 THEN 'WARNING' ELSE 'OK' END;
+        details := CASE WHEN status = 'OK' THEN 'no TVIEW without metadata' ELSE array_to_string(problems || warnings, '; ') END;
+    EXCEPTION WHEN OTHERS THEN status := 'ERROR'; details := SQLERRM;
+    END;
+    RETURN NEXT;
+
+    -- event_trigger: optional clean-up after DROP TABLE tv_x.
+    check_name := 'event_trigger';
+    SELECT e.evtenabled INTO r FROM pg_event_trigger e WHERE e.evtname = 'pg_tviews_sql_drop';
+    IF NOT FOUND THEN
+        status := 'WARNING'; details := 'pg_tviews_sql_drop is not installed: after DROP TABLE tv_x run SELECT pg_tviews_forget(''x'')';
+    ELSIF r.evtenabled = 'D' THEN
+        status := 'WARNING'; details := 'pg_tviews_sql_drop is disabled: after DROP TABLE tv_x run SELECT pg_tviews_forget(''x'')';
+    ELSE
+        status := 'OK'; details := 'pg_tviews_sql_drop cleans up after DROP TABLE tv_x';
+    END IF;
+    RETURN NEXT;
+
+    -- prepared_transactions: each holds the maintenance locks of the TVIEWs it wrote, so writes to
+    -- their sources wait until it is committed or rolled back.
+    check_name := 'prepared_transactions';
+    BEGIN
+        SELECT count(*),
+               array_agg(format('%L (prepared %s ago, %s)', x.gid, date_trunc('second', now() - x.prepared),
+                                CASE WHEN x.dismissed THEN 'dismissed but still prepared' ELSE 'TVIEWs ' || array_to_string(x.entities, ', ') END)
+                         ORDER BY x.prepared)
+                   FILTER (WHERE now() - x.prepared > orphan_after OR x.dismissed)
+        INTO n, problems
+        FROM @schema@.pg_tviews_prepared_xacts() x WHERE cardinality(x.entities) > 0;
+        IF problems IS NOT NULL THEN
+            status := 'WARNING';
+            details := format('%s of %s prepared transaction(s) with TVIEW changes are older than %s or dismissed: %s; they block writes to the sources of those TVIEWs -- end each with COMMIT PREPARED or ROLLBACK PREPARED',
+                              cardinality(problems), n, orphan_after, array_to_string(problems, '; '));
+        ELSE
+            status := 'OK';
+            details := format('%s prepared transaction(s) with TVIEW changes, none older than %s', n, orphan_after);
+        END IF;
+    EXCEPTION WHEN OTHERS THEN status := 'ERROR'; details := SQLERRM;
+    END;
+    RETURN NEXT;
+
+    -- queue
+    check_name := 'queue';
+    n := jsonb_array_length(@schema@.pg_tviews_debug_queue());
+    status := CASE WHEN n = 0 THEN 'OK' WHEN n > 1000 THEN 'ERROR' ELSE 'WARNING' END;
+    details := format('%s pending refresh(es); maintenance is immediate, nothing is queued between statements', n);
+    RETURN NEXT;
+
+    -- consistency_sample: small TVIEWs (up to 1000 pages) compared whole; larger ones on a sample of
+    -- keys (TABLESAMPLE SYSTEM reads a few pages), each sampled row compared with the definition.
+    check_name := 'consistency_sample';
+    BEGIN
+        problems := '{}';
+        warnings := '{}';
+        FOR m IN SELECT * FROM @schema@.pg_tviews_metadata x ORDER BY x.depth, x.entity_name LOOP
+            IF to_regclass(format('%I.%I', m.table_schema, m.table_name)) IS NULL
+               OR to_regclass(format('%I.%I', m.table_schema, m.view_name)) IS NULL THEN
+                CONTINUE; -- reported above
+            END IF;
+            BEGIN
+                pages := pg_relation_size(format('%I.%I', m.table_schema, m.table_name)::regclass)
+                         / current_setting('block_size')::bigint;
+                IF pages <= 1000 THEN
+                    SELECT count(*) INTO n FROM @schema@.pg_tviews_check_consistency(m.entity_name, 10);
+                    IF n > 0 THEN
+                        problems := problems || format('%s: %s%s row(s) differ from the definition', m.entity_name, n, CASE WHEN n >= 10 THEN '+' ELSE '' END);
+                    END IF;
+                ELSE
+                    SELECT string_agg(format('t.%1$I = k.%1$I', c), ' AND ') INTO keys FROM unnest(m.key_columns) c;
+                    EXECUTE format(
+                        $q$SELECT count(*) FROM (SELECT %1$s FROM %2$I.%3$I TABLESAMPLE SYSTEM (%4$s) LIMIT %5$s) k
+                           WHERE (SELECT t::text FROM %2$I.%3$I t WHERE %6$s) IS DISTINCT FROM (SELECT t::text FROM %2$I.%7$I t WHERE %6$s)$q$,
+                        (SELECT string_agg(quote_ident(c), ', ') FROM unnest(m.key_columns) c),
+                        m.table_schema, m.table_name, least(100.0, greatest(0.001, 2000.0 / pages)), sample_rows, keys, m.view_name)
+                    INTO n;
+                    IF n > 0 THEN
+                        problems := problems || format('%s: %s of up to %s sampled row(s) differ from the definition', m.entity_name, n, sample_rows);
+                    END IF;
+                END IF;
+            EXCEPTION WHEN OTHERS THEN
+                warnings := warnings || format('%s: could not be checked: %s', m.entity_name, SQLERRM);
+            END;
+        END LOOP;
+        status := CASE WHEN cardinality(problems) > 0 THEN 'ERROR' WHEN cardinality(warnings) > 0 THEN 'WARNING' ELSE 'OK' END;
+        details := CASE WHEN status = 'OK' THEN 'sampled rows of every TVIEW match their definition'
+                        ELSE array_to_string(problems || warnings, '; ')
+                             || CASE WHEN cardinality(problems) > 0 THEN ' -- repair with SELECT pg_tviews_refresh(''<entity>'', force => true)' ELSE '' END END;
+    EXCEPTION WHEN OTHERS THEN status := 'ERROR'; details := SQLERRM;
+    END;
+    RETURN NEXT;
+END $fn$;
+
+GRANT EXECUTE ON FUNCTION @schema@.pg_tviews_health_check(interval, integer),
+                          @schema@.pg_tviews_debug_queue(), @schema@.pg_tviews_queue_stats(),
+                          @schema@.pg_tviews_recover_prepared_transactions(interval) TO PUBLIC;

@@ -1,0 +1,65 @@
+SELECT dept_id FROM employee UNION SELECT dept_id FROM project
+-- @@
+SELECT dept_id FROM employee UNION ALL SELECT dept_id FROM project
+-- @@
+SELECT dept_id FROM department INTERSECT SELECT dept_id FROM employee
+-- @@
+SELECT dept_id FROM employee INTERSECT ALL SELECT dept_id FROM employee WHERE active
+-- @@
+SELECT dept_id FROM department EXCEPT SELECT dept_id FROM employee
+-- @@
+SELECT dept_id FROM employee EXCEPT ALL SELECT dept_id FROM department
+-- @@
+SELECT 1 UNION SELECT 2 INTERSECT SELECT 2
+-- @@
+(SELECT 1 UNION SELECT 2) INTERSECT SELECT 2
+-- @@
+SELECT 1 EXCEPT SELECT 2 UNION SELECT 3
+-- @@
+SELECT 1 EXCEPT (SELECT 2 UNION SELECT 1)
+-- @@
+SELECT n FROM num WHERE n < 3 UNION ALL SELECT n FROM num WHERE n > 12 EXCEPT SELECT 0
+-- @@
+SELECT n FROM num UNION ALL (SELECT n FROM num INTERSECT SELECT n FROM num WHERE odd)
+-- @@
+SELECT n FROM num INTERSECT SELECT n FROM num WHERE n > 0 INTERSECT SELECT n FROM num WHERE n < 4
+-- @@
+SELECT a FROM (VALUES (1), (1), (2)) v(a) UNION ALL SELECT a FROM (VALUES (1), (3)) w(a) ORDER BY a
+-- @@
+SELECT n FROM num WHERE odd UNION SELECT n FROM num WHERE n < 0 ORDER BY 1 DESC LIMIT 4
+-- @@
+(SELECT emp_id FROM employee ORDER BY salary DESC, emp_id LIMIT 2)
+UNION ALL
+(SELECT emp_id FROM employee ORDER BY salary, emp_id LIMIT 2)
+-- @@
+(SELECT n FROM num ORDER BY n LIMIT 3) UNION (SELECT n FROM num ORDER BY n DESC LIMIT 3) ORDER BY n LIMIT 5
+-- @@
+((SELECT 1 AS x)) UNION ((SELECT 2))
+-- @@
+(((SELECT n FROM num WHERE n = 1)))
+-- @@
+(SELECT 1 AS a) ORDER BY a
+-- @@
+SELECT 1 AS a UNION SELECT 2 UNION ALL SELECT 1 UNION SELECT 3
+-- @@
+VALUES (1), (2) UNION SELECT 3 EXCEPT VALUES (2)
+-- @@
+SELECT 'x' AS col UNION ALL VALUES ('y') ORDER BY col
+-- @@
+SELECT first_name FROM employee WHERE dept_id = 4
+UNION
+SELECT name FROM department WHERE dept_id = 4
+INTERSECT
+SELECT name FROM project
+-- @@
+(SELECT dept_id, count(*) FROM employee GROUP BY dept_id) EXCEPT ALL (SELECT dept_id, 1 FROM project)
+-- @@
+WITH a AS (SELECT n FROM num) (SELECT n FROM a WHERE n < 0) UNION (SELECT n FROM a WHERE n > 13)
+-- @@
+SELECT * FROM ((SELECT 1 AS v) UNION ALL (SELECT 2)) AS u
+-- @@
+SELECT n, (SELECT count(*) FROM (SELECT 1 UNION ALL SELECT 2) t) FROM num WHERE n = 0
+-- @@
+SELECT NULL::int AS v UNION SELECT NULL UNION SELECT 1
+-- @@
+SELECT ARRAY[1] AS a UNION ALL SELECT '{2,3}'

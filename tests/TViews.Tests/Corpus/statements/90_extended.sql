@@ -1,0 +1,35 @@
+-- Extended forms: valid PostgreSQL 15 SELECTs outside the front end's documented surface
+-- (TABLESAMPLE, SEARCH/CYCLE of recursive CTEs, COLLATION FOR, NORMALIZE / IS NORMALIZED, OPERATOR() with
+-- ANY). The corpus test accepts either a correct round trip or a clean SqlSyntaxException for these;
+-- a parse that succeeds but changes the result is a failure.
+-- @@
+WITH RECURSIVE tree AS (
+    SELECT dept_id, parent_id FROM department WHERE parent_id IS NULL
+    UNION ALL
+    SELECT d.dept_id, d.parent_id FROM department d JOIN tree t ON d.parent_id = t.dept_id
+) SEARCH DEPTH FIRST BY dept_id SET ordercol
+SELECT dept_id, ordercol FROM tree
+-- @@
+WITH RECURSIVE tree AS (
+    SELECT dept_id, parent_id FROM department WHERE parent_id IS NULL
+    UNION ALL
+    SELECT d.dept_id, d.parent_id FROM department d JOIN tree t ON d.parent_id = t.dept_id
+) SEARCH BREADTH FIRST BY dept_id SET ordercol
+SELECT dept_id FROM tree ORDER BY ordercol LIMIT 5
+-- @@
+WITH RECURSIVE walk(a, b) AS (
+    SELECT 1, 2
+    UNION ALL
+    SELECT b, CASE WHEN b = 3 THEN 1 ELSE b + 1 END FROM walk
+) CYCLE a SET is_cycle USING cycle_path
+SELECT a, b, is_cycle FROM walk
+-- @@
+SELECT count(*) FROM employee TABLESAMPLE BERNOULLI (100) REPEATABLE (42)
+-- @@
+SELECT count(*) FROM department AS d TABLESAMPLE SYSTEM (100)
+-- @@
+SELECT collation for ('abc'::text) AS a, collation for (lang) AS b FROM note WHERE note_id = 1
+-- @@
+SELECT normalize('Å', NFC) = normalize('Å') AS a, 'abc' IS NFC NORMALIZED AS b, 'abc' IS NOT NFKD NORMALIZED AS c
+-- @@
+SELECT n FROM num WHERE n OPERATOR(pg_catalog.=) ANY (ARRAY[1, 2]) OR n OPERATOR(pg_catalog.<) ALL (SELECT -3)

@@ -1,0 +1,53 @@
+using Npgsql;
+using TViews.Runtime;
+using TViews.Tests.Infrastructure;
+
+namespace TViews.Tests.Maintenance;
+
+/// <summary>Executes workload transactions and reports how each ended, so two databases can be compared.</summary>
+public static class WorkloadRunner
+{
+    public static async Task<string> RunAsync(NpgsqlConnection conn, WorkloadTransaction tx)
+    {
+        await using var t = await conn.BeginTransactionAsync();
+        foreach (var sql in tx.Statements)
+        {
+            try
+            {
+                await using var cmd = new NpgsqlCommand(sql, conn, t) { CommandTimeout = 600 };
+                await cmd.ExecuteNonQueryAsync();
+            }
+            catch (PostgresException e)
+            {
+                await t.RollbackAsync();
+                return $"error {e.SqlState} in: {sql}";
+            }
+        }
+        if (tx.Rollback) { await t.RollbackAsync(); return "rolled back"; }
+        await t.CommitAsync();
+        return "committed";
+    }
+
+    /// <summary>The (table, definition) pairs of a script of CREATE TABLE tv_x AS ... statements, for the oracle.</summary>
+    public static List<(string Table, string Definition)> Definitions(string script) =>
+        TViewDefinition.FromScript(script).Select(d => (d.Table, d.QueryText)).ToList();
+
+    public static async Task LoadBenchAsync(string connectionString, double scale)
+    {
+        await Psql.FileAsync(connectionString, RepoPaths.Bench("schema.sql"));
+        await Psql.FileAsync(connectionString, RepoPaths.Bench("data.sql"), $"scale={scale.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+    }
+
+    public static async Task<string> CloneDatabaseAsync(string template, string prefix)
+    {
+        var admin = await TestServer.AdminConnectionStringAsync();
+        var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 60)];
+        NpgsqlConnection.ClearAllPools();
+        await using var conn = new NpgsqlConnection(admin);
+        await conn.OpenAsync();
+        var source = new NpgsqlConnectionStringBuilder(template).Database;
+        await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\" TEMPLATE \"{source}\"", conn);
+        await cmd.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(template) { Database = name }.ConnectionString;
+    }
+}
