@@ -34,5 +34,8 @@ public static class Program
         yield return TViewCommands.Explain();
         yield return TViewCommands.Refresh();
         yield return TViewCommands.Verify();
+        yield return BenchCommand.Create();
+        yield return HealthCommand.Create();
+        yield return FormatCommand.Create();
     }
 }

@@ -242,7 +242,11 @@ public sealed class TViewCodegen(string runtimeSchema)
             case "DELETE": deltas.Add("pg_tviews_old"); break;
             case "UPDATE":
                 var plain = string.Join(", ", s.ReferencedColumns.Select(c => $"x.{Quote(c.Name)}"));
-                with = $"WITH pg_tviews_removed AS (SELECT {plain} FROM pg_tviews_old AS x EXCEPT ALL SELECT {plain} FROM pg_tviews_new AS x),\n         pg_tviews_added AS (SELECT {plain} FROM pg_tviews_new AS x EXCEPT ALL SELECT {plain} FROM pg_tviews_old AS x)\n    ";
+                // Rows unchanged in every read column cancel out. Types without equality (json, xml, ...)
+                // cannot take part in EXCEPT: then all old and new rows count as changed (over-approximation).
+                with = s.ReferencedColumns.All(c => c.Comparable)
+                    ? $"WITH pg_tviews_removed AS (SELECT {plain} FROM pg_tviews_old AS x EXCEPT ALL SELECT {plain} FROM pg_tviews_new AS x),\n         pg_tviews_added AS (SELECT {plain} FROM pg_tviews_new AS x EXCEPT ALL SELECT {plain} FROM pg_tviews_old AS x)\n    "
+                    : "WITH pg_tviews_removed AS (SELECT * FROM pg_tviews_old),\n         pg_tviews_added AS (SELECT * FROM pg_tviews_new)\n    ";
                 deltas.Add("pg_tviews_removed");
                 deltas.Add("pg_tviews_added");
                 break;

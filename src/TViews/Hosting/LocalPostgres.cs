@@ -79,6 +79,41 @@ public sealed class LocalPostgres : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a hot-standby streaming replica of this server: pg_basebackup -R over loopback into a new
+    /// temporary directory, then pg_ctl start on its own free port. Relies on initdb's default
+    /// pg_hba.conf (replication connections from 127.0.0.1 trusted) and PostgreSQL's default
+    /// wal_level = replica.
+    /// </summary>
+    public async Task<LocalPostgres> StartReplicaAsync(Action<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"tviews-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        Directory.CreateDirectory(root);
+        var replica = new LocalPostgres(_binDir, root, FreePort(), _asPostgresUser);
+        try
+        {
+            if (_asPostgresUser) await replica.RunAsync("chown", ["-R", "postgres:postgres", root], asUser: false, cancellationToken);
+            log?.Invoke($"pg_basebackup from port {Port} into {replica.DataDirectory}");
+            await replica.RunAsync(Path.Combine(_binDir, "pg_basebackup"),
+                ["-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres",
+                 "-D", replica.DataDirectory, "-R", "-X", "stream", "--no-sync", "-c", "fast"],
+                asUser: true, cancellationToken);
+            // Later lines of postgresql.conf win: the copy of the primary's settings gets its own port and socket.
+            await File.AppendAllTextAsync(Path.Combine(replica.DataDirectory, "postgresql.conf"),
+                $"port = {replica.Port}\nunix_socket_directories = '{root}'\nhot_standby = on\n", cancellationToken);
+            log?.Invoke($"pg_ctl start replica (port {replica.Port})");
+            await replica.RunAsync(Path.Combine(_binDir, "pg_ctl"),
+                ["-D", replica.DataDirectory, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start"],
+                asUser: true, cancellationToken);
+            return replica;
+        }
+        catch
+        {
+            await replica.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Finds the directory holding initdb and pg_ctl: TVIEWS_PG_BIN, PATH, then Debian's layout.</summary>
     public static string? FindBinDirectory()
     {

@@ -414,8 +414,10 @@ public sealed record ArrayExpr(ImmutableArray<Expr> Elements) : Expr
 /// <summary><c>ROW(a, b)</c> or <c>(a, b)</c>.</summary>
 public sealed record RowExpr(ImmutableArray<Expr> Fields) : Expr
 {
-    /// <summary>Written with the ROW keyword (required for zero or one field).</summary>
-    [SyntaxDetail]
+    /// <summary>
+    /// Written with the ROW keyword (required for zero or one field). Not just syntax: in GROUP BY, <c>(a, b)</c>
+    /// groups by a and b while <c>ROW(a, b)</c> groups by the composite value.
+    /// </summary>
     public bool ExplicitRowKeyword { get; init; }
 
     public override IEnumerable<SqlNode> Children => Kids().All(Fields);

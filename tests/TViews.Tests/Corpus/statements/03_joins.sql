@@ -44,10 +44,6 @@ WHERE e.active
 SELECT k, l.v AS lv, r.v AS rv
 FROM (VALUES (1, 'a'), (2, 'b')) l(k, v) FULL JOIN (VALUES (2, 'B'), (3, 'C')) r(k, v) USING (k)
 -- @@
-SELECT j.dept_id, e.first_name
-FROM employee e JOIN department d USING (dept_id) AS j
-WHERE j.dept_id < 4
--- @@
 SELECT e.first_name, p.name
 FROM (employee e JOIN assignment a ON a.emp_id = e.emp_id)
 JOIN project p ON p.proj_id = a.proj_id

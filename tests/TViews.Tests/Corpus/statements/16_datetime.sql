@@ -14,9 +14,6 @@ SELECT extract(epoch FROM TIMESTAMPTZ '2024-01-01 00:00:00+00')::bigint AS epoch
 -- @@
 SELECT shift * 2 AS double_shift, shift / 2 AS half, -shift AS neg, justify_hours(shift * 5) AS justified FROM employee WHERE shift IS NOT NULL
 -- @@
-SELECT (DATE '2024-01-01', DATE '2024-06-01') OVERLAPS (DATE '2024-05-01', DATE '2024-12-31') AS o1,
-       (TIMESTAMP '2024-01-01', INTERVAL '1 day') OVERLAPS (TIMESTAMP '2024-01-03', INTERVAL '1 day') AS o2
--- @@
 SELECT make_date(2024, 2, 29) AS d, make_timestamp(2024, 1, 2, 3, 4, 5.5) AS ts, make_timestamptz(2024, 1, 2, 3, 4, 5, 'UTC') AT TIME ZONE 'UTC' AS tstz
 -- @@
 SELECT proj_id, coalesce(ends, DATE '2030-01-01') - starts AS duration FROM project

@@ -1,7 +1,7 @@
 -- Extended forms: valid PostgreSQL 15 SELECTs outside the front end's documented surface
 -- (TABLESAMPLE, SEARCH/CYCLE of recursive CTEs, COLLATION FOR, NORMALIZE / IS NORMALIZED, OPERATOR() with
--- ANY). The corpus test accepts either a correct round trip or a clean SqlSyntaxException for these;
--- a parse that succeeds but changes the result is a failure.
+-- ANY, OVERLAPS, an alias on JOIN ... USING). The corpus test accepts either a correct round trip or a
+-- clean SqlSyntaxException for these; a parse that succeeds but changes the result is a failure.
 -- @@
 WITH RECURSIVE tree AS (
     SELECT dept_id, parent_id FROM department WHERE parent_id IS NULL
@@ -33,3 +33,10 @@ SELECT collation for ('abc'::text) AS a, collation for (lang) AS b FROM note WHE
 SELECT normalize('Å', NFC) = normalize('Å') AS a, 'abc' IS NFC NORMALIZED AS b, 'abc' IS NOT NFKD NORMALIZED AS c
 -- @@
 SELECT n FROM num WHERE n OPERATOR(pg_catalog.=) ANY (ARRAY[1, 2]) OR n OPERATOR(pg_catalog.<) ALL (SELECT -3)
+-- @@
+SELECT (DATE '2024-01-01', DATE '2024-06-01') OVERLAPS (DATE '2024-05-01', DATE '2024-12-31') AS o1,
+       (TIMESTAMP '2024-01-01', INTERVAL '1 day') OVERLAPS (TIMESTAMP '2024-01-03', INTERVAL '1 day') AS o2
+-- @@
+SELECT j.dept_id, e.first_name
+FROM employee e JOIN department d USING (dept_id) AS j
+WHERE j.dept_id < 4

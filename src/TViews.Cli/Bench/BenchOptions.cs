@@ -1,0 +1,34 @@
+namespace TViews.Cli.Bench;
+
+/// <summary>What the user asked for, validated.</summary>
+public sealed record BenchOptions
+{
+    public double Scale { get; init; } = 0.1;
+    public string? OpsSpec { get; init; }
+    public TransactionSpec Transactions { get; init; } = TransactionSpec.Default;
+    public int Rounds { get; init; } = 3;
+    public int BuildRounds { get; init; } = 1;
+    public int Seed { get; init; } = 42;
+    public IReadOnlyList<string> Modes { get; init; } = Bench.Modes.All;
+    public required string BenchDirectory { get; init; }
+    /// <summary>An existing server to create the throwaway databases on; null starts a local one.</summary>
+    public string? Connection { get; init; }
+    public bool KeepDatabases { get; init; }
+
+    /// <summary>Posts and users at this scale, as data.sql computes them; the scale must give whole numbers.</summary>
+    public static (long Posts, long Users) Sizes(double scale)
+    {
+        var users = 10000 * (decimal)scale;
+        if (scale <= 0 || users != decimal.Truncate(users) || users < 1)
+            throw new ArgumentException($"--scale {scale}: 10000 x scale must be a whole number of users (e.g. 0.01, 0.1, 1)");
+        return ((long)(100000 * (decimal)scale), (long)users);
+    }
+
+    public void Validate()
+    {
+        Sizes(Scale);
+        if (Rounds < 1) throw new ArgumentException("--rounds must be at least 1");
+        if (BuildRounds < 1) throw new ArgumentException("--build-rounds must be at least 1");
+        if (Modes.Count == 0) throw new ArgumentException("--modes selects no mode");
+    }
+}

@@ -1,0 +1,106 @@
+using System.Text.Json.Serialization;
+
+namespace TViews.Cli.Bench;
+
+/// <summary>The three ways each operation runs, on identical data.</summary>
+public static class Modes
+{
+    public const string Raw = "raw";
+    public const string Handwritten = "handwritten";
+    public const string TViews = "tviews";
+    public static readonly IReadOnlyList<string> All = [Raw, Handwritten, TViews];
+
+    public static IReadOnlyList<string> Parse(string? spec)
+    {
+        if (string.IsNullOrWhiteSpace(spec)) return All;
+        var wanted = spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(m => m.ToLowerInvariant() switch
+            {
+                "raw" => Raw,
+                "handwritten" or "hw" or "yardstick" => Handwritten,
+                "tviews" or "tv" => TViews,
+                _ => throw new ArgumentException($"unknown mode '{m}'; modes: raw, handwritten, tviews"),
+            }).ToHashSet();
+        return All.Where(wanted.Contains).ToList();
+    }
+}
+
+/// <summary>The ways the read models are built from scratch.</summary>
+public static class Builds
+{
+    public const string Handwritten = "handwritten";
+    public const string TViews = "tviews";
+    public const string CreateTableAs = "create_table_as";
+}
+
+/// <summary>Everything one benchmark run measured: written as JSON, printed as tables.</summary>
+public sealed class BenchReport
+{
+    public required BenchConfig Config { get; init; }
+    public MachineInfo? Machine { get; set; }
+    public DateTimeOffset StartedAt { get; init; } = DateTimeOffset.UtcNow;
+    public double DurationSeconds { get; set; }
+    public double DataLoadMs { get; set; }
+    public BuildResult Build { get; } = new();
+    public List<OpResult> Ops { get; } = [];
+    public List<VerifyResult> Verification { get; } = [];
+    /// <summary>Row counts of the source tables per mode after the ops: equal when every database saw the same writes.</summary>
+    public Dictionary<string, Dictionary<string, long>> SourceRowCounts { get; } = [];
+    public bool? SourcesIdentical { get; set; }
+    public List<TargetResult> Targets { get; } = [];
+    public List<string> Errors { get; } = [];
+}
+
+public sealed record BenchConfig(
+    double Scale, long Posts, long Users, int Rounds, int BuildRounds, int Seed,
+    IReadOnlyList<string> Modes, IReadOnlyList<string> Ops, string BenchDirectory, string Server);
+
+public sealed record MachineInfo(
+    int Processors, long MemoryMb, string? Cpu, string Os, string ServerVersion,
+    IReadOnlyDictionary<string, string> Settings, string? LoadAverageAtStart, string? LoadAverageAtEnd);
+
+public sealed class OpResult
+{
+    public required string Op { get; init; }
+    public required string Name { get; init; }
+    public required string Kind { get; init; }
+    public required int Transactions { get; init; }
+    public required int WarmupTransactions { get; init; }
+    /// <summary>pgbench "latency average" of each timed run, per mode, in run order.</summary>
+    public Dictionary<string, List<double>> SamplesMs { get; } = [];
+    public Dictionary<string, double?> MedianMs { get; } = [];
+    public Dictionary<string, string> Errors { get; } = [];
+    [JsonPropertyName("tviews_over_handwritten")] public double? TViewsOverHandwritten { get; set; }
+    [JsonPropertyName("tviews_over_raw")] public double? TViewsOverRaw { get; set; }
+    public double? HandwrittenOverRaw { get; set; }
+    /// <summary>Total full REFRESH MATERIALIZED VIEW time of all read models over the TViews latency.</summary>
+    [JsonPropertyName("full_refresh_over_tviews")] public double? FullRefreshOverTViews { get; set; }
+}
+
+public sealed class BuildResult
+{
+    /// <summary>Whole-build times per way of building (handwritten, tviews, create_table_as), one per build round.</summary>
+    public Dictionary<string, List<double>> SamplesMs { get; } = [];
+    public Dictionary<string, double?> MedianMs { get; } = [];
+    /// <summary>CREATE TABLE AS per read model (with the lookup index a later definition needs), last round.</summary>
+    public Dictionary<string, double> CreateTableAsPerModelMs { get; } = [];
+    /// <summary>Indexes added to the plain builds so later definitions do not scan per outer row.</summary>
+    public List<string> LookupIndexes { get; } = [];
+    /// <summary>REFRESH MATERIALIZED VIEW per view, one sample per refresh round.</summary>
+    public Dictionary<string, List<double>> RefreshSamplesMs { get; } = [];
+    public Dictionary<string, double?> RefreshMedianMs { get; } = [];
+    public double? RefreshTotalMs { get; set; }
+    [JsonPropertyName("tviews_over_handwritten")] public double? TViewsOverHandwritten { get; set; }
+    [JsonPropertyName("tviews_over_create_table_as")] public double? TViewsOverCreateTableAs { get; set; }
+    public Dictionary<string, string> Errors { get; } = [];
+}
+
+/// <summary>A read model compared with its definition evaluated from scratch.</summary>
+/// <param name="Check">"definition" (this harness's full-row comparison) or "engine" (TViewsEngine.VerifyAsync).</param>
+public sealed record VerifyResult(string Mode, string Model, string Check, long Missing, long Extra, string? Error, IReadOnlyList<string> Samples)
+{
+    public bool Ok => Error is null && Missing == 0 && Extra == 0;
+}
+
+/// <summary>One target of the issue, with the measured value.</summary>
+public sealed record TargetResult(string Target, string Subject, double? Value, string Comparison, double Limit, bool? Met, string? Note);

@@ -1,0 +1,48 @@
+using TViews.Cli.Bench;
+using TViews.Tests.Infrastructure;
+
+namespace TViews.Tests.Bench;
+
+/// <summary>
+/// The whole benchmark at a tiny scale on the test server: it must run, build every mode and
+/// verify every read model. Timings are whatever they are: nothing here asserts on them.
+/// </summary>
+public sealed class BenchEndToEndTests
+{
+    [Fact]
+    public async Task RunsAtTinyScaleAndVerifies()
+    {
+        var dir = Path.Combine(RepoPaths.Shared, "bench");
+        if (!Directory.Exists(dir)) return; // the workload lives beside the repository, not in it
+        var log = new StringWriter();
+        var options = new BenchOptions
+        {
+            Scale = 0.01,
+            OpsSpec = "op1,op3",
+            Rounds = 1,
+            Transactions = TransactionSpec.Parse("20"),
+            BenchDirectory = dir,
+            Connection = await TestServer.AdminConnectionStringAsync(),
+        };
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var report = await new BenchRunner(options, new TextBenchProgress(log)).RunAsync(cts.Token);
+
+        Assert.True(report.Build.Errors.Count == 0, string.Join("\n", report.Build.Errors.Values) + "\n" + log);
+        Assert.Equal(["op1", "op3"], report.Ops.Select(o => o.Op));
+        foreach (var op in report.Ops)
+        {
+            Assert.Empty(op.Errors);
+            foreach (var mode in Modes.All) Assert.Single(op.SamplesMs[mode]);
+            Assert.NotNull(op.TViewsOverHandwritten);
+        }
+        Assert.Equal(4, report.Build.RefreshMedianMs.Count);
+        // Every read model of both modes, by this harness's comparison and by the engine's.
+        Assert.Equal(4, report.Verification.Count(v => v.Mode == Modes.Handwritten));
+        Assert.Equal(8, report.Verification.Count(v => v.Mode == Modes.TViews));
+        Assert.All(report.Verification, v => Assert.True(v.Ok, $"{v.Mode} {v.Model} ({v.Check}): {v.Error} {v.Missing} missing, {v.Extra} extra"));
+        Assert.True(report.SourcesIdentical);
+        Assert.NotEmpty(report.Targets);
+        // The JSON carries the samples.
+        Assert.Contains("\"samples_ms\"", TViews.Cli.Commands.BenchCommand.Serialize(report));
+    }
+}

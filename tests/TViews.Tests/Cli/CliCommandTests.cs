@@ -1,0 +1,78 @@
+using System.Text.Json;
+using TViews.Tests.Infrastructure;
+
+namespace TViews.Tests.Cli;
+
+public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task HelpListsTheCommands()
+    {
+        var r = await CliRunner.RunAsync(null, "--help");
+        Assert.Equal(0, r.ExitCode);
+        foreach (var c in new[] { "demo", "install", "create", "apply", "drop", "list", "show", "explain", "refresh", "verify" })
+            Assert.Contains(c, r.Out);
+    }
+
+    [Fact]
+    public async Task CreateListShowExplainVerifyRefreshDrop()
+    {
+        await db.ExecuteAsync("""
+            CREATE TABLE tb_author (pk_author int PRIMARY KEY, name text NOT NULL);
+            CREATE TABLE tb_book (pk_book int PRIMARY KEY, fk_author int REFERENCES tb_author, title text NOT NULL);
+            INSERT INTO tb_author VALUES (1, 'Le Guin'), (2, 'Lem');
+            INSERT INTO tb_book VALUES (1, 1, 'The Dispossessed'), (2, 2, 'Solaris'), (3, 1, 'Lathe of Heaven');
+            """);
+        var cs = db.ConnectionString;
+        var create = await CliRunner.RunAsync(cs, "create", "tv_book", "--sql",
+            "SELECT b.pk_book, b.fk_author, jsonb_build_object('title', b.title, 'author', a.name) AS data FROM tb_book b JOIN tb_author a ON a.pk_author = b.fk_author");
+        Assert.True(create.ExitCode == 0, create.Err);
+        Assert.Contains("created tv_book", create.Out);
+
+        var list = await CliRunner.RunAsync(cs, "list", "--json");
+        Assert.Equal(0, list.ExitCode);
+        var items = JsonDocument.Parse(list.Out).RootElement;
+        Assert.Equal("tv_book", items[0].GetProperty("name").GetString());
+        Assert.Equal(3, items[0].GetProperty("rows").GetInt64());
+
+        var show = await CliRunner.RunAsync(cs, "show", "tv_book", "--json");
+        var info = JsonDocument.Parse(show.Out).RootElement;
+        Assert.Equal("pk_book", info.GetProperty("key")[0].GetString());
+        Assert.Equal(["public.tb_author", "public.tb_book"], info.GetProperty("sources").EnumerateArray().Select(x => x.GetString()!).Order());
+
+        var explain = await CliRunner.RunAsync(cs, "explain", "tv_book");
+        Assert.Equal(0, explain.ExitCode);
+        Assert.Contains("public.tb_author: UPDATE", explain.Out);
+        Assert.Contains("CREATE OR REPLACE FUNCTION", explain.Out);
+
+        Assert.Equal(0, (await CliRunner.RunAsync(cs, "verify")).ExitCode);
+
+        // A write the triggers do not see (replica role) makes the TVIEW diverge; verify says so.
+        await db.ExecuteAsync("SET session_replication_role = replica; UPDATE tb_author SET name = 'Ursula K. Le Guin' WHERE pk_author = 1; RESET session_replication_role;");
+        var diverged = await CliRunner.RunAsync(cs, "verify", "tv_book");
+        Assert.Equal(1, diverged.ExitCode);
+        Assert.Contains("2 missing, 2 extra", diverged.Out);
+
+        var refresh = await CliRunner.RunAsync(cs, "refresh", "book");
+        Assert.True(refresh.ExitCode == 0, refresh.Err);
+        Assert.Contains("2 rows written", refresh.Out);
+        Assert.Equal(0, (await CliRunner.RunAsync(cs, "verify", "tv_book")).ExitCode);
+
+        var drop = await CliRunner.RunAsync(cs, "drop", "tv_book");
+        Assert.Equal(0, drop.ExitCode);
+        Assert.Equal("[]", (await CliRunner.RunAsync(cs, "list", "--json")).Out.Trim());
+        Assert.Equal(0, (await CliRunner.RunAsync(cs, "drop", "tv_book", "--if-exists")).ExitCode);
+        var missing = await CliRunner.RunAsync(cs, "drop", "tv_book");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("error: TVIEW tv_book does not exist", missing.Err);
+    }
+
+    [Fact]
+    public async Task BadDefinitionsFailWithPositionAndNoStackTrace()
+    {
+        var r = await CliRunner.RunAsync(db.ConnectionString, "create", "tv_x", "--sql", "SELECT a,\n  FROM t");
+        Assert.Equal(1, r.ExitCode);
+        Assert.StartsWith("error: line 2, column 3:", r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
+}

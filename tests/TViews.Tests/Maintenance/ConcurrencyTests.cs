@@ -1,0 +1,141 @@
+using System.Data;
+using Npgsql;
+using TViews.Runtime;
+using TViews.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace TViews.Tests.Maintenance;
+
+/// <summary>
+/// DESIGN §6: concurrent writers at READ COMMITTED never leave a stale row (T1 renames a user while
+/// T2 inserts a post by that user); at REPEATABLE READ / SERIALIZABLE the result is correct or the
+/// writer gets SQLSTATE 40001, never stale data.
+/// </summary>
+public sealed class ConcurrencyTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private string _db = "";
+    private List<(string Table, string Definition)> _defs = [];
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestServer.CreateDatabaseAsync("conc");
+        await WorkloadRunner.LoadBenchAsync(_db, 0.01);
+        var script = await File.ReadAllTextAsync(RepoPaths.Bench("tviews.sql"));
+        await new TViewsEngine(_db).ApplyAsync(TViewDefinition.FromScript(script));
+        _defs = WorkloadRunner.Definitions(script);
+    }
+
+    public Task DisposeAsync() => TestServer.DropDatabaseAsync(_db);
+
+    private async Task<NpgsqlConnection> OpenAsync()
+    {
+        var c = new NpgsqlConnection(_db);
+        await c.OpenAsync();
+        return c;
+    }
+
+    private static async Task ExecAsync(NpgsqlConnection c, string sql, NpgsqlTransaction? tx = null)
+    {
+        await using var cmd = new NpgsqlCommand(sql, c, tx);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private async Task<string> AuthorNameInTvPost(NpgsqlConnection c, string title)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT data->'author'->>'name' FROM tv_post WHERE data->>'title' = @t", c);
+        cmd.Parameters.AddWithValue("t", title);
+        return (string)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task RenameWhileInsertingAPostNeverLeavesTheOldName()
+    {
+        await using var t1 = await OpenAsync();
+        await using var t2 = await OpenAsync();
+        await using var check = await OpenAsync();
+
+        // T1 renames first and holds its transaction open; T2 inserts a post by the same user.
+        await using (var tx1 = await t1.BeginTransactionAsync())
+        {
+            await ExecAsync(t1, "UPDATE tb_user SET name = 'Renamed A' WHERE pk_user = 1", tx1);
+            await using var tx2 = await t2.BeginTransactionAsync();
+            var insert = ExecAsync(t2, "INSERT INTO tb_post (fk_user, title, body) VALUES (1, 'race-a', 'x')", tx2);
+            await Task.Delay(300);
+            Assert.False(insert.IsCompleted, "T2's maintenance must wait for T1's (it would otherwise read the old name)");
+            await tx1.CommitAsync();
+            await insert;
+            await tx2.CommitAsync();
+        }
+        Assert.Equal("Renamed A", await AuthorNameInTvPost(check, "race-a"));
+
+        // The other order: T2 inserts first and holds; T1 renames and commits after T2.
+        await using (var tx2 = await t2.BeginTransactionAsync())
+        {
+            await ExecAsync(t2, "INSERT INTO tb_post (fk_user, title, body) VALUES (1, 'race-b', 'x')", tx2);
+            await using var tx1 = await t1.BeginTransactionAsync();
+            var rename = ExecAsync(t1, "UPDATE tb_user SET name = 'Renamed B' WHERE pk_user = 1", tx1);
+            await Task.Delay(300);
+            await tx2.CommitAsync();
+            await rename;
+            await tx1.CommitAsync();
+        }
+        Assert.Equal("Renamed B", await AuthorNameInTvPost(check, "race-b"));
+        Assert.Equal("Renamed B", await AuthorNameInTvPost(check, "race-a"));
+        await Oracle.AssertConsistentAsync(check, _defs, "after the races");
+    }
+
+    [Fact]
+    public async Task RepeatableReadWriterGetsSerializationFailureInsteadOfStaleRows()
+    {
+        await using var t1 = await OpenAsync();
+        await using var t2 = await OpenAsync();
+        await using var check = await OpenAsync();
+        await using var tx1 = await t1.BeginTransactionAsync(IsolationLevel.RepeatableRead);
+        await ExecAsync(t1, "SELECT count(*) FROM tb_user", tx1); // takes T1's snapshot
+        await ExecAsync(t2, "UPDATE tb_user SET name = 'Renamed RR' WHERE pk_user = 2");
+        var e = await Assert.ThrowsAsync<PostgresException>(() =>
+            ExecAsync(t1, "INSERT INTO tb_post (fk_user, title, body) VALUES (2, 'rr-post', 'x')", tx1));
+        Assert.Equal("40001", e.SqlState);
+        await tx1.RollbackAsync();
+        await Oracle.AssertConsistentAsync(check, _defs, "after the REPEATABLE READ conflict");
+    }
+
+    [Theory]
+    [InlineData(IsolationLevel.ReadCommitted)]
+    [InlineData(IsolationLevel.RepeatableRead)]
+    [InlineData(IsolationLevel.Serializable)]
+    public async Task RandomConcurrentWritersEndWithZeroDivergence(IsolationLevel level)
+    {
+        const int sessions = 4, perSession = 60;
+        var seed = Environment.TickCount % 1000;
+        output.WriteLine($"seed {seed}, isolation {level}");
+        var failures = 0;
+        var committed = 0;
+        async Task Session(int s)
+        {
+            await using var c = await OpenAsync();
+            var workload = new BlogWorkload(seed * 10 + s, users: 100, posts: 1000, comments: 10000, allowTruncate: false);
+            foreach (var tx in workload.Transactions(perSession))
+            {
+                await using var t = await c.BeginTransactionAsync(level);
+                try
+                {
+                    foreach (var sql in tx.Statements) await ExecAsync(c, sql, t);
+                    if (tx.Rollback) await t.RollbackAsync();
+                    else { await t.CommitAsync(); Interlocked.Increment(ref committed); }
+                }
+                catch (PostgresException e) when (e.SqlState is "40001" or "40P01" or "23503" or "23505")
+                {
+                    // Serialization failures and deadlocks are the application's to retry; FK/unique races are the workload's.
+                    Interlocked.Increment(ref failures);
+                    await t.RollbackAsync();
+                }
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, sessions).Select(Session));
+        output.WriteLine($"committed {committed}, failed and rolled back {failures}");
+        Assert.True(committed > sessions * perSession / 4);
+        await using var check = await OpenAsync();
+        await Oracle.AssertConsistentAsync(check, _defs, $"seed {seed}, {level}");
+    }
+}
