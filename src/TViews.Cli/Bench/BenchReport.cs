@@ -70,10 +70,14 @@ public sealed class OpResult
     public Dictionary<string, List<double>> SamplesMs { get; } = [];
     public Dictionary<string, double?> MedianMs { get; } = [];
     public Dictionary<string, string> Errors { get; } = [];
+    /// <summary>Ratio of the medians.</summary>
     [JsonPropertyName("tviews_over_handwritten")] public double? TViewsOverHandwritten { get; set; }
     [JsonPropertyName("tviews_over_raw")] public double? TViewsOverRaw { get; set; }
     public double? HandwrittenOverRaw { get; set; }
     /// <summary>Total full REFRESH MATERIALIZED VIEW time of all read models over the TViews latency.</summary>
+    /// <summary>Median over rounds of the ratio within each round (runs adjacent in time): robust to slow drift of the machine.</summary>
+    [JsonPropertyName("paired_tviews_over_handwritten")] public double? PairedTViewsOverHandwritten { get; set; }
+    [JsonPropertyName("paired_tviews_over_raw")] public double? PairedTViewsOverRaw { get; set; }
     [JsonPropertyName("full_refresh_over_tviews")] public double? FullRefreshOverTViews { get; set; }
 }
 

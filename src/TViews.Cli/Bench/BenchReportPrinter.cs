@@ -69,13 +69,14 @@ public static class BenchReportPrinter
 
         var targets = new Table().Border(TableBorder.Rounded).Title("Targets");
         foreach (var h in new[] { "target", "measured", "" }) targets.AddColumn(h);
+        targets.Columns[1].RightAligned();
         foreach (var group in r.Targets.GroupBy(t => t.Target))
         {
             var first = true;
             foreach (var t in group)
             {
                 targets.AddRow(first ? Markup.Escape(t.Target) : "",
-                    Markup.Escape($"{t.Subject} {Format.Ratio(t.Value)} ({t.Comparison} {Format.Ratio(t.Limit)})"),
+                    Markup.Escape($"{t.Subject} {Format.PreciseRatio(t.Value)}"),
                     t.Met switch { true => "[green]met[/]", false => "[red]missed[/]", null => "[grey]n/a[/]" });
                 first = false;
             }

@@ -333,6 +333,13 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
         result.TViewsOverHandwritten = Stats.Ratio(tv, hw);
         result.TViewsOverRaw = Stats.Ratio(tv, raw);
         result.HandwrittenOverRaw = Stats.Ratio(hw, raw);
+        var tvSamples = result.SamplesMs.GetValueOrDefault(Modes.TViews);
+        // Paired only when no run failed, so sample i of each mode is from the same round.
+        if (result.Errors.Count == 0)
+        {
+            result.PairedTViewsOverHandwritten = Stats.PairedRatio(tvSamples, result.SamplesMs.GetValueOrDefault(Modes.Handwritten));
+            result.PairedTViewsOverRaw = Stats.PairedRatio(tvSamples, result.SamplesMs.GetValueOrDefault(Modes.Raw));
+        }
         return result;
     }
 
@@ -408,7 +415,7 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
         var settings = new Dictionary<string, string>();
         await using (var cmd = new NpgsqlCommand(
             """
-            SELECT name, setting || coalesce(' ' || unit, '') FROM pg_settings
+            SELECT name, current_setting(name) FROM pg_settings
             WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'work_mem', 'maintenance_work_mem',
                            'max_wal_size', 'checkpoint_timeout', 'autovacuum', 'wal_level', 'jit', 'max_parallel_workers_per_gather')
             ORDER BY name

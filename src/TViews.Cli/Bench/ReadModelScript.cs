@@ -143,21 +143,39 @@ public static partial class ReadModelScript
             var table = m.Groups["table"].Value;
             var alias = m.Groups["alias"].Success ? m.Groups["alias"].Value : table;
             if (!names.Contains(table)) continue;
-            string? column = null;
-            if (string.Equals(m.Groups["a1"].Value, alias, StringComparison.OrdinalIgnoreCase)) column = m.Groups["c1"].Value;
-            else if (string.Equals(m.Groups["a2"].Value, alias, StringComparison.OrdinalIgnoreCase)) column = m.Groups["c2"].Value;
+            // Either side of the first equality may be the looked-up table's column.
+            var column = new[] { m.Groups["left"].Value, m.Groups["right"].Value }
+                .Select(side => side.Split('.'))
+                .Where(parts => parts.Length == 2 && string.Equals(parts[0], alias, StringComparison.OrdinalIgnoreCase))
+                .Select(parts => parts[1]).FirstOrDefault();
             var index = column is null ? null : new LookupIndex(table.ToLowerInvariant(), column.ToLowerInvariant());
             if (index is not null && !result.Contains(index)) result.Add(index);
         }
         return result;
     }
 
-    /// <summary>The name of the first column of a select list (its alias, or the column name of a.b).</summary>
+    /// <summary>The name of the first column of a select list: its alias, or the column name of a.b.</summary>
     public static string FirstOutputColumn(string select)
     {
-        var m = FirstColumn().Match(select);
-        if (!m.Success) throw new FormatException($"cannot find the first output column of: {Abbreviate(select)}");
-        return (m.Groups["alias"].Success ? m.Groups["alias"].Value : m.Groups["col"].Value).ToLowerInvariant();
+        var start = SelectKeyword().Match(select);
+        if (!start.Success) throw new FormatException($"not a SELECT: {Abbreviate(select)}");
+        // The first item runs to the first comma outside parentheses and quotes.
+        var i = start.Index + start.Length;
+        var depth = 0;
+        var end = select.Length;
+        while (i < select.Length)
+        {
+            var c = select[i];
+            if (c is '\'' or '"' || (c == '$' && DollarTag(select, i) is not null)) { i = QuotedEnd(select, i); continue; }
+            if (c == '(') depth++;
+            else if (c == ')') depth--;
+            else if (depth == 0 && (c == ',' || FromKeyword().IsMatch(select[i..Math.Min(select.Length, i + 6)]))) { end = i; break; }
+            i++;
+        }
+        var item = select[(start.Index + start.Length)..end].Trim();
+        var m = ItemName().Match(item);
+        if (!m.Success) throw new FormatException($"cannot name the first output column of: {Abbreviate(select)} (give it an alias)");
+        return m.Groups["name"].Value.Trim('"').ToLowerInvariant();
     }
 
     private static bool At(string s, int i, string token) => string.CompareOrdinal(s, i, token, 0, token.Length) == 0;
@@ -205,9 +223,16 @@ public static partial class ReadModelScript
     [GeneratedRegex(@"^\s*CREATE\s+TABLE\s+(?<name>[A-Za-z_][A-Za-z0-9_$.]*)\s+AS\s+(?<select>.*)$", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
     private static partial Regex CreateTableAs();
 
-    [GeneratedRegex(@"\bFROM\s+(?<table>[A-Za-z_][A-Za-z0-9_]*)(?:\s+(?:AS\s+)?(?!WHERE\b)(?<alias>[A-Za-z_][A-Za-z0-9_]*))?\s+WHERE\s+(?:(?<a1>[A-Za-z_][A-Za-z0-9_]*)\.(?<c1>[A-Za-z_][A-Za-z0-9_]*)\s*=|[A-Za-z_][A-Za-z0-9_.]*\s*=\s*(?<a2>[A-Za-z_][A-Za-z0-9_]*)\.(?<c2>[A-Za-z_][A-Za-z0-9_]*))", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\bFROM\s+(?<table>[A-Za-z_][A-Za-z0-9_]*)(?:\s+(?:AS\s+)?(?!WHERE\b)(?<alias>[A-Za-z_][A-Za-z0-9_]*))?\s+WHERE\s+(?<left>[A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(?<right>[A-Za-z_][A-Za-z0-9_.]*)", RegexOptions.IgnoreCase)]
     private static partial Regex Lookup();
 
-    [GeneratedRegex(@"^\s*SELECT\s+(?:DISTINCT\s+)?(?:[A-Za-z_][A-Za-z0-9_]*\.)?(?<col>[A-Za-z_][A-Za-z0-9_]*)(?:\s+AS\s+(?<alias>[A-Za-z_][A-Za-z0-9_]*))?\s*[,\s]", RegexOptions.IgnoreCase)]
-    private static partial Regex FirstColumn();
+    [GeneratedRegex(@"^\s*SELECT(?:\s+DISTINCT)?\s+", RegexOptions.IgnoreCase)]
+    private static partial Regex SelectKeyword();
+
+    [GeneratedRegex(@"^\sFROM\s", RegexOptions.IgnoreCase)]
+    private static partial Regex FromKeyword();
+
+    // "expr AS name", "expr name" (a bare alias), "a.b" or "b": the name is the last word, when it is a plain one.
+    [GeneratedRegex(@"(?:^|[\s.])(?<name>[A-Za-z_][A-Za-z0-9_]*|""[^""]+"")\s*$")]
+    private static partial Regex ItemName();
 }

@@ -15,6 +15,10 @@ public static class Stats
     /// <summary>a / b, or null when either is missing or b is not positive.</summary>
     public static double? Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? x / y : null;
 
+    /// <summary>The median of a[i] / b[i] over the rounds both have (sample i of each mode is from round i).</summary>
+    public static double? PairedRatio(IReadOnlyList<double>? a, IReadOnlyList<double>? b) =>
+        a is null || b is null ? null : Median(a.Zip(b).Where(p => p.Second > 0).Select(p => p.First / p.Second));
+
     /// <summary>
     /// The order of the modes in round <paramref name="round"/>: rotated by one each round
     /// (A B C, B C A, C A B, ...), so no mode always runs first or last on a drifting machine.

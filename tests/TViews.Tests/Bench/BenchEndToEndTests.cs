@@ -12,8 +12,7 @@ public sealed class BenchEndToEndTests
     [Fact]
     public async Task RunsAtTinyScaleAndVerifies()
     {
-        var dir = Path.Combine(RepoPaths.Shared, "bench");
-        if (!Directory.Exists(dir)) return; // the workload lives beside the repository, not in it
+        if (BenchPaths.Directory() is not { } dir) return; // the workload lives beside the repository, not in it
         var log = new StringWriter();
         var options = new BenchOptions
         {

@@ -25,6 +25,15 @@ public sealed class BenchLogicTests
     }
 
     [Fact]
+    public void PairedRatioIsTheMedianOfPerRoundRatios()
+    {
+        // Round 2 ran on a slow machine for both: the per-round ratios stay 2, 2, 2... but one 4.
+        Assert.Equal(2.0, Stats.PairedRatio([2, 20, 4, 8], [1, 10, 1, 4]));
+        Assert.Null(Stats.PairedRatio(null, [1]));
+        Assert.Null(Stats.PairedRatio([1], []));
+    }
+
+    [Fact]
     public void RoundsRotateTheModeOrder()
     {
         string[] modes = ["raw", "handwritten", "tviews"];
@@ -189,8 +198,7 @@ public sealed class BenchLogicTests
     [Fact]
     public void TheBenchWorkloadParsesWhenPresent()
     {
-        var dir = Path.Combine(Infrastructure.RepoPaths.Shared, "bench");
-        if (!Directory.Exists(dir)) return; // the workload lives beside the repository, not in it
+        if (BenchPaths.Directory() is not { } dir) return; // the workload lives beside the repository, not in it
         var w = BenchWorkload.Load(dir);
         Assert.Equal(["op1", "op2", "op3", "op4", "op5", "op6", "op7", "op8"], w.Ops.Select(o => o.ShortName));
         var defs = ReadModelScript.Parse(File.ReadAllText(w.TViewsSql));

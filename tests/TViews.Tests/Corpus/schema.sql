@@ -245,3 +245,38 @@ CREATE TABLE corpus_extra.setting (
     value  text NOT NULL
 );
 INSERT INTO corpus_extra.setting VALUES ('mode', 'strict'), ('level', '3'), ('empty', '');
+
+-- Columns named by keywords (some need quotes when not qualified), mixed-case objects.
+CREATE TABLE kw_cols (
+    id          integer PRIMARY KEY,
+    "interval"  integer,
+    "time"      text,
+    "position"  integer,
+    "char"      text,
+    "value"     integer,
+    "year"      integer,
+    "filter"    integer,
+    "over"      integer,
+    "left"      integer,
+    "array"     integer,
+    "similar"   text,
+    "collate"   text
+);
+INSERT INTO kw_cols VALUES
+    (1, 10, 't1', 3, 'c', 100, 2024, 0, 1, 5, 7, 'sim', 'C'),
+    (2, 20, NULL, 1, NULL, 200, 2023, 1, 0, 6, 8, NULL, 'POSIX'),
+    (3, NULL, 't3', NULL, 'x', NULL, NULL, NULL, NULL, NULL, NULL, 'z', NULL);
+
+CREATE TYPE "Status" AS ENUM ('On', 'Off', 'Dimmed Light');
+CREATE SCHEMA "Extra Schema";
+CREATE TABLE "Extra Schema"."Lamp" (
+    "Id"      integer PRIMARY KEY,
+    "State"   "Status" NOT NULL,
+    "Watts"   numeric(5,1),
+    "Room"    text
+);
+INSERT INTO "Extra Schema"."Lamp" VALUES (1, 'On', 60.0, 'Hall'), (2, 'Off', 40.5, 'Kitchen'), (3, 'Dimmed Light', NULL, 'Hall');
+
+CREATE FUNCTION "Double"(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT x * 2';
+CREATE FUNCTION "Extra Schema"."Lamps In"(room text) RETURNS SETOF "Extra Schema"."Lamp"
+LANGUAGE sql STABLE AS $$ SELECT * FROM "Extra Schema"."Lamp" WHERE "Room" = room $$;

@@ -11,6 +11,10 @@ public static class RepoPaths
 
     private static string FindRoot()
     {
+        // Recorded at build time: test output may live outside the repository (TVIEWS_ARTIFACTS).
+        var recorded = typeof(RepoPaths).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
+        if (recorded is not null && File.Exists(Path.Combine(recorded, "TViews.slnx"))) return Path.GetFullPath(recorded);
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "TViews.slnx"))) return dir.FullName;
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)

@@ -74,7 +74,7 @@ public sealed class EmergencyAndMonitoringTests
 
     private static Task<string> TriggerStatesAsync(OpsDatabase db) => db.ScalarAsync<string>("""
         SELECT string_agg(DISTINCT s, ',' ORDER BY s)
-        FROM (SELECT tgenabled || ':' || CASE WHEN tgtype & 32 <> 0 THEN 'truncate' ELSE 'dml' END AS s
+        FROM (SELECT tgenabled::text || ':' || CASE WHEN tgtype & 32 <> 0 THEN 'truncate' ELSE 'dml' END AS s
               FROM pg_trigger WHERE tgname ~ '^pg_tviews_[0-9]') t
         """);
 

@@ -78,7 +78,8 @@ public sealed class MetadataRecoveryTests
         // Runbook step 1 as written runs (it lists the triggers, but cannot show whether they are enabled) ...
         var listed = await db.PsqlAsync("SELECT * FROM information_schema.triggers WHERE trigger_name LIKE 'pg_tviews_%';");
         Assert.Contains(userUpdate, listed);
-        Assert.DoesNotContain(commentInsert, listed);
+        Assert.DoesNotContain(listed.Split('\n'), l => l.Contains(commentInsert) && l.Contains("tb_comment"));
+        Assert.Contains(listed.Split('\n'), l => l.Contains(commentInsert) && l.Contains("tb_post"));
         // ... the corrected status query of docs/runbook.md shows the disabled one.
         var status = await db.PsqlAsync("""
             SELECT tgrelid::regclass AS table_name, tgname, tgenabled

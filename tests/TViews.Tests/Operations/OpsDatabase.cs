@@ -128,17 +128,37 @@ public sealed class OpsDatabase : IAsyncDisposable
         return await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
     }
 
-    /// <summary>Runs SQL through psql (as an operator would, no C# on the database side); returns stdout and stderr.</summary>
-    public Task<string> PsqlAsync(string sql) => Psql.RunAsync(ConnectionString, ["-c", sql]);
+    /// <summary>Runs SQL through psql (as an operator would, no C# on the database side); returns stdout then stderr (NOTICEs).</summary>
+    public async Task<string> PsqlAsync(string sql)
+    {
+        var (stdout, stderr) = await RunPsqlAsync(["-c", sql]);
+        return stdout + stderr;
+    }
 
     /// <summary>psql's unaligned, tuples-only output of a query (what a shell script would read), trimmed.</summary>
-    public async Task<string> PsqlValueAsync(string sql) => (await Psql.RunAsync(ConnectionString, ["-t", "-A", "-c", sql])).Trim();
+    public async Task<string> PsqlValueAsync(string sql) => (await RunPsqlAsync(["-t", "-A", "-c", sql])).Stdout.Trim();
 
     /// <summary>Runs SQL through psql that must fail; returns psql's error output.</summary>
     public async Task<string> PsqlFailsAsync(string sql)
     {
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => PsqlAsync(sql));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => RunPsqlAsync(["-c", sql]));
         return e.Message;
+    }
+
+    /// <summary>psql -X -v ON_ERROR_STOP=1 with this database; throws with stderr on a non-zero exit.</summary>
+    public async Task<(string Stdout, string Stderr)> RunPsqlAsync(IEnumerable<string> args)
+    {
+        var b = new NpgsqlConnectionStringBuilder(ConnectionString);
+        var psi = new ProcessStartInfo(Psql.Executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])["-X", "-v", "ON_ERROR_STOP=1", .. LibpqArgs(ConnectionString)]) psi.ArgumentList.Add(a);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (b.Password is { } pw) psi.Environment["PGPASSWORD"] = pw;
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"psql failed ({p.ExitCode}): {await stderr}");
+        return (await stdout, await stderr);
     }
 
     public async Task<Dictionary<string, (string Status, string Details)>> HealthAsync(string orphanAfter = "1 hour")

@@ -156,6 +156,32 @@ public sealed class PreparedTransactionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APreparedTruncateBlocksReadersButNotTheHealthCheck()
+    {
+        var gid = NewGid();
+        await using (var c = await _db.OpenAsync())
+        {
+            await using var cmd = new NpgsqlCommand($"BEGIN; TRUNCATE tb_comment; PREPARE TRANSACTION '{gid}';", c);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        // TRUNCATE rebuilt tv_post inside the prepared transaction, which keeps its exclusive lock.
+        var blocked = await _db.FailsAsync("SET lock_timeout = '200ms'; SELECT count(*) FROM tv_post");
+        Assert.Equal(PostgresErrorCodes.LockNotAvailable, blocked.SqlState);
+        Assert.Equal("{post}", Assert.Single(await _db.RowsAsync("SELECT entities::text FROM pg_tview_pending_refreshes"))[0]);
+
+        var health = await _db.HealthAsync();
+        Assert.Equal("WARNING", health["consistency_sample"].Status);
+        Assert.Contains("post: not checked, locked by another transaction", health["consistency_sample"].Details);
+        Assert.Equal("WARNING", health["definitions"].Status);
+        Assert.DoesNotContain(health, h => h.Value.Status == "ERROR");
+
+        await _db.PsqlAsync($"COMMIT PREPARED '{gid}';");
+        Assert.Equal("[]", await _db.ScalarAsync<string>("SELECT DISTINCT data->>'comments' FROM tv_post"));
+        await _db.AssertConsistentAsync("after the prepared TRUNCATE committed");
+        await _db.AssertHealthyAsync();
+    }
+
+    [Fact]
     public async Task NothingIsQueuedInImmediateMode()
     {
         await using var c = await _db.OpenAsync();

@@ -94,7 +94,7 @@ BEGIN
         EXECUTE format('CREATE TABLE %I.%I AS SELECT * FROM %I.%I WITH NO DATA',
                        manifest->>'table_schema', manifest->>'table_name', manifest->>'table_schema', manifest->>'view_name');
         tbl := to_regclass(format('%I.%I', manifest->>'table_schema', manifest->>'table_name'));
-        notes := notes || format('table %s re-created', tbl);
+        notes := notes || format('table %I.%I re-created', manifest->>'table_schema', manifest->>'table_name');
     END IF;
     -- The apply function upserts ON CONFLICT (key): the primary key must be there.
     IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = tbl AND contype = 'p') THEN
@@ -174,9 +174,14 @@ END $fn$;
 
 -- Not named pg_tviews_*: that prefix means "maintenance trigger of a TVIEW", and the runbook's DO
 -- blocks ALTER TABLE every trigger carrying it (which a view does not support).
-DROP TRIGGER IF EXISTS pg_tview_pending_refreshes_delete ON @schema@.pg_tview_pending_refreshes;
-CREATE TRIGGER pg_tview_pending_refreshes_delete INSTEAD OF DELETE ON @schema@.pg_tview_pending_refreshes
-    FOR EACH ROW EXECUTE FUNCTION @schema@.pg_tviews_dismiss_prepared();
+DO $do$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = '@schema@.pg_tview_pending_refreshes'::regclass
+                                                AND tgname = 'pg_tview_pending_refreshes_delete') THEN
+        CREATE TRIGGER pg_tview_pending_refreshes_delete INSTEAD OF DELETE ON @schema@.pg_tview_pending_refreshes
+            FOR EACH ROW EXECUTE FUNCTION @schema@.pg_tviews_dismiss_prepared();
+    END IF;
+END $do$;
 
 -- Shared by pg_tviews_commit_prepared / pg_tviews_rollback_prepared.
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_end_prepared(gid text, action text) RETURNS text
@@ -269,7 +274,15 @@ DECLARE
     n2 bigint;
     pages bigint;
     keys text;
+    saved_lock_timeout text := current_setting('lock_timeout');
 BEGIN
+    -- A prepared or long transaction holding a strong lock (TRUNCATE of a source) must not hang the
+    -- check: give up on a lock after 2s and report that TVIEW as not checked (WARNING). A caller's
+    -- own lock_timeout, if set, is kept.
+    IF saved_lock_timeout = '0' THEN
+        PERFORM set_config('lock_timeout', '2s', true);
+    END IF;
+
     -- runtime_version
     check_name := 'runtime_version';
     BEGIN
@@ -304,6 +317,7 @@ BEGIN
     check_name := 'definitions';
     BEGIN
         problems := '{}';
+        warnings := '{}';
         FOR m IN SELECT * FROM @schema@.pg_tviews_metadata x ORDER BY x.depth, x.entity_name LOOP
             IF to_regclass(format('%I.%I', m.table_schema, m.view_name)) IS NULL THEN
                 problems := problems || format('%s: definition view %I.%I is missing (the definition no longer resolves)', m.entity_name, m.table_schema, m.view_name);
@@ -311,7 +325,9 @@ BEGIN
             END IF;
             BEGIN
                 EXECUTE format('SELECT 1 FROM %I.%I LIMIT 0', m.table_schema, m.view_name);
-            EXCEPTION WHEN OTHERS THEN
+            EXCEPTION WHEN lock_not_available THEN
+                warnings := warnings || format('%s: not checked, a source is locked by another transaction (%s)', m.entity_name, SQLERRM);
+            WHEN OTHERS THEN
                 problems := problems || format('%s: definition no longer resolves: %s', m.entity_name, SQLERRM);
             END;
             SELECT problems || COALESCE(array_agg(format('%s: generated function %I.%I(%s) is missing', m.entity_name, f->>'schema', f->>'name', f->>'args')), '{}')
@@ -319,9 +335,10 @@ BEGIN
             FROM jsonb_array_elements(COALESCE(m.objects->'functions', '[]')) f
             WHERE to_regprocedure(format('%I.%I(%s)', f->>'schema', f->>'name', f->>'args')) IS NULL;
         END LOOP;
-        status := CASE WHEN cardinality(problems) > 0 THEN 'ERROR' ELSE 'OK' END;
+        status := CASE WHEN cardinality(problems) > 0 THEN 'ERROR' WHEN cardinality(warnings) > 0 THEN 'WARNING' ELSE 'OK' END;
         details := CASE WHEN cardinality(problems) > 0 THEN array_to_string(problems, '; ') || ' (create it again with tviews apply)'
-                        ELSE 'every definition view and generated function is present' END;
+                        ELSE 'every definition view and generated function is present' END
+                   || CASE WHEN cardinality(warnings) > 0 THEN '; ' || array_to_string(warnings, '; ') ELSE '' END;
     EXCEPTION WHEN OTHERS THEN status := 'ERROR'; details := SQLERRM;
     END;
     RETURN NEXT;
@@ -430,7 +447,9 @@ BEGIN
     RETURN NEXT;
 
     -- consistency_sample: small TVIEWs (up to 1000 pages) compared whole; larger ones on a sample of
-    -- keys (TABLESAMPLE SYSTEM reads a few pages), each sampled row compared with the definition.
+    -- keys: TABLESAMPLE SYSTEM reads about 20 random pages, and the keys are drawn at random among
+    -- their rows (the first rows of the sample would all come from one page: rows updated together
+    -- sit together). Each sampled row is compared with the definition evaluated for its key.
     check_name := 'consistency_sample';
     BEGIN
         problems := '{}';
@@ -451,7 +470,7 @@ BEGIN
                 ELSE
                     SELECT string_agg(format('t.%1$I = k.%1$I', c), ' AND ') INTO keys FROM unnest(m.key_columns) c;
                     EXECUTE format(
-                        $q$SELECT count(*) FROM (SELECT %1$s FROM %2$I.%3$I TABLESAMPLE SYSTEM (%4$s) LIMIT %5$s) k
+                        $q$SELECT count(*) FROM (SELECT %1$s FROM %2$I.%3$I TABLESAMPLE SYSTEM (%4$s) ORDER BY random() LIMIT %5$s) k
                            WHERE (SELECT t::text FROM %2$I.%3$I t WHERE %6$s) IS DISTINCT FROM (SELECT t::text FROM %2$I.%7$I t WHERE %6$s)$q$,
                         (SELECT string_agg(quote_ident(c), ', ') FROM unnest(m.key_columns) c),
                         m.table_schema, m.table_name, least(100.0, greatest(0.001, 2000.0 / pages)), sample_rows, keys, m.view_name)
@@ -460,7 +479,9 @@ BEGIN
                         problems := problems || format('%s: %s of up to %s sampled row(s) differ from the definition', m.entity_name, n, sample_rows);
                     END IF;
                 END IF;
-            EXCEPTION WHEN OTHERS THEN
+            EXCEPTION WHEN lock_not_available THEN
+                warnings := warnings || format('%s: not checked, locked by another transaction (%s)', m.entity_name, SQLERRM);
+            WHEN OTHERS THEN
                 warnings := warnings || format('%s: could not be checked: %s', m.entity_name, SQLERRM);
             END;
         END LOOP;
@@ -471,5 +492,9 @@ BEGIN
     EXCEPTION WHEN OTHERS THEN status := 'ERROR'; details := SQLERRM;
     END;
     RETURN NEXT;
+
+    IF saved_lock_timeout = '0' THEN
+        PERFORM set_config('lock_timeout', saved_lock_timeout, true);
+    END IF;
 END $fn$;
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace TViews.Sql;
@@ -25,14 +26,56 @@ public static class SqlFormatter
     {
         ArgumentNullException.ThrowIfNull(name);
         if (!always && !NeedsQuotes(name)) return name;
-        return "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        if (!HasControlCharacters(name)) return "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        // Line breaks and other control characters as U&"\XXXX" escapes, so layout can never alter the name.
+        var sb = new StringBuilder("U&\"");
+        foreach (char c in name)
+        {
+            if (c == '"') sb.Append("\"\"");
+            else if (c == '\\') sb.Append("\\\\");
+            else if (char.IsControl(c)) sb.Append('\\').Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+            else sb.Append(c);
+        }
+        return sb.Append('"').ToString();
     }
 
-    /// <summary>A standard string literal: <c>'it''s'</c> (assumes standard_conforming_strings, the default since 9.1).</summary>
+    /// <summary>
+    /// A string literal in the standard form <c>'it''s'</c> (assumes standard_conforming_strings, the default since
+    /// 9.1); a value with line breaks or other control characters uses the escape form <c>E'a\nb'</c> instead, so
+    /// that indentation can never change it.
+    /// </summary>
     public static string QuoteLiteral(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+        if (!HasControlCharacters(value)) return "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+        var sb = new StringBuilder("E'");
+        foreach (char c in value)
+        {
+            switch (c)
+            {
+                case '\'': sb.Append("''"); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                case '\b': sb.Append("\\b"); break;
+                case '\f': sb.Append("\\f"); break;
+                default:
+                    if (char.IsControl(c)) sb.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+                    else sb.Append(c);
+                    break;
+            }
+        }
+        return sb.Append('\'').ToString();
+    }
+
+    private static bool HasControlCharacters(string value)
+    {
+        foreach (char c in value)
+        {
+            if (char.IsControl(c)) return true;
+        }
+        return false;
     }
 
     internal static bool NeedsQuotes(string name) => !IsSimpleName(name) || SqlKeywords.Category(name) is

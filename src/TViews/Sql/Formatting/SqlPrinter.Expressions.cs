@@ -225,7 +225,9 @@ internal sealed partial class SqlPrinter
         int p = b.Operator == BoolOperator.And ? Precedence.And : Precedence.Or;
         // Nested AND in AND (or OR in OR) keeps its parentheses so the tree shape survives a round trip.
         string separator = b.Operator == BoolOperator.And ? " AND " : " OR ";
-        return string.Join(separator, operands.Select(o => Operand(o, p + 1)));
+        // AND inside OR is parenthesised too, for readers: "(a AND b) OR c".
+        int operandMin = b.Operator == BoolOperator.Or ? Precedence.Not : p + 1;
+        return string.Join(separator, operands.Select(o => Operand(o, operandMin)));
     }
 
     private string InList(InListExpr i)

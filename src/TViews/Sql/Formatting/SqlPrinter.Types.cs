@@ -38,8 +38,8 @@ internal sealed partial class SqlPrinter
                 case "bool" when mods.Length == 0: return "boolean";
                 case "numeric": return "numeric" + mods;
                 // Without a length these must not print as "character"/"bit", which would mean length 1.
-                case "bpchar": return mods.Length == 0 ? "bpchar" : "character" + mods;
-                case "bit": return mods.Length == 0 ? "\"bit\"" : "bit" + mods;
+                case "bpchar": return mods.Length == 0 ? "pg_catalog.bpchar" : "character" + mods;
+                case "bit": return mods.Length == 0 ? "pg_catalog.bit" : "bit" + mods;
                 case "varchar": return "character varying" + mods;
                 case "varbit": return "bit varying" + mods;
                 case "timestamp": return "timestamp" + mods + " without time zone";

@@ -34,6 +34,13 @@ internal sealed partial class SqlPrinter
 
     private string Pad => new(' ', _options.IndentSize);
 
+    /// <summary>Indents every line but the first (for a fragment placed after an indented prefix).</summary>
+    private string IndentTail(string text)
+    {
+        int newline = text.IndexOf('\n');
+        return newline < 0 || _single ? text : text[..newline] + "\n" + Indented(text[(newline + 1)..]);
+    }
+
     public string Print(SqlNode node)
     {
         RuntimeHelpers.EnsureSufficientExecutionStack();
@@ -284,7 +291,7 @@ internal sealed partial class SqlPrinter
         if (_single || condition is not BoolExpr { Operator: BoolOperator.And } and || and.Operands.OrEmpty().Length < 2) return text;
         if (!text.Contains('\n') && text.Length <= InlineWidth) return text;
         var parts = and.Operands.Select(o => Operand(o, Precedence.Not)).ToList();
-        return parts[0] + string.Concat(parts.Skip(1).Select(p => "\n" + Pad + "AND " + p));
+        return parts[0] + string.Concat(parts.Skip(1).Select(p => "\n" + Pad + "AND " + IndentTail(p)));
     }
 
     private string GroupingItem(Expr item) => item is RowExpr { ExplicitRowKeyword: false } row && row.Fields.OrEmpty().Length == 1
@@ -415,7 +422,7 @@ internal sealed partial class SqlPrinter
         string oneLine = "FROM " + string.Join(", ", rendered);
         bool simple = items.All(i => i is TableRef or FunctionRef) && !oneLine.Contains('\n');
         if (_single || (simple && oneLine.Length <= TargetLineWidth)) return oneLine;
-        return "FROM " + string.Join(",\n" + Pad, rendered);
+        return "FROM " + rendered[0] + string.Concat(rendered.Skip(1).Select(r => ",\n" + Pad + IndentTail(r)));
     }
 
     private string FromItem(FromItem item)
@@ -426,7 +433,7 @@ internal sealed partial class SqlPrinter
             TableRef t => (t.Only ? "ONLY " : "") + QualifiedName(t.Name, _options.QuoteAllIdentifiers) + AliasSuffix(t.Alias),
             SubqueryRef s => (s.Lateral ? "LATERAL " : "") + Subquery(s.Query) + AliasSuffix(s.Alias ?? new Alias(NextUnnamedSubquery())),
             FunctionRef f => FunctionReference(f),
-            JoinExpr j => j.Alias is null ? Join(j) : "(" + Join(j) + ")" + AliasSuffix(j.Alias),
+            JoinExpr j => j.Alias is null ? Join(j) : "(" + Join(j, nested: true) + ")" + AliasSuffix(j.Alias),
             _ => throw new InvalidOperationException($"Cannot format a {item.GetType().Name}."),
         };
     }
@@ -440,11 +447,11 @@ internal sealed partial class SqlPrinter
         return text;
     }
 
-    private string Join(JoinExpr join)
+    private string Join(JoinExpr join, bool nested = false)
     {
-        // The left side of a join chain needs no parentheses; a join on the right does.
-        string left = join.Left is JoinExpr { Alias: null } leftJoin ? Join(leftJoin) : FromItem(join.Left);
-        string right = join.Right is JoinExpr { Alias: null } rightJoin ? "(" + Join(rightJoin) + ")" : FromItem(join.Right);
+        // The left side of a join chain needs no parentheses; a join on the right does (and stays on one line).
+        string left = join.Left is JoinExpr { Alias: null } leftJoin ? Join(leftJoin, nested) : FromItem(join.Left);
+        string right = join.Right is JoinExpr { Alias: null } rightJoin ? "(" + Join(rightJoin, nested: true) + ")" : FromItem(join.Right);
 
         bool hasCondition = join.On is not null || !join.Using.OrEmpty().IsEmpty;
         string keyword;
@@ -464,7 +471,7 @@ internal sealed partial class SqlPrinter
             if (!join.Using.OrEmpty().IsEmpty) condition = " USING (" + NameList(join.Using) + ")";
             else condition = " ON " + (join.On is null ? "TRUE" : Expr(join.On));
         }
-        string separator = _single ? " " : "\n" + Pad;
+        string separator = _single || nested ? " " : "\n" + Pad;
         return left + separator + keyword + " " + right + condition;
     }
 
