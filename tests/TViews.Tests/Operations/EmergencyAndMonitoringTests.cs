@@ -150,7 +150,8 @@ public sealed class EmergencyAndMonitoringTests
             """);
         Assert.Equal("post|41|40\nuser|10|10", counts);
 
-        // Refresh duration ("Info: refresh took > 1 second") from PostgreSQL's function statistics.
+        // Refresh duration ("Info: refresh took > 1 second") from PostgreSQL's function statistics:
+        // within the transaction, and (after the stats are flushed) cumulatively.
         var timing = await db.PsqlValueAsync("""
             BEGIN;
             SET LOCAL track_functions = 'pl';
@@ -160,6 +161,33 @@ public sealed class EmergencyAndMonitoringTests
             COMMIT;
             """);
         Assert.Contains("pg_tviews_refresh|1|f", timing);
+        var (cumulative, _) = await db.RunPsqlAsync(["-t", "-A",
+            "-c", "SET track_functions = 'pl'",
+            "-c", "SELECT pg_tviews_refresh('user')",
+            "-c", "SELECT pg_stat_force_next_flush()",
+            "-c", """
+                  SELECT funcname, calls, total_time / calls < 1000 AS under_1s
+                  FROM pg_stat_user_functions
+                  WHERE funcname LIKE 'pg\_tviews\_%'
+                  ORDER BY total_time DESC;
+                  """,
+            "-c", "SELECT funcname FROM pg_stat_user_functions WHERE funcname = 'pg_tviews_refresh' AND total_time / calls > 1000;"]);
+        Assert.Contains("pg_tviews_refresh|1|t", cumulative);
+        Assert.Contains("pg_tviews_sync_user|1|t", cumulative);
+
+        // docs/runbook.md's alert conditions, all false on a healthy database.
+        foreach (var alert in new[]
+        {
+            "SELECT jsonb_array_length(pg_tviews_debug_queue()) > 1000;",
+            "SELECT count(*) > 0 FROM pg_tviews_health_check() WHERE status = 'ERROR';",
+            "SELECT COUNT(*) > 10 FROM pg_tview_pending_refreshes WHERE age(now(), prepared_at) > interval '1 hour';",
+            "SELECT count(*) > 0 FROM pg_stat_user_functions WHERE funcname = 'pg_tviews_refresh' AND total_time / calls > 1000;",
+        })
+            Assert.Equal("f", await db.PsqlValueAsync(alert));
+        // The critical one fires when it should.
+        await db.PsqlAsync("SET session_replication_role = replica; DELETE FROM tb_comment WHERE pk_comment = 1;");
+        Assert.Equal("t", await db.PsqlValueAsync("SELECT count(*) > 0 FROM pg_tviews_health_check() WHERE status = 'ERROR';"));
+        await db.PsqlAsync("SELECT pg_tviews_refresh('post');");
 
         var stats = await db.ScalarAsync<string>("SELECT pg_tviews_queue_stats()->>'pending'");
         Assert.Equal("0", stats);

@@ -73,7 +73,7 @@ public class ExpressionParserTests
     [InlineData("a::int::text", "((a::integer)::text)")]
     [InlineData("a[1][2:3]", "((a[1])[2:3])")]
     [InlineData("a[:2]", "(a[:2])")]
-    [InlineData("(a).b.c", "(((a).b).c)")]
+    [InlineData("(a).b.c", "((a.b).c)")]
     [InlineData("(f(x))[1]", "({f(x)}[1])")]
     [InlineData("a OPERATOR(pg_catalog.+) b * c", "(a pg_catalog.+ (b * c))")]
     [InlineData("a * b OPERATOR(pg_catalog.+) c", "((a * b) pg_catalog.+ c)")]

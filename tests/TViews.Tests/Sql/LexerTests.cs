@@ -43,7 +43,7 @@ public class LexerTests
         Assert.Equal("d\U0001F600", Assert.Single(Lex("U&\"d\\+01F600\"")).Value);
         var custom = Assert.Single(Lex("U&\"!0061\" UESCAPE '!'"));
         Assert.Equal("a", custom.Value);
-        Assert.Equal(new TextSpan(0, 20), custom.Span);
+        Assert.Equal(new TextSpan(0, 21), custom.Span);
     }
 
     [Fact]

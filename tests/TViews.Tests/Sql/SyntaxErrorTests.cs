@@ -46,7 +46,7 @@ public class SyntaxErrorTests
         var ex = Assert.Throws<SqlSyntaxException>(() => SqlParser.ParseSelect("SELECT a\n  FROM t WHERE )"));
         Assert.Equal(2, ex.Line);
         Assert.Equal(16, ex.Column);
-        Assert.Equal(23, ex.Offset);
+        Assert.Equal(24, ex.Offset);
         Assert.Equal("expected an expression, found \")\"", ex.Detail);
     }
 
@@ -61,7 +61,8 @@ public class SyntaxErrorTests
     [InlineData("CREATE INDEX i ON t (a)", "line 1, column 8: expected TABLE or VIEW, found \"INDEX\"")]
     [InlineData("SELECT 1; SELEC 2", "line 1, column 11: expected a statement (SELECT, VALUES, WITH, TABLE, CREATE TABLE ... AS or CREATE VIEW), found \"SELEC\"")]
     [InlineData("CREATE VIEW v AS", "line 1, column 17: expected a query, found end of input")]
-    [InlineData("SELECT 1 SELECT 2", "line 1, column 10: expected end of statement, found \"SELECT\"")]
+    // "select" may be a bare column label (PostgreSQL 15 too), so the error is at "2".
+    [InlineData("SELECT 1 SELECT 2", "line 1, column 17: expected end of statement, found \"2\"")]
     public void Script_errors(string sql, string message)
     {
         var ex = Assert.Throws<SqlSyntaxException>(() => SqlParser.ParseScript(sql));

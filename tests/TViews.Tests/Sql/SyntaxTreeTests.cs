@@ -168,6 +168,6 @@ public class SyntaxTreeTests
     {
         var call = new FuncCall(QualifiedName.Of("f"), default);
         Assert.Equal([call.Name], call.Children);
-        Assert.Equal(2, call.DescendantsAndSelf().Count());
+        Assert.Equal(3, call.DescendantsAndSelf().Count());
     }
 }

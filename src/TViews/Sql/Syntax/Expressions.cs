@@ -486,6 +486,8 @@ public sealed record ExtractExpr(string Field, Expr Source) : Expr
 /// </summary>
 public sealed record SubstringExpr(Expr Source, Expr? From, Expr? For = null) : Expr
 {
+    /// <summary>Written with SIMILAR/ESCAPE. PostgreSQL turns both spellings into the same <c>substring(a, b, c)</c> call.</summary>
+    [SyntaxDetail]
     public bool Similar { get; init; }
 
     public override IEnumerable<SqlNode> Children => Kids().One(Source).One(From).One(For);
