@@ -80,29 +80,36 @@ public sealed class TViewCodegen(string runtimeSchema)
               """;
         if (rest.Count == 1) // a one-element row constructor is not a row: compare the values directly
             conflict = $"DO UPDATE SET {Quote(rest[0].Name)} = excluded.{Quote(rest[0].Name)}\n        WHERE {Cmp(rest[0], "t")} IS DISTINCT FROM {Cmp(rest[0], "excluded")}";
+        // One evaluation of the definition for the keys feeds both the delete and the upsert; the key
+        // restriction sits inside the CTE so PostgreSQL pushes it down (also into a grouped view).
         return $"""
             CREATE OR REPLACE FUNCTION {Quote(p.Schema, ApplyFunctionName(p))}({KeyParams(p)}) RETURNS bigint
             LANGUAGE plpgsql AS $pg_tviews$
             -- Recomputes the given keys of {p.Schema}.{p.Table} from its definition: deletes keys the definition
             -- no longer yields, inserts new ones, and rewrites only rows whose value changed.
             DECLARE
-                n bigint;
                 written bigint;
             BEGIN
                 IF k1 IS NULL OR cardinality(k1) = 0 THEN
                     RETURN 0;
                 END IF;
-                DELETE FROM {table} AS t
-                WHERE {KeyIn(p, "t")}
-                  AND NOT EXISTS (SELECT 1 FROM {view} AS v WHERE {KeyEq(p, "v", "t")});
-                GET DIAGNOSTICS written = ROW_COUNT;
-                INSERT INTO {table} AS t ({cols})
-                SELECT {string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)))}
-                FROM {view} AS v
-                WHERE {KeyIn(p, "v")}
-                ON CONFLICT ({string.Join(", ", p.Key.Select(k => Quote(k.Name)))}) {conflict};
-                GET DIAGNOSTICS n = ROW_COUNT;
-                RETURN written + n;
+                WITH pg_tviews_fresh AS MATERIALIZED (
+                    SELECT {string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)))}
+                    FROM {view} AS v
+                    WHERE {KeyIn(p, "v")}
+                ), pg_tviews_gone AS (
+                    DELETE FROM {table} AS t
+                    WHERE {KeyIn(p, "t")}
+                      AND NOT EXISTS (SELECT 1 FROM pg_tviews_fresh AS v WHERE {KeyEq(p, "v", "t")})
+                    RETURNING 1
+                ), pg_tviews_put AS (
+                    INSERT INTO {table} AS t ({cols})
+                    SELECT {cols} FROM pg_tviews_fresh
+                    ON CONFLICT ({string.Join(", ", p.Key.Select(k => Quote(k.Name)))}) {conflict}
+                    RETURNING 1
+                )
+                SELECT (SELECT count(*) FROM pg_tviews_gone) + (SELECT count(*) FROM pg_tviews_put) INTO written;
+                RETURN written;
             END
             $pg_tviews$
             """;

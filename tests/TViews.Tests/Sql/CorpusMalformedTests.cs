@@ -66,6 +66,11 @@ public sealed class CorpusMalformedTests(DatabaseFixture db) : IClassFixture<Dat
         new("reserved word as alias after AS in FROM", "SELECT 1 FROM t AS select", 1, 20, ["expected", "select"]),
         new("empty select list followed by FROM FROM", "SELECT FROM FROM t", 1, 13, ["expected", "from"]),
         new("dangling dot", "SELECT t.;", 1, 10, ["expected", "\";\""]),
+        new("= is not a prefix operator", "SELECT = 1", 1, 8, ["expected", "\"=\""]),
+        new("<> is not a prefix operator", "SELECT a FROM t WHERE <> 1", 1, 23, ["expected", "\"<>\""]),
+        new("* is not a prefix operator", "SELECT 1 + * 2", 1, 12, ["expected", "\"*\""]),
+        new("count(*) followed by a name", "SELECT count(* x) FROM t", 1, 16, ["expected", "\"x\""]),
+        new("DISTINCT needs a select list", "SELECT DISTINCT FROM t", 1, 17, ["expected", "from"]),
         new("three names in a FROM item", "SELECT * FROM a b c", 1, 19, ["expected", "\"c\""]),
 
         // ParseSelect-specific: one query only.

@@ -17,16 +17,23 @@ internal sealed partial class SqlPrinter
 
     private readonly SqlFormatOptions _options;
     private readonly bool _single;
+    private readonly StrongBox<int> _unnamedSubqueries;
     private SqlPrinter? _inlinePrinter;
-    private int _unnamedSubqueries;
 
     public SqlPrinter(SqlFormatOptions options)
+        : this(options, new StrongBox<int>(0))
+    {
+    }
+
+    // The one-line printer used to measure fragments shares the counter, so invented aliases never repeat.
+    private SqlPrinter(SqlFormatOptions options, StrongBox<int> unnamedSubqueries)
     {
         _options = options;
         _single = options.SingleLine;
+        _unnamedSubqueries = unnamedSubqueries;
     }
 
-    private SqlPrinter InlinePrinter => _inlinePrinter ??= _single ? this : new SqlPrinter(_options with { SingleLine = true });
+    private SqlPrinter InlinePrinter => _inlinePrinter ??= _single ? this : new SqlPrinter(_options with { SingleLine = true }, _unnamedSubqueries);
 
     private string NewLine => _single ? " " : "\n";
 
@@ -156,8 +163,8 @@ internal sealed partial class SqlPrinter
 
     private string NextUnnamedSubquery()
     {
-        _unnamedSubqueries++;
-        return _unnamedSubqueries == 1 ? "unnamed_subquery" : $"unnamed_subquery_{_unnamedSubqueries}";
+        int n = ++_unnamedSubqueries.Value;
+        return n == 1 ? "unnamed_subquery" : $"unnamed_subquery_{n}";
     }
 
     private string QueryBody(QueryExpr body) => body switch
@@ -287,10 +294,11 @@ internal sealed partial class SqlPrinter
     /// <summary>WHERE/HAVING: a long top-level AND puts each condition on its own line.</summary>
     private string Condition(Expr condition)
     {
-        string text = Expr(condition);
-        if (_single || condition is not BoolExpr { Operator: BoolOperator.And } and || and.Operands.OrEmpty().Length < 2) return text;
-        if (!text.Contains('\n') && text.Length <= InlineWidth) return text;
+        if (_single || condition is not BoolExpr { Operator: BoolOperator.And } and || and.Operands.OrEmpty().Length < 2) return Expr(condition);
+        // Each operand is rendered once (re-rendering would multiply the work at every nesting level).
         var parts = and.Operands.Select(o => Operand(o, Precedence.Not)).ToList();
+        string oneLine = string.Join(" AND ", parts);
+        if (!oneLine.Contains('\n') && oneLine.Length <= InlineWidth) return oneLine;
         return parts[0] + string.Concat(parts.Skip(1).Select(p => "\n" + Pad + "AND " + IndentTail(p)));
     }
 
@@ -301,6 +309,11 @@ internal sealed partial class SqlPrinter
     private string With(WithClause with)
     {
         var ctes = with.Ctes.OrEmpty().Select(Cte).ToList();
+        // "WITH recursive AS (...)" would read RECURSIVE as the keyword.
+        if (!with.Recursive && ctes.Count > 0 && with.Ctes[0].Name.Value == "recursive" && !_options.QuoteAllIdentifiers)
+        {
+            ctes[0] = "\"recursive\"" + ctes[0]["recursive".Length..];
+        }
         string head = with.Recursive ? "WITH RECURSIVE " : "WITH ";
         return head + string.Join("," + NewLine, ctes);
     }
@@ -374,7 +387,12 @@ internal sealed partial class SqlPrinter
             return Name(spec.ExistingName);
         }
         var parts = new List<string>();
-        if (spec.ExistingName is not null) parts.Add(Name(spec.ExistingName));
+        if (spec.ExistingName is not null)
+        {
+            // These unreserved words would start a clause here instead of naming a window.
+            bool clash = spec.ExistingName.Value is "partition" or "range" or "rows" or "groups";
+            parts.Add(clash ? SqlFormatter.QuoteIdentifier(spec.ExistingName.Value, always: true) : Name(spec.ExistingName));
+        }
         if (!spec.PartitionBy.OrEmpty().IsEmpty) parts.Add("PARTITION BY " + string.Join(", ", spec.PartitionBy.Select(e => Expr(e))));
         if (!spec.OrderBy.OrEmpty().IsEmpty) parts.Add("ORDER BY " + string.Join(", ", spec.OrderBy.Select(SortItem)));
         if (spec.Frame is not null) parts.Add(Frame(spec.Frame));
@@ -471,8 +489,8 @@ internal sealed partial class SqlPrinter
             if (!join.Using.OrEmpty().IsEmpty) condition = " USING (" + NameList(join.Using) + ")";
             else condition = " ON " + (join.On is null ? "TRUE" : Expr(join.On));
         }
-        string separator = _single || nested ? " " : "\n" + Pad;
-        return left + separator + keyword + " " + right + condition;
+        if (_single || nested) return left + " " + keyword + " " + right + condition;
+        return left + "\n" + Pad + IndentTail(keyword + " " + right + condition);
     }
 
     private static string KindKeyword(JoinKind kind) => kind switch

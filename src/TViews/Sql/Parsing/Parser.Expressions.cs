@@ -280,7 +280,8 @@ internal sealed partial class Parser
             Advance();
             return new NotExpr(ParseExpr(Precedence.Not)) { Span = From(start) };
         }
-        if (Cur.Kind == TokenKind.Operator)
+        // Only + and - and PostgreSQL's generic "Op" operators can be prefix; = < > * / % ^ <= >= <> are not.
+        if (Cur.Kind == TokenKind.Operator && Cur.Value is not ("*" or "/" or "%" or "^" or "<" or ">" or "=" or "<=" or ">=" or "<>"))
         {
             string op = Advance().Value;
             int operandPrecedence = op is "+" or "-" ? Precedence.Unary : Precedence.Other + 1;

@@ -142,10 +142,9 @@ internal sealed partial class Parser
 
         ImmutableArray<Expr> groupBy = [];
         bool groupByDistinct = false;
-        if (IsKw("group") && Peek(1).Is("by"))
+        if (AcceptKw("group"))
         {
-            Advance();
-            Advance();
+            ExpectKw("by");
             if (AcceptKw("distinct")) groupByDistinct = true;
             else AcceptKw("all");
             var items = ImmutableArray.CreateBuilder<Expr>();
@@ -288,11 +287,11 @@ internal sealed partial class Parser
     {
         ImmutableArray<SortItem> orderBy = [];
         int orderAt = Start;
-        if (IsKw("order") && Peek(1).Is("by"))
+        if (IsKw("order"))
         {
             orderAt = Start;
             Advance();
-            Advance();
+            ExpectKw("by");
             orderBy = ParseSortList();
         }
 
