@@ -197,5 +197,41 @@ public sealed class LocalPostgres : IAsyncDisposable, IDisposable
         try { Directory.Delete(RootDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
+    /// <summary>
+    /// Stops the server and leaves the directory's removal to a detached process: for process exit,
+    /// where the runtime gives handlers little time and a large data directory takes a while to delete.
+    /// </summary>
+    public void StopForExit()
+    {
+        if (_stopped) return;
+        _stopped = true;
+        try
+        {
+            RunAsync(Path.Combine(_binDir, "pg_ctl"), ["-D", DataDirectory, "-m", "immediate", "-w", "stop"], asUser: true, CancellationToken.None)
+                .GetAwaiter().GetResult();
+        }
+        catch (InvalidOperationException) { }
+        try { Process.Start(new ProcessStartInfo("rm", ["-rf", RootDirectory]) { UseShellExecute = false }); }
+        catch (System.ComponentModel.Win32Exception) { }
+    }
+
+    /// <summary>Removes directories of earlier throwaway servers that are no longer running (left by killed runs).</summary>
+    public static void RemoveStale(TimeSpan olderThan)
+    {
+        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "tviews-pg-*"))
+        {
+            try
+            {
+                if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(dir) < olderThan) continue;
+                var pidFile = Path.Combine(dir, "data", "postmaster.pid");
+                if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}"))
+                    continue; // still running
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+    }
+
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

@@ -21,8 +21,9 @@ public static class TestServer
     {
         var external = Environment.GetEnvironmentVariable("TVIEWS_TEST_CONNECTION");
         if (!string.IsNullOrWhiteSpace(external)) return external;
+        LocalPostgres.RemoveStale(TimeSpan.FromHours(2));
         _local = await LocalPostgres.StartAsync();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => _local.Dispose();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => _local.StopForExit();
         return _local.ConnectionString();
     }
 

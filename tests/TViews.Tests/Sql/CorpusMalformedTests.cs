@@ -71,6 +71,7 @@ public sealed class CorpusMalformedTests(DatabaseFixture db) : IClassFixture<Dat
         new("* is not a prefix operator", "SELECT 1 + * 2", 1, 12, ["expected", "\"*\""]),
         new("count(*) followed by a name", "SELECT count(* x) FROM t", 1, 16, ["expected", "\"x\""]),
         new("DISTINCT needs a select list", "SELECT DISTINCT FROM t", 1, 17, ["expected", "from"]),
+        new("NOT in the lower bound of BETWEEN", "SELECT 1 BETWEEN NOT 0 AND 2", 1, 18, ["expected", "not"]),
         new("three names in a FROM item", "SELECT * FROM a b c", 1, 19, ["expected", "\"c\""]),
 
         // ParseSelect-specific: one query only.

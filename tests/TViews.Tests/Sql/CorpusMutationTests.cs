@@ -131,33 +131,38 @@ public sealed partial class CorpusMutationTests(ITestOutputHelper output)
         }
         parsed++;
 
-        string formatted;
-        try
+        foreach (var (name, options) in CorpusRoundTrip.Variants)
         {
-            formatted = SqlFormatter.Format(tree);
-        }
-        catch (Exception ex)
-        {
-            return $"the mutant parses but Format throws: {ex}";
-        }
-        SelectStmt again;
-        try
-        {
-            again = SqlParser.ParseSelect(formatted);
-        }
-        catch (Exception ex)
-        {
-            return $"the formatted mutant does not parse: {ex.Message}\n--- formatted:\n{formatted}";
-        }
-        try
-        {
-            var formattedAgain = SqlFormatter.Format(again);
-            if (formattedAgain != formatted)
-                return $"formatting is not stable\n--- formatted:\n{formatted}\n--- formatted again:\n{formattedAgain}";
-        }
-        catch (Exception ex)
-        {
-            return $"formatting the re-parsed mutant throws: {ex}";
+            string formatted;
+            try
+            {
+                formatted = SqlFormatter.Format(tree, options);
+            }
+            catch (Exception ex)
+            {
+                return $"[{name}] the mutant parses but Format throws: {ex}";
+            }
+            SelectStmt again;
+            try
+            {
+                again = SqlParser.ParseSelect(formatted);
+            }
+            catch (Exception ex)
+            {
+                return $"[{name}] the formatted mutant does not parse: {ex.Message}\n--- formatted:\n{formatted}";
+            }
+            try
+            {
+                var formattedAgain = SqlFormatter.Format(again, options);
+                if (formattedAgain != formatted)
+                    return $"[{name}] formatting is not stable\n--- formatted:\n{formatted}\n--- formatted again:\n{formattedAgain}";
+            }
+            catch (Exception ex)
+            {
+                return $"[{name}] formatting the re-parsed mutant throws: {ex}";
+            }
+            if (!again.Equals(tree))
+                return $"[{name}] the re-parsed mutant differs from the mutant's tree\n--- formatted:\n{formatted}";
         }
         return null;
     }

@@ -15,7 +15,10 @@ public sealed class CorpusScriptTests(DatabaseFixture db, ITestOutputHelper outp
     [Fact]
     public void WholeCorpusAsOneScript()
     {
-        var statements = CorpusFiles.All.Where(s => !s.IsExtended).ToList();
+        // Statements that ParseSelect rejects fail in CorpusTests.RoundTrip already; leaving them out keeps
+        // one lexer bug from hiding every script-level problem.
+        var statements = CorpusFiles.All.Where(s => !s.IsExtended && ParsesAlone(s.Sql)).ToList();
+        output.WriteLine($"{statements.Count} statements in the script");
         // A line break before each ';' keeps a trailing line comment from swallowing it; statements that
         // already end with ';' leave an empty statement behind, which a script may contain.
         var script = string.Join("\n;\n", statements.Select(s => s.Sql)) + "\n;";
@@ -31,6 +34,19 @@ public sealed class CorpusScriptTests(DatabaseFixture db, ITestOutputHelper outp
                 failures.Add($"{statements[i]}: the script's tree differs from ParseSelect's: {SqlFormatter.Format(q.Query, SqlFormatOptions.Compact)}");
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    private static bool ParsesAlone(string sql)
+    {
+        try
+        {
+            SqlParser.ParseSelect(sql);
+            return true;
+        }
+        catch (SqlSyntaxException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

@@ -105,8 +105,9 @@ public class LexerTests
     public void Adjacent_strings_concatenate_only_across_a_newline()
     {
         Assert.Equal("String:ab", Kinds("'a'\n  'b'"));
-        // PostgreSQL allows a comment only after the first newline.
-        Assert.Equal("String:a String:b", Kinds("'a' -- comment\n 'b'"));
+        Assert.Equal("String:ab", Kinds("'a' -- comment\n 'b'"));
+        // A block comment does not count as the separating whitespace.
+        Assert.Equal("String:a String:b", Kinds("'a' /* c */\n 'b'"));
         Assert.Equal("String:ab", Kinds("'a'\n -- c\n 'b'"));
         Assert.Equal("String:a String:b", Kinds("'a' 'b'"));
     }

@@ -325,13 +325,18 @@ public sealed class SqlLexer
 
     /// <summary>
     /// After a closing quote: whitespace that contains a newline followed by another quote continues the
-    /// literal (SQL standard; PostgreSQL allows only horizontal space before the first newline, then
-    /// whitespace and -- comments).
+    /// literal (SQL standard). Like PostgreSQL's scanner: spaces and a -- comment, a newline, then any
+    /// whitespace and -- comments (block comments do not count).
     /// </summary>
     private bool TryContinueString()
     {
         int p = _pos;
-        while (p < _text.Length && _text[p] is ' ' or '\t' or '\f') p++;
+        while (p < _text.Length)
+        {
+            if (_text[p] is ' ' or '\t' or '\f') p++;
+            else if (_text[p] == '-' && p + 1 < _text.Length && _text[p + 1] == '-') while (p < _text.Length && _text[p] is not ('\n' or '\r')) p++;
+            else break;
+        }
         if (p >= _text.Length || _text[p] is not ('\n' or '\r')) return false;
         while (p < _text.Length)
         {

@@ -27,22 +27,27 @@ internal sealed partial class Parser
         return items.ToImmutable();
     }
 
-    /// <summary>Precedence climbing over a_expr: parses operators binding at least as tight as <paramref name="minPrecedence"/>.</summary>
-    private Expr ParseExpr(int minPrecedence = Precedence.Or)
+    /// <summary>
+    /// Precedence climbing over a_expr: parses operators binding at least as tight as <paramref name="minPrecedence"/>.
+    /// With <paramref name="restricted"/> it parses PostgreSQL's b_expr (BETWEEN's lower bound, POSITION's
+    /// arguments): no NOT, AND/OR, IS [NOT] NULL/TRUE/..., LIKE/IN/BETWEEN, AT TIME ZONE or COLLATE at the top.
+    /// </summary>
+    private Expr ParseExpr(int minPrecedence = Precedence.Or, bool restricted = false)
     {
         Enter();
         try
         {
             int start = Start;
-            var left = ParsePrefix();
+            var left = ParsePrefix(restricted);
             int lastNonAssociative = -1;
-            while (TryPeekInfix(out var kind, out int precedence) && precedence >= minPrecedence)
+            while (TryPeekInfix(out var kind, out int precedence) && precedence >= minPrecedence
+                   && (!restricted || IsBExprInfix(kind)))
             {
                 if (precedence == lastNonAssociative)
                 {
                     throw Expected("parentheses (this operator cannot follow another of its kind)");
                 }
-                left = ParseInfix(kind, precedence, left, start);
+                left = ParseInfix(kind, precedence, left, start, restricted);
                 lastNonAssociative = precedence is Precedence.Is or Precedence.Comparison or Precedence.Like ? precedence : -1;
             }
             return left;
@@ -52,6 +57,10 @@ internal sealed partial class Parser
             Exit();
         }
     }
+
+    private bool IsBExprInfix(InfixKind kind) =>
+        kind is InfixKind.Operator or InfixKind.Cast
+        || (kind == InfixKind.Is && (Peek(1).Is("distinct") || (Peek(1).Is("not") && Peek(2).Is("distinct"))));
 
     private bool TryPeekInfix(out InfixKind kind, out int precedence)
     {
@@ -98,7 +107,7 @@ internal sealed partial class Parser
         }
     }
 
-    private Expr ParseInfix(InfixKind kind, int precedence, Expr left, int start)
+    private Expr ParseInfix(InfixKind kind, int precedence, Expr left, int start, bool restricted)
     {
         switch (kind)
         {
@@ -113,7 +122,7 @@ internal sealed partial class Parser
                 return new BoolExpr(op, operands.ToImmutable()) { Span = From(start) };
             }
             case InfixKind.Is:
-                return ParseIsRest(left, start);
+                return ParseIsRest(left, start, restricted);
             case InfixKind.IsNullPostfix:
                 Advance();
                 return new IsExpr(left, IsTest.Null) { Span = From(start) };
@@ -140,7 +149,7 @@ internal sealed partial class Parser
                 {
                     return ParseQuantifiedRest(left, op, schema, start);
                 }
-                var right = ParseExpr(precedence + 1);
+                var right = ParseExpr(precedence + 1, restricted);
                 return new BinaryExpr(op, left, right) { OperatorSchema = schema, Span = From(start) };
             }
         }
@@ -170,7 +179,7 @@ internal sealed partial class Parser
         return (op, schema);
     }
 
-    private Expr ParseIsRest(Expr left, int start)
+    private Expr ParseIsRest(Expr left, int start, bool restricted)
     {
         ExpectKw("is");
         bool negated = AcceptKw("not");
@@ -181,7 +190,7 @@ internal sealed partial class Parser
         if (AcceptKw("distinct"))
         {
             ExpectKw("from");
-            var right = ParseExpr(Precedence.Is + 1);
+            var right = ParseExpr(Precedence.Is + 1, restricted);
             return new IsDistinctFromExpr(left, right, negated) { Span = From(start) };
         }
         if (IsKw("document") || IsKw("normalized") || IsKw("nfc") || IsKw("nfd") || IsKw("nfkc") || IsKw("nfkd") || IsKw("of"))
@@ -199,7 +208,7 @@ internal sealed partial class Parser
         {
             bool symmetric = AcceptKw("symmetric");
             if (!symmetric) AcceptKw("asymmetric");
-            var low = ParseExpr(Precedence.Like + 1);
+            var low = ParseExpr(Precedence.Like + 1, restricted: true);
             ExpectKw("and");
             var high = ParseExpr(Precedence.Like + 1);
             return new BetweenExpr(left, low, high) { Negated = negated, Symmetric = symmetric, Span = From(start) };
@@ -272,11 +281,12 @@ internal sealed partial class Parser
     }
 
     /// <summary>Prefix operators: NOT, unary + and -, user prefix operators (which bind like "other" operators).</summary>
-    private Expr ParsePrefix()
+    private Expr ParsePrefix(bool restricted)
     {
         int start = Start;
         if (IsKw("not"))
         {
+            if (restricted) throw Expected("an expression");
             Advance();
             return new NotExpr(ParseExpr(Precedence.Not)) { Span = From(start) };
         }
@@ -285,12 +295,12 @@ internal sealed partial class Parser
         {
             string op = Advance().Value;
             int operandPrecedence = op is "+" or "-" ? Precedence.Unary : Precedence.Other + 1;
-            return new UnaryExpr(op, ParseExpr(operandPrecedence)) { Span = From(start) };
+            return new UnaryExpr(op, ParseExpr(operandPrecedence, restricted)) { Span = From(start) };
         }
         if (IsKw("operator") && Peek(1).Kind == TokenKind.LeftParen)
         {
             var (op, schema) = ParseOperatorConstruct();
-            return new UnaryExpr(op, ParseExpr(Precedence.Other + 1)) { OperatorSchema = schema, Span = From(start) };
+            return new UnaryExpr(op, ParseExpr(Precedence.Other + 1, restricted)) { OperatorSchema = schema, Span = From(start) };
         }
         return ParsePrimary();
     }
@@ -627,10 +637,11 @@ internal sealed partial class Parser
         bool star = false, distinct = false;
         var args = ImmutableArray.CreateBuilder<FuncArg>();
         ImmutableArray<SortItem> orderBy = [];
-        if (Cur.IsOperator("*") && Peek(1).Kind == TokenKind.RightParen)
+        if (Cur.IsOperator("*"))
         {
             Advance();
             star = true;
+            if (Cur.Kind != TokenKind.RightParen) throw Expected("\")\"");
         }
         else if (Cur.Kind != TokenKind.RightParen)
         {
@@ -848,9 +859,9 @@ internal sealed partial class Parser
         int start = Start;
         Advance();
         Expect(TokenKind.LeftParen);
-        var needle = ParseExpr(Precedence.Like + 1);
+        var needle = ParseExpr(Precedence.Like + 1, restricted: true);
         ExpectKw("in");
-        var haystack = ParseExpr(Precedence.Like + 1);
+        var haystack = ParseExpr(Precedence.Like + 1, restricted: true);
         Expect(TokenKind.RightParen);
         return new PositionExpr(needle, haystack) { Span = From(start) };
     }

@@ -132,6 +132,8 @@ internal sealed partial class Parser
             }
         }
 
+        // An empty select list is allowed, but not after DISTINCT (as in PostgreSQL's grammar).
+        if (distinct == DistinctKind.Distinct && IsTargetListEnd()) throw Expected("a select list");
         ImmutableArray<ResultTarget> targets = IsTargetListEnd() ? [] : ParseTargetList();
         if (IsKw("into")) throw ErrorAt(Start, "SELECT INTO is not supported; use CREATE TABLE ... AS");
 

@@ -81,3 +81,8 @@ SELECT 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid = uid AS same FROM employee 
 SELECT ';' AS semi, $$;$$ AS semi2, '$$' AS dollars, E'\'' AS quote, '"' AS dq
 -- @@
 SELECT w . "select", w. from, w .user, w."Mixed Case", w.select AS s FROM "Weird Table" w
+-- @@
+SELECT 'with' -- a comment right after the first part
+'continuation' AS joined, 'three' -- one
+-- two
+'parts' AS more

@@ -1,6 +1,7 @@
 -- Extended forms: valid PostgreSQL 15 SELECTs outside the front end's documented surface
 -- (TABLESAMPLE, SEARCH/CYCLE of recursive CTEs, COLLATION FOR, NORMALIZE / IS NORMALIZED, OPERATOR() with
--- ANY, OVERLAPS, an alias on JOIN ... USING). The corpus test accepts either a correct round trip or a
+-- ANY, OVERLAPS, an alias on JOIN ... USING, operator keywords as bare column labels, a comparison as the
+-- lower bound of BETWEEN, chained op ANY/ALL). The corpus test accepts either a correct round trip or a
 -- clean SqlSyntaxException for these; a parse that succeeds but changes the result is a failure.
 -- @@
 WITH RECURSIVE tree AS (
@@ -40,3 +41,9 @@ SELECT (DATE '2024-01-01', DATE '2024-06-01') OVERLAPS (DATE '2024-05-01', DATE 
 SELECT j.dept_id, e.first_name
 FROM employee e JOIN department d USING (dept_id) AS j
 WHERE j.dept_id < 4
+-- @@
+SELECT 1 AND, 2 OR, 3 IS, 4 IN, 5 LIKE, 6 ILIKE, 7 BETWEEN, 8 SIMILAR, 9 COLLATE
+-- @@
+SELECT true BETWEEN 1 < 2 AND true AS a, n BETWEEN n - 1 AND n + 1 AS b FROM num WHERE n = 0
+-- @@
+SELECT 1 < ALL (ARRAY[2, 3]) = true AS a, 2 = ANY (ARRAY[1, 2]) = ANY (ARRAY[true]) AS b
