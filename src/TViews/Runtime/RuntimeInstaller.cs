@@ -86,6 +86,13 @@ public static class RuntimeInstaller
             DO $do$
             DECLARE r record;
             BEGIN
+                -- Indexes TViews added to (kept) TVIEW tables live in the TVIEWs' schemas.
+                FOR r IN SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE c.relname LIKE 'pg\_tviews\_%' AND c.relkind = 'i'
+                           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid)
+                LOOP
+                    EXECUTE format('DROP INDEX IF EXISTS %I.%I', r.nspname, r.relname);
+                END LOOP;
                 FOR r IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                          WHERE n.nspname = {SqlNames.Literal(schema)} AND c.relname LIKE 'pg\_tview%' AND c.relkind IN ('v', 'r')
                          ORDER BY c.relkind = 'r'

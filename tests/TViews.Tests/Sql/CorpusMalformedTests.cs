@@ -113,6 +113,20 @@ public sealed class CorpusMalformedTests(DatabaseFixture db) : IClassFixture<Dat
             $"{name}: {Show(c.Sql)} -> {ex.Message}\nexpected line {c.Line}, column {c.Column}");
     }
 
+    /// <summary>In a script, positions count from the start of the script, not of the failing statement.</summary>
+    [Theory]
+    [InlineData("SELECT 1;\nCREATE VIEW v AS SELECT 2;\n\nCREATE TABLE t AS\nSELECT 3 +;\n", 5, 11)]
+    [InlineData("SELECT $$;\n$$;\nSELECT 'a;b' AS \"c;d\" /* ; */;\nCREATE OR REPLACE VIEW v (a) AS SELECT FROM;", 4, 44)]
+    [InlineData("-- header\nCREATE TABLE t AS SELECT 1 WITH NO DATA;\nCREATE VIEW v AS\n  SELECT 'unterminated\n;", 4, 10)]
+    // A missing ';' is noticed late, as in PostgreSQL: "2 SELECT" is the value 2 labelled "select".
+    [InlineData("SELECT 1;\nSELECT 2\nSELECT 3;", 3, 8)]
+    public void ScriptPositionsCountFromTheStartOfTheScript(string script, int line, int column)
+    {
+        var ex = Assert.Throws<SqlSyntaxException>(() => SqlParser.ParseScript(script));
+        Assert.True((line, column) == (ex.Line, ex.Column), $"{Show(script)} -> {ex.Message}\nexpected line {line}, column {column}");
+        Assert.Equal(OffsetOf(script, line, column), ex.Offset);
+    }
+
     /// <summary>The expected positions are PostgreSQL's own (the server's error position, in characters).</summary>
     [Fact]
     public async Task PositionsAgreeWithPostgres()

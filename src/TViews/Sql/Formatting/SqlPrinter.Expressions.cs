@@ -291,9 +291,24 @@ internal sealed partial class SqlPrinter
         }
         else
         {
-            if (f.Distinct) sb.Append("DISTINCT ");
-            sb.Append(string.Join(", ", f.Args.OrEmpty().Select(FuncArg)));
-            if (!f.OrderBy.OrEmpty().IsEmpty) sb.Append(" ORDER BY ").Append(string.Join(", ", f.OrderBy.Select(SortItem)));
+            var args = f.Args.OrEmpty().Select(FuncArg).ToList();
+            string orderBy = f.OrderBy.OrEmpty().IsEmpty ? "" : " ORDER BY " + string.Join(", ", f.OrderBy.Select(SortItem));
+            string distinct = f.Distinct ? "DISTINCT " : "";
+            string oneLine = distinct + string.Join(", ", args) + orderBy;
+            if (_single || (!oneLine.Contains('\n') && oneLine.Length <= TargetLineWidth))
+            {
+                sb.Append(oneLine);
+            }
+            else
+            {
+                // Long argument lists get one argument per line; json[b]_build_object one key/value pair per line.
+                var lines = args;
+                if (f.Name.Name is "jsonb_build_object" or "json_build_object" && args.Count % 2 == 0)
+                {
+                    lines = Enumerable.Range(0, args.Count / 2).Select(i => args[2 * i] + ", " + args[2 * i + 1]).ToList();
+                }
+                sb.Append('\n').Append(Indented(distinct + string.Join(",\n", lines) + orderBy)).Append('\n');
+            }
         }
         sb.Append(')');
         if (!f.WithinGroup.OrEmpty().IsEmpty) sb.Append(" WITHIN GROUP (ORDER BY ").Append(string.Join(", ", f.WithinGroup.Select(SortItem))).Append(')');

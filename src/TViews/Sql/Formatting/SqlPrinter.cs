@@ -286,7 +286,8 @@ internal sealed partial class SqlPrinter
 
     private string Target(ResultTarget target)
     {
-        if (target.Value is StarExpr star) return Star(star);
+        // "t.* AS x" is valid (the alias is ignored); a bare "*" cannot take an alias at all.
+        if (target.Value is StarExpr { Qualifier: null } star) return Star(star);
         string value = Expr(target.Value);
         return target.Alias is null ? value : value + " AS " + Name(target.Alias);
     }

@@ -20,12 +20,25 @@ public sealed class SqlLexer
 
     private readonly SourceText _source;
     private readonly string _text;
+    private readonly int _firstUnpairedSurrogate;
     private int _pos;
 
     internal SqlLexer(SourceText source)
     {
         _source = source;
         _text = source.Text;
+        _firstUnpairedSurrogate = FindUnpairedSurrogate(_text);
+    }
+
+    /// <summary>Offset of the first half of a surrogate pair standing alone (not encodable, so never valid SQL).</summary>
+    private static int FindUnpairedSurrogate(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            else if (char.IsSurrogate(text[i])) return i;
+        }
+        return int.MaxValue;
     }
 
     /// <summary>All tokens of <paramref name="sql"/>, ending with an <see cref="TokenKind.EndOfInput"/> token.</summary>
@@ -52,6 +65,16 @@ public sealed class SqlLexer
 
     /// <summary>The next token (EndOfInput repeatedly at the end).</summary>
     internal Token Next()
+    {
+        var token = NextUnchecked();
+        if (token.Span.End > _firstUnpairedSurrogate || (token.Kind == TokenKind.EndOfInput && _firstUnpairedSurrogate < int.MaxValue))
+        {
+            throw Error(_firstUnpairedSurrogate, "invalid character (unpaired UTF-16 surrogate)");
+        }
+        return token;
+    }
+
+    private Token NextUnchecked()
     {
         SkipTrivia();
         int start = _pos;

@@ -46,7 +46,18 @@ public abstract record SqlNode
     public IEnumerable<SqlNode> Descendants() => DescendantsAndSelf().Skip(1);
 
     /// <summary>Canonical SQL text of this node (see <see cref="SqlFormatter"/>), single-line.</summary>
-    public sealed override string ToString() => SqlFormatter.Format(this, SqlFormatOptions.Compact);
+    public sealed override string ToString()
+    {
+        try
+        {
+            return SqlFormatter.Format(this, SqlFormatOptions.Compact);
+        }
+        catch (Exception e) when (e is InvalidOperationException or InsufficientExecutionStackException)
+        {
+            // Debug displays must not throw on a half-built tree.
+            return $"{GetType().Name} (not printable: {e.Message})";
+        }
+    }
 
     public virtual bool Equals(SqlNode? other) => SqlEquivalence.AreEquivalent(this, other);
 

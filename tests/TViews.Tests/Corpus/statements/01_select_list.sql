@@ -66,3 +66,5 @@ SELECT count(*) AS total, count(email) AS with_email, count(DISTINCT dept_id) AS
 SELECT e FROM employee e WHERE e.emp_id = 1
 -- @@
 SELECT e.address, (e.address).city, (e.address).* FROM employee e WHERE e.emp_id IN (1, 7, 17)
+-- @@
+SELECT d.* AS ignored_alias, d.name AS n FROM department d WHERE d.dept_id < 3

@@ -1,0 +1,159 @@
+using Npgsql;
+using TViews.Runtime;
+using TViews.Tests.Infrastructure;
+
+namespace TViews.Tests.Maintenance;
+
+public sealed class ApplyAndInstallTests
+{
+    private const string Schema = """
+        CREATE TABLE tb_owner (pk_owner int PRIMARY KEY, name text NOT NULL);
+        CREATE TABLE tb_item (pk_item int PRIMARY KEY, fk_owner int REFERENCES tb_owner, label text);
+        INSERT INTO tb_owner VALUES (1, 'a'), (2, 'b');
+        INSERT INTO tb_item VALUES (1, 1, 'x'), (2, 1, 'y'), (3, 2, 'z');
+        """;
+
+    private const string Models = """
+        CREATE TABLE tv_item AS SELECT i.pk_item, i.fk_owner, i.label, o.name FROM tb_item i JOIN tb_owner o ON o.pk_owner = i.fk_owner;
+        CREATE TABLE tv_owner AS SELECT o.pk_owner, (SELECT count(*) FROM tv_item i WHERE i.fk_owner = o.pk_owner) AS items FROM tb_owner o;
+        CREATE TABLE tv_label AS SELECT i.pk_item, upper(i.label) AS label FROM tb_item i;
+        """;
+
+    private static async Task<(string Db, NpgsqlConnection Conn)> NewDatabaseAsync()
+    {
+        var db = await TestServer.CreateDatabaseAsync("apply");
+        var conn = new NpgsqlConnection(db);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(Schema, conn);
+        await cmd.ExecuteNonQueryAsync();
+        return (db, conn);
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection c, string sql)
+    {
+        await using var cmd = new NpgsqlCommand(sql, c);
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private static Task<string> XminsAsync(NpgsqlConnection c, string table) =>
+        ScalarAsync<string>(c, $"SELECT coalesce(string_agg(xmin::text, ',' ORDER BY 1), '') FROM {table}");
+
+    [Fact]
+    public async Task ReapplyingIsANoOpAndAChangeRebuildsTheTViewAndItsDependents()
+    {
+        var (db, c) = await NewDatabaseAsync();
+        try
+        {
+            var engine = new TViewsEngine(db);
+            var first = await engine.ApplyAsync(TViewDefinition.FromScript(Models));
+            Assert.Equal(["tv_item", "tv_label", "tv_owner"], first.Created.Order());
+            var (item, owner, label) = (await XminsAsync(c, "tv_item"), await XminsAsync(c, "tv_owner"), await XminsAsync(c, "tv_label"));
+
+            var again = await engine.ApplyAsync(TViewDefinition.FromScript(Models));
+            Assert.Empty(again.Created);
+            Assert.Empty(again.Rebuilt);
+            Assert.Equal(3, again.Unchanged.Count);
+            Assert.Equal(item, await XminsAsync(c, "tv_item"));
+
+            // Formatting and comments do not make a definition "changed"...
+            var reformatted = Models.Replace("SELECT i.pk_item, upper(i.label)", "SELECT   i.pk_item,\n  upper( i.label )  -- same\n");
+            Assert.Empty((await engine.ApplyAsync(TViewDefinition.FromScript(reformatted))).Rebuilt);
+
+            // ...a real change rebuilds it and what is built on it, and nothing else.
+            var changed = Models.Replace("i.label, o.name FROM tb_item i", "i.label, o.name || '!' AS name FROM tb_item i");
+            var r = await engine.ApplyAsync(TViewDefinition.FromScript(changed));
+            Assert.Equal(["tv_item", "tv_owner"], r.Rebuilt.Order());
+            Assert.Equal(label, await XminsAsync(c, "tv_label"));
+            Assert.Equal("a!", await ScalarAsync<string>(c, "SELECT name FROM tv_item WHERE pk_item = 1"));
+            await Oracle.AssertConsistentAsync(c, WorkloadRunner.Definitions(changed), "after the rebuild");
+            // and the rebuilt TVIEWs are maintained
+            await using (var cmd = new NpgsqlCommand("INSERT INTO tb_item VALUES (4, 2, 'w'); UPDATE tb_owner SET name = 'c' WHERE pk_owner = 2", c))
+                await cmd.ExecuteNonQueryAsync();
+            await Oracle.AssertConsistentAsync(c, WorkloadRunner.Definitions(changed), "after writes");
+            _ = owner;
+        }
+        finally
+        {
+            await c.DisposeAsync();
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
+
+    [Fact]
+    public async Task AFailingApplyChangesNothing()
+    {
+        var (db, c) = await NewDatabaseAsync();
+        try
+        {
+            var engine = new TViewsEngine(db);
+            await engine.ApplyAsync(TViewDefinition.FromScript(Models));
+            var before = await XminsAsync(c, "tv_item");
+            var broken = Models.Replace("i.label, o.name FROM tb_item i", "i.label, o.name || '!' AS name FROM tb_item i")
+                + "\nCREATE TABLE tv_bad AS SELECT i.pk_item, i.nope FROM tb_item i;";
+            await Assert.ThrowsAnyAsync<Exception>(() => engine.ApplyAsync(TViewDefinition.FromScript(broken)));
+            Assert.Equal(before, await XminsAsync(c, "tv_item"));
+            Assert.Equal("a", await ScalarAsync<string>(c, "SELECT name FROM tv_item WHERE pk_item = 1"));
+            Assert.Equal(3L, await ScalarAsync<long>(c, "SELECT count(*) FROM pg_tviews_metadata"));
+        }
+        finally
+        {
+            await c.DisposeAsync();
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
+
+    [Fact]
+    public async Task PostgresDependencyCrossCheckRefusesWhenTheAnalysisMissesASource()
+    {
+        var (db, c) = await NewDatabaseAsync();
+        try
+        {
+            // PostgreSQL records tb_owner as a dependency of the unused CTE; our binder never reads it.
+            var e = await Assert.ThrowsAsync<TViewsException>(() => new TViewsEngine(db).CreateAsync(TViewDefinition.FromSelect("tv_x",
+                "WITH unused AS (SELECT * FROM tb_owner) SELECT i.pk_item FROM tb_item i")));
+            Assert.Contains("the analysis and PostgreSQL disagree on the sources", e.Message);
+            Assert.Contains("PostgreSQL also reads: public.tb_owner", e.Message);
+        }
+        finally
+        {
+            await c.DisposeAsync();
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
+
+    [Fact]
+    public async Task InstallIsIdempotentAndUninstallRemovesEverythingItCreated()
+    {
+        var (db, c) = await NewDatabaseAsync();
+        try
+        {
+            const string ours = """
+                SELECT (SELECT count(*) FROM pg_proc WHERE proname LIKE 'pg\_tview%')
+                     + (SELECT count(*) FROM pg_class WHERE relname LIKE 'pg\_tview%')
+                     + (SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'pg\_tview%')
+                     + (SELECT count(*) FROM pg_event_trigger WHERE evtname LIKE 'pg\_tview%')
+                """;
+            var engine = new TViewsEngine(db);
+            Assert.Null(await engine.InstallAsync());
+            var objects = await ScalarAsync<long>(c, ours);
+            Assert.Equal(RuntimeInstaller.Version, await engine.InstallAsync());
+            Assert.Equal(objects, await ScalarAsync<long>(c, ours));
+
+            await engine.ApplyAsync(TViewDefinition.FromScript(Models));
+            await engine.UninstallAsync(dropTables: false);
+            Assert.Equal(0L, await ScalarAsync<long>(c, ours));
+            Assert.Equal(3L, await ScalarAsync<long>(c, "SELECT count(*) FROM tv_item")); // kept as a plain table
+            await using (var cmd = new NpgsqlCommand("INSERT INTO tb_item VALUES (9, 1, 'q')", c)) await cmd.ExecuteNonQueryAsync(); // writes still work
+
+            await engine.ApplyAsync(TViewDefinition.FromScript(Models.Replace("tv_", "tv_z")));
+            await engine.UninstallAsync(dropTables: true);
+            Assert.Equal(0L, await ScalarAsync<long>(c, ours));
+            Assert.Equal(0L, await ScalarAsync<long>(c, "SELECT count(*) FROM pg_class WHERE relname LIKE 'tv\\_z%'"));
+        }
+        finally
+        {
+            await c.DisposeAsync();
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
+}
