@@ -97,10 +97,12 @@ internal static class TViewCommands
         var name = new Argument<string>("tv_name");
         var cascade = new Option<bool>("--cascade") { Description = "Also drop the TVIEWs built on it" };
         var ifExists = new Option<bool>("--if-exists") { Description = "Do nothing when it does not exist" };
-        var c = new Command("drop", "Drop a TVIEW and everything generated for it") { name, cascade, ifExists };
+        var json = CommonOptions.Json();
+        var c = new Command("drop", "Drop a TVIEW and everything generated for it") { name, cascade, ifExists, json };
         c.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
-            var dropped = await CommandRunner.Engine(pr).DropAsync(pr.GetValue(name)!, pr.GetValue(cascade), pr.GetValue(ifExists), ct);
+            var dropped = await CommandRunner.Engine(pr, quiet: pr.GetValue(json)).DropAsync(pr.GetValue(name)!, pr.GetValue(cascade), pr.GetValue(ifExists), ct);
+            if (pr.GetValue(json)) { CommandRunner.WriteJson(new { dropped }); return 0; }
             foreach (var d in dropped) Console.WriteLine($"dropped {d}");
             if (dropped.Count == 0) Console.WriteLine($"{pr.GetValue(name)} does not exist, skipped");
             return 0;
@@ -161,10 +163,13 @@ internal static class TViewCommands
     public static Command Explain()
     {
         var name = new Argument<string>("tv_name");
-        var c = new Command("explain", "Print the generated maintenance SQL, per source and event") { name };
+        var json = CommonOptions.Json();
+        var c = new Command("explain", "Print the generated maintenance SQL, per source and event") { name, json };
         c.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
-            foreach (var (source, ev, sql) in await CommandRunner.Engine(pr).ExplainAsync(pr.GetValue(name)!, ct))
+            var parts = await CommandRunner.Engine(pr, quiet: true).ExplainAsync(pr.GetValue(name)!, ct);
+            if (pr.GetValue(json)) { CommandRunner.WriteJson(parts.Select(p => new { source = p.Source, @event = p.Event, sql = p.Sql })); return 0; }
+            foreach (var (source, ev, sql) in parts)
             {
                 Console.WriteLine($"-- {source}: {ev}");
                 Console.WriteLine(sql.TrimEnd());
@@ -179,10 +184,12 @@ internal static class TViewCommands
     {
         var entity = new Argument<string>("entity") { Description = "Entity (tv_ prefix optional)" };
         var force = new Option<bool>("--force") { Description = "Rebuild completely instead of reconciling the rows that differ" };
-        var c = new Command("refresh", "Reconcile a TVIEW (and its dependents) with its definition") { entity, force };
+        var json = CommonOptions.Json();
+        var c = new Command("refresh", "Reconcile a TVIEW (and its dependents) with its definition") { entity, force, json };
         c.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
-            var n = await CommandRunner.Engine(pr).RefreshAsync(pr.GetValue(entity)!, pr.GetValue(force), ct);
+            var n = await CommandRunner.Engine(pr, quiet: pr.GetValue(json)).RefreshAsync(pr.GetValue(entity)!, pr.GetValue(force), ct);
+            if (pr.GetValue(json)) { CommandRunner.WriteJson(new { entity = pr.GetValue(entity), force = pr.GetValue(force), rows_written = n }); return 0; }
             Console.WriteLine($"{(pr.GetValue(force) ? "rebuilt" : "reconciled")} {pr.GetValue(entity)}: {n} rows written");
             return 0;
         }));

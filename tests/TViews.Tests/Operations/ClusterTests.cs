@@ -41,7 +41,11 @@ public sealed class CrashRecoveryTests
         Process.GetProcessById(pid).Kill(); // SIGKILL
         await Assert.ThrowsAnyAsync<Exception>(() => work);
 
-        // The postmaster notices, terminates every backend and recovers from WAL; wait until it accepts connections.
+        // The postmaster notices (asynchronously: wait for its log line, or a connection could slip in
+        // before the crash is handled), terminates every backend and recovers from WAL.
+        await OpsDatabase.WaitForAsync(async () =>
+            (await File.ReadAllTextAsync(Path.Combine(pg.RootDirectory, "server.log"))).Contains("was terminated by signal 9"),
+            "the postmaster to notice the crash", seconds: 60);
         NpgsqlConnection.ClearAllPools();
         await OpsDatabase.WaitForAsync(async () =>
         {

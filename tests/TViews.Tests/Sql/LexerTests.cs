@@ -184,12 +184,23 @@ public class LexerTests
     [InlineData("\nSELECT $1x", "line 2, column 8: trailing junk after parameter")]
     [InlineData("SELECT B'012'", "line 1, column 12: \"2\" is not a valid binary digit")]
     [InlineData("SELECT U&'\\00'", "line 1, column 11: invalid Unicode escape (must be \\XXXX or \\+XXXXXX)")]
-    [InlineData("SELECT '\ud83c\t\udf89'", "line 1, column 9: invalid character (unpaired UTF-16 surrogate)")]
-    [InlineData("SELECT 1 -- \ud83c", "line 1, column 13: invalid character (unpaired UTF-16 surrogate)")]
     public void Lexical_errors_report_the_position(string sql, string message)
     {
         var ex = Assert.Throws<SqlSyntaxException>(() => SqlLexer.Tokenize(sql));
         Assert.Equal(message, ex.Message);
+    }
+
+    [Fact]
+    public void Unpaired_surrogates_are_rejected_where_they_occur()
+    {
+        // Built in code: xunit would replace them in InlineData. Such text cannot be sent to PostgreSQL at all.
+        string inString = "SELECT '" + '\ud83c' + "\t" + '\udf89' + "'";
+        Assert.Equal("line 1, column 9: invalid character (unpaired UTF-16 surrogate)",
+            Assert.Throws<SqlSyntaxException>(() => SqlLexer.Tokenize(inString)).Message);
+        string inComment = "SELECT 1 -- " + '\ud83c';
+        Assert.Equal("line 1, column 13: invalid character (unpaired UTF-16 surrogate)",
+            Assert.Throws<SqlSyntaxException>(() => SqlParser.ParseSelect(inComment)).Message);
+        Assert.Single(Lex("'\U0001F389'"));
     }
 
     [Fact]

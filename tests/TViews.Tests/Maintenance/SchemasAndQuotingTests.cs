@@ -1,0 +1,66 @@
+using Npgsql;
+using TViews.Runtime;
+using TViews.Tests.Infrastructure;
+
+namespace TViews.Tests.Maintenance;
+
+/// <summary>
+/// The runtime in its own schema, TVIEWs in another, sources with names that only work quoted
+/// (upper case, spaces, quotes, keywords): every generated name must be quoted.
+/// </summary>
+public sealed class SchemasAndQuotingTests
+{
+    private const string Schema = """
+        CREATE SCHEMA "Sales Dept";
+        CREATE SCHEMA app;
+        CREATE TABLE "Sales Dept"."Order" ("Id" int PRIMARY KEY, "select" text NOT NULL, "Customer""s name" text);
+        CREATE TABLE "Sales Dept"."Order Line" ("Line" int PRIMARY KEY, "Order" int REFERENCES "Sales Dept"."Order" ON DELETE CASCADE, "Qty" int NOT NULL);
+        CREATE INDEX ON "Sales Dept"."Order Line" ("Order");
+        INSERT INTO "Sales Dept"."Order" VALUES (1, 'a', 'O''Brien'), (2, 'b', 'Zoë');
+        INSERT INTO "Sales Dept"."Order Line" VALUES (1, 1, 2), (2, 1, 3), (3, 2, 5);
+        """;
+
+    private const string Definition = """
+        CREATE TABLE app.tv_order AS
+        SELECT o."Id" AS pk_order, o."select", o."Customer""s name" AS "Who?",
+               (SELECT sum(l."Qty") FROM "Sales Dept"."Order Line" l WHERE l."Order" = o."Id") AS "Total Qty"
+        FROM "Sales Dept"."Order" o;
+        """;
+
+    [Fact]
+    public async Task RuntimeSchemaTViewSchemaAndQuotedNames()
+    {
+        var db = await TestServer.CreateDatabaseAsync("quoting");
+        try
+        {
+            await using var c = new NpgsqlConnection(db);
+            await c.OpenAsync();
+            await using (var cmd = new NpgsqlCommand(Schema, c)) await cmd.ExecuteNonQueryAsync();
+            var engine = new TViewsEngine(db, runtimeSchema: "tviews rt");
+            var r = await engine.ApplyAsync(TViewDefinition.FromScript(Definition));
+            Assert.Equal(["tv_order"], r.Created);
+            await using (var cmd = new NpgsqlCommand("""
+                SELECT (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'tviews rt' AND p.proname = 'pg_tviews_refresh')
+                     + (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'app' AND c.relname = 'tv_order')
+                """, c))
+                Assert.Equal(2L, (long)(await cmd.ExecuteScalarAsync())!);
+            var defs = new[] { ("app.tv_order", TViewDefinition.FromScript(Definition)[0].QueryText) };
+            await using (var cmd = new NpgsqlCommand("""
+                UPDATE "Sales Dept"."Order" SET "Customer""s name" = 'Ó''Brien' WHERE "Id" = 1;
+                INSERT INTO "Sales Dept"."Order Line" VALUES (4, 2, 7);
+                DELETE FROM "Sales Dept"."Order Line" WHERE "Line" = 1;
+                UPDATE "Sales Dept"."Order" SET "Id" = 3 WHERE "Id" = 2 AND false;
+                INSERT INTO "Sales Dept"."Order" VALUES (5, 'e', NULL);
+                """, c))
+                await cmd.ExecuteNonQueryAsync();
+            await Oracle.AssertConsistentAsync(c, defs, "after writes");
+            Assert.Empty(await engine.VerifyAsync([]));
+            Assert.Equal(3L, await engine.RefreshAsync("order", force: true));
+            Assert.Equal(["tv_order"], await engine.DropAsync("app.tv_order", false, false));
+        }
+        finally
+        {
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
+}
