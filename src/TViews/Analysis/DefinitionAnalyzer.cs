@@ -58,6 +58,7 @@ public static class DefinitionAnalyzer
         CheckDistinctOnAndWindows(root, keyExprs, source, binder);
 
         var builder = new KeyQueryBuilder(binder, keyExprs, keyColumns, aggregates);
+        var patches = new PatchAnalyzer(binder, outputColumns, keyColumns, aggregates).Analyze(keyExprs);
         var sources = binder.Tables
             .GroupBy(t => t.Relation.QualifiedName)
             .Select(g =>
@@ -65,7 +66,8 @@ public static class DefinitionAnalyzer
                 var rel = g.First().Relation;
                 var referenced = g.SelectMany(t => t.ReferencedColumns).ToHashSet(StringComparer.Ordinal);
                 var cols = rel.Columns.Where(c => referenced.Contains(c.Name)).Select(c => new ColumnPlan(c.Name, c.Type, c.Comparable)).ToList();
-                return new SourcePlan(rel.Schema, rel.Name, rel.TViewEntity, cols, g.Select(builder.Build).ToList());
+                return new SourcePlan(rel.Schema, rel.Name, rel.TViewEntity, cols, g.Select(builder.Build).ToList(),
+                    patches.TryGetValue(rel.QualifiedName, out var patch) ? patch : null);
             })
             .ToList();
         var (indexes, warnings) = LineageIndexes(binder);

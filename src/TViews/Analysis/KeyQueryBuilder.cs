@@ -15,12 +15,13 @@ namespace TViews.Analysis;
 internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExprs, IReadOnlyList<string> keyNames, ISet<string> aggregates)
 {
     private static readonly SqlFormatOptions Options = new() { QuoteAllIdentifiers = true, SingleLine = true };
+    private readonly RelationQualifier _qualifier = new(binder);
 
     public IKeyQuery Build(TableVar occurrence) => new KeyQuery(this, occurrence);
 
     private sealed class KeyQuery(KeyQueryBuilder b, TableVar occ) : IKeyQuery
     {
-        public string Render(string deltaRelation) => SqlFormatter.Format(b.BuildStatement(occ, deltaRelation), Options);
+        public string Render(string deltaRelation) => SqlFormatter.Format(b._qualifier.Rewrite(b.BuildStatement(occ, deltaRelation)), Options);
 
         public string Description => b.Describe(occ);
     }

@@ -17,6 +17,7 @@ public sealed record GeneratedTView(
     IReadOnlyList<string> CreateIndexes,
     string ApplyFunction,
     string SyncFunction,
+    IReadOnlyList<string> PatchFunctions,
     IReadOnlyList<GeneratedTrigger> Triggers,
     JsonObject Manifest);
 
@@ -33,6 +34,11 @@ public sealed class TViewCodegen(string runtimeSchema)
     public static string ApplyFunctionName(TViewPlan p) => Generated($"pg_tviews_apply_{p.Entity}");
     public static string SyncFunctionName(TViewPlan p) => Generated($"pg_tviews_sync_{p.Entity}");
 
+    private static string SourceLabel(TViewPlan p, SourcePlan s) =>
+        p.Sources.Count(x => x.Table == s.Table) > 1 ? $"{s.Schema}_{s.Table}" : s.Table;
+
+    public static string PatchFunctionName(TViewPlan p, SourcePlan s) => Generated($"pg_tviews_patch_{p.Entity}__{SourceLabel(p, s)}");
+
     public GeneratedTView Generate(TViewPlan p)
     {
         var table = Quote(p.Schema, p.Table);
@@ -46,7 +52,8 @@ public sealed class TViewCodegen(string runtimeSchema)
         var triggers = GenerateTriggers(p);
         var apply = ApplyFunction(p);
         var sync = SyncFunction(p);
-        return new GeneratedTView(p, createView, createTable, addPk, indexes, apply, sync, triggers, Manifest(p, triggers));
+        var patches = p.Sources.Where(s => s.Patch is not null).Select(s => PatchFunction(p, s)).ToList();
+        return new GeneratedTView(p, createView, createTable, addPk, indexes, apply, sync, patches, triggers, Manifest(p, triggers));
     }
 
     private static string KeyParams(TViewPlan p) =>
@@ -85,6 +92,7 @@ public sealed class TViewCodegen(string runtimeSchema)
         return $"""
             CREATE OR REPLACE FUNCTION {Quote(p.Schema, ApplyFunctionName(p))}({KeyParams(p)}) RETURNS bigint
             LANGUAGE plpgsql AS $pg_tviews$
+            #variable_conflict use_variable
             -- Recomputes the given keys of {p.Schema}.{p.Table} from its definition: deletes keys the definition
             -- no longer yields, inserts new ones, and rewrites only rows whose value changed.
             DECLARE
@@ -115,6 +123,73 @@ public sealed class TViewCodegen(string runtimeSchema)
             """;
     }
 
+    /// <summary>
+    /// Recomputes only the leaves of the given keys' rows that read source <paramref name="s"/>, and
+    /// writes a row only when one of them changed.
+    /// </summary>
+    private string PatchFunction(TViewPlan p, SourcePlan s)
+    {
+        var patch = s.Patch!;
+        var table = Quote(p.Schema, p.Table);
+        var columns = p.Columns.ToDictionary(c => c.Name);
+        var assignments = new List<string>();
+        var oldValues = new List<string>();
+        var newValues = new List<string>();
+        foreach (var group in patch.Leaves.GroupBy(l => l.Column))
+        {
+            var col = Quote(group.Key);
+            var comparable = columns[group.Key].Comparable;
+            if (group.Any(l => l.JsonKey is null))
+            {
+                var leaf = group.First(l => l.JsonKey is null);
+                assignments.Add($"{col} = s.{Quote(leaf.ValueColumn)}");
+                oldValues.Add(comparable ? $"t.{col}" : $"t.{col}::text");
+                newValues.Add(comparable ? $"s.{Quote(leaf.ValueColumn)}" : $"s.{Quote(leaf.ValueColumn)}::text");
+                continue;
+            }
+            var expr = $"t.{col}";
+            foreach (var leaf in group)
+            {
+                expr = $"jsonb_set({expr}, ARRAY[{Literal(leaf.JsonKey!)}], s.{Quote(leaf.ValueColumn)})";
+                oldValues.Add($"t.{col} -> {Literal(leaf.JsonKey!)}");
+                newValues.Add($"s.{Quote(leaf.ValueColumn)}");
+            }
+            assignments.Add($"{col} = {expr}");
+        }
+        var keyIn = p.Key.Count == 1
+            ? "q.\"pg_tviews_k1\" = ANY (k1)"
+            : $"({string.Join(", ", p.Key.Select((_, i) => $"q.\"pg_tviews_k{i + 1}\""))}) IN (SELECT * FROM unnest({string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}"))}))";
+        var keyEq = string.Join(" AND ", p.Key.Select((k, i) => $"t.{Quote(k.Name)} = s.\"pg_tviews_k{i + 1}\""));
+        var changed = oldValues.Count == 1
+            ? $"{oldValues[0]} IS DISTINCT FROM {newValues[0]}"
+            : $"({string.Join(", ", oldValues)}) IS DISTINCT FROM ({string.Join(", ", newValues)})";
+        var leafNames = string.Join(", ", patch.Leaves.Select(l => l.JsonKey is null ? l.Column : $"{l.Column}->'{l.JsonKey}'"));
+        return $"""
+            CREATE OR REPLACE FUNCTION {Quote(p.Schema, PatchFunctionName(p, s))}({KeyParams(p)}) RETURNS bigint
+            LANGUAGE plpgsql AS $pg_tviews$
+            #variable_conflict use_variable
+            -- A change to {s.Schema}.{s.Table} that cannot change which rows exist: recompute only {leafNames}.
+            DECLARE
+                written bigint;
+            BEGIN
+                IF k1 IS NULL OR cardinality(k1) = 0 THEN
+                    RETURN 0;
+                END IF;
+                -- Materialized: each leaf is computed once, not once per reference below.
+                WITH s AS MATERIALIZED (SELECT * FROM ({patch.LeafQuery}) AS q WHERE {keyIn})
+                UPDATE {table} AS t
+                SET {string.Join(", ", assignments)}
+                FROM s
+                WHERE {keyEq}
+                  AND {KeyIn(p, "t")}
+                  AND {changed};
+                GET DIAGNOSTICS written = ROW_COUNT;
+                RETURN written;
+            END
+            $pg_tviews$
+            """;
+    }
+
     private string SyncFunction(TViewPlan p)
     {
         var table = Quote(p.Schema, p.Table);
@@ -132,6 +207,7 @@ public sealed class TViewCodegen(string runtimeSchema)
         return $"""
             CREATE OR REPLACE FUNCTION {Quote(p.Schema, SyncFunctionName(p))}(mode text) RETURNS bigint
             LANGUAGE plpgsql AS $pg_tviews$
+            #variable_conflict use_variable
             -- Whole-TVIEW work for pg_tviews_refresh, in batches of {BatchSize} keys so memory stays flat:
             -- 'reconcile' recomputes every key and writes only rows that differ; 'rebuild' empties and refills.
             DECLARE
@@ -180,10 +256,9 @@ public sealed class TViewCodegen(string runtimeSchema)
     private IReadOnlyList<GeneratedTrigger> GenerateTriggers(TViewPlan p)
     {
         var list = new List<GeneratedTrigger>();
-        var duplicateNames = p.Sources.GroupBy(s => s.Table).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
         foreach (var s in p.Sources)
         {
-            var label = duplicateNames.Contains(s.Table) ? $"{s.Schema}_{s.Table}" : s.Table;
+            var label = SourceLabel(p, s);
             foreach (var ev in new[] { "INSERT", "UPDATE", "DELETE", "TRUNCATE" })
             {
                 if (ev == "UPDATE" && s.ReferencedColumns.Count == 0) continue; // no column read: updates never matter
@@ -212,6 +287,7 @@ public sealed class TViewCodegen(string runtimeSchema)
         var tableRegclass = $"to_regclass({Literal(Quote(p.Schema, p.Table))})";
         sb.AppendLine($"CREATE OR REPLACE FUNCTION {Quote(p.Schema, fn)}() RETURNS trigger");
         sb.AppendLine("LANGUAGE plpgsql AS $pg_tviews$");
+        sb.AppendLine("#variable_conflict use_variable");
         sb.AppendLine($"-- {ev} on {s.Schema}.{s.Table} -> {p.Schema}.{p.Table}");
         sb.AppendLine("DECLARE");
         for (var i = 0; i < p.Key.Count; i++) sb.AppendLine($"    k{i + 1} {p.Key[i].Type}[];");
@@ -266,7 +342,23 @@ public sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine($"    FROM (SELECT DISTINCT {string.Join(", ", p.Key.Select((_, i) => $"u.k{i + 1}"))} FROM (");
         sb.AppendLine("        " + string.Join("\n        UNION ALL\n        ", parts));
         sb.AppendLine($"    ) AS u ({kcols}) WHERE {notNull}) AS d;");
-        sb.AppendLine($"    PERFORM {Quote(p.Schema, ApplyFunctionName(p))}({kcols});");
+        var apply = $"PERFORM {Quote(p.Schema, ApplyFunctionName(p))}({kcols});";
+        var patchCall = s.Patch is null ? null : $"PERFORM {Quote(p.Schema, PatchFunctionName(p, s))}({kcols});";
+        var structural = s.Patch is null ? [] : s.ReferencedColumns.Where(c => s.Patch.StructuralColumns.Contains(c.Name)).ToList();
+        if (patchCall is null || (ev != "UPDATE" && !s.Patch!.LeafOnly))
+            sb.AppendLine($"    {apply}");
+        else if (ev != "UPDATE" || structural.Count == 0)
+            sb.AppendLine($"    {patchCall} -- cannot change which rows exist: recompute the parts that read it");
+        else
+        {
+            // Only leaf columns changed: rows keep existing, recompute the parts that read them.
+            var cols = string.Join(", ", structural.Select(c => Cmp(c, "x")));
+            sb.AppendLine($"    IF EXISTS (SELECT {cols} FROM pg_tviews_new AS x EXCEPT ALL SELECT {cols} FROM pg_tviews_old AS x) THEN");
+            sb.AppendLine($"        {apply}");
+            sb.AppendLine("    ELSE");
+            sb.AppendLine($"        {patchCall}");
+            sb.AppendLine("    END IF;");
+        }
         sb.AppendLine("    RETURN NULL;");
         sb.AppendLine("END");
         sb.AppendLine("$pg_tviews$");
@@ -280,6 +372,8 @@ public sealed class TViewCodegen(string runtimeSchema)
             new JsonObject { ["schema"] = p.Schema, ["name"] = ApplyFunctionName(p), ["args"] = KeyArgTypes(p) },
             new JsonObject { ["schema"] = p.Schema, ["name"] = SyncFunctionName(p), ["args"] = "text" },
         };
+        foreach (var s in p.Sources.Where(s => s.Patch is not null))
+            functions.Add(new JsonObject { ["schema"] = p.Schema, ["name"] = PatchFunctionName(p, s), ["args"] = KeyArgTypes(p) });
         foreach (var t in triggers)
             functions.Add(new JsonObject { ["schema"] = p.Schema, ["name"] = t.FunctionName, ["args"] = "" });
         return new JsonObject

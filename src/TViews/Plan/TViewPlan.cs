@@ -14,6 +14,18 @@ public interface IKeyQuery
     string Description { get; }
 }
 
+/// <summary>A part of a TVIEW row recomputed by a patch: a whole column, or one top-level key of a jsonb column.</summary>
+/// <param name="ValueColumn">The column of <see cref="PatchPlan.LeafQuery"/> holding the new value.</param>
+public sealed record PatchLeaf(string Column, string? JsonKey, string ValueColumn);
+
+/// <summary>
+/// How to maintain a TVIEW after a change to one source by recomputing only the leaves that read it.
+/// Applies to UPDATEs that leave <see cref="StructuralColumns"/> unchanged, and to every change of a
+/// source read only inside leaves (<see cref="LeafOnly"/>).
+/// </summary>
+/// <param name="LeafQuery">SELECT k1..kn (the key), v.. (leaf values) over the definition's FROM/WHERE.</param>
+public sealed record PatchPlan(IReadOnlyList<string> StructuralColumns, bool LeafOnly, IReadOnlyList<PatchLeaf> Leaves, string LeafQuery);
+
 /// <summary>How one source table's changes reach a TVIEW.</summary>
 /// <param name="ReferencedColumns">Every column of the source the definition reads; an UPDATE that changes none of them needs no work.</param>
 /// <param name="KeyQueries">One per occurrence of the source in the definition; their union is the affected key set.</param>
@@ -22,7 +34,8 @@ public sealed record SourcePlan(
     string Table,
     string? TViewEntity,
     IReadOnlyList<ColumnPlan> ReferencedColumns,
-    IReadOnlyList<IKeyQuery> KeyQueries)
+    IReadOnlyList<IKeyQuery> KeyQueries,
+    PatchPlan? Patch = null)
 {
     public string QualifiedName => $"{Schema}.{Table}";
 }

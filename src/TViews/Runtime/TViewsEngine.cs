@@ -251,6 +251,7 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
         }
         await ExecuteGeneratedAsync(conn, def, gen.ApplyFunction, ct);
         await ExecuteGeneratedAsync(conn, def, gen.SyncFunction, ct);
+        foreach (var f in gen.PatchFunctions) await ExecuteGeneratedAsync(conn, def, f, ct);
         foreach (var t in gen.Triggers) await ExecuteGeneratedAsync(conn, def, t.FunctionDdl, ct);
         foreach (var t in gen.Triggers) await ExecuteGeneratedAsync(conn, def, t.TriggerDdl, ct);
         await conn.ExecuteAsync($"SELECT {Rt("pg_tviews_register")}(@m::jsonb)", ct, ("m", gen.Manifest.ToJsonString()));
