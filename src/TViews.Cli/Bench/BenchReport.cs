@@ -95,6 +95,8 @@ public sealed class BuildResult
     public Dictionary<string, double?> RefreshMedianMs { get; } = [];
     public double? RefreshTotalMs { get; set; }
     [JsonPropertyName("tviews_over_handwritten")] public double? TViewsOverHandwritten { get; set; }
+    /// <summary>Median of the per-build-round ratios (builds of one round run back to back).</summary>
+    [JsonPropertyName("paired_tviews_over_handwritten")] public double? PairedTViewsOverHandwritten { get; set; }
     [JsonPropertyName("tviews_over_create_table_as")] public double? TViewsOverCreateTableAs { get; set; }
     public Dictionary<string, string> Errors { get; } = [];
 }

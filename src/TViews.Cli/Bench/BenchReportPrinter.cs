@@ -53,7 +53,7 @@ public static class BenchReportPrinter
             builds.AddRow(Markup.Escape($"REFRESH MATERIALIZED VIEW {mv}"), Format.Ms(med), Samples(b.RefreshSamplesMs.GetValueOrDefault(mv)));
         builds.AddRow("[bold]REFRESH MATERIALIZED VIEW, all[/]", $"[bold]{Format.Ms(b.RefreshTotalMs)}[/]", "");
         console.Write(builds);
-        console.MarkupLine(Markup.Escape($"build TViews/handwritten {Format.Ratio(b.TViewsOverHandwritten)}, TViews/CREATE TABLE AS {Format.Ratio(b.TViewsOverCreateTableAs)}") +
+        console.MarkupLine(Markup.Escape($"build TViews/handwritten {Format.Ratio(b.TViewsOverHandwritten)} (paired {Format.Ratio(b.PairedTViewsOverHandwritten)}), TViews/CREATE TABLE AS {Format.Ratio(b.TViewsOverCreateTableAs)}") +
                            (b.LookupIndexes.Count > 0 ? Markup.Escape($"; lookup indexes in the plain builds: {string.Join(", ", b.LookupIndexes)}") : ""));
         console.WriteLine();
 

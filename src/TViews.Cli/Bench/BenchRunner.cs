@@ -108,6 +108,8 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
             }
             foreach (var (kind, samples) in report.Build.SamplesMs) report.Build.MedianMs[kind] = Stats.Median(samples);
             report.Build.TViewsOverHandwritten = Stats.Ratio(report.Build.MedianMs.GetValueOrDefault(Builds.TViews), report.Build.MedianMs.GetValueOrDefault(Builds.Handwritten));
+            if (!report.Build.Errors.ContainsKey(Builds.TViews))
+                report.Build.PairedTViewsOverHandwritten = Stats.PairedRatio(report.Build.SamplesMs.GetValueOrDefault(Builds.TViews), report.Build.SamplesMs.GetValueOrDefault(Builds.Handwritten));
             report.Build.TViewsOverCreateTableAs = Stats.Ratio(report.Build.MedianMs.GetValueOrDefault(Builds.TViews), report.Build.MedianMs.GetValueOrDefault(Builds.CreateTableAs));
 
             if (modes.Contains(Modes.Raw))

@@ -110,4 +110,28 @@ public sealed class MaintenanceBehaviourTests : IAsyncLifetime
         var onUser = rows.Where(t => t.Table == "tb_user" && t.Name.EndsWith("_upd")).Select(t => t.Name).ToList();
         Assert.True(onUser.IndexOf("pg_tviews_01_comment_upd") < onUser.IndexOf("pg_tviews_02_post_upd"));
     }
+    [Fact]
+    public async Task ChangesThatCannotMoveRowsPatchOnlyTheLeavesThatReadThem()
+    {
+        await using var c = await OpenAsync();
+        // tb_tag is read only inside tv_post's 'tags' leaf: its trigger patches, never recomputes whole rows.
+        var body = await ScalarAsync<string>(c, "SELECT pg_get_functiondef('pg_tviews_post__tb_tag_upd'::regproc)");
+        Assert.Contains("pg_tviews_patch_post__tb_tag", body);
+        Assert.DoesNotContain("pg_tviews_apply_post", body);
+        // tb_user is joined in tv_post's FROM: a rename patches, a key change would recompute.
+        var userBody = await ScalarAsync<string>(c, "SELECT pg_get_functiondef('pg_tviews_post__tb_user_upd'::regproc)");
+        Assert.Contains("pg_tviews_patch_post__tb_user", userBody);
+        Assert.Contains("pg_tviews_apply_post", userBody);
+
+        var tagged = await ScalarAsync<long>(c, "SELECT count(*) FROM tb_post_tag WHERE fk_tag = 7");
+        var before = await ScalarAsync<string>(c, "SELECT string_agg(data->>'comments', '|' ORDER BY pk_post) FROM tv_post");
+        await ExecAsync(c, "UPDATE tb_tag SET name = 'renamed-7' WHERE pk_tag = 7");
+        Assert.Equal(tagged, await ScalarAsync<long>(c, "SELECT count(*) FROM tv_post WHERE data->'tags' ? 'renamed-7'"));
+        Assert.Equal(before, await ScalarAsync<string>(c, "SELECT string_agg(data->>'comments', '|' ORDER BY pk_post) FROM tv_post"));
+        // a key change of a joined row takes the full path and still ends right
+        await ExecAsync(c, "UPDATE tb_user SET name = 'Patched' WHERE pk_user = 4");
+        Assert.Equal(0L, await ScalarAsync<long>(c, "SELECT count(*) FROM tv_post WHERE fk_user = 4 AND data->'author'->>'name' <> 'Patched'"));
+        var script = await File.ReadAllTextAsync(RepoPaths.Bench("tviews.sql"));
+        await Oracle.AssertConsistentAsync(c, WorkloadRunner.Definitions(script), "after patches");
+    }
 }
