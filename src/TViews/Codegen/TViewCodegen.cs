@@ -29,6 +29,8 @@ public sealed record GeneratedTView(
 public sealed class TViewCodegen(string runtimeSchema)
 {
     private const int BatchSize = 10_000;
+    // apply and patch run many small, cached plans: JIT compilation (hundreds of ms on bulk statements)
+    // never pays for itself there, so those functions turn it off for their own duration.
     private string Rt(string name) => Quote(runtimeSchema, name);
 
     public static string ApplyFunctionName(TViewPlan p) => Generated($"pg_tviews_apply_{p.Entity}");
@@ -91,7 +93,7 @@ public sealed class TViewCodegen(string runtimeSchema)
         // restriction sits inside the CTE so PostgreSQL pushes it down (also into a grouped view).
         return $"""
             CREATE OR REPLACE FUNCTION {Quote(p.Schema, ApplyFunctionName(p))}({KeyParams(p)}) RETURNS bigint
-            LANGUAGE plpgsql AS $pg_tviews$
+            LANGUAGE plpgsql SET jit = off AS $pg_tviews$
             #variable_conflict use_variable
             -- Recomputes the given keys of {p.Schema}.{p.Table} from its definition: deletes keys the definition
             -- no longer yields, inserts new ones, and rewrites only rows whose value changed.
@@ -105,10 +107,13 @@ public sealed class TViewCodegen(string runtimeSchema)
                     SELECT {string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)))}
                     FROM {view} AS v
                     WHERE {KeyIn(p, "v")}
+                ), pg_tviews_fresh_keys AS MATERIALIZED (
+                    -- the anti-join below hashes keys only, not whole (jsonb) rows
+                    SELECT {string.Join(", ", p.Key.Select(k => "v." + Quote(k.Name)))} FROM pg_tviews_fresh AS v
                 ), pg_tviews_gone AS (
                     DELETE FROM {table} AS t
                     WHERE {KeyIn(p, "t")}
-                      AND NOT EXISTS (SELECT 1 FROM pg_tviews_fresh AS v WHERE {KeyEq(p, "v", "t")})
+                      AND NOT EXISTS (SELECT 1 FROM pg_tviews_fresh_keys AS v WHERE {KeyEq(p, "v", "t")})
                     RETURNING 1
                 ), pg_tviews_put AS (
                     INSERT INTO {table} AS t ({cols})
@@ -166,7 +171,7 @@ public sealed class TViewCodegen(string runtimeSchema)
         var leafNames = string.Join(", ", patch.Leaves.Select(l => l.JsonKey is null ? l.Column : $"{l.Column}->'{l.JsonKey}'"));
         return $"""
             CREATE OR REPLACE FUNCTION {Quote(p.Schema, PatchFunctionName(p, s))}({KeyParams(p)}) RETURNS bigint
-            LANGUAGE plpgsql AS $pg_tviews$
+            LANGUAGE plpgsql SET jit = off AS $pg_tviews$
             #variable_conflict use_variable
             -- A change to {s.Schema}.{s.Table} that cannot change which rows exist: recompute only {leafNames}.
             DECLARE
@@ -315,8 +320,15 @@ public sealed class TViewCodegen(string runtimeSchema)
                 break;
         }
         // Serialize maintenance of this TVIEW, then compute keys with a snapshot taken after the lock.
-        sb.AppendLine($"    UPDATE {Rt("pg_tviews_state")} SET seq = seq + 1 WHERE entity_name = {entity} AND {tableRegclass} IS NOT NULL;");
-        sb.AppendLine($"    IF NOT FOUND THEN PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); RETURN NULL; END IF;");
+        // The row lock lasts until the transaction ends, so it is taken once per transaction: a
+        // transaction-local setting remembers it (and is reverted with a rolled-back subtransaction,
+        // exactly when the row lock is released).
+        var marker = Literal("," + p.Entity + ",");
+        sb.AppendLine($"    IF strpos(coalesce(current_setting('pg_tviews.locked', true), ''), {marker}) = 0 THEN");
+        sb.AppendLine($"        UPDATE {Rt("pg_tviews_state")} SET seq = seq + 1 WHERE entity_name = {entity} AND {tableRegclass} IS NOT NULL;");
+        sb.AppendLine($"        IF NOT FOUND THEN PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); RETURN NULL; END IF;");
+        sb.AppendLine($"        PERFORM set_config('pg_tviews.locked', coalesce(current_setting('pg_tviews.locked', true), '') || {marker}, true);");
+        sb.AppendLine("    END IF;");
         var deltas = new List<string>();
         var with = "";
         switch (ev)

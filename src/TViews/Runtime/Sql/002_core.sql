@@ -58,6 +58,8 @@ BEGIN
             USING ERRCODE = 'undefined_object',
                   HINT = format('Restore it with: SELECT pg_tviews_convert_existing_table(%L);', entity);
     END IF;
+    -- Generated triggers skip the lock when this transaction already holds it.
+    PERFORM set_config('pg_tviews.locked', coalesce(current_setting('pg_tviews.locked', true), '') || ',' || entity || ',', true);
 END $fn$;
 
 -- Refresh a TVIEW and everything built on it. Without force: reconcile with the definition,
