@@ -74,6 +74,24 @@ public sealed class TViewCodegen(string runtimeSchema)
     private static string Cmp(ColumnPlan c, string alias) =>
         c.Comparable ? $"{alias}.{Quote(c.Name)}" : $"{alias}.{Quote(c.Name)}::text";
 
+    /// <summary>A function over a set of keys (one array per key column) that returns the rows it wrote.</summary>
+    private static string KeySetFunction(TViewPlan p, string name, string comment, string body) => $"""
+        CREATE OR REPLACE FUNCTION {Quote(p.Schema, name)}({KeyParams(p)}) RETURNS bigint
+        LANGUAGE plpgsql SET jit = off AS $pg_tviews$
+        #variable_conflict use_variable
+        -- {comment}
+        DECLARE
+            written bigint;
+        BEGIN
+            IF k1 IS NULL OR cardinality(k1) = 0 THEN
+                RETURN 0;
+            END IF;
+        {body}
+            RETURN written;
+        END
+        $pg_tviews$
+        """;
+
     private string ApplyFunction(TViewPlan p)
     {
         var table = Quote(p.Schema, p.Table);
@@ -91,18 +109,9 @@ public sealed class TViewCodegen(string runtimeSchema)
             conflict = $"DO UPDATE SET {Quote(rest[0].Name)} = excluded.{Quote(rest[0].Name)}\n        WHERE {Cmp(rest[0], "t")} IS DISTINCT FROM {Cmp(rest[0], "excluded")}";
         // One evaluation of the definition for the keys feeds both the delete and the upsert; the key
         // restriction sits inside the CTE so PostgreSQL pushes it down (also into a grouped view).
-        return $"""
-            CREATE OR REPLACE FUNCTION {Quote(p.Schema, ApplyFunctionName(p))}({KeyParams(p)}) RETURNS bigint
-            LANGUAGE plpgsql SET jit = off AS $pg_tviews$
-            #variable_conflict use_variable
-            -- Recomputes the given keys of {p.Schema}.{p.Table} from its definition: deletes keys the definition
-            -- no longer yields, inserts new ones, and rewrites only rows whose value changed.
-            DECLARE
-                written bigint;
-            BEGIN
-                IF k1 IS NULL OR cardinality(k1) = 0 THEN
-                    RETURN 0;
-                END IF;
+        return KeySetFunction(p, ApplyFunctionName(p),
+            $"Recomputes the given keys of {p.Schema}.{p.Table} from its definition: deletes keys it no longer yields, inserts new ones, rewrites only rows whose value changed.",
+            $"""
                 WITH pg_tviews_fresh AS MATERIALIZED (
                     SELECT {string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)))}
                     FROM {view} AS v
@@ -122,10 +131,7 @@ public sealed class TViewCodegen(string runtimeSchema)
                     RETURNING 1
                 )
                 SELECT (SELECT count(*) FROM pg_tviews_gone) + (SELECT count(*) FROM pg_tviews_put) INTO written;
-                RETURN written;
-            END
-            $pg_tviews$
-            """;
+            """);
     }
 
     /// <summary>
@@ -169,17 +175,9 @@ public sealed class TViewCodegen(string runtimeSchema)
             ? $"{oldValues[0]} IS DISTINCT FROM {newValues[0]}"
             : $"({string.Join(", ", oldValues)}) IS DISTINCT FROM ({string.Join(", ", newValues)})";
         var leafNames = string.Join(", ", patch.Leaves.Select(l => l.JsonKey is null ? l.Column : $"{l.Column}->'{l.JsonKey}'"));
-        return $"""
-            CREATE OR REPLACE FUNCTION {Quote(p.Schema, PatchFunctionName(p, s))}({KeyParams(p)}) RETURNS bigint
-            LANGUAGE plpgsql SET jit = off AS $pg_tviews$
-            #variable_conflict use_variable
-            -- A change to {s.Schema}.{s.Table} that cannot change which rows exist: recompute only {leafNames}.
-            DECLARE
-                written bigint;
-            BEGIN
-                IF k1 IS NULL OR cardinality(k1) = 0 THEN
-                    RETURN 0;
-                END IF;
+        return KeySetFunction(p, PatchFunctionName(p, s),
+            $"A change to {s.Schema}.{s.Table} that cannot change which rows exist: recompute only {leafNames}.",
+            $"""
                 -- Materialized: each leaf is computed once, not once per reference below.
                 WITH s AS MATERIALIZED (SELECT * FROM ({patch.LeafQuery}) AS q WHERE {keyIn})
                 UPDATE {table} AS t
@@ -189,10 +187,7 @@ public sealed class TViewCodegen(string runtimeSchema)
                   AND {KeyIn(p, "t")}
                   AND {changed};
                 GET DIAGNOSTICS written = ROW_COUNT;
-                RETURN written;
-            END
-            $pg_tviews$
-            """;
+            """);
     }
 
     private string SyncFunction(TViewPlan p)

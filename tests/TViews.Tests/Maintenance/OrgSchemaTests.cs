@@ -96,16 +96,7 @@ public sealed class OrgSchemaTests(ITestOutputHelper output) : IClassFixture<Dat
             var pk = await new NpgsqlCommand("SELECT string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indrelid = 'tv_membership'::regclass AND i.indisprimary", conn).ExecuteScalarAsync();
             Assert.Equal("org_id,account_id", pk);
 
-            var seed = Environment.TickCount % 1000;
-            output.WriteLine($"seed {seed}");
-            var rng = new Random(seed);
-            var committed = 0;
-            for (var i = 0; i < 1000; i++)
-            {
-                var tx = new WorkloadTransaction(i, Enumerable.Range(0, 1 + rng.Next(3)).Select(_ => Statement(rng, i)).ToList(), rng.NextDouble() < 0.1);
-                if (await WorkloadRunner.RunAsync(conn, tx) == "committed") committed++;
-                if ((i + 1) % 100 == 0) await Oracle.AssertConsistentAsync(conn, defs, $"seed {seed}, after transaction {i}");
-            }
+            var committed = await WorkloadRunner.RunRandomAsync(conn, defs, 1000, Statement, output.WriteLine);
             Assert.True(committed > 500, $"only {committed} transactions committed");
         }
         finally

@@ -28,6 +28,26 @@ public static class WorkloadRunner
         return "committed";
     }
 
+    /// <summary>
+    /// Runs <paramref name="transactions"/> random transactions of 1-3 statements (10% rolled back)
+    /// from a time-based seed, checking every TVIEW against the oracle every 100; returns the number committed.
+    /// </summary>
+    public static async Task<int> RunRandomAsync(NpgsqlConnection conn, IReadOnlyList<(string Table, string Definition)> definitions,
+        int transactions, Func<Random, int, string> statement, Action<string> log)
+    {
+        var seed = Environment.TickCount % 1000;
+        log($"seed {seed}");
+        var rng = new Random(seed);
+        var committed = 0;
+        for (var i = 0; i < transactions; i++)
+        {
+            var tx = new WorkloadTransaction(i, Enumerable.Range(0, 1 + rng.Next(3)).Select(_ => statement(rng, i)).ToList(), rng.NextDouble() < 0.1);
+            if (await RunAsync(conn, tx) == "committed") committed++;
+            if ((i + 1) % 100 == 0) await Oracle.AssertConsistentAsync(conn, definitions, $"seed {seed}, after transaction {i}");
+        }
+        return committed;
+    }
+
     /// <summary>The (table, definition) pairs of a script of CREATE TABLE tv_x AS ... statements, for the oracle.</summary>
     public static List<(string Table, string Definition)> Definitions(string script) =>
         TViewDefinition.FromScript(script).Select(d => (d.Table, d.QueryText)).ToList();
