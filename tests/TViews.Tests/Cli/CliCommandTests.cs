@@ -75,4 +75,42 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
         Assert.StartsWith("error: line 2, column 3:", r.Err);
         Assert.DoesNotContain("   at ", r.Err);
     }
+    [Fact]
+    public async Task ApplyADirectoryIsIdempotentAndReportsSyntaxErrorsWithFileAndPosition()
+    {
+        await db.ExecuteAsync("""
+            CREATE TABLE tb_shelf (pk_shelf int PRIMARY KEY, label text NOT NULL);
+            CREATE TABLE tb_jar (pk_jar int PRIMARY KEY, fk_shelf int REFERENCES tb_shelf, jam text);
+            INSERT INTO tb_shelf VALUES (1, 'top'), (2, 'bottom');
+            INSERT INTO tb_jar VALUES (1, 1, 'plum'), (2, 2, 'fig');
+            """);
+        var dir = Directory.CreateTempSubdirectory("tviews-apply-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "a_jar.sql"),
+                "CREATE TABLE tv_jar AS SELECT j.pk_jar, s.label, j.jam FROM tb_jar j JOIN tb_shelf s ON s.pk_shelf = j.fk_shelf;");
+            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "b_shelf.sql"),
+                "-- shelves with their jars\nCREATE TABLE tv_shelf AS\nSELECT s.pk_shelf, (SELECT count(*) FROM tv_jar j WHERE j.label = s.label) AS jars FROM tb_shelf s;");
+            var first = await CliRunner.RunAsync(db.ConnectionString, "apply", dir.FullName);
+            Assert.True(first.ExitCode == 0, first.Err);
+            Assert.Contains("created   tv_jar", first.Out);
+            Assert.Contains("created   tv_shelf", first.Out);
+            var again = await CliRunner.RunAsync(db.ConnectionString, "apply", dir.FullName, "--json");
+            Assert.Equal(0, again.ExitCode);
+            using var json = JsonDocument.Parse(again.Out);
+            Assert.Equal(2, json.RootElement.GetProperty("unchanged").GetArrayLength());
+            Assert.Equal(0, json.RootElement.GetProperty("created").GetArrayLength());
+
+            var bad = Path.Combine(dir.FullName, "c_bad.sql");
+            await File.WriteAllTextAsync(bad, "CREATE TABLE tv_bad AS\nSELECT j.pk_jar,, j.jam FROM tb_jar j;");
+            var failed = await CliRunner.RunAsync(db.ConnectionString, "apply", dir.FullName);
+            Assert.Equal(1, failed.ExitCode);
+            Assert.Contains($"{bad}: line 2, column 17: expected an expression", failed.Err);
+            Assert.Equal(0, (await CliRunner.RunAsync(db.ConnectionString, "verify")).ExitCode);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }
