@@ -59,6 +59,7 @@ public static class DefinitionAnalyzer
 
         var builder = new KeyQueryBuilder(binder, keyExprs, keyColumns, aggregates);
         var patches = new PatchAnalyzer(binder, outputColumns, keyColumns, aggregates).Analyze(keyExprs);
+        var counts = CountDeltaAnalyzer.Analyze(binder, outputColumns, keyColumns, keyExprs);
         var sources = binder.Tables
             .GroupBy(t => t.Relation.QualifiedName)
             .Select(g =>
@@ -67,7 +68,8 @@ public static class DefinitionAnalyzer
                 var referenced = g.SelectMany(t => t.ReferencedColumns).ToHashSet(StringComparer.Ordinal);
                 var cols = rel.Columns.Where(c => referenced.Contains(c.Name)).Select(c => new ColumnPlan(c.Name, c.Type, c.Comparable)).ToList();
                 return new SourcePlan(rel.Schema, rel.Name, rel.TViewEntity, cols, g.Select(builder.Build).ToList(),
-                    patches.TryGetValue(rel.QualifiedName, out var patch) ? patch : null);
+                    patches.TryGetValue(rel.QualifiedName, out var patch) ? patch : null,
+                    counts is { } cd && cd.Relation == rel.QualifiedName ? cd.Plan : null);
             })
             .ToList();
         var (indexes, warnings) = LineageIndexes(binder);

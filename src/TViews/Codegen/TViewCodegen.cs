@@ -341,6 +341,11 @@ public sealed class TViewCodegen(string runtimeSchema)
                 deltas.Add("pg_tviews_added");
                 break;
         }
+        if (s.CountDelta is { } counts)
+        {
+            AppendCountDelta(sb, p, counts, ev, with);
+            return sb.ToString();
+        }
         var parts = deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d) + ")"));
         var kcols = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}"));
         var notNull = string.Join(" AND ", p.Key.Select((_, i) => $"u.k{i + 1} IS NOT NULL"));
@@ -370,6 +375,47 @@ public sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine("END");
         sb.AppendLine("$pg_tviews$");
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// Counts maintained from the delta: each changed row adds (new) or removes (old) 1 to the counts
+    /// of its group when its counted column is not NULL; groups whose counts move are updated in place.
+    /// </summary>
+    private static void AppendCountDelta(StringBuilder sb, TViewPlan p, CountDeltaPlan counts, string ev, string with)
+    {
+        var signed = ev switch
+        {
+            "INSERT" => new[] { ("pg_tviews_new", "") },
+            "DELETE" => [("pg_tviews_old", "-")],
+            _ => [("pg_tviews_added", ""), ("pg_tviews_removed", "-")],
+        };
+        var keys = string.Join(", ", counts.KeyColumns.Select((c, i) => $"x.{Quote(c)} AS k{i + 1}"));
+        var contributions = string.Join(", ", counts.Leaves.Select((l, i) => $"{{0}}(CASE WHEN x.{Quote(l.CountedColumn)} IS NOT NULL THEN 1 ELSE 0 END) AS c{i}"));
+        var union = string.Join("\n            UNION ALL\n            ",
+            signed.Select(d => $"SELECT {keys}, {string.Format(System.Globalization.CultureInfo.InvariantCulture, contributions, d.Item2)} FROM {d.Item1} AS x"));
+        var groupKeys = string.Join(", ", counts.KeyColumns.Select((_, i) => $"u.k{i + 1}"));
+        var sums = string.Join(", ", counts.Leaves.Select((_, i) => $"sum(u.c{i}) AS c{i}"));
+        var delta = $"pg_tviews_delta AS (\n        SELECT {groupKeys}, {sums} FROM (\n            {union}\n        ) AS u GROUP BY {groupKeys})";
+        var prefix = with.Length == 0 ? $"WITH {delta}" : $"{with.TrimEnd()},\n         {delta}";
+        var assignments = new List<string>();
+        foreach (var group in counts.Leaves.Select((l, i) => (Leaf: l, Index: i)).GroupBy(x => x.Leaf.TargetColumn))
+        {
+            var col = Quote(group.Key);
+            var expr = $"t.{col}";
+            foreach (var (leaf, i) in group)
+                expr = leaf.JsonKey is null
+                    ? $"{expr} + d.c{i}"
+                    : $"jsonb_set({expr}, ARRAY[{Literal(leaf.JsonKey)}], to_jsonb((t.{col} ->> {Literal(leaf.JsonKey)})::bigint + d.c{i}))";
+            assignments.Add($"{col} = {expr}");
+        }
+        var keyEq = string.Join(" AND ", p.Key.Select((k, i) => $"t.{Quote(k.Name)} = d.k{i + 1}"));
+        var moved = string.Join(" OR ", counts.Leaves.Select((_, i) => $"d.c{i} <> 0"));
+        sb.AppendLine($"    {prefix}");
+        sb.AppendLine($"    UPDATE {Quote(p.Schema, p.Table)} AS t SET {string.Join(", ", assignments)}");
+        sb.AppendLine($"    FROM pg_tviews_delta AS d WHERE {keyEq} AND ({moved});");
+        sb.AppendLine("    RETURN NULL;");
+        sb.AppendLine("END");
+        sb.AppendLine("$pg_tviews$");
     }
 
     private static JsonObject Manifest(TViewPlan p, IReadOnlyList<GeneratedTrigger> triggers)

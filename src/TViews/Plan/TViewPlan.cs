@@ -26,6 +26,15 @@ public sealed record PatchLeaf(string Column, string? JsonKey, string ValueColum
 /// <param name="LeafQuery">SELECT k1..kn (the key), v.. (leaf values) over the definition's FROM/WHERE.</param>
 public sealed record PatchPlan(IReadOnlyList<string> StructuralColumns, bool LeafOnly, IReadOnlyList<PatchLeaf> Leaves, string LeafQuery);
 
+/// <summary>A count kept from deltas: <c>count(Column)</c> of the source, stored whole or under a jsonb key.</summary>
+public sealed record CountLeaf(string TargetColumn, string? JsonKey, string CountedColumn);
+
+/// <summary>
+/// Maintenance of a grouped TVIEW's counts from a source's delta (see CountDeltaAnalyzer):
+/// <see cref="KeyColumns"/> of the source name the group of each of its rows, in TVIEW key order.
+/// </summary>
+public sealed record CountDeltaPlan(IReadOnlyList<string> KeyColumns, IReadOnlyList<CountLeaf> Leaves);
+
 /// <summary>How one source table's changes reach a TVIEW.</summary>
 /// <param name="ReferencedColumns">Every column of the source the definition reads; an UPDATE that changes none of them needs no work.</param>
 /// <param name="KeyQueries">One per occurrence of the source in the definition; their union is the affected key set.</param>
@@ -35,7 +44,8 @@ public sealed record SourcePlan(
     string? TViewEntity,
     IReadOnlyList<ColumnPlan> ReferencedColumns,
     IReadOnlyList<IKeyQuery> KeyQueries,
-    PatchPlan? Patch = null)
+    PatchPlan? Patch = null,
+    CountDeltaPlan? CountDelta = null)
 {
     public string QualifiedName => $"{Schema}.{Table}";
 }
