@@ -157,10 +157,10 @@ internal sealed class Binder
             {
                 foreach (var rf in f.Functions) BindExpr(rf.Call, scope, env);
                 var name = f.Alias?.Name.Value ?? (f.Functions.FirstOrDefault()?.Call is FuncCall fc ? fc.Name.Name : "function");
-                IReadOnlyList<string>? cols = null;
-                if (!f.ColumnDefinitions.OrEmpty().IsEmpty) cols = f.ColumnDefinitions.Select(c => c.Name.Value).ToList();
-                else if (f.Alias is { } a && !a.Columns.OrEmpty().IsEmpty) cols = null; // alias columns name only a prefix of unknown outputs
-                var ov = new OpaqueVar(name, f, scope, cols ?? AliasOnly(f.Alias));
+                // Without a column definition list the function's outputs are unknown (alias columns may
+                // name only a prefix of them): unresolved names may then belong to it.
+                IReadOnlyList<string>? cols = f.ColumnDefinitions.OrEmpty().IsEmpty ? null : f.ColumnDefinitions.Select(c => c.Name.Value).ToList();
+                var ov = new OpaqueVar(name, f, scope, cols);
                 scope.Vars.Add(ov);
                 return [ov];
             }
@@ -196,9 +196,6 @@ internal sealed class Binder
     }
 
     private readonly Dictionary<OpaqueVar, List<RangeVar>> _joinAliases = [];
-
-    private static IReadOnlyList<string>? AliasOnly(Alias? alias) =>
-        alias is { } a && !a.Columns.OrEmpty().IsEmpty ? null : null;
 
     private static string KindName(RelationKind k) => k switch
     {

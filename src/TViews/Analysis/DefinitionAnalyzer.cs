@@ -38,7 +38,7 @@ public static class DefinitionAnalyzer
         var binder = new Binder(source, relations);
         binder.BindDefinition(definition);
         var root = binder.Root;
-        CheckRootShape(definition, root, source, aggregates);
+        CheckRootShape(definition, source, aggregates);
 
         var outputs = RootOutputs(root);
         if (outputs.Count != outputColumns.Count)
@@ -55,10 +55,10 @@ public static class DefinitionAnalyzer
                 throw AnalysisException.At(source, e, $"key column \"{k}\" is computed by a subquery; the key must come from the FROM clause");
             keyExprs.Add(e);
         }
-        CheckDistinctOnAndWindows(root, keyExprs, source, binder);
+        CheckDistinctOnAndWindows(root, keyExprs, source);
 
         var builder = new KeyQueryBuilder(binder, keyExprs, keyColumns, aggregates);
-        var patches = new PatchAnalyzer(binder, outputColumns, keyColumns, aggregates).Analyze(keyExprs);
+        var patches = new PatchAnalyzer(binder, outputColumns, keyColumns).Analyze(keyExprs);
         var counts = CountDeltaAnalyzer.Analyze(binder, outputColumns, keyColumns, keyExprs);
         var sources = binder.Tables
             .GroupBy(t => t.Relation.QualifiedName)
@@ -114,7 +114,7 @@ public static class DefinitionAnalyzer
         "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp", "timeofday", "current_setting", "txid_current", "pg_backend_pid",
     };
 
-    private static void CheckRootShape(SelectStmt definition, Scope root, SourceText? source, ISet<string> aggregates)
+    private static void CheckRootShape(SelectStmt definition, SourceText? source, ISet<string> aggregates)
     {
         if (definition.Body is not SelectCore core)
             throw AnalysisException.At(source, definition.Body, "UNION / INTERSECT / EXCEPT / VALUES at the top of a TVIEW definition is not maintainable yet: define one TVIEW per branch");
@@ -129,14 +129,13 @@ public static class DefinitionAnalyzer
         if (core.GroupBy.OrEmpty().IsEmpty && core.Targets.Any(t => IsTopLevelAggregate(t.Value, aggregates)))
             throw AnalysisException.At(source, core.Targets.First(t => IsTopLevelAggregate(t.Value, aggregates)).Value,
                 "an aggregate without GROUP BY gives one row with no key: add GROUP BY (the grouping columns become the key)");
-        _ = root;
     }
 
     /// <summary>An aggregate at this query level (not inside a subquery, not a window function).</summary>
     private static bool IsTopLevelAggregate(Expr e, ISet<string> aggregates) =>
         e.DescendantsAndSelf(n => n is not SelectStmt).Any(n => n is FuncCall f && f.Over is null && aggregates.Contains(f.Name.Name));
 
-    private static void CheckDistinctOnAndWindows(Scope root, IReadOnlyList<Expr> keyExprs, SourceText? source, Binder binder)
+    private static void CheckDistinctOnAndWindows(Scope root, IReadOnlyList<Expr> keyExprs, SourceText? source)
     {
         var core = root.Core;
         if (!core.DistinctOn.OrEmpty().IsEmpty && !SameSet(core.DistinctOn, keyExprs))
@@ -150,7 +149,6 @@ public static class DefinitionAnalyzer
             if (!keyExprs.All(k => spec.PartitionBy.OrEmpty().Any(p => p.Equals(k))))
                 throw AnalysisException.At(source, w, $"window function {w.Name.Name}() over a partition that does not include the key is not maintainable incrementally: a change to one row changes other keys' rows");
         }
-        _ = binder;
     }
 
     private static bool SameSet(IEnumerable<Expr> a, IEnumerable<Expr> b) => a.ToHashSet().SetEquals(b);

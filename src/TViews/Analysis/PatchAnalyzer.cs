@@ -12,7 +12,7 @@ namespace TViews.Analysis;
 /// anything outside a leaf); a change to other columns, or to a source read only inside leaves,
 /// leaves row existence alone and changes only the leaves that read it.
 /// </summary>
-internal sealed class PatchAnalyzer(Binder binder, IReadOnlyList<string> outputColumns, IReadOnlyList<string> keyColumns, ISet<string> aggregates)
+internal sealed class PatchAnalyzer(Binder binder, IReadOnlyList<string> outputColumns, IReadOnlyList<string> keyColumns)
 {
     private static readonly SqlFormatOptions Options = new() { QuoteAllIdentifiers = true, SingleLine = true };
 
@@ -42,7 +42,6 @@ internal sealed class PatchAnalyzer(Binder binder, IReadOnlyList<string> outputC
                 foreach (var (k, v) in pairs) leaves.Add(new Leaf(leaves.Count, column, k, v));
             else leaves.Add(new Leaf(leaves.Count, column, null, value));
         }
-        if (leaves.Any(l => KeyQueryBuilder.IsAggregateLike(l.Value, aggregates) && !IsInsideSubqueriesOnly(l.Value))) return result;
 
         // Nodes (by reference) of each leaf's expression, to place subqueries and column references.
         var leafOf = new Dictionary<SqlNode, Leaf>(ReferenceEqualityComparer.Instance);
@@ -104,7 +103,6 @@ internal sealed class PatchAnalyzer(Binder binder, IReadOnlyList<string> outputC
         {
             if (leafIndexes.Count == 0) continue;
             var chosen = leaves.Where(l => leafIndexes.Contains(l.Index)).ToList();
-            // Patch a JSON column key by key only when we own all its keys' order-independent slots.
             var query = LeafQuery(root, keyExprs, chosen);
             result[rel] = new PatchPlan(
                 structural[rel].OrderBy(c => c, StringComparer.Ordinal).ToList(),
@@ -114,9 +112,6 @@ internal sealed class PatchAnalyzer(Binder binder, IReadOnlyList<string> outputC
         }
         return result;
     }
-
-    private static bool IsInsideSubqueriesOnly(Expr e) =>
-        !e.DescendantsAndSelf(n => n is not SelectStmt).OfType<FuncCall>().Any(f => f.Over is not null || Aggregates.Known.Contains(f.Name.Name));
 
     /// <summary>The (key, value) pairs of a <c>jsonb_build_object</c> with distinct literal keys, else null.</summary>
     private static List<(string Key, Expr Value)>? JsonObjectPairs(Expr e)

@@ -29,8 +29,6 @@ public sealed record GeneratedTView(
 public sealed class TViewCodegen(string runtimeSchema)
 {
     private const int BatchSize = 10_000;
-    // apply and patch run many small, cached plans: JIT compilation (hundreds of ms on bulk statements)
-    // never pays for itself there, so those functions turn it off for their own duration.
     private string Rt(string name) => Quote(runtimeSchema, name);
 
     public static string ApplyFunctionName(TViewPlan p) => Generated($"pg_tviews_apply_{p.Entity}");
@@ -74,7 +72,11 @@ public sealed class TViewCodegen(string runtimeSchema)
     private static string Cmp(ColumnPlan c, string alias) =>
         c.Comparable ? $"{alias}.{Quote(c.Name)}" : $"{alias}.{Quote(c.Name)}::text";
 
-    /// <summary>A function over a set of keys (one array per key column) that returns the rows it wrote.</summary>
+    /// <summary>
+    /// A function over a set of keys (one array per key column) that returns the rows it wrote. Its
+    /// statements are small cached plans: JIT compilation (hundreds of ms on bulk statements) never
+    /// pays for itself there, so it is off for the function's duration.
+    /// </summary>
     private static string KeySetFunction(TViewPlan p, string name, string comment, string body) => $"""
         CREATE OR REPLACE FUNCTION {Quote(p.Schema, name)}({KeyParams(p)}) RETURNS bigint
         LANGUAGE plpgsql SET jit = off AS $pg_tviews$

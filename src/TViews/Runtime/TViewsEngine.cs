@@ -133,11 +133,9 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
         return d;
     }
 
-    private static string RefName(QualifiedName n) => n.Name;
-
     /// <summary>Entities (tv_ names) a definition reads, by table name.</summary>
     private static IEnumerable<string> ReferencedEntities(TViewDefinition d) =>
-        d.Query.DescendantsAndSelf().OfType<TableRef>().Select(t => RefName(t.Name))
+        d.Query.DescendantsAndSelf().OfType<TableRef>().Select(t => t.Name.Name)
             .Where(n => n.StartsWith("tv_", StringComparison.Ordinal)).Select(n => n[3..]).Distinct();
 
     private static List<string> TopologicalOrder(HashSet<string> entities, Dictionary<string, TViewDefinition> fromFiles, Dictionary<string, TViewInfo> existing)
