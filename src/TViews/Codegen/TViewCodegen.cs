@@ -5,8 +5,16 @@ using static TViews.Runtime.SqlNames;
 
 namespace TViews.Codegen;
 
-/// <summary>One trigger the TVIEW installs on a source.</summary>
-public sealed record GeneratedTrigger(string Schema, string Table, string Name, string Event, string FunctionName, string FunctionDdl, string TriggerDdl);
+/// <summary>One trigger the TVIEW installs on a source; an UPDATE trigger comes with its gate.</summary>
+public sealed record GeneratedTrigger(string Schema, string Table, string Name, string Event, string FunctionName, string FunctionDdl, string TriggerDdl, GeneratedGate? Gate = null);
+
+/// <summary>
+/// The statement-level BEFORE UPDATE trigger that marks the transaction (setting <paramref name="Flag"/>)
+/// when an UPDATE may change a column the TVIEW reads. <paramref name="NarrowDdl"/> lists those columns,
+/// so an UPDATE whose SET list names none of them fires nothing at all; <paramref name="WideDdl"/> has
+/// no column list and is what the runtime installs when a BEFORE ROW trigger could change them unseen.
+/// </summary>
+public sealed record GeneratedGate(string Name, string Flag, string NarrowDdl, string WideDdl);
 
 /// <summary>The SQL that creates and maintains one TVIEW, in execution order.</summary>
 public sealed record GeneratedTView(
@@ -276,10 +284,30 @@ public sealed class TViewCodegen(string runtimeSchema)
                     _ => "",
                 };
                 var trgDdl = $"CREATE TRIGGER {Quote(trg)} AFTER {ev} ON {Quote(s.Schema, s.Table)} {referencing}FOR EACH STATEMENT EXECUTE FUNCTION {Quote(p.Schema, fn)}()";
-                list.Add(new GeneratedTrigger(s.Schema, s.Table, trg, ev, fn, fnDdl, trgDdl));
+                list.Add(new GeneratedTrigger(s.Schema, s.Table, trg, ev, fn, fnDdl, trgDdl, ev == "UPDATE" ? Gate(p, s) : null));
             }
         }
         return list;
+    }
+
+    /// <summary>Name of the transaction-local setting the gate of (TVIEW, source) sets: a valid custom GUC name.</summary>
+    public static string GateFlag(TViewPlan p, SourcePlan s)
+    {
+        var label = SourceLabel(p, s);
+        var clean = new string(label.ToLowerInvariant().Select(ch => ch is >= 'a' and <= 'z' or >= '0' and <= '9' ? ch : '_').ToArray());
+        if (clean != label) // keep distinct labels distinct after the clean-up
+            clean += "_" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(label)))[..8].ToLowerInvariant();
+        return $"pg_tviews.gate_{p.Entity}__{clean}";
+    }
+
+    private GeneratedGate Gate(TViewPlan p, SourcePlan s)
+    {
+        var name = Generated($"pg_tviews_{p.Depth:00}_{p.Entity}_gate");
+        var flag = GateFlag(p, s);
+        var head = $"CREATE TRIGGER {Quote(name)} BEFORE UPDATE";
+        var tail = $"ON {Quote(s.Schema, s.Table)} FOR EACH STATEMENT EXECUTE FUNCTION {Rt("pg_tviews_gate")}({Literal(flag)})";
+        var columns = string.Join(", ", s.ReferencedColumns.Select(c => Quote(c.Name)));
+        return new GeneratedGate(name, flag, $"{head} OF {columns} {tail}", $"{head} {tail}");
     }
 
     private string TriggerFunction(TViewPlan p, SourcePlan s, string ev, string fn)
@@ -294,6 +322,9 @@ public sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine("DECLARE");
         for (var i = 0; i < p.Key.Count; i++) sb.AppendLine($"    k{i + 1} {p.Key[i].Type}[];");
         sb.AppendLine("BEGIN");
+        // Not marked by the gate: no UPDATE in this transaction could have changed a column we read.
+        if (ev == "UPDATE")
+            sb.AppendLine($"    IF current_setting({Literal(GateFlag(p, s))}, true) IS DISTINCT FROM '1' THEN RETURN NULL; END IF;");
         // A force refresh rebuilding this TVIEW makes the work below redundant.
         sb.AppendLine($"    IF strpos(current_setting('pg_tviews.rebuilding', true), {Literal("," + p.Entity + ",")}) > 0 THEN RETURN NULL; END IF;");
         var refCols = string.Join(", ", s.ReferencedColumns.Select(c => Cmp(c, "x")));
@@ -420,7 +451,24 @@ public sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine("$pg_tviews$");
     }
 
-    private static JsonObject Manifest(TViewPlan p, IReadOnlyList<GeneratedTrigger> triggers)
+    /// <summary>A trigger's manifest entries: itself, then its gate (which runs the runtime's pg_tviews_gate).</summary>
+    private IEnumerable<JsonNode> TriggerEntries(GeneratedTrigger t)
+    {
+        yield return new JsonObject
+        {
+            ["schema"] = t.Schema, ["table"] = t.Table, ["name"] = t.Name, ["event"] = t.Event,
+            ["function"] = t.FunctionName, ["ddl"] = t.TriggerDdl,
+        };
+        if (t.Gate is { } g)
+            yield return new JsonObject
+            {
+                ["schema"] = t.Schema, ["table"] = t.Table, ["name"] = g.Name, ["event"] = t.Event, ["gate"] = true,
+                ["function"] = "pg_tviews_gate", ["function_schema"] = runtimeSchema, ["flag"] = g.Flag,
+                ["ddl"] = g.NarrowDdl, ["ddl_wide"] = g.WideDdl,
+            };
+    }
+
+    private JsonObject Manifest(TViewPlan p, IReadOnlyList<GeneratedTrigger> triggers)
     {
         var functions = new JsonArray
         {
@@ -448,11 +496,7 @@ public sealed class TViewCodegen(string runtimeSchema)
             ["objects"] = new JsonObject
             {
                 ["functions"] = functions,
-                ["triggers"] = new JsonArray(triggers.Select(t => (JsonNode)new JsonObject
-                {
-                    ["schema"] = t.Schema, ["table"] = t.Table, ["name"] = t.Name, ["event"] = t.Event,
-                    ["function"] = t.FunctionName, ["ddl"] = t.TriggerDdl,
-                }).ToArray()),
+                ["triggers"] = new JsonArray(triggers.SelectMany(TriggerEntries).ToArray()),
             },
         };
     }

@@ -81,6 +81,7 @@ public static class RuntimeInstaller
         foreach (var e in entities)
             await conn.ExecuteAsync($"SELECT {s}.pg_tviews_forget(@e, @d)", ct, ("e", e), ("d", dropTables));
         await conn.ExecuteAsync("DROP EVENT TRIGGER IF EXISTS pg_tviews_sql_drop", ct);
+        await conn.ExecuteAsync("DROP EVENT TRIGGER IF EXISTS pg_tviews_ddl", ct);
         // Everything else the runtime owns is named pg_tviews_* / pg_tview_* in this schema.
         await conn.ExecuteAsync($"""
             DO $do$

@@ -252,6 +252,7 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
         foreach (var f in gen.PatchFunctions) await ExecuteGeneratedAsync(conn, def, f, ct);
         foreach (var t in gen.Triggers) await ExecuteGeneratedAsync(conn, def, t.FunctionDdl, ct);
         foreach (var t in gen.Triggers) await ExecuteGeneratedAsync(conn, def, t.TriggerDdl, ct);
+        foreach (var g in gen.Triggers.Select(t => t.Gate).OfType<GeneratedGate>()) await ExecuteGeneratedAsync(conn, def, g.NarrowDdl, ct);
         await conn.ExecuteAsync($"SELECT {Rt("pg_tviews_register")}(@m::jsonb)", ct, ("m", gen.Manifest.ToJsonString()));
         await conn.ExecuteAsync($"ANALYZE {SqlNames.Quote(schema, def.Table)}", ct);
         foreach (var w in analysis.Warnings) Log?.Invoke($"warning: {w}");
@@ -375,8 +376,14 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
         await using var conn = await OpenAsync(ct);
         var rows = await conn.RowsAsync(
             $"""
-            SELECT t->>'schema' || '.' || (t->>'table'), t->>'event',
-                   COALESCE(pg_get_functiondef(to_regprocedure(format('%I.%I()', m.table_schema, t->>'function'))), '-- function missing')
+            SELECT t->>'schema' || '.' || (t->>'table'),
+                   t->>'event' || CASE WHEN t ? 'gate' THEN ' gate' ELSE '' END,
+                   CASE WHEN t ? 'gate'
+                        THEN COALESCE((SELECT pg_get_triggerdef(tg.oid) || ';' FROM pg_trigger tg
+                                       WHERE tg.tgrelid = to_regclass(format('%I.%I', t->>'schema', t->>'table')) AND tg.tgname = t->>'name'),
+                                      '-- trigger missing')
+                        ELSE COALESCE(pg_get_functiondef(to_regprocedure(format('%I.%I()', m.table_schema, t->>'function'))), '-- function missing')
+                   END
             FROM {Rt("pg_tviews_metadata")} m, jsonb_array_elements(m.objects->'triggers') t
             WHERE m.entity_name = @e
             """,

@@ -133,6 +133,7 @@ BEGIN
     EXECUTE format('COMMENT ON VIEW %I.%I IS %L', manifest->>'table_schema', manifest->>'view_name',
                    'tviews:' || manifest::text);
     PERFORM @schema@.pg_tviews_sync_dependents();
+    PERFORM @schema@.pg_tviews_regate();
 END $fn$;
 
 -- Creates (or re-creates, enabled) the triggers listed in a manifest.
@@ -151,6 +152,93 @@ BEGIN
         EXECUTE t->>'ddl';
         n := n + 1;
     END LOOP;
+    PERFORM @schema@.pg_tviews_regate();
+    RETURN n;
+END $fn$;
+
+-- The gate of an UPDATE maintenance trigger: a statement-level BEFORE UPDATE trigger that marks the
+-- transaction (TG_ARGV[0] is a transaction-local setting) when the UPDATE may change a column the
+-- TVIEW reads. The maintenance trigger returns at once when its mark is absent. The mark is never
+-- cleared within the transaction: a statement nested in another one (from a trigger) must not hide
+-- the outer statement's changes. A later UPDATE then just takes the exact path (the column diff).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_gate() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    ignored text;
+BEGIN
+    ignored := pg_catalog.set_config(TG_ARGV[0], '1', true);
+    RETURN NULL;
+END $fn$;
+
+-- Table and the tables that inherit from it (partitions included), whose rows an UPDATE of it reaches.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_family(tbl oid) RETURNS SETOF oid
+LANGUAGE sql STABLE AS $fn$
+    WITH RECURSIVE f(relid) AS (SELECT tbl UNION SELECT i.inhrelid FROM pg_inherits i JOIN f ON i.inhparent = f.relid)
+    SELECT relid FROM f
+$fn$;
+
+-- The gates whose installed form is not the one they must have. A gate with a column list (narrow)
+-- does not fire when the UPDATE's SET list names none of its columns -- but a BEFORE ROW trigger can
+-- change those columns anyway, and PostgreSQL does not look at that. So a gate must be wide (no
+-- column list) when its table, or a table inheriting from it, has an enabled BEFORE UPDATE row
+-- trigger, and also when the pg_tviews_ddl event trigger that re-checks this on every CREATE/DROP
+-- TRIGGER and ALTER TABLE is missing or disabled.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_misgated()
+RETURNS TABLE (entity_name text, table_schema text, table_name text, trigger_name text,
+               must_be_wide boolean, reason text, tgenabled "char", ddl text)
+LANGUAGE sql STABLE AS $fn$
+    WITH gates AS (
+        SELECT m.entity_name, t->>'schema' AS sch, t->>'table' AS tbl, t->>'name' AS name,
+               t->>'ddl' AS ddl, t->>'ddl_wide' AS ddl_wide, tg.tgrelid, tg.tgenabled,
+               cardinality(tg.tgattr::int2[]) > 0 AS narrow
+        FROM @schema@.pg_tviews_metadata m
+        CROSS JOIN LATERAL jsonb_array_elements(COALESCE(m.objects->'triggers', '[]')) t
+        JOIN pg_trigger tg ON tg.tgrelid = to_regclass(format('%I.%I', t->>'schema', t->>'table'))
+                          AND tg.tgname = t->>'name'
+        WHERE (t->>'gate')::boolean
+    ), judged AS (
+        SELECT g.*,
+               CASE WHEN NOT EXISTS (SELECT 1 FROM pg_event_trigger e WHERE e.evtname = 'pg_tviews_ddl' AND e.evtenabled <> 'D')
+                    THEN 'the pg_tviews_ddl event trigger is not active'
+                    WHEN EXISTS (SELECT 1 FROM pg_trigger u
+                                 WHERE u.tgrelid IN (SELECT @schema@.pg_tviews_family(g.tgrelid))
+                                   AND NOT u.tgisinternal AND u.tgenabled <> 'D'
+                                   AND u.tgtype & 1 = 1     -- FOR EACH ROW
+                                   AND u.tgtype & 2 = 2     -- BEFORE
+                                   AND u.tgtype & 16 = 16)  -- UPDATE
+                    THEN 'a BEFORE UPDATE row trigger can change the columns it lists unseen'
+               END AS why_wide
+        FROM gates g
+    )
+    SELECT j.entity_name, j.sch, j.tbl, j.name, j.why_wide IS NOT NULL, j.why_wide, j.tgenabled,
+           CASE WHEN j.why_wide IS NOT NULL THEN j.ddl_wide ELSE j.ddl END
+    FROM judged j
+    WHERE (j.why_wide IS NOT NULL) = j.narrow
+$fn$;
+
+-- Re-creates every gate whose form is wrong (see pg_tviews_misgated), keeping it enabled or
+-- disabled as it was. Called after triggers are installed and by the pg_tviews_ddl event trigger;
+-- safe to run by hand at any time. Returns how many gates changed form.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_regate() RETURNS integer
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    g record;
+    n integer := 0;
+BEGIN
+    -- The DDL below fires pg_tviews_ddl again; that nested call has nothing to add.
+    IF current_setting('pg_tviews.regating', true) = 'on' THEN RETURN 0; END IF;
+    PERFORM set_config('pg_tviews.regating', 'on', true);
+    FOR g IN SELECT * FROM @schema@.pg_tviews_misgated() LOOP
+        EXECUTE format('DROP TRIGGER %I ON %I.%I', g.trigger_name, g.table_schema, g.table_name);
+        EXECUTE g.ddl;
+        IF g.tgenabled <> 'O' THEN
+            EXECUTE format('ALTER TABLE %I.%I %s TRIGGER %I', g.table_schema, g.table_name,
+                           CASE g.tgenabled WHEN 'D' THEN 'DISABLE' WHEN 'A' THEN 'ENABLE ALWAYS' ELSE 'ENABLE REPLICA' END,
+                           g.trigger_name);
+        END IF;
+        n := n + 1;
+    END LOOP;
+    PERFORM set_config('pg_tviews.regating', '', true);
     RETURN n;
 END $fn$;
 
@@ -201,6 +289,22 @@ BEGIN
             END IF;
         END LOOP;
     END LOOP;
+END $fn$;
+
+-- ddl_command_end event trigger pg_tviews_ddl (CREATE TRIGGER, DROP TRIGGER, ALTER TABLE): a
+-- BEFORE ROW trigger that appears on, or disappears from, a source table changes which form its
+-- gates must have.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_on_ddl() RETURNS event_trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF to_regclass('@schema@.pg_tviews_metadata') IS NULL THEN RETURN; END IF;
+    -- Creating our own triggers changes nothing (the installer re-checks once at the end).
+    IF TG_TAG = 'CREATE TRIGGER' AND NOT EXISTS (
+        SELECT 1 FROM pg_event_trigger_ddl_commands() c JOIN pg_trigger t ON t.oid = c.objid
+        WHERE t.tgname NOT LIKE 'pg\_tviews\_%') THEN
+        RETURN;
+    END IF;
+    PERFORM @schema@.pg_tviews_regate();
 END $fn$;
 
 -- Rows that differ between a TVIEW and its definition evaluated from scratch (compared as multisets

@@ -358,6 +358,13 @@ BEGIN
               LEFT JOIN pg_trigger tg ON tg.tgrelid = to_regclass(format('%I.%I', t->>'schema', t->>'table'))
                                      AND tg.tgname = t->>'name') x
         WHERE x.tgenabled IS NULL OR x.tgenabled NOT IN ('O', 'A');
+        -- A gate with a column list on a table that has a BEFORE UPDATE row trigger misses changes
+        -- that trigger makes (the pg_tviews_ddl event trigger normally widens it at once).
+        SELECT problems || array_agg(format('%s: gate %I on %I.%I lists columns, so UPDATEs can be missed (%s); run SELECT pg_tviews_regate()',
+                                            g.entity_name, g.trigger_name, g.table_schema, g.table_name, g.reason) ORDER BY g.entity_name, g.trigger_name),
+               n + count(DISTINCT g.entity_name)
+        INTO problems, n
+        FROM @schema@.pg_tviews_misgated() g WHERE g.must_be_wide;
         SELECT array_agg(format('trigger %I on %s belongs to no registered TVIEW', tg.tgname, tg.tgrelid::regclass) ORDER BY tg.tgrelid::regclass::text, tg.tgname)
         INTO warnings
         FROM pg_trigger tg
@@ -404,15 +411,23 @@ BEGIN
     END;
     RETURN NEXT;
 
-    -- event_trigger: optional clean-up after DROP TABLE tv_x.
+    -- event_trigger: optional clean-up after DROP TABLE tv_x, and narrow UPDATE gates.
     check_name := 'event_trigger';
+    warnings := '{}';
     SELECT e.evtenabled INTO r FROM pg_event_trigger e WHERE e.evtname = 'pg_tviews_sql_drop';
-    IF NOT FOUND THEN
-        status := 'WARNING'; details := 'pg_tviews_sql_drop is not installed: after DROP TABLE tv_x run SELECT pg_tviews_forget(''x'')';
-    ELSIF r.evtenabled = 'D' THEN
-        status := 'WARNING'; details := 'pg_tviews_sql_drop is disabled: after DROP TABLE tv_x run SELECT pg_tviews_forget(''x'')';
+    IF NOT FOUND OR r.evtenabled = 'D' THEN
+        warnings := warnings || format('pg_tviews_sql_drop is %s: after DROP TABLE tv_x run SELECT pg_tviews_forget(''x'')',
+                                       CASE WHEN FOUND THEN 'disabled' ELSE 'not installed' END);
+    END IF;
+    SELECT e.evtenabled INTO r FROM pg_event_trigger e WHERE e.evtname = 'pg_tviews_ddl';
+    IF NOT FOUND OR r.evtenabled = 'D' THEN
+        warnings := warnings || format('pg_tviews_ddl is %s: every UPDATE gate stays wide, so an UPDATE of a column no TVIEW reads still runs a check',
+                                       CASE WHEN FOUND THEN 'disabled' ELSE 'not installed' END);
+    END IF;
+    IF cardinality(warnings) > 0 THEN
+        status := 'WARNING'; details := array_to_string(warnings, '; ');
     ELSE
-        status := 'OK'; details := 'pg_tviews_sql_drop cleans up after DROP TABLE tv_x';
+        status := 'OK'; details := 'pg_tviews_sql_drop cleans up after DROP TABLE tv_x; pg_tviews_ddl keeps UPDATE gates right';
     END IF;
     RETURN NEXT;
 
