@@ -5,8 +5,15 @@ using static TViews.Runtime.SqlNames;
 
 namespace TViews.Codegen;
 
-/// <summary>One trigger the TVIEW installs on a source; an UPDATE trigger comes with its gate.</summary>
-public sealed record GeneratedTrigger(string Schema, string Table, string Name, string Event, string FunctionName, string FunctionDdl, string TriggerDdl, GeneratedGate? Gate = null);
+/// <summary>
+/// One trigger the TVIEW installs on a source. INSERT, DELETE and TRUNCATE triggers are the TVIEW's own,
+/// each with its function (<paramref name="FunctionDdl"/>). The UPDATE trigger is shared by every TVIEW
+/// reading the table: its function, in the runtime schema, is composed by the runtime from each TVIEW's
+/// <paramref name="Fragment"/>, so an UPDATE costs one trigger call however many TVIEWs read the table;
+/// it comes with this TVIEW's gate.
+/// </summary>
+public sealed record GeneratedTrigger(string Schema, string Table, string Name, string Event, string FunctionName, string? FunctionDdl, string TriggerDdl,
+    string? Fragment = null, GeneratedGate? Gate = null);
 
 /// <summary>
 /// The statement-level BEFORE UPDATE trigger that marks the transaction (setting <paramref name="Flag"/>)
@@ -271,11 +278,6 @@ public sealed class TViewCodegen(string runtimeSchema)
             var label = SourceLabel(p, s);
             foreach (var ev in new[] { "INSERT", "UPDATE", "DELETE", "TRUNCATE" })
             {
-                if (ev == "UPDATE" && s.ReferencedColumns.Count == 0) continue; // no column read: updates never matter
-                var suffix = ev[..3].ToLowerInvariant();
-                var fn = Generated($"pg_tviews_{p.Entity}__{label}_{suffix}");
-                var trg = Generated($"pg_tviews_{p.Depth:00}_{p.Entity}_{suffix}");
-                var fnDdl = TriggerFunction(p, s, ev, fn);
                 var referencing = ev switch
                 {
                     "INSERT" => "REFERENCING NEW TABLE AS pg_tviews_new ",
@@ -283,68 +285,104 @@ public sealed class TViewCodegen(string runtimeSchema)
                     "DELETE" => "REFERENCING OLD TABLE AS pg_tviews_old ",
                     _ => "",
                 };
+                if (ev == "UPDATE")
+                {
+                    if (s.ReferencedColumns.Count == 0) continue; // no column read: updates never matter
+                    var dispatcher = UpdateDispatcherName(s);
+                    var shared = $"CREATE TRIGGER {Quote(UpdateTriggerName)} AFTER UPDATE ON {Quote(s.Schema, s.Table)} {referencing}FOR EACH STATEMENT EXECUTE FUNCTION {Rt(dispatcher)}()";
+                    list.Add(new GeneratedTrigger(s.Schema, s.Table, UpdateTriggerName, ev, dispatcher, null, shared, TriggerCode(p, s, ev, null), Gate(p, s)));
+                    continue;
+                }
+                var suffix = ev[..3].ToLowerInvariant();
+                var fn = Generated($"pg_tviews_{p.Entity}__{label}_{suffix}");
+                var trg = Generated($"pg_tviews_{p.Depth:00}_{p.Entity}_{suffix}");
+                var fnDdl = TriggerCode(p, s, ev, fn);
                 var trgDdl = $"CREATE TRIGGER {Quote(trg)} AFTER {ev} ON {Quote(s.Schema, s.Table)} {referencing}FOR EACH STATEMENT EXECUTE FUNCTION {Quote(p.Schema, fn)}()";
-                list.Add(new GeneratedTrigger(s.Schema, s.Table, trg, ev, fn, fnDdl, trgDdl, ev == "UPDATE" ? Gate(p, s) : null));
+                list.Add(new GeneratedTrigger(s.Schema, s.Table, trg, ev, fn, fnDdl, trgDdl));
             }
         }
         return list;
     }
 
-    /// <summary>Name of the transaction-local setting the gate of (TVIEW, source) sets: a valid custom GUC name.</summary>
-    public static string GateFlag(TViewPlan p, SourcePlan s)
+    /// <summary>The one UPDATE trigger on a source table, shared by the TVIEWs that read it.</summary>
+    public const string UpdateTriggerName = "pg_tviews_update";
+
+    /// <summary>Its function, in the runtime schema: the table name for people, a hash of the qualified name for uniqueness.</summary>
+    public static string UpdateDispatcherName(SourcePlan s) => Generated($"pg_tviews_update__{s.Table}_{QualifiedNameHash(s)}");
+
+    private static string QualifiedNameHash(SourcePlan s) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(s.QualifiedName)))[..8].ToLowerInvariant();
+
+    /// <summary>
+    /// The transaction-local setting (a valid custom GUC name) in which the gates of a source table
+    /// list the TVIEWs (",entity,") an UPDATE of it in this transaction may concern. One per table,
+    /// so the shared UPDATE function's fast path is a single test.
+    /// </summary>
+    public static string UpdateFlag(SourcePlan s)
     {
-        var label = SourceLabel(p, s);
-        var clean = new string(label.ToLowerInvariant().Select(ch => ch is >= 'a' and <= 'z' or >= '0' and <= '9' ? ch : '_').ToArray());
-        if (clean != label) // keep distinct labels distinct after the clean-up
-            clean += "_" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(label)))[..8].ToLowerInvariant();
-        return $"pg_tviews.gate_{p.Entity}__{clean}";
+        var clean = new string(s.Table.ToLowerInvariant().Select(ch => ch is >= 'a' and <= 'z' or >= '0' and <= '9' ? ch : '_').ToArray());
+        return $"pg_tviews.upd_{clean}_{QualifiedNameHash(s)}";
     }
+
+    private static string EntityMark(TViewPlan p) => "," + p.Entity + ",";
 
     private GeneratedGate Gate(TViewPlan p, SourcePlan s)
     {
         var name = Generated($"pg_tviews_{p.Depth:00}_{p.Entity}_gate");
-        var flag = GateFlag(p, s);
+        var flag = UpdateFlag(s);
         var head = $"CREATE TRIGGER {Quote(name)} BEFORE UPDATE";
-        var tail = $"ON {Quote(s.Schema, s.Table)} FOR EACH STATEMENT EXECUTE FUNCTION {Rt("pg_tviews_gate")}({Literal(flag)})";
+        var tail = $"ON {Quote(s.Schema, s.Table)} FOR EACH STATEMENT EXECUTE FUNCTION {Rt("pg_tviews_gate")}({Literal(flag)}, {Literal(EntityMark(p))})";
         var columns = string.Join(", ", s.ReferencedColumns.Select(c => Quote(c.Name)));
         return new GeneratedGate(name, flag, $"{head} OF {columns} {tail}", $"{head} {tail}");
     }
 
-    private string TriggerFunction(TViewPlan p, SourcePlan s, string ev, string fn)
+    /// <summary>
+    /// The maintenance of <paramref name="p"/> for an event on <paramref name="s"/>: a trigger function
+    /// named <paramref name="fn"/>, or (fn null) a labelled block of the shared UPDATE function, which
+    /// leaves with EXIT where a function would RETURN.
+    /// </summary>
+    private string TriggerCode(TViewPlan p, SourcePlan s, string ev, string? fn)
     {
         var sb = new StringBuilder();
         var entity = Literal(p.Entity);
         var tableRegclass = $"to_regclass({Literal(Quote(p.Schema, p.Table))})";
-        sb.AppendLine($"CREATE OR REPLACE FUNCTION {Quote(p.Schema, fn)}() RETURNS trigger");
-        sb.AppendLine("LANGUAGE plpgsql AS $pg_tviews$");
-        sb.AppendLine("#variable_conflict use_variable");
-        sb.AppendLine($"-- {ev} on {s.Schema}.{s.Table} -> {p.Schema}.{p.Table}");
+        var label = $"pg_tviews_{p.Entity}";
+        var exit = fn is null ? $"EXIT {label};" : "RETURN NULL;";
+        if (fn is null)
+        {
+            sb.AppendLine($"-- {ev} on {s.Schema}.{s.Table} -> {p.Schema}.{p.Table}");
+            sb.AppendLine($"<<{label}>>");
+        }
+        else
+        {
+            sb.AppendLine($"CREATE OR REPLACE FUNCTION {Quote(p.Schema, fn)}() RETURNS trigger");
+            sb.AppendLine("LANGUAGE plpgsql AS $pg_tviews$");
+            sb.AppendLine("#variable_conflict use_variable");
+            sb.AppendLine($"-- {ev} on {s.Schema}.{s.Table} -> {p.Schema}.{p.Table}");
+        }
         sb.AppendLine("DECLARE");
         for (var i = 0; i < p.Key.Count; i++) sb.AppendLine($"    k{i + 1} {p.Key[i].Type}[];");
         sb.AppendLine("BEGIN");
         // Not marked by the gate: no UPDATE in this transaction could have changed a column we read.
         if (ev == "UPDATE")
-            sb.AppendLine($"    IF current_setting({Literal(GateFlag(p, s))}, true) IS DISTINCT FROM '1' THEN RETURN NULL; END IF;");
+            sb.AppendLine($"    IF strpos(coalesce(current_setting({Literal(UpdateFlag(s))}, true), ''), {Literal(EntityMark(p))}) = 0 THEN {exit} END IF;");
         // A force refresh rebuilding this TVIEW makes the work below redundant.
-        sb.AppendLine($"    IF strpos(current_setting('pg_tviews.rebuilding', true), {Literal("," + p.Entity + ",")}) > 0 THEN RETURN NULL; END IF;");
+        sb.AppendLine($"    IF strpos(current_setting('pg_tviews.rebuilding', true), {Literal("," + p.Entity + ",")}) > 0 THEN {exit} END IF;");
         var refCols = string.Join(", ", s.ReferencedColumns.Select(c => Cmp(c, "x")));
         switch (ev)
         {
             case "TRUNCATE":
                 sb.AppendLine($"    PERFORM {Rt("pg_tviews_refresh")}({entity}, true);");
-                sb.AppendLine("    RETURN NULL;");
-                sb.AppendLine("END");
-                sb.AppendLine("$pg_tviews$");
-                return sb.ToString();
+                return Close(sb, fn, label);
             case "UPDATE":
                 // Rows whose read columns are unchanged cancel out (multiset difference): nothing to do.
-                sb.AppendLine($"    IF NOT EXISTS (SELECT {refCols} FROM pg_tviews_new AS x EXCEPT ALL SELECT {refCols} FROM pg_tviews_old AS x) THEN RETURN NULL; END IF;");
+                sb.AppendLine($"    IF NOT EXISTS (SELECT {refCols} FROM pg_tviews_new AS x EXCEPT ALL SELECT {refCols} FROM pg_tviews_old AS x) THEN {exit} END IF;");
                 break;
             case "INSERT":
-                sb.AppendLine("    IF NOT EXISTS (SELECT FROM pg_tviews_new) THEN RETURN NULL; END IF;");
+                sb.AppendLine($"    IF NOT EXISTS (SELECT FROM pg_tviews_new) THEN {exit} END IF;");
                 break;
             case "DELETE":
-                sb.AppendLine("    IF NOT EXISTS (SELECT FROM pg_tviews_old) THEN RETURN NULL; END IF;");
+                sb.AppendLine($"    IF NOT EXISTS (SELECT FROM pg_tviews_old) THEN {exit} END IF;");
                 break;
         }
         // Serialize maintenance of this TVIEW, then compute keys with a snapshot taken after the lock.
@@ -354,7 +392,7 @@ public sealed class TViewCodegen(string runtimeSchema)
         var marker = Literal("," + p.Entity + ",");
         sb.AppendLine($"    IF strpos(coalesce(current_setting('pg_tviews.locked', true), ''), {marker}) = 0 THEN");
         sb.AppendLine($"        UPDATE {Rt("pg_tviews_state")} SET seq = seq + 1 WHERE entity_name = {entity} AND {tableRegclass} IS NOT NULL;");
-        sb.AppendLine($"        IF NOT FOUND THEN PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); RETURN NULL; END IF;");
+        sb.AppendLine($"        IF NOT FOUND THEN PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); {exit} END IF;");
         sb.AppendLine($"        PERFORM set_config('pg_tviews.locked', coalesce(current_setting('pg_tviews.locked', true), '') || {marker}, true);");
         sb.AppendLine("    END IF;");
         var deltas = new List<string>();
@@ -377,7 +415,7 @@ public sealed class TViewCodegen(string runtimeSchema)
         if (s.CountDelta is { } counts)
         {
             AppendCountDelta(sb, p, counts, ev, with);
-            return sb.ToString();
+            return Close(sb, fn, label);
         }
         var parts = deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d) + ")"));
         var kcols = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}"));
@@ -404,6 +442,12 @@ public sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine($"        {patchCall}");
             sb.AppendLine("    END IF;");
         }
+        return Close(sb, fn, label);
+    }
+
+    private static string Close(StringBuilder sb, string? fn, string label)
+    {
+        if (fn is null) return sb.AppendLine($"END {label};").ToString();
         sb.AppendLine("    RETURN NULL;");
         sb.AppendLine("END");
         sb.AppendLine("$pg_tviews$");
@@ -446,19 +490,24 @@ public sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine($"    {prefix}");
         sb.AppendLine($"    UPDATE {Quote(p.Schema, p.Table)} AS t SET {string.Join(", ", assignments)}");
         sb.AppendLine($"    FROM pg_tviews_delta AS d WHERE {keyEq} AND ({moved});");
-        sb.AppendLine("    RETURN NULL;");
-        sb.AppendLine("END");
-        sb.AppendLine("$pg_tviews$");
     }
 
     /// <summary>A trigger's manifest entries: itself, then its gate (which runs the runtime's pg_tviews_gate).</summary>
     private IEnumerable<JsonNode> TriggerEntries(GeneratedTrigger t)
     {
-        yield return new JsonObject
+        var entry = new JsonObject
         {
             ["schema"] = t.Schema, ["table"] = t.Table, ["name"] = t.Name, ["event"] = t.Event,
             ["function"] = t.FunctionName, ["ddl"] = t.TriggerDdl,
         };
+        if (t.Fragment is not null)
+        {
+            entry["shared"] = true;
+            entry["flag"] = t.Gate!.Flag;
+            entry["function_schema"] = runtimeSchema;
+            entry["fragment"] = t.Fragment;
+        }
+        yield return entry;
         if (t.Gate is { } g)
             yield return new JsonObject
             {
@@ -477,7 +526,7 @@ public sealed class TViewCodegen(string runtimeSchema)
         };
         foreach (var s in p.Sources.Where(s => s.Patch is not null))
             functions.Add(new JsonObject { ["schema"] = p.Schema, ["name"] = PatchFunctionName(p, s), ["args"] = KeyArgTypes(p) });
-        foreach (var t in triggers)
+        foreach (var t in triggers.Where(t => t.FunctionDdl is not null))
             functions.Add(new JsonObject { ["schema"] = p.Schema, ["name"] = t.FunctionName, ["args"] = "" });
         return new JsonObject
         {

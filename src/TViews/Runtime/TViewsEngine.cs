@@ -250,10 +250,18 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
         await ExecuteGeneratedAsync(conn, def, gen.ApplyFunction, ct);
         await ExecuteGeneratedAsync(conn, def, gen.SyncFunction, ct);
         foreach (var f in gen.PatchFunctions) await ExecuteGeneratedAsync(conn, def, f, ct);
-        foreach (var t in gen.Triggers) await ExecuteGeneratedAsync(conn, def, t.FunctionDdl, ct);
-        foreach (var t in gen.Triggers) await ExecuteGeneratedAsync(conn, def, t.TriggerDdl, ct);
+        foreach (var t in gen.Triggers.Where(t => t.FunctionDdl is not null)) await ExecuteGeneratedAsync(conn, def, t.FunctionDdl!, ct);
+        foreach (var t in gen.Triggers.Where(t => t.Fragment is null)) await ExecuteGeneratedAsync(conn, def, t.TriggerDdl, ct);
         foreach (var g in gen.Triggers.Select(t => t.Gate).OfType<GeneratedGate>()) await ExecuteGeneratedAsync(conn, def, g.NarrowDdl, ct);
-        await conn.ExecuteAsync($"SELECT {Rt("pg_tviews_register")}(@m::jsonb)", ct, ("m", gen.Manifest.ToJsonString()));
+        // Registering composes the shared UPDATE function of each source with this TVIEW's part in it.
+        try
+        {
+            await conn.ExecuteAsync($"SELECT {Rt("pg_tviews_register")}(@m::jsonb)", ct, ("m", gen.Manifest.ToJsonString()));
+        }
+        catch (PostgresException e) when (e.SqlState.StartsWith("42", StringComparison.Ordinal) && e.InternalQuery is not null)
+        {
+            throw new TViewsException($"{def.Table}: internal error: PostgreSQL rejected the composed UPDATE function ({e.MessageText}). Please report this with the definition.\n{e.InternalQuery}");
+        }
         await conn.ExecuteAsync($"ANALYZE {SqlNames.Quote(schema, def.Table)}", ct);
         foreach (var w in analysis.Warnings) Log?.Invoke($"warning: {w}");
         return analysis.Warnings;
@@ -382,6 +390,9 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
                         THEN COALESCE((SELECT pg_get_triggerdef(tg.oid) || ';' FROM pg_trigger tg
                                        WHERE tg.tgrelid = to_regclass(format('%I.%I', t->>'schema', t->>'table')) AND tg.tgname = t->>'name'),
                                       '-- trigger missing')
+                        WHEN t ? 'fragment'
+                        THEN format(E'-- part of %I.%I(), the UPDATE function shared by the TVIEWs reading %I.%I\n%s',
+                                    t->>'function_schema', t->>'function', t->>'schema', t->>'table', t->>'fragment')
                         ELSE COALESCE(pg_get_functiondef(to_regprocedure(format('%I.%I()', m.table_schema, t->>'function'))), '-- function missing')
                    END
             FROM {Rt("pg_tviews_metadata")} m, jsonb_array_elements(m.objects->'triggers') t

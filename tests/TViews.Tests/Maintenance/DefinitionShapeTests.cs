@@ -88,8 +88,10 @@ public sealed class DefinitionShapeTests(ITestOutputHelper output)
             var created = await engine.ApplyAsync(TViewDefinition.FromScript(Definitions, "shapes.sql"));
             Assert.Equal(10, created.Created.Count);
             // tv_owner_counts keeps its counts from tb_item's deltas instead of recomputing groups
-            await using (var cmd = new NpgsqlCommand("SELECT pg_get_functiondef('pg_tviews_owner_counts__tb_item_upd'::regproc)", conn))
+            await using (var cmd = new NpgsqlCommand("SELECT pg_get_functiondef('pg_tviews_owner_counts__tb_item_ins'::regproc)", conn))
                 Assert.Contains("pg_tviews_delta", (string)(await cmd.ExecuteScalarAsync())!);
+            await using (var cmd = new NpgsqlCommand("SELECT pg_get_functiondef(tgfoid) FROM pg_trigger WHERE tgrelid = 'tb_item'::regclass AND tgname = 'pg_tviews_update'", conn))
+                Assert.Matches(@"<<pg_tviews_owner_counts>>(?:(?!END pg_tviews_owner_counts;)[\s\S])*pg_tviews_delta", (string)(await cmd.ExecuteScalarAsync())!);
             var defs = WorkloadRunner.Definitions(Definitions);
             await Oracle.AssertConsistentAsync(conn, defs, "after creation");
             var committed = await WorkloadRunner.RunRandomAsync(conn, defs, 600, Statement, output.WriteLine);

@@ -104,22 +104,42 @@ public sealed class MaintenanceBehaviourTests : IAsyncLifetime
         Assert.All(rows, t => Assert.StartsWith("pg_tviews_", t.Name));
         Assert.All(rows, t => Assert.Equal(0, t.Type & 1)); // TRIGGER_TYPE_ROW bit unset: statement level
         foreach (var table in new[] { "tb_post", "tb_user", "tb_comment", "tb_tag", "tb_post_tag", "tv_comment" })
-            foreach (var ev in new[] { "_ins", "_upd", "_del", "_tru" })
+        {
+            foreach (var ev in new[] { "_ins", "_del", "_tru", "_gate" })
                 Assert.Contains(rows, t => t.Table == table && t.Name.EndsWith(ev));
-        // tv_post follows tv_comment: its triggers on a shared source sort (and so fire) later
-        var onUser = rows.Where(t => t.Table == "tb_user" && t.Name.EndsWith("_upd")).Select(t => t.Name).ToList();
-        Assert.True(onUser.IndexOf("pg_tviews_01_comment_upd") < onUser.IndexOf("pg_tviews_02_post_upd"));
+            Assert.Single(rows, t => t.Table == table && t.Name == "pg_tviews_update"); // shared by the TVIEWs reading it
+        }
+        // tv_post follows tv_comment: its triggers on a shared source sort (and so fire) later ...
+        var onUser = rows.Where(t => t.Table == "tb_user" && t.Name.EndsWith("_ins")).Select(t => t.Name).ToList();
+        Assert.True(onUser.IndexOf("pg_tviews_01_comment_ins") < onUser.IndexOf("pg_tviews_02_post_ins"));
+        // ... and its part of the shared UPDATE function comes later.
+        var update = await UpdateFunctionAsync(c, "tb_user");
+        Assert.True(update.IndexOf("<<pg_tviews_comment>>", StringComparison.Ordinal) is var i && i > 0 && i < update.IndexOf("<<pg_tviews_post>>", StringComparison.Ordinal));
+    }
+
+    /// <summary>The shared UPDATE function of a source table.</summary>
+    private static Task<string> UpdateFunctionAsync(NpgsqlConnection c, string table) =>
+        ScalarAsync<string>(c, $"SELECT pg_get_functiondef(tgfoid) FROM pg_trigger WHERE tgrelid = '{table}'::regclass AND tgname = 'pg_tviews_update'");
+
+    /// <summary>A TVIEW's part of the shared UPDATE function of a source table.</summary>
+    private static async Task<string> UpdatePartAsync(NpgsqlConnection c, string table, string entity)
+    {
+        var body = await UpdateFunctionAsync(c, table);
+        var start = body.IndexOf($"<<pg_tviews_{entity}>>", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no part for {entity} in the UPDATE function of {table}");
+        var end = $"END pg_tviews_{entity};";
+        return body[start..(body.IndexOf(end, start, StringComparison.Ordinal) + end.Length)];
     }
     [Fact]
     public async Task ChangesThatCannotMoveRowsPatchOnlyTheLeavesThatReadThem()
     {
         await using var c = await OpenAsync();
         // tb_tag is read only inside tv_post's 'tags' leaf: its trigger patches, never recomputes whole rows.
-        var body = await ScalarAsync<string>(c, "SELECT pg_get_functiondef('pg_tviews_post__tb_tag_upd'::regproc)");
+        var body = await UpdatePartAsync(c, "tb_tag", "post");
         Assert.Contains("pg_tviews_patch_post__tb_tag", body);
         Assert.DoesNotContain("pg_tviews_apply_post", body);
         // tb_user is joined in tv_post's FROM: a rename patches, a key change would recompute.
-        var userBody = await ScalarAsync<string>(c, "SELECT pg_get_functiondef('pg_tviews_post__tb_user_upd'::regproc)");
+        var userBody = await UpdatePartAsync(c, "tb_user", "post");
         Assert.Contains("pg_tviews_patch_post__tb_user", userBody);
         Assert.Contains("pg_tviews_apply_post", userBody);
 

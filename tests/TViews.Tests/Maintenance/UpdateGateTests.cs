@@ -84,24 +84,25 @@ public sealed class UpdateGateTests(ITestOutputHelper output) : IAsyncLifetime
         await ApplyAsync();
         await using var c = await OpenAsync();
         Assert.Equal(new Dictionary<string, string> { ["pg_tviews_01_user_gate"] = "narrow O", ["pg_tviews_02_post_gate"] = "narrow O" }, await GatesAsync(c));
-        const string marks = "SELECT coalesce(current_setting('pg_tviews.gate_post__tb_post', true), '') || '/' || coalesce(current_setting('pg_tviews.gate_user__tb_post', true), '')";
+        var flag = await ScalarAsync<string>(c, "SELECT DISTINCT t->>'flag' FROM pg_tviews_metadata, jsonb_array_elements(objects->'triggers') t WHERE t->>'table' = 'tb_post' AND t ? 'flag'");
+        var marks = $"SELECT coalesce(current_setting('{flag}', true), '')";
 
         await using (var tx = await c.BeginTransactionAsync())
         {
             await ExecAsync(c, "SET LOCAL track_functions = 'all'");
             await ExecAsync(c, "UPDATE tb_post SET view_count = view_count + 1 WHERE pk_post <= 10");
-            Assert.Equal("/", await ScalarAsync<string>(c, marks));
+            Assert.Equal("", await ScalarAsync<string>(c, marks));
             Assert.Equal(0L, await ScalarAsync<long>(c, "SELECT count(*) FROM pg_stat_xact_user_functions WHERE funcname = 'pg_tviews_gate'"));
             // title is read by tv_post only; published by tv_post and tv_user
             await ExecAsync(c, "UPDATE tb_post SET title = title || '?' WHERE pk_post = 1");
-            Assert.Equal("1/", await ScalarAsync<string>(c, marks));
+            Assert.Equal(",post,", await ScalarAsync<string>(c, marks));
             await ExecAsync(c, "UPDATE tb_post SET published = NOT published WHERE pk_post = 2");
-            Assert.Equal("1/1", await ScalarAsync<string>(c, marks));
+            Assert.Equal(",post,,user,", await ScalarAsync<string>(c, marks));
             Assert.Equal(3L, await ScalarAsync<long>(c, "SELECT calls FROM pg_stat_xact_user_functions WHERE funcname = 'pg_tviews_gate'"));
             await Oracle.AssertConsistentAsync(c, _definitions, "inside the transaction");
             await tx.CommitAsync();
         }
-        Assert.Equal("/", await ScalarAsync<string>(c, marks)); // the marks end with the transaction
+        Assert.Equal("", await ScalarAsync<string>(c, marks)); // the marks end with the transaction
         await Oracle.AssertConsistentAsync(c, _definitions, "after commit");
     }
 
@@ -172,6 +173,41 @@ public sealed class UpdateGateTests(ITestOutputHelper output) : IAsyncLifetime
         await new TViewsEngine(_db).InstallAsync();
         Assert.Equal(["narrow O", "narrow O"], (await GatesAsync(c)).Values);
         Assert.All((await HealthAsync(c)).Values, h => Assert.Equal("OK", h.Status));
+    }
+
+    [Fact]
+    public async Task TheSharedUpdateFunctionHoldsAPartPerTViewReadingTheTableAndFollowsThem()
+    {
+        await ApplyAsync();
+        await using var c = await OpenAsync();
+        const string function = "SELECT p.oid::regprocedure::text || ':' || p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = 'tb_post'::regclass AND t.tgname = 'pg_tviews_update'";
+        var body = await ScalarAsync<string>(c, function);
+        Assert.Contains("<<pg_tviews_user>>", body);
+        Assert.Contains("<<pg_tviews_post>>", body);
+        var name = body![..body!.IndexOf(':', StringComparison.Ordinal)];
+
+        // A part lost by hand is reported, and converting the TVIEW puts it back.
+        await ExecAsync(c, $"CREATE OR REPLACE FUNCTION {name} RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$");
+        var health = await HealthAsync(c);
+        Assert.Equal("ERROR", health["triggers"].Status);
+        Assert.Contains("user: the UPDATE function", health["triggers"].Details);
+        await ExecAsync(c, "SELECT pg_tviews_convert_existing_table('user'); SELECT pg_tviews_convert_existing_table('post');");
+        Assert.All((await HealthAsync(c)).Values, h => Assert.Equal("OK", h.Status));
+
+        // Dropping a TVIEW takes its part out; the others are still maintained.
+        await ExecAsync(c, "DROP TABLE tv_user");
+        body = await ScalarAsync<string>(c, function);
+        Assert.DoesNotContain("<<pg_tviews_user>>", body!);
+        Assert.Contains("<<pg_tviews_post>>", body);
+        await ExecAsync(c, "UPDATE tb_post SET title = 'after the drop', published = NOT published WHERE pk_post <= 3");
+        await Oracle.AssertConsistentAsync(c, _definitions.Where(d => d.Table != "tv_user").ToList(), "after dropping tv_user");
+
+        // With no TVIEW left on the table, trigger and function are gone and UPDATEs are plain again.
+        await ExecAsync(c, "DROP TABLE tv_post");
+        Assert.Null(await ScalarAsync<string>(c, function));
+        Assert.Null(await ScalarAsync<string>(c, $"SELECT to_regprocedure('{name}')::text"));
+        Assert.Equal(0L, await ScalarAsync<long>(c, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'tb_post'::regclass AND tgname LIKE 'pg\\_tviews\\_%'"));
+        await ExecAsync(c, "UPDATE tb_post SET title = 'plain' WHERE pk_post = 1");
     }
 
     [Fact]

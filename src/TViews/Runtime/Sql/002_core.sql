@@ -133,7 +133,61 @@ BEGIN
     EXECUTE format('COMMENT ON VIEW %I.%I IS %L', manifest->>'table_schema', manifest->>'view_name',
                    'tviews:' || manifest::text);
     PERFORM @schema@.pg_tviews_sync_dependents();
+    PERFORM @schema@.pg_tviews_compose(x.entry)
+    FROM jsonb_array_elements(COALESCE(manifest->'objects'->'triggers', '[]')) AS x (entry) WHERE (x.entry->>'shared')::boolean;
     PERFORM @schema@.pg_tviews_regate();
+END $fn$;
+
+-- The UPDATE trigger of a source table is shared by the TVIEWs that read it, so an UPDATE costs one
+-- trigger call however many read the table. Its function (named in the manifest entries marked
+-- "shared") is composed here from each TVIEW's part, in dependency order; with no part left, the
+-- trigger and the function go. A TVIEW whose metadata row was lost keeps its part while its table
+-- exists (from the manifest stored with its definition view): writes then still refuse with
+-- "Metadata not found" instead of leaving it stale.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_compose(entry jsonb) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    tbl regclass := to_regclass(format('%I.%I', entry->>'schema', entry->>'table'));
+    body text := '';
+    who text := '';
+    r record;
+BEGIN
+    IF tbl IS NOT NULL THEN
+        FOR r IN
+            WITH manifests AS (
+                SELECT m.entity_name, m.depth, m.objects FROM @schema@.pg_tviews_metadata m
+                UNION ALL
+                SELECT s.entity_name, (s.manifest->>'depth')::integer, s.manifest->'objects'
+                FROM @schema@.pg_tviews_stored_manifests() s
+                WHERE NOT EXISTS (SELECT 1 FROM @schema@.pg_tviews_metadata x WHERE x.entity_name = s.entity_name)
+                  AND to_regclass(format('%I.%I', s.manifest->>'table_schema', s.manifest->>'table_name')) IS NOT NULL
+            )
+            SELECT DISTINCT ON (mf.depth, mf.entity_name) mf.entity_name, t->>'fragment' AS fragment
+            FROM manifests mf CROSS JOIN LATERAL jsonb_array_elements(COALESCE(mf.objects->'triggers', '[]')) t
+            WHERE (t->>'shared')::boolean AND t->>'schema' = entry->>'schema' AND t->>'table' = entry->>'table'
+            ORDER BY mf.depth, mf.entity_name
+        LOOP
+            body := body || r.fragment;
+            who := who || ' ' || r.entity_name;
+        END LOOP;
+    END IF;
+    IF body = '' THEN
+        IF tbl IS NOT NULL THEN
+            EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', entry->>'name', tbl);
+        END IF;
+        EXECUTE format('DROP FUNCTION IF EXISTS %I.%I()', entry->>'function_schema', entry->>'function');
+        RETURN;
+    END IF;
+    EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I() RETURNS trigger LANGUAGE plpgsql AS %L',
+        entry->>'function_schema', entry->>'function',
+        format(E'#variable_conflict use_variable\n-- UPDATE on %s for the TVIEWs:%s (composed by pg_tviews_compose from their manifests)\nBEGIN\n%s%s    RETURN NULL;\nEND\n',
+               tbl, who,
+               -- No gate fired in this transaction: no UPDATE changed a column any of them reads.
+               format(E'    IF coalesce(current_setting(%L, true), \'\') = \'\' THEN RETURN NULL; END IF;\n', entry->>'flag'),
+               body));
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = tbl AND tgname = entry->>'name') THEN
+        EXECUTE entry->>'ddl';
+    END IF;
 END $fn$;
 
 -- Creates (or re-creates, enabled) the triggers listed in a manifest.
@@ -149,24 +203,31 @@ BEGIN
                 USING ERRCODE = 'undefined_table';
         END IF;
         EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I.%I', t->>'name', t->>'schema', t->>'table');
-        EXECUTE t->>'ddl';
+        IF (t->>'shared')::boolean THEN
+            PERFORM @schema@.pg_tviews_compose(t);
+        ELSE
+            EXECUTE t->>'ddl';
+        END IF;
         n := n + 1;
     END LOOP;
     PERFORM @schema@.pg_tviews_regate();
     RETURN n;
 END $fn$;
 
--- The gate of an UPDATE maintenance trigger: a statement-level BEFORE UPDATE trigger that marks the
--- transaction (TG_ARGV[0] is a transaction-local setting) when the UPDATE may change a column the
--- TVIEW reads. The maintenance trigger returns at once when its mark is absent. The mark is never
--- cleared within the transaction: a statement nested in another one (from a trigger) must not hide
--- the outer statement's changes. A later UPDATE then just takes the exact path (the column diff).
+-- The gate of a TVIEW on a source table: a statement-level BEFORE UPDATE trigger that marks the
+-- transaction when an UPDATE may change a column the TVIEW reads, by adding TG_ARGV[1] (',entity,')
+-- to the transaction-local setting TG_ARGV[0] (one per table). The shared UPDATE function returns
+-- at once when the setting is empty, and skips the TVIEWs not in it. Marks are never cleared within
+-- the transaction: a statement nested in another one (from a trigger) must not hide the outer
+-- statement's changes; a later UPDATE then just takes the exact path (the column diff).
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_gate() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    ignored text;
+    marks text := coalesce(current_setting(TG_ARGV[0], true), '');
 BEGIN
-    ignored := pg_catalog.set_config(TG_ARGV[0], '1', true);
+    IF strpos(marks, TG_ARGV[1]) = 0 THEN
+        marks := pg_catalog.set_config(TG_ARGV[0], marks || TG_ARGV[1], true);
+    END IF;
     RETURN NULL;
 END $fn$;
 
@@ -255,7 +316,7 @@ BEGIN
     IF NOT FOUND THEN RETURN; END IF;
     DELETE FROM @schema@.pg_tviews_metadata WHERE entity_name = entity;
     FOR t IN SELECT * FROM jsonb_array_elements(m.objects->'triggers') LOOP
-        IF to_regclass(format('%I.%I', t->>'schema', t->>'table')) IS NOT NULL THEN
+        IF to_regclass(format('%I.%I', t->>'schema', t->>'table')) IS NOT NULL AND NOT COALESCE((t->>'shared')::boolean, false) THEN
             EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I.%I', t->>'name', t->>'schema', t->>'table');
         END IF;
     END LOOP;
@@ -266,6 +327,9 @@ BEGIN
     IF drop_table THEN
         EXECUTE format('DROP TABLE IF EXISTS %I.%I CASCADE', m.table_schema, m.table_name);
     END IF;
+    -- Shared UPDATE functions lose this TVIEW's part (its view, which stores the manifest, is gone).
+    PERFORM @schema@.pg_tviews_compose(x.entry)
+    FROM jsonb_array_elements(COALESCE(m.objects->'triggers', '[]')) AS x (entry) WHERE (x.entry->>'shared')::boolean;
     PERFORM @schema@.pg_tviews_sync_dependents();
 END $fn$;
 

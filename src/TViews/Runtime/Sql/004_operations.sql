@@ -365,6 +365,18 @@ BEGIN
                n + count(DISTINCT g.entity_name)
         INTO problems, n
         FROM @schema@.pg_tviews_misgated() g WHERE g.must_be_wide;
+        -- The shared UPDATE function of each source must hold each reading TVIEW's part.
+        SELECT problems || array_agg(format('%s: the UPDATE function %I.%I of %I.%I lacks its part; run SELECT pg_tviews_convert_existing_table(%L)',
+                                            md.entity_name, t->>'function_schema', t->>'function', t->>'schema', t->>'table', md.entity_name)
+                                     ORDER BY md.entity_name, t->>'table'),
+               n + count(DISTINCT md.entity_name)
+        INTO problems, n
+        FROM @schema@.pg_tviews_metadata md
+        CROSS JOIN LATERAL jsonb_array_elements(COALESCE(md.objects->'triggers', '[]')) t
+        WHERE (t->>'shared')::boolean
+          AND NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace ns ON ns.oid = p.pronamespace
+                          WHERE ns.nspname = t->>'function_schema' AND p.proname = t->>'function'
+                            AND strpos(p.prosrc, format('<<pg_tviews_%s>>', md.entity_name)) > 0);
         SELECT array_agg(format('trigger %I on %s belongs to no registered TVIEW', tg.tgname, tg.tgrelid::regclass) ORDER BY tg.tgrelid::regclass::text, tg.tgname)
         INTO warnings
         FROM pg_trigger tg
