@@ -78,6 +78,9 @@ public sealed class UpdateGateTests(ITestOutputHelper output) : IAsyncLifetime
         END $$;
         """;
 
+    private const string SharedCalls =
+        "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_xact_user_functions WHERE funcname LIKE 'pg\\_tviews\\_update\\_\\_tb\\_post\\_%'";
+
     [Fact]
     public async Task OnlyAnUpdateWhoseSetListNamesAReadColumnMarksTheTransaction()
     {
@@ -93,12 +96,18 @@ public sealed class UpdateGateTests(ITestOutputHelper output) : IAsyncLifetime
             await ExecAsync(c, "UPDATE tb_post SET view_count = view_count + 1 WHERE pk_post <= 10");
             Assert.Equal("", await ScalarAsync<string>(c, marks));
             Assert.Equal(0L, await ScalarAsync<long>(c, "SELECT count(*) FROM pg_stat_xact_user_functions WHERE funcname = 'pg_tviews_gate'"));
+            // The shared UPDATE trigger's WHEN kept its function from being called at all.
+            Assert.Equal(0L, await ScalarAsync<long>(c, SharedCalls));
             // title is read by tv_post only; published by tv_post and tv_user
             await ExecAsync(c, "UPDATE tb_post SET title = title || '?' WHERE pk_post = 1");
             Assert.Equal(",post,", await ScalarAsync<string>(c, marks));
             await ExecAsync(c, "UPDATE tb_post SET published = NOT published WHERE pk_post = 2");
             Assert.Equal(",post,,user,", await ScalarAsync<string>(c, marks));
             Assert.Equal(3L, await ScalarAsync<long>(c, "SELECT calls FROM pg_stat_xact_user_functions WHERE funcname = 'pg_tviews_gate'"));
+            Assert.Equal(2L, await ScalarAsync<long>(c, SharedCalls));
+            // Once marked, the transaction calls it for every later UPDATE of the table (each block then finds nothing to do).
+            await ExecAsync(c, "UPDATE tb_post SET view_count = view_count + 1 WHERE pk_post = 3");
+            Assert.Equal(3L, await ScalarAsync<long>(c, SharedCalls));
             await Oracle.AssertConsistentAsync(c, _definitions, "inside the transaction");
             await tx.CommitAsync();
         }

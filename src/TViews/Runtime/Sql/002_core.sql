@@ -183,6 +183,8 @@ BEGIN
         format(E'#variable_conflict use_variable\n-- UPDATE on %s for the TVIEWs:%s (composed by pg_tviews_compose from their manifests)\nBEGIN\n%s%s    RETURN NULL;\nEND\n',
                tbl, who,
                -- No gate fired in this transaction: no UPDATE changed a column any of them reads.
+               -- The trigger's WHEN makes the same test before the call; this one covers a trigger
+               -- re-created by hand without it.
                format(E'    IF coalesce(current_setting(%L, true), \'\') = \'\' THEN RETURN NULL; END IF;\n', entry->>'flag'),
                body));
     IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = tbl AND tgname = entry->>'name') THEN
