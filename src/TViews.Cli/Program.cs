@@ -14,7 +14,10 @@ public static class Program
     /// <summary>The command tree; public so tests can run commands in-process.</summary>
     public static RootCommand BuildRoot()
     {
-        var root = new RootCommand("TViews: transactional, incrementally maintained read models (TVIEWs) for PostgreSQL.");
+        var root = new RootCommand("TViews: transactional, incrementally maintained read models (TVIEWs) for PostgreSQL.")
+        {
+            HelpName = "tviews", // the name users type (./tviews), not the assembly's
+        };
         root.Options.Add(CommonOptions.Connection);
         root.Options.Add(CommonOptions.Schema);
         foreach (var command in Commands()) root.Subcommands.Add(command);

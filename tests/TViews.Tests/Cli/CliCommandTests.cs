@@ -12,6 +12,8 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
         Assert.Equal(0, r.ExitCode);
         foreach (var c in new[] { "demo", "install", "create", "apply", "drop", "list", "show", "explain", "refresh", "verify" })
             Assert.Contains(c, r.Out);
+        Assert.Contains("tviews [command] [options]", r.Out); // the name users type, not the assembly's
+        Assert.Contains("tviews refresh <entity> [options]", (await CliRunner.RunAsync(null, "refresh", "--help")).Out);
     }
 
     [Fact]
