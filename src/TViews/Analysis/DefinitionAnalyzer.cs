@@ -22,6 +22,7 @@ public static class DefinitionAnalyzer
     public static async Task<DefinitionAnalysis> AnalyzeAsync(NpgsqlConnection conn, string? runtimeSchema, SelectStmt definition,
         SourceText? source, IReadOnlyList<string> outputColumns, IReadOnlyList<string> keyColumns, CancellationToken ct = default)
     {
+        CheckReservedNames(definition, source, outputColumns);
         var catalog = new CatalogReader(conn, runtimeSchema);
         var relations = new Dictionary<string, CatalogRelation>(StringComparer.Ordinal);
         foreach (var name in Binder.TableNames(definition))
@@ -89,6 +90,22 @@ public static class DefinitionAnalyzer
             """,
             r => (r.GetString(0), new FunctionInfo(r.GetBoolean(1), r.GetBoolean(2), r.GetBoolean(3))), ct, ("n", names));
         return rows.ToDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
+    }
+
+    /// <summary>The prefix of every name TViews generates, PL/pgSQL variables included.</summary>
+    public const string ReservedPrefix = "pg_tviews_";
+
+    /// <summary>
+    /// Refuses names with TViews' prefix: the generated PL/pgSQL embeds the definition's SQL next to
+    /// variables of that prefix, and a column or alias of the same name would be read as the variable.
+    /// </summary>
+    private static void CheckReservedNames(SelectStmt definition, SourceText? source, IReadOnlyList<string> outputColumns)
+    {
+        static bool Reserved(string name) => name.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase);
+        if (definition.DescendantsAndSelf().OfType<Identifier>().FirstOrDefault(i => Reserved(i.Value)) is { } id)
+            throw AnalysisException.At(source, id, $"\"{id.Value}\": names beginning with {ReservedPrefix} are reserved for TViews");
+        if (outputColumns.FirstOrDefault(Reserved) is { } column)
+            throw new AnalysisException($"output column \"{column}\": names beginning with {ReservedPrefix} are reserved for TViews");
     }
 
     private static void CheckDeterministic(SelectStmt definition, SourceText? source, Dictionary<string, FunctionInfo> functions)

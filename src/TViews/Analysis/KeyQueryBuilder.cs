@@ -17,11 +17,19 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
     private static readonly SqlFormatOptions Options = new() { QuoteAllIdentifiers = true, SingleLine = true };
     private readonly RelationQualifier _qualifier = new(binder);
 
-    public IKeyQuery Build(TableVar occurrence) => new KeyQuery(this, occurrence);
+    public IKeyQuery Build(TableVar occurrence) =>
+        new KeyQuery(this, occurrence, RemovedRowsRewriter.ReadsMoreThanOnce(binder, occurrence.Relation)
+            ? from => new RemovedRowsRewriter(binder, occurrence.Relation, from)
+            : null);
 
-    private sealed class KeyQuery(KeyQueryBuilder b, TableVar occ) : IKeyQuery
+    private sealed class KeyQuery(KeyQueryBuilder b, TableVar occ, Func<string, SqlRewriter>? removedRows) : IKeyQuery
     {
-        public string Render(string deltaRelation) => SqlFormatter.Format(b._qualifier.Rewrite(b.BuildStatement(occ, deltaRelation)), Options);
+        public string Render(string deltaRelation, string? removedFrom = null)
+        {
+            var statement = b.BuildStatement(occ, deltaRelation);
+            if (removedFrom is not null && removedRows is not null) statement = removedRows(removedFrom).Rewrite(statement);
+            return SqlFormatter.Format(b._qualifier.Rewrite(statement), Options);
+        }
 
         public string Description => b.Describe(occ);
     }

@@ -71,15 +71,24 @@ public sealed class TViewCodegen(string runtimeSchema)
         return new GeneratedTView(p, createView, createTable, addPk, indexes, apply, sync, patches, triggers, Manifest(p, triggers));
     }
 
+    // Every PL/pgSQL variable and parameter of generated code is named pg_tviews_*, a prefix the
+    // analysis refuses in definitions: with #variable_conflict use_variable, a variable named like a
+    // column the embedded SQL reads (n, mode, k1, ...) would silently take that column's place.
+
+    /// <summary>The variable holding the keys' column <paramref name="i"/> (1-based) as an array.</summary>
+    private static string KeyVar(int i) => $"pg_tviews_keys{i}";
+
+    private static string KeyVars(TViewPlan p) => string.Join(", ", p.Key.Select((_, i) => KeyVar(i + 1)));
+
     private static string KeyParams(TViewPlan p) =>
-        string.Join(", ", p.Key.Select((k, i) => $"k{i + 1} {k.Type}[]"));
+        string.Join(", ", p.Key.Select((k, i) => $"{KeyVar(i + 1)} {k.Type}[]"));
 
     private static string KeyArgTypes(TViewPlan p) => string.Join(", ", p.Key.Select(k => $"{k.Type}[]"));
 
     /// <summary>Predicate "alias's key is one of k1..kn" (index-friendly = ANY for one column).</summary>
     private static string KeyIn(TViewPlan p, string alias) => p.Key.Count == 1
-        ? $"{alias}.{Quote(p.Key[0].Name)} = ANY (k1)"
-        : $"({string.Join(", ", p.Key.Select(k => $"{alias}.{Quote(k.Name)}"))}) IN (SELECT * FROM unnest({string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}"))}))";
+        ? $"{alias}.{Quote(p.Key[0].Name)} = ANY ({KeyVar(1)})"
+        : $"({string.Join(", ", p.Key.Select(k => $"{alias}.{Quote(k.Name)}"))}) IN (SELECT * FROM unnest({KeyVars(p)}))";
 
     private static string KeyEq(TViewPlan p, string a, string b) =>
         string.Join(" AND ", p.Key.Select(k => $"{a}.{Quote(k.Name)} = {b}.{Quote(k.Name)}"));
@@ -98,13 +107,13 @@ public sealed class TViewCodegen(string runtimeSchema)
         #variable_conflict use_variable
         -- {comment}
         DECLARE
-            written bigint;
+            pg_tviews_written bigint;
         BEGIN
-            IF k1 IS NULL OR cardinality(k1) = 0 THEN
+            IF {KeyVar(1)} IS NULL OR cardinality({KeyVar(1)}) = 0 THEN
                 RETURN 0;
             END IF;
         {body}
-            RETURN written;
+            RETURN pg_tviews_written;
         END
         $pg_tviews$
         """;
@@ -143,11 +152,11 @@ public sealed class TViewCodegen(string runtimeSchema)
                     RETURNING 1
                 ), pg_tviews_put AS (
                     INSERT INTO {table} AS t ({cols})
-                    SELECT {cols} FROM pg_tviews_fresh
+                    SELECT {string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)))} FROM pg_tviews_fresh AS v
                     ON CONFLICT ({string.Join(", ", p.Key.Select(k => Quote(k.Name)))}) {conflict}
                     RETURNING 1
                 )
-                SELECT (SELECT count(*) FROM pg_tviews_gone) + (SELECT count(*) FROM pg_tviews_put) INTO written;
+                SELECT (SELECT count(*) FROM pg_tviews_gone) + (SELECT count(*) FROM pg_tviews_put) INTO pg_tviews_written;
             """);
     }
 
@@ -185,8 +194,8 @@ public sealed class TViewCodegen(string runtimeSchema)
             assignments.Add($"{col} = {expr}");
         }
         var keyIn = p.Key.Count == 1
-            ? "q.\"pg_tviews_k1\" = ANY (k1)"
-            : $"({string.Join(", ", p.Key.Select((_, i) => $"q.\"pg_tviews_k{i + 1}\""))}) IN (SELECT * FROM unnest({string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}"))}))";
+            ? $"q.\"pg_tviews_k1\" = ANY ({KeyVar(1)})"
+            : $"({string.Join(", ", p.Key.Select((_, i) => $"q.\"pg_tviews_k{i + 1}\""))}) IN (SELECT * FROM unnest({KeyVars(p)}))";
         var keyEq = string.Join(" AND ", p.Key.Select((k, i) => $"t.{Quote(k.Name)} = s.\"pg_tviews_k{i + 1}\""));
         var changed = oldValues.Count == 1
             ? $"{oldValues[0]} IS DISTINCT FROM {newValues[0]}"
@@ -203,7 +212,7 @@ public sealed class TViewCodegen(string runtimeSchema)
                 WHERE {keyEq}
                   AND {KeyIn(p, "t")}
                   AND {changed};
-                GET DIAGNOSTICS written = ROW_COUNT;
+                GET DIAGNOSTICS pg_tviews_written = ROW_COUNT;
             """);
     }
 
@@ -211,60 +220,62 @@ public sealed class TViewCodegen(string runtimeSchema)
     {
         var table = Quote(p.Schema, p.Table);
         var view = Quote(p.Schema, p.View);
-        var keyCols = string.Join(", ", p.Key.Select(k => Quote(k.Name)));
-        var decl = string.Join("\n    ", p.Key.Select((k, i) => $"b{i + 1} {k.Type}[] := '{{}}';"));
-        var append = string.Join("\n            ", p.Key.Select((k, i) => $"b{i + 1} := b{i + 1} || r.{Quote(k.Name)};"));
-        var reset = string.Join(" ", p.Key.Select((_, i) => $"b{i + 1} := '{{}}';"));
-        var args = string.Join(", ", p.Key.Select((_, i) => $"b{i + 1}"));
+        string Batch(int i) => $"pg_tviews_batch{i}";
+        string KeyCols(string alias) => string.Join(", ", p.Key.Select(k => $"{alias}.{Quote(k.Name)}"));
+        var decl = string.Join("\n    ", p.Key.Select((k, i) => $"{Batch(i + 1)} {k.Type}[] := '{{}}';"));
+        var append = string.Join("\n            ", p.Key.Select((k, i) => $"{Batch(i + 1)} := {Batch(i + 1)} || pg_tviews_row.{Quote(k.Name)};"));
+        var reset = string.Join(" ", p.Key.Select((_, i) => $"{Batch(i + 1)} := '{{}}';"));
+        var args = string.Join(", ", p.Key.Select((_, i) => Batch(i + 1)));
         var bIn = p.Key.Count == 1
-            ? $"v.{Quote(p.Key[0].Name)} = ANY (b1)"
-            : $"({string.Join(", ", p.Key.Select(k => $"v.{Quote(k.Name)}"))}) IN (SELECT * FROM unnest({args}))";
+            ? $"v.{Quote(p.Key[0].Name)} = ANY ({Batch(1)})"
+            : $"({KeyCols("v")}) IN (SELECT * FROM unnest({args}))";
         var cols = string.Join(", ", p.Columns.Select(c => Quote(c.Name)));
+        var vCols = string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)));
         var entity = Literal(p.Entity);
         return $"""
-            CREATE OR REPLACE FUNCTION {Quote(p.Schema, SyncFunctionName(p))}(mode text) RETURNS bigint
+            CREATE OR REPLACE FUNCTION {Quote(p.Schema, SyncFunctionName(p))}(pg_tviews_mode text) RETURNS bigint
             LANGUAGE plpgsql AS $pg_tviews$
             #variable_conflict use_variable
             -- Whole-TVIEW work for pg_tviews_refresh, in batches of {BatchSize} keys so memory stays flat:
             -- 'reconcile' recomputes every key and writes only rows that differ; 'rebuild' empties and refills.
             DECLARE
-                r record;
+                pg_tviews_row record;
                 {decl}
-                done bigint := 0;
-                written bigint := 0;
-                n bigint;
+                pg_tviews_done bigint := 0;
+                pg_tviews_written bigint := 0;
+                pg_tviews_n bigint;
             BEGIN
-                IF mode = 'rebuild' THEN
+                IF pg_tviews_mode = 'rebuild' THEN
                     TRUNCATE {table};
-                    FOR r IN SELECT {keyCols} FROM {view} ORDER BY {keyCols} LOOP
+                    FOR pg_tviews_row IN SELECT {KeyCols("v")} FROM {view} AS v ORDER BY {KeyCols("v")} LOOP
                         {append}
-                        IF cardinality(b1) >= {BatchSize} THEN
-                            INSERT INTO {table} ({cols}) SELECT {cols} FROM {view} AS v WHERE {bIn};
-                            GET DIAGNOSTICS n = ROW_COUNT;
-                            written := written + n; done := done + cardinality(b1); {reset}
-                            RAISE NOTICE 'pg_tviews_refresh: %: % rows rebuilt so far', {entity}, done;
+                        IF cardinality({Batch(1)}) >= {BatchSize} THEN
+                            INSERT INTO {table} ({cols}) SELECT {vCols} FROM {view} AS v WHERE {bIn};
+                            GET DIAGNOSTICS pg_tviews_n = ROW_COUNT;
+                            pg_tviews_written := pg_tviews_written + pg_tviews_n; pg_tviews_done := pg_tviews_done + cardinality({Batch(1)}); {reset}
+                            RAISE NOTICE 'pg_tviews_refresh: %: % rows rebuilt so far', {entity}, pg_tviews_done;
                         END IF;
                     END LOOP;
-                    IF cardinality(b1) > 0 THEN
-                        INSERT INTO {table} ({cols}) SELECT {cols} FROM {view} AS v WHERE {bIn};
-                        GET DIAGNOSTICS n = ROW_COUNT;
-                        written := written + n;
+                    IF cardinality({Batch(1)}) > 0 THEN
+                        INSERT INTO {table} ({cols}) SELECT {vCols} FROM {view} AS v WHERE {bIn};
+                        GET DIAGNOSTICS pg_tviews_n = ROW_COUNT;
+                        pg_tviews_written := pg_tviews_written + pg_tviews_n;
                     END IF;
                     EXECUTE format('ANALYZE %s', {Literal(table)});
-                ELSIF mode = 'reconcile' THEN
-                    FOR r IN SELECT {keyCols} FROM {view} UNION SELECT {keyCols} FROM {table} LOOP
+                ELSIF pg_tviews_mode = 'reconcile' THEN
+                    FOR pg_tviews_row IN SELECT {KeyCols("v")} FROM {view} AS v UNION SELECT {KeyCols("t")} FROM {table} AS t LOOP
                         {append}
-                        IF cardinality(b1) >= {BatchSize} THEN
-                            written := written + {Quote(p.Schema, ApplyFunctionName(p))}({args});
-                            done := done + cardinality(b1); {reset}
-                            RAISE NOTICE 'pg_tviews_refresh: %: % keys reconciled so far, % rows written', {entity}, done, written;
+                        IF cardinality({Batch(1)}) >= {BatchSize} THEN
+                            pg_tviews_written := pg_tviews_written + {Quote(p.Schema, ApplyFunctionName(p))}({args});
+                            pg_tviews_done := pg_tviews_done + cardinality({Batch(1)}); {reset}
+                            RAISE NOTICE 'pg_tviews_refresh: %: % keys reconciled so far, % rows written', {entity}, pg_tviews_done, pg_tviews_written;
                         END IF;
                     END LOOP;
-                    written := written + {Quote(p.Schema, ApplyFunctionName(p))}({args});
+                    pg_tviews_written := pg_tviews_written + {Quote(p.Schema, ApplyFunctionName(p))}({args});
                 ELSE
-                    RAISE EXCEPTION 'unknown sync mode: %', mode;
+                    RAISE EXCEPTION 'unknown sync mode: %', pg_tviews_mode;
                 END IF;
-                RETURN written;
+                RETURN pg_tviews_written;
             END
             $pg_tviews$
             """;
@@ -365,7 +376,7 @@ public sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine($"-- {ev} on {s.Schema}.{s.Table} -> {p.Schema}.{p.Table}");
         }
         sb.AppendLine("DECLARE");
-        for (var i = 0; i < p.Key.Count; i++) sb.AppendLine($"    k{i + 1} {p.Key[i].Type}[];");
+        for (var i = 0; i < p.Key.Count; i++) sb.AppendLine($"    {KeyVar(i + 1)} {p.Key[i].Type}[];");
         sb.AppendLine("BEGIN");
         // Not marked by the gate: no UPDATE in this transaction could have changed a column we read.
         if (ev == "UPDATE")
@@ -421,16 +432,17 @@ public sealed class TViewCodegen(string runtimeSchema)
             AppendCountDelta(sb, p, counts, ev, with);
             return Close(sb, fn, label);
         }
-        var parts = deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d) + ")"));
-        var kcols = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}"));
+        // Deltas of removed rows come from the old transition table.
+        var parts = deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d, d is "pg_tviews_old" or "pg_tviews_removed" ? "pg_tviews_old" : null) + ")"));
+        var uColumns = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}")); // column aliases of the key union, not variables
         var notNull = string.Join(" AND ", p.Key.Select((_, i) => $"u.k{i + 1} IS NOT NULL"));
         sb.AppendLine($"    {with}SELECT {string.Join(", ", p.Key.Select((_, i) => $"array_agg(d.k{i + 1})"))}");
-        sb.AppendLine($"    INTO {kcols}");
+        sb.AppendLine($"    INTO {KeyVars(p)}");
         sb.AppendLine($"    FROM (SELECT DISTINCT {string.Join(", ", p.Key.Select((_, i) => $"u.k{i + 1}"))} FROM (");
         sb.AppendLine("        " + string.Join("\n        UNION ALL\n        ", parts));
-        sb.AppendLine($"    ) AS u ({kcols}) WHERE {notNull}) AS d;");
-        var apply = $"PERFORM {Quote(p.Schema, ApplyFunctionName(p))}({kcols});";
-        var patchCall = s.Patch is null ? null : $"PERFORM {Quote(p.Schema, PatchFunctionName(p, s))}({kcols});";
+        sb.AppendLine($"    ) AS u ({uColumns}) WHERE {notNull}) AS d;");
+        var apply = $"PERFORM {Quote(p.Schema, ApplyFunctionName(p))}({KeyVars(p)});";
+        var patchCall = s.Patch is null ? null : $"PERFORM {Quote(p.Schema, PatchFunctionName(p, s))}({KeyVars(p)});";
         var structural = s.Patch is null ? [] : s.ReferencedColumns.Where(c => s.Patch.StructuralColumns.Contains(c.Name)).ToList();
         if (patchCall is null || (ev != "UPDATE" && !s.Patch!.LeafOnly))
             sb.AppendLine($"    {apply}");

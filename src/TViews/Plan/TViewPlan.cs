@@ -8,7 +8,12 @@ public sealed record ColumnPlan(string Name, string Type, bool Comparable = true
 public interface IKeyQuery
 {
     /// <summary>SQL selecting the key columns (in key order) with the source occurrence replaced by <paramref name="deltaRelation"/>.</summary>
-    string Render(string deltaRelation);
+    /// <param name="removedFrom">
+    /// When the delta holds rows the statement removed: the transition table they come from (whole
+    /// rows). Other occurrences of the same source then read the table plus those rows, so a row
+    /// joined to another row removed by the same statement is still found.
+    /// </param>
+    string Render(string deltaRelation, string? removedFrom = null);
 
     /// <summary>Why this query exists, for <c>tviews explain</c> (e.g. "join path tb_user → tb_post").</summary>
     string Description { get; }

@@ -51,6 +51,15 @@ public sealed class RefusalTests(DatabaseFixture db) : IClassFixture<DatabaseFix
     }
 
     [Fact]
+    public async Task NamesWithTheReservedPrefixAreRefusedWithTheirPosition()
+    {
+        var e = await RefusedAsync("tv_bad", "SELECT i.pk_item,\n       i.qty AS pg_tviews_keys1 FROM tb_item i");
+        Assert.Equal("line 2, column 17: \"pg_tviews_keys1\": names beginning with pg_tviews_ are reserved for TViews", e.Message);
+        e = await RefusedAsync("tv_bad", "SELECT pg_tviews_n.pk_item FROM tb_item pg_tviews_n");
+        Assert.StartsWith("line 1, column 8: \"pg_tviews_n\": names beginning with pg_tviews_ are reserved", e.Message);
+    }
+
+    [Fact]
     public async Task UnknownColumnIsRefusedWithItsPosition()
     {
         var e = await RefusedAsync("tv_bad", "SELECT i.pk_item, i.nope FROM tb_item i");
