@@ -43,6 +43,13 @@ public sealed record GeneratedTView(
 /// </summary>
 public sealed class TViewCodegen(string runtimeSchema)
 {
+    /// <summary>
+    /// The generation of the generated code. It is part of a definition's hash, so after an upgrade
+    /// that changes it, <c>apply</c> rebuilds the TVIEWs built by older code instead of calling
+    /// them unchanged. Raise it with every change to what this class generates.
+    /// </summary>
+    public const int Generation = 2;
+
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
 

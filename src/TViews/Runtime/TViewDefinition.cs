@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using TViews.Codegen;
 using TViews.Sql;
 
 namespace TViews.Runtime;
@@ -20,12 +22,16 @@ public sealed partial record TViewDefinition(
 {
     public string Entity => Table.StartsWith("tv_", StringComparison.Ordinal) ? Table[3..] : Table;
 
-    /// <summary>Identity of the definition for "re-apply does nothing": canonical SQL and key, hashed.</summary>
+    /// <summary>
+    /// Identity of the definition for "re-apply does nothing": canonical SQL, key and the generation of
+    /// the maintenance code (so an upgrade that changes that code rebuilds on the next apply), hashed.
+    /// </summary>
     public string Hash
     {
         get
         {
-            var canonical = SqlFormatter.Format(Query, SqlFormatOptions.Compact) + "\nkey=" + string.Join(",", Key ?? []);
+            var canonical = SqlFormatter.Format(Query, SqlFormatOptions.Compact) + "\nkey=" + string.Join(",", Key ?? [])
+                + "\ngeneration=" + TViewCodegen.Generation.ToString(CultureInfo.InvariantCulture);
             return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..16].ToLowerInvariant();
         }
     }

@@ -70,12 +70,27 @@ public sealed class ApplyAndInstallTests
             await using (var cmd = new NpgsqlCommand("INSERT INTO tb_item VALUES (4, 2, 'w'); UPDATE tb_owner SET name = 'c' WHERE pk_owner = 2", c))
                 await cmd.ExecuteNonQueryAsync();
             await Oracle.AssertConsistentAsync(c, WorkloadRunner.Definitions(changed), "after writes");
+
+            // A TVIEW built by another generation of TViews' code (its stored hash does not match) is rebuilt.
+            await using (var cmd = new NpgsqlCommand("UPDATE pg_tviews_metadata SET definition_hash = 'older-code' WHERE entity_name = 'label'", c))
+                await cmd.ExecuteNonQueryAsync();
+            Assert.Equal(["tv_label"], (await engine.ApplyAsync(TViewDefinition.FromScript(changed))).Rebuilt);
         }
         finally
         {
             await c.DisposeAsync();
             await TestServer.DropDatabaseAsync(db);
         }
+    }
+
+    [Fact]
+    public void TheHashOfADefinitionCoversTheGenerationOfTheGeneratedCode()
+    {
+        var def = TViewDefinition.FromSelect("tv_x", "SELECT 1 AS a");
+        var withoutGeneration = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(TViews.Sql.SqlFormatter.Format(def.Query, TViews.Sql.SqlFormatOptions.Compact) + "\nkey=")))[..16].ToLowerInvariant();
+        Assert.NotEqual(withoutGeneration, def.Hash);
+        Assert.Equal(def.Hash, TViewDefinition.FromSelect("tv_x", "select  1 as a -- same").Hash);
     }
 
     [Fact]
