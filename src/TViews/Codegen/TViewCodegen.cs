@@ -92,7 +92,7 @@ public sealed class TViewCodegen(string runtimeSchema)
 
     private static string KeyArgTypes(TViewPlan p) => string.Join(", ", p.Key.Select(k => $"{k.Type}[]"));
 
-    /// <summary>Predicate "alias's key is one of k1..kn" (index-friendly = ANY for one column).</summary>
+    /// <summary>Predicate "alias's key is one of the key variables" (index-friendly = ANY for one column).</summary>
     private static string KeyIn(TViewPlan p, string alias) => p.Key.Count == 1
         ? $"{alias}.{Quote(p.Key[0].Name)} = ANY ({KeyVar(1)})"
         : $"({string.Join(", ", p.Key.Select(k => $"{alias}.{Quote(k.Name)}"))}) IN (SELECT * FROM unnest({KeyVars(p)}))";
