@@ -1,7 +1,5 @@
 using System.Globalization;
 using Npgsql;
-using TViews.Runtime;
-using TViews.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace TViews.Tests.Maintenance;
@@ -78,29 +76,16 @@ public sealed class DefinitionShapeTests(ITestOutputHelper output)
     [Fact]
     public async Task HarderShapesStayExactUnderRandomWorkload()
     {
-        var db = await TestServer.CreateDatabaseAsync("shapes");
-        try
-        {
-            await using var conn = new NpgsqlConnection(db);
-            await conn.OpenAsync();
-            await using (var cmd = new NpgsqlCommand(Schema, conn)) await cmd.ExecuteNonQueryAsync();
-            var engine = new TViewsEngine(db) { Log = m => output.WriteLine(m) };
-            var created = await engine.ApplyAsync(TViewDefinition.FromScript(Definitions, "shapes.sql"));
-            Assert.Equal(10, created.Created.Count);
-            // tv_owner_counts keeps its counts from tb_item's deltas instead of recomputing groups
-            await using (var cmd = new NpgsqlCommand("SELECT pg_get_functiondef('pg_tviews_owner_counts__tb_item_ins'::regproc)", conn))
-                Assert.Contains("pg_tviews_delta", (string)(await cmd.ExecuteScalarAsync())!);
-            await using (var cmd = new NpgsqlCommand("SELECT pg_get_functiondef(tgfoid) FROM pg_trigger WHERE tgrelid = 'tb_item'::regclass AND tgname = 'pg_tviews_update'", conn))
-                Assert.Matches(@"<<pg_tviews_owner_counts>>(?:(?!END pg_tviews_owner_counts;)[\s\S])*pg_tviews_delta", (string)(await cmd.ExecuteScalarAsync())!);
-            var defs = WorkloadRunner.Definitions(Definitions);
-            await Oracle.AssertConsistentAsync(conn, defs, "after creation");
-            var committed = await WorkloadRunner.RunRandomAsync(conn, defs, 600, Statement, output.WriteLine);
-            Assert.True(committed > 300, $"only {committed} transactions committed");
-        }
-        finally
-        {
-            await TestServer.DropDatabaseAsync(db);
-        }
+        await using var db = await WorkloadDatabase.CreateAsync("shapes", Schema, Definitions, output.WriteLine);
+        var conn = db.Connection;
+        Assert.Equal(10, db.Applied.Created.Count);
+        // tv_owner_counts keeps its counts from tb_item's deltas instead of recomputing groups
+        await using (var cmd = new NpgsqlCommand("SELECT pg_get_functiondef('pg_tviews_owner_counts__tb_item_ins'::regproc)", conn))
+            Assert.Contains("pg_tviews_delta", (string)(await cmd.ExecuteScalarAsync())!);
+        await using (var cmd = new NpgsqlCommand("SELECT pg_get_functiondef(tgfoid) FROM pg_trigger WHERE tgrelid = 'tb_item'::regclass AND tgname = 'pg_tviews_update'", conn))
+            Assert.Matches(@"<<pg_tviews_owner_counts>>(?:(?!END pg_tviews_owner_counts;)[\s\S])*pg_tviews_delta", (string)(await cmd.ExecuteScalarAsync())!);
+        var committed = await WorkloadRunner.RunRandomAsync(conn, db.Definitions, 600, Statement, output.WriteLine);
+        Assert.True(committed > 300, $"only {committed} transactions committed");
     }
 
     private static string Statement(Random rng, int t)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Npgsql;
-using TViews.Runtime;
 using TViews.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -61,18 +60,6 @@ public sealed class NameCaptureAndSelfJoinTests(ITestOutputHelper output)
         FROM tb_area a;
         """;
 
-    private async Task<(string Db, NpgsqlConnection Conn, List<(string Table, string Definition)> Defs)> SetUpAsync(string name, string schema, string definitions)
-    {
-        var db = await TestServer.CreateDatabaseAsync(name);
-        var conn = new NpgsqlConnection(db);
-        await conn.OpenAsync();
-        await using (var cmd = new NpgsqlCommand(schema, conn)) await cmd.ExecuteNonQueryAsync();
-        await new TViewsEngine(db) { Log = m => output.WriteLine(m) }.ApplyAsync(TViewDefinition.FromScript(definitions, name + ".sql"));
-        var defs = WorkloadRunner.Definitions(definitions);
-        await Oracle.AssertConsistentAsync(conn, defs, "after creation");
-        return (db, conn, defs);
-    }
-
     private static async Task RefreshAsync(NpgsqlConnection conn, string entity, bool force)
     {
         await using var cmd = new NpgsqlCommand("SELECT pg_tviews_refresh(@e, @f)", conn);
@@ -84,24 +71,17 @@ public sealed class NameCaptureAndSelfJoinTests(ITestOutputHelper output)
     [Fact]
     public async Task ColumnsNamedLikeGeneratedVariablesStayExactThroughWritesRebuildsAndReconciles()
     {
-        var (db, conn, defs) = await SetUpAsync("capture", CaptureSchema, CaptureDefinitions);
-        try
+        await using var db = await WorkloadDatabase.CreateAsync("capture", CaptureSchema, CaptureDefinitions, output.WriteLine);
+        var (conn, defs) = (db.Connection, db.Definitions);
+        var committed = await WorkloadRunner.RunRandomAsync(conn, defs, 300, CaptureStatement, output.WriteLine);
+        Assert.True(committed > 150, $"only {committed} transactions committed");
+        foreach (var entity in new[] { "thing", "grp" })
         {
-            var committed = await WorkloadRunner.RunRandomAsync(conn, defs, 300, CaptureStatement, output.WriteLine);
-            Assert.True(committed > 150, $"only {committed} transactions committed");
-            foreach (var entity in new[] { "thing", "grp" })
-            {
-                await RefreshAsync(conn, entity, force: true);
-                await Oracle.AssertConsistentAsync(conn, defs, $"after rebuilding {entity}");
-                await using (var cmd = new NpgsqlCommand($"UPDATE tv_{entity} SET written = 'tampered'", conn)) await cmd.ExecuteNonQueryAsync();
-                await RefreshAsync(conn, entity, force: false);
-                await Oracle.AssertConsistentAsync(conn, defs, $"after reconciling {entity}");
-            }
-        }
-        finally
-        {
-            await conn.DisposeAsync();
-            await TestServer.DropDatabaseAsync(db);
+            await RefreshAsync(conn, entity, force: true);
+            await Oracle.AssertConsistentAsync(conn, defs, $"after rebuilding {entity}");
+            await using (var cmd = new NpgsqlCommand($"UPDATE tv_{entity} SET written = 'tampered'", conn)) await cmd.ExecuteNonQueryAsync();
+            await RefreshAsync(conn, entity, force: false);
+            await Oracle.AssertConsistentAsync(conn, defs, $"after reconciling {entity}");
         }
     }
 
@@ -126,22 +106,15 @@ public sealed class NameCaptureAndSelfJoinTests(ITestOutputHelper output)
     [Fact]
     public async Task ASelfJoinKeyedByAThirdTableStaysExactWhenOneStatementRemovesJoinedRows()
     {
-        var (db, conn, defs) = await SetUpAsync("selfjoin", SelfJoinSchema, SelfJoinDefinitions);
-        try
-        {
-            // The case by hand first: parent 1 and its children go in one statement.
-            await using (var cmd = new NpgsqlCommand("DELETE FROM tb_node WHERE pk_node = 1 OR parent = 1", conn)) await cmd.ExecuteNonQueryAsync();
-            await Oracle.AssertConsistentAsync(conn, defs, "after deleting a parent with its children");
-            await using (var cmd = new NpgsqlCommand("UPDATE tb_node SET fk_area = NULL, parent = NULL WHERE pk_node = 2 OR parent = 2", conn)) await cmd.ExecuteNonQueryAsync();
-            await Oracle.AssertConsistentAsync(conn, defs, "after detaching a parent and its children in one statement");
-            var committed = await WorkloadRunner.RunRandomAsync(conn, defs, 300, SelfJoinStatement, output.WriteLine);
-            Assert.True(committed > 150, $"only {committed} transactions committed");
-        }
-        finally
-        {
-            await conn.DisposeAsync();
-            await TestServer.DropDatabaseAsync(db);
-        }
+        await using var db = await WorkloadDatabase.CreateAsync("selfjoin", SelfJoinSchema, SelfJoinDefinitions, output.WriteLine);
+        var (conn, defs) = (db.Connection, db.Definitions);
+        // The case by hand first: parent 1 and its children go in one statement.
+        await using (var cmd = new NpgsqlCommand("DELETE FROM tb_node WHERE pk_node = 1 OR parent = 1", conn)) await cmd.ExecuteNonQueryAsync();
+        await Oracle.AssertConsistentAsync(conn, defs, "after deleting a parent with its children");
+        await using (var cmd = new NpgsqlCommand("UPDATE tb_node SET fk_area = NULL, parent = NULL WHERE pk_node = 2 OR parent = 2", conn)) await cmd.ExecuteNonQueryAsync();
+        await Oracle.AssertConsistentAsync(conn, defs, "after detaching a parent and its children in one statement");
+        var committed = await WorkloadRunner.RunRandomAsync(conn, defs, 300, SelfJoinStatement, output.WriteLine);
+        Assert.True(committed > 150, $"only {committed} transactions committed");
     }
 
     private static string SelfJoinStatement(Random rng, int t)

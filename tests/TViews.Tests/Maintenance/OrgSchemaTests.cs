@@ -1,7 +1,5 @@
 using System.Globalization;
 using Npgsql;
-using TViews.Runtime;
-using TViews.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace TViews.Tests.Maintenance;
@@ -12,7 +10,7 @@ namespace TViews.Tests.Maintenance;
 /// table, and a three-level TVIEW-on-TVIEW chain (tv_account → tv_membership → tv_org), under a
 /// randomized workload checked by the oracle every 100 transactions.
 /// </summary>
-public sealed class OrgSchemaTests(ITestOutputHelper output) : IClassFixture<DatabaseFixture>
+public sealed class OrgSchemaTests(ITestOutputHelper output)
 {
     public const string Schema = """
         CREATE TABLE tb_country (code text PRIMARY KEY, name text NOT NULL, region text);
@@ -82,27 +80,14 @@ public sealed class OrgSchemaTests(ITestOutputHelper output) : IClassFixture<Dat
     [Fact]
     public async Task OrgSchemaStaysExactUnderRandomWorkload()
     {
-        var db = await TestServer.CreateDatabaseAsync("org");
-        try
-        {
-            await using var conn = new NpgsqlConnection(db);
-            await conn.OpenAsync();
-            await using (var cmd = new NpgsqlCommand(Schema, conn)) await cmd.ExecuteNonQueryAsync();
-            var engine = new TViewsEngine(db) { Log = m => output.WriteLine(m) };
-            var result = await engine.ApplyAsync(TViewDefinition.FromScript(Definitions, "org.sql"));
-            Assert.Equal(5, result.Created.Count);
-            var defs = WorkloadRunner.Definitions(Definitions);
-            await Oracle.AssertConsistentAsync(conn, defs, "after creation");
-            var pk = await new NpgsqlCommand("SELECT string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indrelid = 'tv_membership'::regclass AND i.indisprimary", conn).ExecuteScalarAsync();
-            Assert.Equal("org_id,account_id", pk);
+        await using var db = await WorkloadDatabase.CreateAsync("org", Schema, Definitions, output.WriteLine);
+        var conn = db.Connection;
+        Assert.Equal(5, db.Applied.Created.Count);
+        var pk = await new NpgsqlCommand("SELECT string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indrelid = 'tv_membership'::regclass AND i.indisprimary", conn).ExecuteScalarAsync();
+        Assert.Equal("org_id,account_id", pk);
 
-            var committed = await WorkloadRunner.RunRandomAsync(conn, defs, 1000, Statement, output.WriteLine);
-            Assert.True(committed > 500, $"only {committed} transactions committed");
-        }
-        finally
-        {
-            await TestServer.DropDatabaseAsync(db);
-        }
+        var committed = await WorkloadRunner.RunRandomAsync(conn, db.Definitions, 1000, Statement, output.WriteLine);
+        Assert.True(committed > 500, $"only {committed} transactions committed");
     }
 
     private static string Statement(Random rng, int t)
