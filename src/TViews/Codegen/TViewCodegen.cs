@@ -46,7 +46,8 @@ public sealed class TViewCodegen(string runtimeSchema)
     /// <summary>
     /// The generation of the generated code. It is part of a definition's hash, so after an upgrade
     /// that changes it, <c>apply</c> rebuilds the TVIEWs built by older code instead of calling
-    /// them unchanged. Raise it with every change to what this class generates.
+    /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
+    /// pins the generated code of a few TVIEWs to it).
     /// </summary>
     public const int Generation = 2;
 
@@ -417,12 +418,13 @@ public sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine($"        IF NOT FOUND THEN PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); {exit} END IF;");
         sb.AppendLine($"        PERFORM set_config('pg_tviews.locked', coalesce(current_setting('pg_tviews.locked', true), '') || {marker}, true);");
         sb.AppendLine("    END IF;");
-        var deltas = new List<string>();
+        // Each delta, with the transition table its rows were removed from (null for added rows).
+        var deltas = new List<(string Relation, string? RemovedFrom)>();
         var with = "";
         switch (ev)
         {
-            case "INSERT": deltas.Add("pg_tviews_new"); break;
-            case "DELETE": deltas.Add("pg_tviews_old"); break;
+            case "INSERT": deltas.Add(("pg_tviews_new", null)); break;
+            case "DELETE": deltas.Add(("pg_tviews_old", "pg_tviews_old")); break;
             case "UPDATE":
                 var plain = string.Join(", ", s.ReferencedColumns.Select(c => $"x.{Quote(c.Name)}"));
                 // Rows unchanged in every read column cancel out. Types without equality (json, xml, ...)
@@ -430,8 +432,8 @@ public sealed class TViewCodegen(string runtimeSchema)
                 with = s.ReferencedColumns.All(c => c.Comparable)
                     ? $"WITH pg_tviews_removed AS (SELECT {plain} FROM pg_tviews_old AS x EXCEPT ALL SELECT {plain} FROM pg_tviews_new AS x),\n         pg_tviews_added AS (SELECT {plain} FROM pg_tviews_new AS x EXCEPT ALL SELECT {plain} FROM pg_tviews_old AS x)\n    "
                     : "WITH pg_tviews_removed AS (SELECT * FROM pg_tviews_old),\n         pg_tviews_added AS (SELECT * FROM pg_tviews_new)\n    ";
-                deltas.Add("pg_tviews_removed");
-                deltas.Add("pg_tviews_added");
+                deltas.Add(("pg_tviews_removed", "pg_tviews_old"));
+                deltas.Add(("pg_tviews_added", null));
                 break;
         }
         if (s.CountDelta is { } counts)
@@ -439,8 +441,7 @@ public sealed class TViewCodegen(string runtimeSchema)
             AppendCountDelta(sb, p, counts, ev, with);
             return Close(sb, fn, label);
         }
-        // Deltas of removed rows come from the old transition table.
-        var parts = deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d, d is "pg_tviews_old" or "pg_tviews_removed" ? "pg_tviews_old" : null) + ")"));
+        var parts = deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d.Relation, d.RemovedFrom) + ")"));
         var uColumns = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}")); // column aliases of the key union, not variables
         var notNull = string.Join(" AND ", p.Key.Select((_, i) => $"u.k{i + 1} IS NOT NULL"));
         sb.AppendLine($"    {with}SELECT {string.Join(", ", p.Key.Select((_, i) => $"array_agg(d.k{i + 1})"))}");

@@ -83,6 +83,41 @@ public sealed class ApplyAndInstallTests
         }
     }
 
+    /// <summary>Fingerprints of the code generated for <see cref="Models"/>, by generation.</summary>
+    private static readonly Dictionary<int, string> GeneratedCodeFingerprints = new()
+    {
+        [2] = "e9a21d62f26a9809",
+    };
+
+    [Fact]
+    public async Task TheGeneratedCodeChangesOnlyWithItsGeneration()
+    {
+        // Generated code that changed without TViewCodegen.Generation would leave TVIEWs built by the
+        // older code "unchanged" on the next apply after an upgrade. When this fails on purpose: raise
+        // Generation and record the fingerprint it reports.
+        var (db, c) = await NewDatabaseAsync();
+        try
+        {
+            await new TViewsEngine(db).ApplyAsync(TViewDefinition.FromScript(Models));
+            var code = await ScalarAsync<string>(c, """
+                SELECT string_agg(x, E'\n' ORDER BY x) FROM (
+                    SELECT m.objects::text AS x FROM pg_tviews_metadata m
+                    UNION ALL
+                    SELECT p.prosrc FROM pg_tviews_metadata m
+                    CROSS JOIN LATERAL jsonb_array_elements(m.objects->'functions') f
+                    JOIN pg_proc p ON p.proname = f->>'name' AND p.pronamespace::regnamespace::text = f->>'schema') s
+                """);
+            var fingerprint = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(code)))[..16].ToLowerInvariant();
+            Assert.True(GeneratedCodeFingerprints.TryGetValue(TViews.Codegen.TViewCodegen.Generation, out var expected) && expected == fingerprint,
+                $"generation {TViews.Codegen.TViewCodegen.Generation}: generated code fingerprint {fingerprint}, recorded {expected ?? "none"}");
+        }
+        finally
+        {
+            await c.DisposeAsync();
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
+
     [Fact]
     public void TheHashOfADefinitionCoversTheGenerationOfTheGeneratedCode()
     {
