@@ -16,19 +16,52 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
 {
     private static readonly SqlFormatOptions Options = new() { QuoteAllIdentifiers = true, SingleLine = true };
     private readonly RelationQualifier _qualifier = new(binder);
+    private readonly JoinGraph _graph = JoinGraph.Build(binder);
+    private int KeyCount => keyExprs.Count;
+    private string KeyName(int i) => keyNames[i];
 
     public IKeyQuery Build(TableVar occurrence) =>
-        new KeyQuery(this, occurrence, RemovedRowsRewriter.ReadsMoreThanOnce(binder, occurrence.Relation)
+        new KeyQuery(this, occurrence, RemovedSide(occurrence), RemovedRowsRewriter.ReadsMoreThanOnce(binder, occurrence.Relation)
             ? from => new RemovedRowsRewriter(binder, occurrence.Relation, from)
             : null);
 
-    private sealed class KeyQuery(KeyQueryBuilder b, TableVar occ, Func<string, SqlRewriter>? removedRows) : IKeyQuery
+    /// <summary>
+    /// How the key query over removed rows reads: only the relations on shortest paths from the
+    /// occurrence to the relations of the first key column (<paramref name="Keep"/>, null: all), and
+    /// the key columns those relations give (<paramref name="Projected"/>). When that is not the whole
+    /// key, the rest comes from the TVIEW's own rows (a probe by the projected key columns).
+    /// </summary>
+    private sealed record RemovedPlan(HashSet<RangeVar>? Keep, IReadOnlyList<int> Projected);
+
+    private RemovedPlan RemovedSide(TableVar occ)
     {
-        public string Render(string deltaRelation, string? removedFrom = null)
+        var all = Enumerable.Range(0, keyExprs.Count).ToList();
+        var anchor = _graph.VarsOf(keyExprs[0]);
+        if (anchor.Count == 0) return new RemovedPlan(null, all);
+        var keep = _graph.PathsBetween(occ, anchor);
+        if (keep is null) return new RemovedPlan(null, all);
+        var projected = all.Where(i => _graph.VarsOf(keyExprs[i]).All(anchor.Contains)).ToList();
+        return new RemovedPlan(keep, projected);
+    }
+
+    private sealed class KeyQuery(KeyQueryBuilder b, TableVar occ, RemovedPlan removed, Func<string, SqlRewriter>? removedRows) : IKeyQuery
+    {
+        public string Render(string deltaRelation, string? removedFrom = null, string? tview = null)
         {
-            var statement = b.BuildStatement(occ, deltaRelation);
-            if (removedFrom is not null && removedRows is not null) statement = removedRows(removedFrom).Rewrite(statement);
-            return SqlFormatter.Format(b._qualifier.Rewrite(statement), Options);
+            if (removedFrom is null)
+                return SqlFormatter.Format(b._qualifier.Rewrite(b.BuildStatement(occ, deltaRelation, null, null)), Options);
+            // Removed rows: the relations between them and the key may have been changed by the same
+            // statement already (FK actions, writable CTEs), so only the path to the key is read.
+            var probe = tview is not null && removed.Projected.Count < b.KeyCount;
+            var statement = b.BuildStatement(occ, deltaRelation, removed.Keep, probe ? removed.Projected : null);
+            if (removedRows is not null) statement = removedRows(removedFrom).Rewrite(statement);
+            var sql = SqlFormatter.Format(b._qualifier.Rewrite(statement), Options);
+            if (!probe) return sql;
+            // The key spans relations: the TVIEW rows whose key columns from the anchor relations match.
+            string Col(int i) => "pg_tviews_t." + SqlFormatter.QuoteIdentifier(b.KeyName(i), always: true);
+            var all = string.Join(", ", Enumerable.Range(0, b.KeyCount).Select(Col));
+            var matched = string.Join(", ", removed.Projected.Select(Col));
+            return $"SELECT {all} FROM {tview} AS pg_tviews_t WHERE ({matched}) IN ({sql})";
         }
 
         public string Description => b.Describe(occ);
@@ -46,29 +79,38 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
     /// <summary>A level of the chain being rebuilt: its FROM list and the WHERE conjuncts kept.</summary>
     private sealed record Level(ImmutableArray<FromItem> From, List<Expr> Where);
 
-    private SelectStmt BuildStatement(TableVar occ, string delta)
+    /// <summary>
+    /// The key query of <paramref name="occ"/> with <paramref name="delta"/> in its place. With
+    /// <paramref name="keep"/>, relations outside it are left out (with the conditions reading them);
+    /// with <paramref name="projected"/>, only those key columns are selected.
+    /// </summary>
+    private SelectStmt BuildStatement(TableVar occ, string delta, HashSet<RangeVar>? keep, IReadOnlyList<int>? projected)
     {
         var deltaRef = new TableRef(QualifiedName.Of(delta)) { Alias = occ.Ref.Alias ?? new Alias(new Identifier(occ.Ref.Name.Name)) };
+        var keys = projected is null ? keyExprs : projected.Select(i => keyExprs[i]).ToList();
+        var names = projected is null ? keyNames : projected.Select(i => keyNames[i]).ToList();
+        bool Kept(Expr e) => keep is null || _graph.VarsOf(e).All(keep.Contains);
 
         // Shortcut: the key is read straight off the changed rows.
-        if (occ.Scope.Parent is null && keyExprs.All(k => ColumnRefs(k).All(c => BindsOnlyTo(c, occ))) && keyExprs.All(k => !HasSubquery(k)))
-            return Project(keyExprs, [deltaRef], [], binder.Root);
+        if (occ.Scope.Parent is null && keys.All(k => ColumnRefs(k).All(c => BindsOnlyTo(c, occ))) && keys.All(k => !HasSubquery(k)))
+            return Project(keys, names, [deltaRef], []);
 
         var s = occ.Scope;
-        var level = new Level(ReplaceInFrom(s.Core.From, occ.Ref, deltaRef, null), KeepConjuncts(s.Core.Where));
+        var from = ReplaceInFrom(s.Core.From, occ.Ref, deltaRef, null, out var nullable);
+        var level = new Level(Prune(from, keep), Conjuncts(s, nullable).Where(Kept).ToList());
         while (s.Parent is { } p)
         {
             if (s.Link == ScopeLink.Expression)
             {
                 // Correlated on the key: the affected keys are the inner side of the correlation.
-                if (p.Parent is null && TryCorrelatedKeys(s, level) is { } direct) return direct;
-                var inner = new SelectStmt(new SelectCore([new ResultTarget(Literal.Integer(1))]) { From = level.From, Where = And(level.Where.Concat(InCorrelation(s))) }) { With = s.Statement?.With };
-                level = new Level(p.Core.From, [.. KeepConjuncts(p.Core.Where), new SubqueryExpr(SubqueryKind.Exists, inner)]);
+                if (p.Parent is null && projected is null && TryCorrelatedKeys(s, level) is { } direct) return direct;
+                var inner = new SelectStmt(new SelectCore([new ResultTarget(Literal.Integer(1))]) { From = level.From, Where = And(level.Where.Concat(InCorrelation(s).Where(Kept))) }) { With = s.Statement?.With };
+                level = new Level(Prune(p.Core.From, keep), [.. KeepConjuncts(p.Core.Where).Where(Kept), new SubqueryExpr(SubqueryKind.Exists, inner)]);
             }
             else
             {
                 var dv = s.LinkVar!;
-                var kept = PassThroughTargets(s, out var keptNames);
+                var kept = PassThroughTargets(s, out var keptNames, keep);
                 var derived = new SelectStmt(new SelectCore([.. kept]) { From = level.From, Where = And(level.Where) }) { With = s.Statement?.With };
                 var alias = dv.Node.Alias ?? new Alias(new Identifier(dv.Name));
                 if (!alias.Columns.OrEmpty().IsEmpty)
@@ -77,17 +119,51 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
                 var replacement = new SubqueryRef(derived) { Alias = alias, Lateral = lateral };
                 var dropped = dv.Columns.Where((_, i) => !keptNames.Contains(OriginalName(s, i))).ToHashSet(StringComparer.Ordinal);
                 bool ReferencesDropped(Expr e) => ColumnRefs(e).Any(c => binder.Columns.TryGetValue(c, out var bs) && bs.Any(x => x.Var == dv && (x.Column is null || dropped.Contains(x.Column))));
-                level = new Level(ReplaceInFrom(p.Core.From, dv.Node, replacement, ReferencesDropped),
-                    KeepConjuncts(p.Core.Where).Where(c => !ReferencesDropped(c)).ToList());
+                var parentFrom = ReplaceInFrom(p.Core.From, dv.Node, replacement, ReferencesDropped, out nullable);
+                level = new Level(Prune(parentFrom, keep),
+                    Conjuncts(p, nullable).Where(c => !ReferencesDropped(c) && Kept(c)).ToList());
             }
             s = p;
         }
-        return Project(keyExprs, level.From, level.Where, binder.Root);
+        return Project(keys, names, level.From, level.Where);
     }
 
-    private SelectStmt Project(IEnumerable<Expr> exprs, ImmutableArray<FromItem> from, IEnumerable<Expr> where, Scope root) =>
-        new(new SelectCore([.. exprs.Select((e, i) => new ResultTarget(e, new Identifier(keyNames[i])))]) { From = from, Where = And(where) })
-        { With = root.Statement?.With };
+    /// <summary>
+    /// The WHERE conjuncts of <paramref name="s"/> a key query keeps: those without subqueries, and
+    /// none that reads the nullable side of an outer join the delta sits in (made inner for the key
+    /// query, so a test such as <c>p.pk IS NULL</c> of an anti-join would reject every delta row).
+    /// </summary>
+    private IEnumerable<Expr> Conjuncts(Scope s, HashSet<RangeVar> nullable) =>
+        KeepConjuncts(s.Core.Where).Where(c => nullable.Count == 0 || !_graph.VarsOf(c).Any(nullable.Contains));
+
+    /// <summary>A FROM list without the relations outside <paramref name="keep"/> (and the ON conditions reading them).</summary>
+    private ImmutableArray<FromItem> Prune(ImmutableArray<FromItem> from, HashSet<RangeVar>? keep)
+    {
+        if (keep is null) return from;
+        var result = ImmutableArray.CreateBuilder<FromItem>(from.Length);
+        foreach (var item in from)
+            if (Prune(item, keep) is { } kept) result.Add(kept);
+        return result.ToImmutable();
+    }
+
+    private FromItem? Prune(FromItem item, HashSet<RangeVar> keep)
+    {
+        if (item is not JoinExpr j) return _graph.VarOf(item) is { } v && !keep.Contains(v) ? null : item;
+        var left = Prune(j.Left, keep);
+        var right = Prune(j.Right, keep);
+        if (left is null || right is null) return left ?? right;
+        var on = j.On;
+        if (on is not null)
+        {
+            var kept = Conjuncts(on).Where(c => _graph.VarsOf(c).All(keep.Contains)).ToList();
+            on = kept.Count == 0 ? Literal.True : BoolExpr.And([.. kept]);
+        }
+        return j with { Left = left, Right = right, On = on };
+    }
+
+    private SelectStmt Project(IEnumerable<Expr> exprs, IReadOnlyList<string> names, ImmutableArray<FromItem> from, IEnumerable<Expr> where) =>
+        new(new SelectCore([.. exprs.Select((e, i) => new ResultTarget(e, new Identifier(names[i])))]) { From = from, Where = And(where) })
+        { With = binder.Root.Statement?.With };
 
     private static string OriginalName(Scope s, int i)
     {
@@ -96,7 +172,7 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
     }
 
     /// <summary>Targets of a derived table that stay meaningful over a delta: those without aggregates or window functions.</summary>
-    private List<ResultTarget> PassThroughTargets(Scope s, out HashSet<string> keptNames)
+    private List<ResultTarget> PassThroughTargets(Scope s, out HashSet<string> keptNames, HashSet<RangeVar>? keep)
     {
         var names = Binder.OutputNames(s);
         keptNames = new HashSet<string>(StringComparer.Ordinal);
@@ -115,6 +191,7 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
             var name = i < names.Count ? names[i] : Binder.TargetName(t);
             i++;
             if (IsAggregateLike(t.Value) || (grouped && !IsGroupingExpr(s, t.Value))) continue;
+            if (keep is not null && !_graph.VarsOf(t.Value).All(keep.Contains)) continue;
             list.Add(new ResultTarget(t.Value, new Identifier(name)));
             keptNames.Add(name);
         }
@@ -179,6 +256,10 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
     private bool BindsOnlyTo(ColumnRef c, TableVar occ) =>
         binder.Columns.TryGetValue(c, out var bs) && bs.Count == 1 && bs[0].Var == occ;
 
+    private IEnumerable<RangeVar> VarsIn(FromItem item) => item is JoinExpr j
+        ? VarsIn(j.Left).Concat(VarsIn(j.Right))
+        : _graph.VarOf(item) is { } v ? [v] : [];
+
     private static IEnumerable<ColumnRef> ColumnRefs(SqlNode e) => e.DescendantsAndSelf().OfType<ColumnRef>();
 
     private static bool HasSubquery(SqlNode e) => e.DescendantsAndSelf().Any(n => n is SelectStmt);
@@ -206,21 +287,26 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
     /// way are adjusted so the replacement's rows survive: an outer join whose nullable side holds it
     /// becomes inner (or one-sided for FULL). ON conditions failing <paramref name="keepOn"/> become TRUE.
     /// </summary>
-    private static ImmutableArray<FromItem> ReplaceInFrom(ImmutableArray<FromItem> from, FromItem target, FromItem replacement, Func<Expr, bool>? dropOn)
+    /// <remarks><paramref name="nullable"/> receives the relations of every nullable side made inner.</remarks>
+    private ImmutableArray<FromItem> ReplaceInFrom(ImmutableArray<FromItem> from, FromItem target, FromItem replacement, Func<Expr, bool>? dropOn,
+        out HashSet<RangeVar> nullable)
     {
+        nullable = new HashSet<RangeVar>(ReferenceEqualityComparer.Instance);
         var result = ImmutableArray.CreateBuilder<FromItem>(from.Length);
-        foreach (var item in from) result.Add(Replace(item, target, replacement, dropOn, out _));
+        foreach (var item in from) result.Add(Replace(item, target, replacement, dropOn, nullable, out _));
         return result.ToImmutable();
     }
 
-    private static FromItem Replace(FromItem item, FromItem target, FromItem replacement, Func<Expr, bool>? dropOn, out bool found)
+    private FromItem Replace(FromItem item, FromItem target, FromItem replacement, Func<Expr, bool>? dropOn, HashSet<RangeVar> nullable, out bool found)
     {
         if (ReferenceEquals(item, target)) { found = true; return replacement; }
         if (item is not JoinExpr j) { found = false; return item; }
-        var left = Replace(j.Left, target, replacement, dropOn, out var inLeft);
-        var right = Replace(j.Right, target, replacement, dropOn, out var inRight);
+        var left = Replace(j.Left, target, replacement, dropOn, nullable, out var inLeft);
+        var right = Replace(j.Right, target, replacement, dropOn, nullable, out var inRight);
         found = inLeft || inRight;
         if (!found) return item;
+        if ((j.Kind is JoinKind.Left or JoinKind.Full && inRight) || (j.Kind is JoinKind.Right or JoinKind.Full && inLeft))
+            foreach (var v in VarsIn(inLeft ? j.Left : j.Right)) nullable.Add(v);
         var kind = (j.Kind, inLeft) switch
         {
             (JoinKind.Right, true) => JoinKind.Inner,

@@ -13,7 +13,11 @@ public interface IKeyQuery
     /// rows). Other occurrences of the same source then read the table plus those rows, so a row
     /// joined to another row removed by the same statement is still found.
     /// </param>
-    string Render(string deltaRelation, string? removedFrom = null);
+    /// <param name="tview">
+    /// The TVIEW table (quoted, qualified), for removed rows: when the key spans relations, the keys
+    /// are the TVIEW rows matching the key columns the removed rows reach.
+    /// </param>
+    string Render(string deltaRelation, string? removedFrom = null, string? tview = null);
 
     /// <summary>Why this query exists, for <c>tviews explain</c> (e.g. "join path tb_user → tb_post").</summary>
     string Description { get; }
@@ -72,4 +76,10 @@ public sealed record TViewPlan(
     string DefinitionHash)
 {
     public string View => $"pg_tviews_v_{Entity}";
+
+    /// <summary>
+    /// The key was given explicitly and is not provably unique: the apply function checks each batch
+    /// for a key produced twice and raises an error naming the TVIEW and the key.
+    /// </summary>
+    public bool EnforceUniqueKey { get; init; }
 }

@@ -5,15 +5,17 @@ namespace TViews.Tests.Infrastructure;
 /// <summary>
 /// The correctness oracle: a TVIEW must equal its definition evaluated from scratch, compared as
 /// multisets of rows. The definition text comes from the test, not from anything TViews stored.
+/// Rows are aliased with the reserved prefix (refused in definitions): a column named like a plain
+/// alias (v, t) would be read in place of the whole row and blind the comparison.
 /// </summary>
 public static class Oracle
 {
     public static async Task<List<string>> DifferencesAsync(NpgsqlConnection conn, string table, string definition)
     {
         var sql = $"""
-            SELECT 'missing ' || r FROM (SELECT v::text AS r FROM ({definition}) v EXCEPT ALL SELECT t::text FROM {table} t) d
+            SELECT 'missing ' || r FROM (SELECT pg_tviews_v::text AS r FROM ({definition}) pg_tviews_v EXCEPT ALL SELECT pg_tviews_t::text FROM {table} pg_tviews_t) d
             UNION ALL
-            SELECT 'extra   ' || r FROM (SELECT t::text AS r FROM {table} t EXCEPT ALL SELECT v::text FROM ({definition}) v) d
+            SELECT 'extra   ' || r FROM (SELECT pg_tviews_t::text AS r FROM {table} pg_tviews_t EXCEPT ALL SELECT pg_tviews_v::text FROM ({definition}) pg_tviews_v) d
             LIMIT 20
             """;
         await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 600 };
