@@ -137,6 +137,11 @@ internal sealed class Binder
                     throw Error(t.Name, $"relation \"{RelationKey(t.Name)}\" does not exist");
                 if (rel.Kind is RelationKind.View or RelationKind.MaterializedView or RelationKind.ForeignTable or RelationKind.Other)
                     throw Error(t.Name, $"\"{rel.QualifiedName}\" is a {KindName(rel.Kind)}: a TVIEW can read tables and other TVIEWs only, whose changes fire triggers (inline the view's SELECT instead)");
+                // Statement triggers fire on the table a statement names, not on its ancestors.
+                if (rel.Kind is RelationKind.PartitionedTable)
+                    throw Error(t.Name, $"\"{rel.QualifiedName}\" is a partitioned table: writes addressed to one of its partitions fire no trigger on it, so the TVIEW would go stale (partitioned sources are not supported yet)");
+                if (rel.HasInheritanceChildren && !t.Only)
+                    throw Error(t.Name, $"\"{rel.QualifiedName}\" has inheritance children: writes addressed to a child fire no trigger on it, so the TVIEW would go stale (read ONLY {rel.QualifiedName} when the children's rows do not belong to the TVIEW)");
                 var tv = new TableVar(alias ?? t.Name.Name, t, scope, rel);
                 // Column aliases rename by position: the delta relation must then carry every column.
                 if (t.Alias is { } al && !al.Columns.OrEmpty().IsEmpty) tv.ReferenceAll();

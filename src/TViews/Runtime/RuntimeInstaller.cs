@@ -31,9 +31,20 @@ public static class RuntimeInstaller
         return r.ReadToEnd();
     }
 
-    private static string Render(string template, string schema) =>
-        template.Replace("@schema@", SqlNames.Quote(schema), StringComparison.Ordinal)
-                .Replace("@version@", Version, StringComparison.Ordinal);
+    /// <summary>
+    /// The runtime's SQL for <paramref name="schema"/>: <c>@schema@</c> is the quoted name,
+    /// <c>@schema_literal@</c> a string literal of it (for to_regclass and the like). Dollar-quoted
+    /// bodies embed the name, so a name with a <c>$</c> is refused rather than risk ending one.
+    /// </summary>
+    private static string Render(string template, string schema)
+    {
+        if (schema.Length == 0 || schema.Contains('$', StringComparison.Ordinal) || schema.Contains('\0', StringComparison.Ordinal)
+            || System.Text.Encoding.UTF8.GetByteCount(schema) > 63)
+            throw new TViewsException($"bad runtime schema name {SqlNames.Literal(schema)}: it must be 1 to 63 bytes without '$'");
+        return template.Replace("@schema_literal@", SqlNames.Literal(SqlNames.Quote(schema)), StringComparison.Ordinal)
+            .Replace("@schema@", SqlNames.Quote(schema), StringComparison.Ordinal)
+            .Replace("@version@", Version, StringComparison.Ordinal);
+    }
 
     /// <summary>Installs or upgrades the runtime; returns the version that was installed before (null if none).</summary>
     public static async Task<string?> InstallAsync(NpgsqlConnection conn, string schema = "public", CancellationToken ct = default)

@@ -182,4 +182,87 @@ public sealed class MultiTableStatementTests(ITestOutputHelper output)
         Assert.NotEmpty(divergences);
         Assert.Contains(await Oracle.DifferencesAsync(db.Connection, "tv_vt", "SELECT pk_vt, v, t FROM tb_vt"), d => d.Contains("99", StringComparison.Ordinal));
     }
+
+    private const string AuditSchema = """
+        CREATE TABLE tb_account (pk_account int PRIMARY KEY, owner text NOT NULL);
+        CREATE TABLE tb_entry (pk_entry int PRIMARY KEY, fk_account int NOT NULL REFERENCES tb_account ON DELETE CASCADE ON UPDATE CASCADE, amount int NOT NULL);
+        CREATE TABLE tb_balance (fk_account int PRIMARY KEY REFERENCES tb_account ON DELETE CASCADE ON UPDATE CASCADE, total int NOT NULL);
+        -- A user trigger keeping another source table: each entry moves its account's balance row.
+        CREATE FUNCTION keep_balance() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP IN ('DELETE', 'UPDATE') THEN
+                UPDATE tb_balance SET total = total - OLD.amount WHERE fk_account = OLD.fk_account;
+            END IF;
+            IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                INSERT INTO tb_balance VALUES (NEW.fk_account, NEW.amount)
+                ON CONFLICT (fk_account) DO UPDATE SET total = tb_balance.total + NEW.amount;
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER keep_balance AFTER INSERT OR UPDATE OR DELETE ON tb_entry FOR EACH ROW EXECUTE FUNCTION keep_balance();
+        INSERT INTO tb_account SELECT g, 'owner ' || (g % 3) FROM generate_series(1, 5) g;
+        INSERT INTO tb_entry SELECT g, 1 + g % 5, g FROM generate_series(1, 20) g;
+        """;
+
+    private const string AuditDefinitions = """
+        CREATE TABLE tv_account AS
+        SELECT a.pk_account, a.owner, b.total,
+               (SELECT count(*) FROM tb_entry e WHERE e.fk_account = a.pk_account) AS entries
+        FROM tb_account a LEFT JOIN tb_balance b ON b.fk_account = a.pk_account;
+
+        CREATE TABLE tv_owner AS
+        SELECT a.owner AS pk_owner, sum(b.total) AS total
+        FROM tb_account a JOIN tb_balance b ON b.fk_account = a.pk_account
+        GROUP BY a.owner;
+        """;
+
+    [Fact]
+    public Task UserTriggersUpsertsTruncateCascadeAndReinsertsInOneTransaction() =>
+        RunAsync("mt_audit", AuditSchema, AuditDefinitions,
+            "INSERT INTO tb_entry VALUES (100, 1, 5), (101, 2, 7)",
+            "INSERT INTO tb_entry VALUES (100, 3, 9) ON CONFLICT (pk_entry) DO UPDATE SET fk_account = excluded.fk_account, amount = excluded.amount",
+            "UPDATE tb_account SET owner = 'owner 9', pk_account = 9 WHERE pk_account = 4",
+            "BEGIN; DELETE FROM tb_account WHERE pk_account = 2; INSERT INTO tb_account VALUES (2, 'owner 2 again'); INSERT INTO tb_entry VALUES (200, 2, 1); COMMIT",
+            "WITH a AS (INSERT INTO tb_account VALUES (20, 'owner 20') RETURNING pk_account) INSERT INTO tb_entry SELECT 300, pk_account, 3 FROM a",
+            "BEGIN; SAVEPOINT s; DELETE FROM tb_account WHERE pk_account = 1; ROLLBACK TO s; UPDATE tb_entry SET amount = amount + 1 WHERE fk_account = 1; COMMIT",
+            "TRUNCATE tb_account CASCADE",
+            "INSERT INTO tb_account VALUES (1, 'owner 1'); INSERT INTO tb_entry VALUES (1, 1, 10)");
+
+    private const string InheritanceSchema = """
+        CREATE TABLE tb_event (pk_event int NOT NULL, kind text NOT NULL, at date NOT NULL, PRIMARY KEY (pk_event, at)) PARTITION BY RANGE (at);
+        CREATE TABLE tb_event_2025 PARTITION OF tb_event FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+        CREATE TABLE tb_node (pk_node int PRIMARY KEY, label text NOT NULL);
+        CREATE TABLE tb_special_node (extra text) INHERITS (tb_node);
+        INSERT INTO tb_event VALUES (1, 'a', '2025-03-01');
+        INSERT INTO tb_node VALUES (1, 'parent row');
+        INSERT INTO tb_special_node VALUES (2, 'child row', 'x');
+        """;
+
+    [Fact]
+    public async Task SourcesWhoseDescendantsWouldBeWrittenUnseenAreRefusedAndOnlyIsExact()
+    {
+        await using var db = await WorkloadDatabase.CreateAsync("mt_inherit", InheritanceSchema, "", output.WriteLine);
+        var engine = new TViews.Runtime.TViewsEngine(db.ConnectionString);
+        var partitioned = await Assert.ThrowsAnyAsync<Exception>(() => engine.CreateAsync(
+            TViews.Runtime.TViewDefinition.FromSelect("tv_event", "SELECT pk_event, kind FROM tb_event")));
+        Assert.Contains("partitioned table", partitioned.Message, StringComparison.Ordinal);
+        var inherited = await Assert.ThrowsAnyAsync<Exception>(() => engine.CreateAsync(
+            TViews.Runtime.TViewDefinition.FromSelect("tv_node", "SELECT pk_node, label FROM tb_node")));
+        Assert.Contains("inheritance children", inherited.Message, StringComparison.Ordinal);
+        Assert.Contains("line 1, column 28", inherited.Message, StringComparison.Ordinal);
+        await using (var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_class WHERE relname IN ('tv_event', 'tv_node')", db.Connection))
+            Assert.Equal(0L, (long)(await cmd.ExecuteScalarAsync())!);
+
+        const string only = "SELECT pk_node, label FROM ONLY tb_node";
+        await engine.CreateAsync(TViews.Runtime.TViewDefinition.FromSelect("tv_node", only));
+        foreach (var sql in new[]
+                 {
+                     "UPDATE tb_node SET label = label || '!'", "INSERT INTO tb_special_node VALUES (3, 'c', 'y')",
+                     "INSERT INTO tb_node VALUES (4, 'p')", "DELETE FROM tb_node WHERE pk_node IN (1, 2)", "UPDATE tb_special_node SET label = 'z'",
+                 })
+        {
+            await using (var cmd = new NpgsqlCommand(sql, db.Connection)) await cmd.ExecuteNonQueryAsync();
+            await Oracle.AssertConsistentAsync(db.Connection, [("tv_node", only)], $"after: {sql}");
+        }
+    }
 }

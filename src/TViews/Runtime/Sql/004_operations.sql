@@ -176,7 +176,7 @@ END $fn$;
 -- blocks ALTER TABLE every trigger carrying it (which a view does not support).
 DO $do$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = '@schema@.pg_tview_pending_refreshes'::regclass
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = (@schema_literal@ || '.pg_tview_pending_refreshes')::regclass
                                                 AND tgname = 'pg_tview_pending_refreshes_delete') THEN
         CREATE TRIGGER pg_tview_pending_refreshes_delete INSTEAD OF DELETE ON @schema@.pg_tview_pending_refreshes
             FOR EACH ROW EXECUTE FUNCTION @schema@.pg_tviews_dismiss_prepared();
@@ -495,10 +495,12 @@ BEGIN
                         problems := problems || format('%s: %s%s row(s) missing or extra compared with the definition', m.entity_name, n, CASE WHEN n >= 20 THEN '+' ELSE '' END);
                     END IF;
                 ELSE
-                    SELECT string_agg(format('t.%1$I = k.%1$I', c), ' AND ') INTO keys FROM unnest(m.key_columns) c;
+                    -- Reserved-prefix aliases: a column named t or k must not stand in for the row.
+                    SELECT string_agg(format('pg_tviews_t.%1$I = pg_tviews_k.%1$I', c), ' AND ') INTO keys FROM unnest(m.key_columns) c;
                     EXECUTE format(
-                        $q$SELECT count(*) FROM (SELECT %1$s FROM %2$I.%3$I TABLESAMPLE SYSTEM (%4$s) ORDER BY random() LIMIT %5$s) k
-                           WHERE (SELECT t::text FROM %2$I.%3$I t WHERE %6$s) IS DISTINCT FROM (SELECT t::text FROM %2$I.%7$I t WHERE %6$s)$q$,
+                        $q$SELECT count(*) FROM (SELECT %1$s FROM %2$I.%3$I TABLESAMPLE SYSTEM (%4$s) ORDER BY random() LIMIT %5$s) pg_tviews_k
+                           WHERE (SELECT pg_tviews_t::text FROM %2$I.%3$I pg_tviews_t WHERE %6$s)
+                                 IS DISTINCT FROM (SELECT pg_tviews_t::text FROM %2$I.%7$I pg_tviews_t WHERE %6$s)$q$,
                         (SELECT string_agg(quote_ident(c), ', ') FROM unnest(m.key_columns) c),
                         m.table_schema, m.table_name, least(100.0, greatest(0.001, 2000.0 / pages)), sample_rows, keys, m.view_name)
                     INTO n;
