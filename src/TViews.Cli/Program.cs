@@ -40,5 +40,6 @@ public static class Program
         yield return BenchCommand.Create();
         yield return HealthCommand.Create();
         yield return FormatCommand.Create();
+        yield return FuzzCommand.Create();
     }
 }

@@ -17,6 +17,20 @@ public sealed record CatalogRelation(
     IReadOnlyList<IReadOnlyList<string>> IndexedColumnLists,
     string? TViewEntity)
 {
+    /// <summary>
+    /// Column lists no two rows share: the primary key and every valid, immediate, non-partial unique
+    /// index on plain columns (a deferrable constraint can be violated inside a transaction, while
+    /// triggers run). Columns of a unique index may be NULL (NULLs never collide): the key analysis
+    /// applies one only to rows where all its columns are non-NULL.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<string>> UniqueKeys { get; init; } = [];
+
+    /// <summary>
+    /// A plain table with inheritance children: reading it reads their rows too, which its unique
+    /// indexes do not cover (a partitioned table's unique indexes do cover its partitions).
+    /// </summary>
+    public bool HasInheritanceChildren { get; init; }
+
     public string QualifiedName => $"{Schema}.{Name}";
     public CatalogColumn? Column(string name) => Columns.FirstOrDefault(c => c.Name == name);
 
@@ -63,10 +77,13 @@ public sealed class CatalogReader(NpgsqlConnection connection, string? runtimeSc
             """
             SELECT i.indisprimary, ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
                                          JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                                         ORDER BY k.ord)
+                                         ORDER BY k.ord),
+                   i.indisunique AND i.indimmediate AND i.indisvalid
             FROM pg_index i WHERE i.indrelid = @o::oid AND i.indpred IS NULL AND i.indexprs IS NULL
             """,
-            r => (Primary: r.GetBoolean(0), Columns: (IReadOnlyList<string>)r.GetFieldValue<string[]>(1)), ct, ("o", oid));
+            r => (Primary: r.GetBoolean(0), Columns: (IReadOnlyList<string>)r.GetFieldValue<string[]>(1), Unique: r.GetBoolean(2)), ct, ("o", oid));
+        var inherited = head.Kind == "r" && await connection.ScalarAsync<bool>(
+            "SELECT EXISTS (SELECT FROM pg_inherits WHERE inhparent = @o::oid)", ct, ("o", oid));
         string? entity = null;
         if (runtimeSchema is not null)
             entity = await connection.ScalarAsync<string?>(
@@ -83,6 +100,10 @@ public sealed class CatalogReader(NpgsqlConnection connection, string? runtimeSc
         };
         return new CatalogRelation(head.Schema, head.Name, kind, columns,
             indexes.FirstOrDefault(i => i.Primary).Columns ?? [],
-            indexes.Select(i => i.Columns).ToList(), entity);
+            indexes.Select(i => i.Columns).ToList(), entity)
+        {
+            UniqueKeys = indexes.Where(i => i.Unique).Select(i => i.Columns).ToList(),
+            HasInheritanceChildren = inherited,
+        };
     }
 }

@@ -6,11 +6,16 @@ using TViews.Sql;
 namespace TViews.Analysis;
 
 /// <summary>What the analysis of a definition found: how each source's changes reach the TVIEW.</summary>
+/// <param name="KeyEnforced">
+/// The key was given explicitly and its uniqueness could not be proven from the catalog: it held when
+/// checked at build time, and maintenance must fail loudly on a duplicate.
+/// </param>
 public sealed record DefinitionAnalysis(
     IReadOnlyList<SourcePlan> Sources,
     IReadOnlyList<IndexPlan> Indexes,
     IReadOnlyList<string> Warnings,
-    IReadOnlyList<Expr> KeyExpressions);
+    IReadOnlyList<Expr> KeyExpressions,
+    bool KeyEnforced = false);
 
 /// <summary>
 /// Binds a TVIEW definition against the live catalog and derives its maintenance plan: sources,
@@ -19,8 +24,12 @@ public sealed record DefinitionAnalysis(
 /// </summary>
 public static class DefinitionAnalyzer
 {
+    /// <param name="explicitKey">
+    /// The key was chosen by the user (--key, -- tviews:key=): when its uniqueness cannot be proven, it is
+    /// checked against the data instead and enforced at run time. A key chosen by default must be proven.
+    /// </param>
     public static async Task<DefinitionAnalysis> AnalyzeAsync(NpgsqlConnection conn, string? runtimeSchema, SelectStmt definition,
-        SourceText? source, IReadOnlyList<string> outputColumns, IReadOnlyList<string> keyColumns, CancellationToken ct = default)
+        SourceText? source, IReadOnlyList<string> outputColumns, IReadOnlyList<string> keyColumns, bool explicitKey = false, CancellationToken ct = default)
     {
         CheckReservedNames(definition, source, outputColumns);
         var catalog = new CatalogReader(conn, runtimeSchema);
@@ -58,6 +67,14 @@ public static class DefinitionAnalyzer
         }
         CheckDistinctOnAndWindows(root, keyExprs, source);
 
+        var setReturning = functions.Where(f => f.Value.SetReturning).Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+        var positions = keyColumns.Select(k => outputColumns.ToList().IndexOf(k)).ToList();
+        var verdict = new KeyUniquenessAnalyzer(binder, source, aggregates, setReturning).Check(outputs, positions, keyColumns);
+        if (verdict.MayBeNull is { } mayBeNull) throw mayBeNull;
+        if (verdict.MayRepeat is { } mayRepeat && !explicitKey) throw mayRepeat;
+        var keyEnforced = verdict.MayRepeat is not null;
+        if (keyEnforced) await CheckKeyHoldsAsync(conn, definition, keyColumns, ct);
+
         var builder = new KeyQueryBuilder(binder, keyExprs, keyColumns, aggregates);
         var patches = new PatchAnalyzer(binder, outputColumns, keyColumns).Analyze(keyExprs);
         var counts = CountDeltaAnalyzer.Analyze(binder, outputColumns, keyColumns, keyExprs);
@@ -74,10 +91,26 @@ public static class DefinitionAnalyzer
             })
             .ToList();
         var (indexes, warnings) = LineageIndexes(binder);
-        return new DefinitionAnalysis(sources, indexes, warnings, keyExprs);
+        return new DefinitionAnalysis(sources, indexes, warnings, keyExprs, keyEnforced);
     }
 
-    private sealed record FunctionInfo(bool Volatile, bool Aggregate, bool Window);
+    /// <summary>
+    /// An explicit key the analysis cannot prove unique is accepted only if the definition's rows
+    /// have no duplicate of it now (NULLs are refused by the analysis before).
+    /// </summary>
+    private static async Task CheckKeyHoldsAsync(NpgsqlConnection conn, SelectStmt definition, IReadOnlyList<string> keyColumns, CancellationToken ct)
+    {
+        var cols = string.Join(", ", keyColumns.Select(k => "pg_tviews_q." + SqlNames.Quote(k)));
+        var sql = $"SELECT ROW({cols})::text, count(*) FROM ({SqlFormatter.Format(definition)}) AS pg_tviews_q GROUP BY {cols} HAVING count(*) > 1 LIMIT 1";
+        var dup = await conn.RowsAsync(sql, r => (Value: r.GetString(0), Count: r.GetInt64(1)), ct);
+        if (dup.Count == 0) return;
+        var keyText = string.Join(", ", keyColumns);
+        throw new AnalysisException(
+            $"the key ({keyText}) is not unique: ({keyText}) = {dup[0].Value} is produced by {dup[0].Count} rows of the definition. " +
+            "The analysis could not prove this key unique either: choose a unique key, or make it unique in the sources (a unique constraint)");
+    }
+
+    private sealed record FunctionInfo(bool Volatile, bool Aggregate, bool Window, bool SetReturning);
 
     private static async Task<Dictionary<string, FunctionInfo>> FunctionInfoAsync(NpgsqlConnection conn, SelectStmt definition, CancellationToken ct)
     {
@@ -85,10 +118,10 @@ public static class DefinitionAnalyzer
         if (names.Length == 0) return [];
         var rows = await conn.RowsAsync(
             """
-            SELECT proname::text, bool_and(provolatile = 'v'), bool_or(prokind = 'a'), bool_or(prokind = 'w')
+            SELECT proname::text, bool_and(provolatile = 'v'), bool_or(prokind = 'a'), bool_or(prokind = 'w'), bool_or(proretset)
             FROM pg_proc WHERE proname = ANY (@n) GROUP BY proname
             """,
-            r => (r.GetString(0), new FunctionInfo(r.GetBoolean(1), r.GetBoolean(2), r.GetBoolean(3))), ct, ("n", names));
+            r => (r.GetString(0), new FunctionInfo(r.GetBoolean(1), r.GetBoolean(2), r.GetBoolean(3), r.GetBoolean(4))), ct, ("n", names));
         return rows.ToDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
     }
 

@@ -49,7 +49,7 @@ public sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 2;
+    public const int Generation = 3;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -109,11 +109,11 @@ public sealed class TViewCodegen(string runtimeSchema)
     /// statements are small cached plans: JIT compilation (hundreds of ms on bulk statements) never
     /// pays for itself there, so it is off for the function's duration.
     /// </summary>
-    private static string KeySetFunction(TViewPlan p, string name, string comment, string body) => $"""
+    private static string KeySetFunction(TViewPlan p, string name, string comment, string body) => SafeDollarQuote($"""
         CREATE OR REPLACE FUNCTION {Quote(p.Schema, name)}({KeyParams(p)}) RETURNS bigint
-        LANGUAGE plpgsql SET jit = off AS $pg_tviews$
+        LANGUAGE plpgsql SET jit = off AS {BodyOpen}
         #variable_conflict use_variable
-        -- {comment}
+        -- {Comment(comment)}
         DECLARE
             pg_tviews_written bigint;
         BEGIN
@@ -123,8 +123,37 @@ public sealed class TViewCodegen(string runtimeSchema)
         {body}
             RETURN pg_tviews_written;
         END
-        $pg_tviews$
-        """;
+        {BodyClose}
+        """);
+
+    /// <summary>
+    /// Text for a <c>--</c> comment of generated code: line breaks and other control characters in
+    /// names (which PostgreSQL allows in quoted identifiers) would end the comment and turn the rest
+    /// of the name into code.
+    /// </summary>
+    internal static string Comment(string text) =>
+        new(text.Select(ch => char.IsControl(ch) || ch is '\u2028' or '\u2029' ? '?' : ch).ToArray());
+
+    // Generated function bodies are written between these markers: NUL occurs in no PostgreSQL
+    // name or text, so they cannot be confused with anything a definition contains.
+    private const string BodyOpen = "\0pg_tviews_body\0";
+    private const string BodyClose = "\0/pg_tviews_body\0";
+
+    /// <summary>
+    /// Dollar-quotes the body between <see cref="BodyOpen"/> and <see cref="BodyClose"/> with a tag
+    /// that occurs nowhere in it: the body embeds the definition's SQL, whose string literals and
+    /// quoted names may contain any text, <c>$pg_tviews$</c> included.
+    /// </summary>
+    internal static string SafeDollarQuote(string ddl)
+    {
+        var open = ddl.IndexOf(BodyOpen, StringComparison.Ordinal);
+        var close = ddl.IndexOf(BodyClose, StringComparison.Ordinal);
+        if (open < 0 || close < open) throw new InvalidOperationException("generated function without its body markers");
+        var body = ddl[(open + BodyOpen.Length)..close];
+        var tag = "$pg_tviews$";
+        for (var n = 1; body.Contains(tag, StringComparison.Ordinal); n++) tag = $"$pg_tviews_{n}$";
+        return ddl[..open] + tag + body + tag + ddl[(close + BodyClose.Length)..];
+    }
 
     private string ApplyFunction(TViewPlan p)
     {
@@ -141,31 +170,62 @@ public sealed class TViewCodegen(string runtimeSchema)
               """;
         if (rest.Count == 1) // a one-element row constructor is not a row: compare the values directly
             conflict = $"DO UPDATE SET {Quote(rest[0].Name)} = excluded.{Quote(rest[0].Name)}\n        WHERE {Cmp(rest[0], "t")} IS DISTINCT FROM {Cmp(rest[0], "excluded")}";
+        var vKeys = string.Join(", ", p.Key.Select(k => "v." + Quote(k.Name)));
+        // An explicit key the analysis could not prove unique: a key the definition yields twice would
+        // make the upsert fail with PostgreSQL's generic ON CONFLICT error (or, with DO NOTHING, drop a
+        // row silently). Find it first, write nothing, and raise an error that names the TVIEW and key.
+        var dupCte = !p.EnforceUniqueKey ? "" : $"""
+            , pg_tviews_dup AS MATERIALIZED (
+                    SELECT ROW({vKeys})::text AS pg_tviews_key FROM pg_tviews_fresh_keys AS v
+                    GROUP BY {vKeys} HAVING count(*) > 1 LIMIT 1
+                )
+            """;
+        var putGuard = !p.EnforceUniqueKey ? "" : "\n        WHERE NOT EXISTS (SELECT FROM pg_tviews_dup)";
+        var dupInto = !p.EnforceUniqueKey ? "" : ", (SELECT d.pg_tviews_key FROM pg_tviews_dup AS d)";
+        var dupVar = !p.EnforceUniqueKey ? "" : ", pg_tviews_dup_key";
+        var keyText = string.Join(", ", p.Key.Select(k => k.Name));
         // One evaluation of the definition for the keys feeds both the delete and the upsert; the key
         // restriction sits inside the CTE so PostgreSQL pushes it down (also into a grouped view).
-        return KeySetFunction(p, ApplyFunctionName(p),
-            $"Recomputes the given keys of {p.Schema}.{p.Table} from its definition: deletes keys it no longer yields, inserts new ones, rewrites only rows whose value changed.",
-            $"""
+        var statement = $"""
                 WITH pg_tviews_fresh AS MATERIALIZED (
                     SELECT {string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)))}
                     FROM {view} AS v
                     WHERE {KeyIn(p, "v")}
                 ), pg_tviews_fresh_keys AS MATERIALIZED (
                     -- the anti-join below hashes keys only, not whole (jsonb) rows
-                    SELECT {string.Join(", ", p.Key.Select(k => "v." + Quote(k.Name)))} FROM pg_tviews_fresh AS v
-                ), pg_tviews_gone AS (
+                    SELECT {vKeys} FROM pg_tviews_fresh AS v
+                ){dupCte}, pg_tviews_gone AS (
                     DELETE FROM {table} AS t
                     WHERE {KeyIn(p, "t")}
                       AND NOT EXISTS (SELECT 1 FROM pg_tviews_fresh_keys AS v WHERE {KeyEq(p, "v", "t")})
                     RETURNING 1
                 ), pg_tviews_put AS (
                     INSERT INTO {table} AS t ({cols})
-                    SELECT {string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)))} FROM pg_tviews_fresh AS v
+                    SELECT {string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)))} FROM pg_tviews_fresh AS v{putGuard}
                     ON CONFLICT ({string.Join(", ", p.Key.Select(k => Quote(k.Name)))}) {conflict}
                     RETURNING 1
                 )
-                SELECT (SELECT count(*) FROM pg_tviews_gone) + (SELECT count(*) FROM pg_tviews_put) INTO pg_tviews_written;
-            """);
+                SELECT (SELECT count(*) FROM pg_tviews_gone) + (SELECT count(*) FROM pg_tviews_put){dupInto} INTO pg_tviews_written{dupVar};
+            """;
+        if (p.EnforceUniqueKey)
+            statement = $"""
+                DECLARE
+                    pg_tviews_dup_key text;
+                BEGIN
+                {statement.TrimEnd().Replace("\n", "\n    ", StringComparison.Ordinal)}
+                    IF pg_tviews_dup_key IS NOT NULL THEN
+                        RAISE EXCEPTION USING ERRCODE = 'unique_violation',
+                            MESSAGE = format('TVIEW %s: key (%s) = %s is produced by more than one row of its definition',
+                                             {Literal($"{p.Schema}.{p.Table}")}, {Literal(keyText)}, pg_tviews_dup_key),
+                            DETAIL = 'The key was given explicitly and is not provably unique; the statement that made it repeat is refused.',
+                            HINT = 'Make the key unique in the sources (a unique constraint), or recreate the TVIEW with a unique key.',
+                            SCHEMA = {Literal(p.Schema)}, TABLE = {Literal(p.Table)};
+                    END IF;
+                END;
+            """;
+        return KeySetFunction(p, ApplyFunctionName(p),
+            $"Recomputes the given keys of {Quote(p.Schema, p.Table)} from its definition: deletes keys it no longer yields, inserts new ones, rewrites only rows whose value changed.",
+            statement);
     }
 
     /// <summary>
@@ -210,7 +270,7 @@ public sealed class TViewCodegen(string runtimeSchema)
             : $"({string.Join(", ", oldValues)}) IS DISTINCT FROM ({string.Join(", ", newValues)})";
         var leafNames = string.Join(", ", patch.Leaves.Select(l => l.JsonKey is null ? l.Column : $"{l.Column}->'{l.JsonKey}'"));
         return KeySetFunction(p, PatchFunctionName(p, s),
-            $"A change to {s.Schema}.{s.Table} that cannot change which rows exist: recompute only {leafNames}.",
+            $"A change to {Quote(s.Schema, s.Table)} that cannot change which rows exist: recompute only {leafNames}.",
             $"""
                 -- Materialized: each leaf is computed once, not once per reference below.
                 WITH s AS MATERIALIZED (SELECT * FROM ({patch.LeafQuery}) AS q WHERE {keyIn})
@@ -240,9 +300,9 @@ public sealed class TViewCodegen(string runtimeSchema)
         var cols = string.Join(", ", p.Columns.Select(c => Quote(c.Name)));
         var vCols = string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)));
         var entity = Literal(p.Entity);
-        return $"""
+        return SafeDollarQuote($"""
             CREATE OR REPLACE FUNCTION {Quote(p.Schema, SyncFunctionName(p))}(pg_tviews_mode text) RETURNS bigint
-            LANGUAGE plpgsql AS $pg_tviews$
+            LANGUAGE plpgsql AS {BodyOpen}
             #variable_conflict use_variable
             -- Whole-TVIEW work for pg_tviews_refresh, in batches of {BatchSize} keys so memory stays flat:
             -- 'reconcile' recomputes every key and writes only rows that differ; 'rebuild' empties and refills.
@@ -285,8 +345,8 @@ public sealed class TViewCodegen(string runtimeSchema)
                 END IF;
                 RETURN pg_tviews_written;
             END
-            $pg_tviews$
-            """;
+            {BodyClose}
+            """);
     }
 
     private IReadOnlyList<GeneratedTrigger> GenerateTriggers(TViewPlan p)
@@ -368,20 +428,19 @@ public sealed class TViewCodegen(string runtimeSchema)
     {
         var sb = new StringBuilder();
         var entity = Literal(p.Entity);
-        var tableRegclass = $"to_regclass({Literal(Quote(p.Schema, p.Table))})";
-        var label = $"pg_tviews_{p.Entity}";
+        var label = $"pg_tviews_{p.Entity}"; // entity names are [a-z0-9_]: a plain label (the runtime finds parts by it)
         var exit = fn is null ? $"EXIT {label};" : "RETURN NULL;";
         if (fn is null)
         {
-            sb.AppendLine($"-- {ev} on {s.Schema}.{s.Table} -> {p.Schema}.{p.Table}");
+            sb.AppendLine($"-- {Comment($"{ev} on {Quote(s.Schema, s.Table)} -> {Quote(p.Schema, p.Table)}")}");
             sb.AppendLine($"<<{label}>>");
         }
         else
         {
             sb.AppendLine($"CREATE OR REPLACE FUNCTION {Quote(p.Schema, fn)}() RETURNS trigger");
-            sb.AppendLine("LANGUAGE plpgsql AS $pg_tviews$");
+            sb.AppendLine($"LANGUAGE plpgsql AS {BodyOpen}");
             sb.AppendLine("#variable_conflict use_variable");
-            sb.AppendLine($"-- {ev} on {s.Schema}.{s.Table} -> {p.Schema}.{p.Table}");
+            sb.AppendLine($"-- {Comment($"{ev} on {Quote(s.Schema, s.Table)} -> {Quote(p.Schema, p.Table)}")}");
         }
         sb.AppendLine("DECLARE");
         for (var i = 0; i < p.Key.Count; i++) sb.AppendLine($"    {KeyVar(i + 1)} {p.Key[i].Type}[];");
@@ -395,6 +454,8 @@ public sealed class TViewCodegen(string runtimeSchema)
         switch (ev)
         {
             case "TRUNCATE":
+                if (p.Sources.Any(x => x.CountDelta is not null)) sb.AppendLine($"    {MarkRecomputed(p)}");
+                AppendStatementLock(sb, p, s, ev, exit);
                 sb.AppendLine($"    PERFORM {Rt("pg_tviews_refresh")}({entity}, true);");
                 return Close(sb, fn, label);
             case "UPDATE":
@@ -409,15 +470,7 @@ public sealed class TViewCodegen(string runtimeSchema)
                 break;
         }
         // Serialize maintenance of this TVIEW, then compute keys with a snapshot taken after the lock.
-        // The row lock lasts until the transaction ends, so it is taken once per transaction: a
-        // transaction-local setting remembers it (and is reverted with a rolled-back subtransaction,
-        // exactly when the row lock is released).
-        var marker = Literal("," + p.Entity + ",");
-        sb.AppendLine($"    IF strpos(coalesce(current_setting('pg_tviews.locked', true), ''), {marker}) = 0 THEN");
-        sb.AppendLine($"        UPDATE {Rt("pg_tviews_state")} SET seq = seq + 1 WHERE entity_name = {entity} AND {tableRegclass} IS NOT NULL;");
-        sb.AppendLine($"        IF NOT FOUND THEN PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); {exit} END IF;");
-        sb.AppendLine($"        PERFORM set_config('pg_tviews.locked', coalesce(current_setting('pg_tviews.locked', true), '') || {marker}, true);");
-        sb.AppendLine("    END IF;");
+        AppendStatementLock(sb, p, s, ev, exit);
         // Each delta, with the transition table its rows were removed from (null for added rows).
         var deltas = new List<(string Relation, string? RemovedFrom)>();
         var with = "";
@@ -438,10 +491,18 @@ public sealed class TViewCodegen(string runtimeSchema)
         }
         if (s.CountDelta is { } counts)
         {
+            // A recompute of this TVIEW earlier in the same statement may already have counted these
+            // rows (a writable CTE inserting a group and its rows, a cascade): recompute their groups
+            // instead of adding to them.
+            sb.AppendLine($"    IF {RecomputedInStatement(p)} THEN");
+            AppendCountGroupKeys(sb, p, counts, ev, with);
+            sb.AppendLine($"        PERFORM {Quote(p.Schema, ApplyFunctionName(p))}({KeyVars(p)});");
+            sb.AppendLine("    ELSE");
             AppendCountDelta(sb, p, counts, ev, with);
+            sb.AppendLine("    END IF;");
             return Close(sb, fn, label);
         }
-        var parts = deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d.Relation, d.RemovedFrom) + ")"));
+        var parts = deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : Quote(p.Schema, p.Table)) + ")"));
         var uColumns = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}")); // column aliases of the key union, not variables
         var notNull = string.Join(" AND ", p.Key.Select((_, i) => $"u.k{i + 1} IS NOT NULL"));
         sb.AppendLine($"    {with}SELECT {string.Join(", ", p.Key.Select((_, i) => $"array_agg(d.k{i + 1})"))}");
@@ -450,6 +511,7 @@ public sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine("        " + string.Join("\n        UNION ALL\n        ", parts));
         sb.AppendLine($"    ) AS u ({uColumns}) WHERE {notNull}) AS d;");
         var apply = $"PERFORM {Quote(p.Schema, ApplyFunctionName(p))}({KeyVars(p)});";
+        if (p.Sources.Any(x => x.CountDelta is not null)) apply = $"{MarkRecomputed(p)} {apply}";
         var patchCall = s.Patch is null ? null : $"PERFORM {Quote(p.Schema, PatchFunctionName(p, s))}({KeyVars(p)});";
         var structural = s.Patch is null ? [] : s.ReferencedColumns.Where(c => s.Patch.StructuralColumns.Contains(c.Name)).ToList();
         if (patchCall is null || (ev != "UPDATE" && !s.Patch!.LeafOnly))
@@ -474,8 +536,39 @@ public sealed class TViewCodegen(string runtimeSchema)
         if (fn is null) return sb.AppendLine($"END {label};").ToString();
         sb.AppendLine("    RETURN NULL;");
         sb.AppendLine("END");
-        sb.AppendLine("$pg_tviews$");
-        return sb.ToString();
+        sb.AppendLine(BodyClose);
+        return SafeDollarQuote(sb.ToString());
+    }
+
+    // Counts kept from the delta and recomputes must not both count a row: a recompute reads every
+    // change made so far in the statement, including rows whose count trigger fires after it. The
+    // statement is identified by statement_timestamp(); a false match only costs a recompute.
+    private const string RecomputedSetting = "'pg_tviews.recomputed'";
+
+    private static string StatementMark => "statement_timestamp()::text || ';'";
+
+    private static string MarkRecomputed(TViewPlan p) =>
+        $"PERFORM set_config({RecomputedSetting}, CASE WHEN strpos(coalesce(current_setting({RecomputedSetting}, true), ''), {StatementMark}) = 1 " +
+        $"THEN current_setting({RecomputedSetting}, true) ELSE {StatementMark} END || {Literal(EntityMark(p))}, true);";
+
+    private static string RecomputedInStatement(TViewPlan p) =>
+        $"strpos(coalesce(current_setting({RecomputedSetting}, true), ''), {StatementMark}) = 1 " +
+        $"AND strpos(current_setting({RecomputedSetting}, true), {Literal(EntityMark(p))}) > 0";
+
+    /// <summary>The keys of the groups a count source's changed rows belong to, into the key variables.</summary>
+    private static void AppendCountGroupKeys(StringBuilder sb, TViewPlan p, CountDeltaPlan counts, string ev, string with)
+    {
+        var relations = ev switch
+        {
+            "INSERT" => new[] { "pg_tviews_new" },
+            "DELETE" => ["pg_tviews_old"],
+            _ => ["pg_tviews_added", "pg_tviews_removed"],
+        };
+        var cols = string.Join(", ", counts.KeyColumns.Select((c, i) => $"x.{Quote(c)} AS k{i + 1}"));
+        var union = string.Join(" UNION ", relations.Select(r => $"SELECT {cols} FROM {r} AS x"));
+        var notNull = string.Join(" AND ", p.Key.Select((_, i) => $"d.k{i + 1} IS NOT NULL"));
+        sb.AppendLine($"        {with}SELECT {string.Join(", ", p.Key.Select((_, i) => $"array_agg(d.k{i + 1})"))} INTO {KeyVars(p)}");
+        sb.AppendLine($"        FROM ({union}) AS d WHERE {notNull};");
     }
 
     /// <summary>
@@ -572,5 +665,26 @@ public sealed class TViewCodegen(string runtimeSchema)
                 ["triggers"] = new JsonArray(triggers.SelectMany(TriggerEntries).ToArray()),
             },
         };
+    }
+
+    /// <summary>
+    /// The lock block of a trigger: on the first maintenance of this TVIEW in the transaction, take the
+    /// maintenance lock of every TVIEW the statement can reach (<c>pg_tviews_lock_statement</c>: the
+    /// runtime's precomputed lock set of this source and event, locked in one global order, the entity
+    /// name), so no two writers wait for each other's TViews locks in opposite orders. The row locks
+    /// last until the transaction ends, so a transaction-local setting remembers them (and is reverted
+    /// with a rolled-back subtransaction, exactly when the row locks are released). An UPDATE passes
+    /// its table's gate marks: only the TVIEWs whose gates fired need their lock sets.
+    /// </summary>
+    private void AppendStatementLock(StringBuilder sb, TViewPlan p, SourcePlan s, string ev, string exit)
+    {
+        var entity = Literal(p.Entity);
+        var tableRegclass = $"to_regclass({Literal(Quote(p.Schema, p.Table))})";
+        var marks = ev == "UPDATE" ? $"current_setting({Literal(UpdateFlag(s))}, true)" : "NULL";
+        sb.AppendLine($"    IF strpos(coalesce(current_setting('pg_tviews.locked', true), ''), {Literal(EntityMark(p))}) = 0 THEN");
+        sb.AppendLine($"        IF NOT {Rt("pg_tviews_lock_statement")}({Literal(s.QualifiedName)}, {Literal(ev)}, {entity}, {marks}) OR {tableRegclass} IS NULL THEN");
+        sb.AppendLine($"            PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); {exit}");
+        sb.AppendLine("        END IF;");
+        sb.AppendLine("    END IF;");
     }
 }

@@ -34,7 +34,9 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
 
     private string Rt(string name) => SqlNames.Quote(RuntimeSchema, name);
 
-    [GeneratedRegex("^[a-z_][a-z0-9_]*$")]
+    // No "__" (nor a leading or trailing _): generated names join the entity and a source table with
+    // "__", so entity "a" on table "b__c" and entity "a__b" on table "c" would name the same function.
+    [GeneratedRegex("^[a-z][a-z0-9]*(_[a-z0-9]+)*$")]
     private static partial Regex EntityPattern();
 
     public async Task<NpgsqlConnection> OpenAsync(CancellationToken ct = default)
@@ -188,7 +190,7 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
     private async Task<IReadOnlyList<string>> CreateInTransactionAsync(NpgsqlConnection conn, TViewDefinition def, CancellationToken ct)
     {
         if (!def.Table.StartsWith("tv_", StringComparison.Ordinal) || !EntityPattern().IsMatch(def.Entity))
-            throw new TViewsException($"bad TVIEW name \"{def.Table}\": expected tv_<entity>, with <entity> made of lower-case letters, digits and _");
+            throw new TViewsException($"bad TVIEW name \"{def.Table}\": expected tv_<entity>, with <entity> made of lower-case letters and digits, words separated by single underscores");
         var schema = def.Schema ?? await conn.ScalarAsync<string>("SELECT current_schema()::text", ct)
             ?? throw new TViewsException("no current schema: set search_path or qualify the TVIEW name");
         if (await conn.ScalarAsync<bool>("SELECT to_regclass(format('%I.%I', @s::text, @t::text)) IS NOT NULL", ct, ("s", schema), ("t", def.Table)))
@@ -221,7 +223,7 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
             if (!outputs.Contains(kc))
                 throw new TViewsException($"{def.Table}: key column \"{kc}\" is not a column of the definition (columns: {string.Join(", ", outputs)})");
 
-        var analysis = await DefinitionAnalyzer.AnalyzeAsync(conn, RuntimeSchema, def.Query, def.Source, outputs, key, ct);
+        var analysis = await DefinitionAnalyzer.AnalyzeAsync(conn, RuntimeSchema, def.Query, def.Source, outputs, key, def.Key is { Count: > 0 }, ct);
         await CrossCheckDependenciesAsync(conn, schema, view, def, analysis, ct);
 
         var tviewSources = analysis.Sources.Where(s => s.TViewEntity is not null).Select(s => s.TViewEntity!).ToList();
@@ -230,7 +232,7 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
             depth = 1 + await conn.ScalarAsync<int>($"SELECT COALESCE(max(depth), 0) FROM {Rt("pg_tviews_metadata")} WHERE entity_name = ANY (@e)", ct, ("e", tviewSources.ToArray()));
         var columns = viewRel.Columns.Select(c => new ColumnPlan(c.Name, c.Type, c.Comparable)).ToList();
         var plan = new TViewPlan(def.Entity, schema, def.Table, def.QueryText, columns,
-            key.Select(kc => columns.First(c => c.Name == kc)).ToList(), analysis.Sources, analysis.Indexes, depth, def.Hash);
+            key.Select(kc => columns.First(c => c.Name == kc)).ToList(), analysis.Sources, analysis.Indexes, depth, def.Hash) { EnforceUniqueKey = analysis.KeyEnforced };
         var gen = new TViewCodegen(RuntimeSchema).Generate(plan);
         foreach (var ix in gen.CreateIndexes) await conn.ExecuteAsync(ix, ct);
         await conn.ExecuteAsync(gen.CreateTable, ct);

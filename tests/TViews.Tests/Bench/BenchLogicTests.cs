@@ -1,4 +1,5 @@
 using TViews.Cli.Bench;
+using TViews.Tests.Infrastructure;
 
 namespace TViews.Tests.Bench;
 
@@ -51,7 +52,7 @@ public sealed class BenchLogicTests
     {
         const string output = """
             pgbench (15.18 (Debian 15.18-0+deb12u1))
-            transaction type: /work/shared/bench/ops/op1_post_title.sql
+            transaction type: samples/blog/ops/op1_post_title.sql
             scaling factor: 1
             query mode: simple
             number of clients: 1
@@ -196,11 +197,12 @@ public sealed class BenchLogicTests
     }
 
     [Fact]
-    public void TheBenchWorkloadParsesWhenPresent()
+    public void TheSampleBlogIsABenchWorkload()
     {
-        if (BenchPaths.Directory() is not { } dir) return; // the workload lives beside the repository, not in it
-        var w = BenchWorkload.Load(dir);
+        var w = BenchWorkload.Load(RepoPaths.SampleDirectory("blog"));
         Assert.Equal(["op1", "op2", "op3", "op4", "op5", "op6", "op7", "op8"], w.Ops.Select(o => o.ShortName));
+        Assert.Equal(["op2_post_views"], w.Ops.Where(o => o.ReadByNoModel).Select(o => o.Name));
+        Assert.Equal(["op6", "op7", "op8"], w.Ops.Where(o => o.Kind == OpKind.Bulk).Select(o => o.ShortName));
         var defs = ReadModelScript.Parse(File.ReadAllText(w.TViewsSql));
         Assert.Equal(["tv_comment", "tv_post", "tv_user", "tv_tag"], defs.Select(d => d.Name));
         Assert.Equal(["pk_comment", "pk_post", "pk_user", "pk_tag"], defs.Select(d => d.KeyColumn));

@@ -1,13 +1,18 @@
 namespace TViews.Tests.Infrastructure;
 
-/// <summary>Locates the repository root (the directory holding TViews.slnx) and ../shared beside it.</summary>
+/// <summary>
+/// Locates the repository root (the directory holding TViews.slnx) and the sample workloads under
+/// samples/. Tests read nothing outside the repository, so a fresh clone passes on its own.
+/// </summary>
 public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 
-    public static string Shared => Path.GetFullPath(Path.Combine(Root, "..", "shared"));
+    /// <summary>samples/<paramref name="name"/>: a schema, its data generator, read models and pgbench ops.</summary>
+    public static string SampleDirectory(string name) => Path.Combine(Root, "samples", name);
 
-    public static string Bench(string file) => Path.Combine(Shared, "bench", file);
+    /// <summary>A file of a sample, e.g. <c>Sample("blog", "tviews.sql")</c>.</summary>
+    public static string Sample(string name, string file) => Path.Combine(SampleDirectory(name), file);
 
     private static string FindRoot()
     {

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace TViews.Tests.Maintenance;
 
 /// <summary>
-/// Acceptance: the four read models of ../shared/bench/tviews.sql at scale 0.1 under a randomized
+/// Acceptance: the four read models of the sample blog (samples/blog/tviews.sql) at scale 0.1 under a randomized
 /// workload of 1,000 transactions stay equal to their definitions (checked every 100), and the same
 /// workload without TVIEWs leaves identical source rows: maintenance never rejects a valid write.
 /// </summary>
@@ -21,9 +21,9 @@ public sealed class BenchReadModelTests(ITestOutputHelper output)
         string? raw = null;
         try
         {
-            await WorkloadRunner.LoadBenchAsync(withTViews, 0.1);
+            await WorkloadRunner.LoadBlogAsync(withTViews, 0.1);
             raw = await WorkloadRunner.CloneDatabaseAsync(withTViews, "bench_raw");
-            var script = await File.ReadAllTextAsync(RepoPaths.Bench("tviews.sql"));
+            var script = await File.ReadAllTextAsync(WorkloadRunner.BlogReadModelsPath);
             var engine = new TViewsEngine(withTViews) { Log = m => output.WriteLine(m) };
             var applied = await engine.ApplyAsync(TViewDefinition.FromScript(script, "tviews.sql"));
             Assert.Equal(["tv_comment", "tv_post", "tv_tag", "tv_user"], applied.Created.Order());
@@ -38,7 +38,7 @@ public sealed class BenchReadModelTests(ITestOutputHelper output)
 
             var seed = Environment.TickCount % 1000;
             output.WriteLine($"workload seed {seed}");
-            var workload = new BlogWorkload(seed, users: 1000, posts: 10000, comments: 100000);
+            var workload = new BlogWorkload(seed, users: 1000, posts: 10000, comments: 50000);
             var outcomes = new Dictionary<string, int>();
             foreach (var tx in workload.Transactions(1000))
             {

@@ -19,8 +19,8 @@ public sealed class ConcurrencyTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _db = await TestServer.CreateDatabaseAsync("conc");
-        await WorkloadRunner.LoadBenchAsync(_db, 0.01);
-        var script = await File.ReadAllTextAsync(RepoPaths.Bench("tviews.sql"));
+        await WorkloadRunner.LoadBlogAsync(_db, 0.01);
+        var script = await File.ReadAllTextAsync(WorkloadRunner.BlogReadModelsPath);
         await new TViewsEngine(_db).ApplyAsync(TViewDefinition.FromScript(script));
         _defs = WorkloadRunner.Definitions(script);
     }
@@ -59,7 +59,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output) : IAsyncLifetime
         {
             await ExecAsync(t1, "UPDATE tb_user SET name = 'Renamed A' WHERE pk_user = 1", tx1);
             await using var tx2 = await t2.BeginTransactionAsync();
-            var insert = ExecAsync(t2, "INSERT INTO tb_post (fk_user, title, body) VALUES (1, 'race-a', 'x')", tx2);
+            var insert = ExecAsync(t2, "INSERT INTO tb_post (fk_author, title, body) VALUES (1, 'race-a', 'x')", tx2);
             await Task.Delay(300);
             Assert.False(insert.IsCompleted, "T2's maintenance must wait for T1's (it would otherwise read the old name)");
             await tx1.CommitAsync();
@@ -71,7 +71,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output) : IAsyncLifetime
         // The other order: T2 inserts first and holds; T1 renames and commits after T2.
         await using (var tx2 = await t2.BeginTransactionAsync())
         {
-            await ExecAsync(t2, "INSERT INTO tb_post (fk_user, title, body) VALUES (1, 'race-b', 'x')", tx2);
+            await ExecAsync(t2, "INSERT INTO tb_post (fk_author, title, body) VALUES (1, 'race-b', 'x')", tx2);
             await using var tx1 = await t1.BeginTransactionAsync();
             var rename = ExecAsync(t1, "UPDATE tb_user SET name = 'Renamed B' WHERE pk_user = 1", tx1);
             await Task.Delay(300);
@@ -94,7 +94,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output) : IAsyncLifetime
         await ExecAsync(t1, "SELECT count(*) FROM tb_user", tx1); // takes T1's snapshot
         await ExecAsync(t2, "UPDATE tb_user SET name = 'Renamed RR' WHERE pk_user = 2");
         var e = await Assert.ThrowsAsync<PostgresException>(() =>
-            ExecAsync(t1, "INSERT INTO tb_post (fk_user, title, body) VALUES (2, 'rr-post', 'x')", tx1));
+            ExecAsync(t1, "INSERT INTO tb_post (fk_author, title, body) VALUES (2, 'rr-post', 'x')", tx1));
         Assert.Equal("40001", e.SqlState);
         await tx1.RollbackAsync();
         await Oracle.AssertConsistentAsync(check, _defs, "after the REPEATABLE READ conflict");
@@ -114,7 +114,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output) : IAsyncLifetime
         async Task Session(int s)
         {
             await using var c = await OpenAsync();
-            var workload = new BlogWorkload(seed * 10 + s, users: 100, posts: 1000, comments: 10000, allowTruncate: false);
+            var workload = new BlogWorkload(seed * 10 + s, users: 100, posts: 1000, comments: 5000, allowTruncate: false);
             foreach (var tx in workload.Transactions(perSession))
             {
                 await using var t = await c.BeginTransactionAsync(level);

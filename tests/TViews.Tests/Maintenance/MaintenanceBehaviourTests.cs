@@ -12,8 +12,8 @@ public sealed class MaintenanceBehaviourTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _db = await TestServer.CreateDatabaseAsync("behave");
-        await WorkloadRunner.LoadBenchAsync(_db, 0.01);
-        await new TViewsEngine(_db).ApplyAsync(TViewDefinition.FromScript(await File.ReadAllTextAsync(RepoPaths.Bench("tviews.sql"))));
+        await WorkloadRunner.LoadBlogAsync(_db, 0.01);
+        await new TViewsEngine(_db).ApplyAsync(TViewDefinition.FromScript(await File.ReadAllTextAsync(WorkloadRunner.BlogReadModelsPath)));
     }
 
     public Task DisposeAsync() => TestServer.DropDatabaseAsync(_db);
@@ -47,7 +47,7 @@ public sealed class MaintenanceBehaviourTests : IAsyncLifetime
         await using var c = await OpenAsync();
         var before = (await SeqAsync(c, "post"), await SeqAsync(c, "user"));
         var xmin = await ScalarAsync<string>(c, "SELECT string_agg(xmin::text, ',' ORDER BY pk_post) FROM tv_post");
-        await ExecAsync(c, "UPDATE tb_post SET view_count = view_count + 1");
+        await ExecAsync(c, "UPDATE tb_post SET views = views + 1");
         Assert.Equal(before, (await SeqAsync(c, "post"), await SeqAsync(c, "user")));
         Assert.Equal(xmin, await ScalarAsync<string>(c, "SELECT string_agg(xmin::text, ',' ORDER BY pk_post) FROM tv_post"));
     }
@@ -74,8 +74,8 @@ public sealed class MaintenanceBehaviourTests : IAsyncLifetime
         await using var c = await OpenAsync();
         await using var tx = await c.BeginTransactionAsync();
         await ExecAsync(c, "UPDATE tb_user SET name = 'In transaction' WHERE pk_user = 3");
-        Assert.Equal(0L, await ScalarAsync<long>(c, "SELECT count(*) FROM tv_post WHERE fk_user = 3 AND data->'author'->>'name' <> 'In transaction'"));
-        Assert.True(await ScalarAsync<long>(c, "SELECT count(*) FROM tv_comment WHERE fk_user = 3 AND data->'author'->>'name' = 'In transaction'") > 0);
+        Assert.Equal(0L, await ScalarAsync<long>(c, "SELECT count(*) FROM tv_post WHERE fk_author = 3 AND data->'author'->>'name' <> 'In transaction'"));
+        Assert.True(await ScalarAsync<long>(c, "SELECT count(*) FROM tv_comment WHERE fk_author = 3 AND data->'author'->>'name' = 'In transaction'") > 0);
         // and the second level of the cascade, in the same statement: comments embedded in posts
         Assert.True(await ScalarAsync<long>(c, "SELECT count(*) FROM tv_post p, jsonb_array_elements(p.data->'comments') e WHERE e->'author'->>'name' = 'In transaction'") > 0);
         await tx.RollbackAsync();
@@ -134,7 +134,7 @@ public sealed class MaintenanceBehaviourTests : IAsyncLifetime
     public async Task ChangesThatCannotMoveRowsPatchOnlyTheLeavesThatReadThem()
     {
         await using var c = await OpenAsync();
-        // tb_tag is read only inside tv_post's 'tags' leaf: its trigger patches, never recomputes whole rows.
+        // tb_tag (its slug) is read only inside tv_post's 'tags' leaf: its trigger patches, never recomputes whole rows.
         var body = await UpdatePartAsync(c, "tb_tag", "post");
         Assert.Contains("pg_tviews_patch_post__tb_tag", body);
         Assert.DoesNotContain("pg_tviews_apply_post", body);
@@ -145,13 +145,13 @@ public sealed class MaintenanceBehaviourTests : IAsyncLifetime
 
         var tagged = await ScalarAsync<long>(c, "SELECT count(*) FROM tb_post_tag WHERE fk_tag = 7");
         var before = await ScalarAsync<string>(c, "SELECT string_agg(data->>'comments', '|' ORDER BY pk_post) FROM tv_post");
-        await ExecAsync(c, "UPDATE tb_tag SET name = 'renamed-7' WHERE pk_tag = 7");
+        await ExecAsync(c, "UPDATE tb_tag SET slug = 'renamed-7' WHERE pk_tag = 7");
         Assert.Equal(tagged, await ScalarAsync<long>(c, "SELECT count(*) FROM tv_post WHERE data->'tags' ? 'renamed-7'"));
         Assert.Equal(before, await ScalarAsync<string>(c, "SELECT string_agg(data->>'comments', '|' ORDER BY pk_post) FROM tv_post"));
         // a key change of a joined row takes the full path and still ends right
         await ExecAsync(c, "UPDATE tb_user SET name = 'Patched' WHERE pk_user = 4");
-        Assert.Equal(0L, await ScalarAsync<long>(c, "SELECT count(*) FROM tv_post WHERE fk_user = 4 AND data->'author'->>'name' <> 'Patched'"));
-        var script = await File.ReadAllTextAsync(RepoPaths.Bench("tviews.sql"));
+        Assert.Equal(0L, await ScalarAsync<long>(c, "SELECT count(*) FROM tv_post WHERE fk_author = 4 AND data->'author'->>'name' <> 'Patched'"));
+        var script = await File.ReadAllTextAsync(WorkloadRunner.BlogReadModelsPath);
         await Oracle.AssertConsistentAsync(c, WorkloadRunner.Definitions(script), "after patches");
     }
 }

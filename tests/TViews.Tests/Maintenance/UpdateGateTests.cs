@@ -18,8 +18,8 @@ public sealed class UpdateGateTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _db = await TestServer.CreateDatabaseAsync("gate");
-        await WorkloadRunner.LoadBenchAsync(_db, 0.01);
-        _definitions = WorkloadRunner.Definitions(await File.ReadAllTextAsync(RepoPaths.Bench("tviews.sql")));
+        await WorkloadRunner.LoadBlogAsync(_db, 0.01);
+        _definitions = WorkloadRunner.Definitions(await File.ReadAllTextAsync(WorkloadRunner.BlogReadModelsPath));
     }
 
     public Task DisposeAsync() => TestServer.DropDatabaseAsync(_db);
@@ -73,10 +73,13 @@ public sealed class UpdateGateTests(ITestOutputHelper output) : IAsyncLifetime
     private const string BumpTitle = """
         CREATE FUNCTION bump_title() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            IF NEW.view_count IS DISTINCT FROM OLD.view_count THEN NEW.title := NEW.title || '!'; END IF;
+            IF NEW.views IS DISTINCT FROM OLD.views THEN NEW.title := NEW.title || '!'; END IF;
             RETURN NEW;
         END $$;
         """;
+
+    /// <summary>A SET item that publishes a draft and turns a published post back into a draft.</summary>
+    private const string TogglePublished = "published_at = CASE WHEN published_at IS NULL THEN created_at END";
 
     private const string SharedCalls =
         "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_xact_user_functions WHERE funcname LIKE 'pg\\_tviews\\_update\\_\\_tb\\_post\\_%'";
@@ -93,20 +96,20 @@ public sealed class UpdateGateTests(ITestOutputHelper output) : IAsyncLifetime
         await using (var tx = await c.BeginTransactionAsync())
         {
             await ExecAsync(c, "SET LOCAL track_functions = 'all'");
-            await ExecAsync(c, "UPDATE tb_post SET view_count = view_count + 1 WHERE pk_post <= 10");
+            await ExecAsync(c, "UPDATE tb_post SET views = views + 1 WHERE pk_post <= 10");
             Assert.Equal("", await ScalarAsync<string>(c, marks));
             Assert.Equal(0L, await ScalarAsync<long>(c, "SELECT count(*) FROM pg_stat_xact_user_functions WHERE funcname = 'pg_tviews_gate'"));
             // The shared UPDATE trigger's WHEN kept its function from being called at all.
             Assert.Equal(0L, await ScalarAsync<long>(c, SharedCalls));
-            // title is read by tv_post only; published by tv_post and tv_user
+            // title is read by tv_post only; published_at by tv_post and tv_user
             await ExecAsync(c, "UPDATE tb_post SET title = title || '?' WHERE pk_post = 1");
             Assert.Equal(",post,", await ScalarAsync<string>(c, marks));
-            await ExecAsync(c, "UPDATE tb_post SET published = NOT published WHERE pk_post = 2");
+            await ExecAsync(c, $"UPDATE tb_post SET {TogglePublished} WHERE pk_post = 2");
             Assert.Equal(",post,,user,", await ScalarAsync<string>(c, marks));
             Assert.Equal(3L, await ScalarAsync<long>(c, "SELECT calls FROM pg_stat_xact_user_functions WHERE funcname = 'pg_tviews_gate'"));
             Assert.Equal(2L, await ScalarAsync<long>(c, SharedCalls));
             // Once marked, the transaction calls it for every later UPDATE of the table (each block then finds nothing to do).
-            await ExecAsync(c, "UPDATE tb_post SET view_count = view_count + 1 WHERE pk_post = 3");
+            await ExecAsync(c, "UPDATE tb_post SET views = views + 1 WHERE pk_post = 3");
             Assert.Equal(3L, await ScalarAsync<long>(c, SharedCalls));
             await Oracle.AssertConsistentAsync(c, _definitions, "inside the transaction");
             await tx.CommitAsync();
@@ -125,7 +128,7 @@ public sealed class UpdateGateTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.All((await GatesAsync(c, "tb_user")).Values, g => Assert.Equal("narrow O", g)); // other tables keep theirs
 
         // The SET list names no column tv_post reads, yet the title it shows changes.
-        await ExecAsync(c, "UPDATE tb_post SET view_count = view_count + 1 WHERE pk_post <= 5");
+        await ExecAsync(c, "UPDATE tb_post SET views = views + 1 WHERE pk_post <= 5");
         Assert.Equal(5L, await ScalarAsync<long>(c, "SELECT count(*) FROM tv_post WHERE data->>'title' LIKE '%!'"));
         await Oracle.AssertConsistentAsync(c, _definitions, "after an update changed by a BEFORE ROW trigger");
 
@@ -170,7 +173,7 @@ public sealed class UpdateGateTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal("ERROR", health["triggers"].Status);
         Assert.Contains("the pg_tviews_ddl event trigger is not active", health["triggers"].Details);
         var gates = await ScalarAsync<long>(c, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'pg\\_tviews\\_%\\_gate'");
-        Assert.Equal(12L, gates); // the bench models read 6 tables: one gate per (TVIEW, table)
+        Assert.Equal(12L, gates); // one per (TVIEW, table read): tv_comment 2, tv_post 5 (tv_comment included), tv_user 3, tv_tag 2
         Assert.Equal((int)gates, await ScalarAsync<int>(c, "SELECT pg_tviews_regate()"));
         Assert.Equal(["wide O", "wide O"], (await GatesAsync(c)).Values);
         health = await HealthAsync(c);
@@ -208,7 +211,7 @@ public sealed class UpdateGateTests(ITestOutputHelper output) : IAsyncLifetime
         body = await ScalarAsync<string>(c, function);
         Assert.DoesNotContain("<<pg_tviews_user>>", body!);
         Assert.Contains("<<pg_tviews_post>>", body);
-        await ExecAsync(c, "UPDATE tb_post SET title = 'after the drop', published = NOT published WHERE pk_post <= 3");
+        await ExecAsync(c, $"UPDATE tb_post SET title = 'after the drop', {TogglePublished} WHERE pk_post <= 3");
         await Oracle.AssertConsistentAsync(c, _definitions.Where(d => d.Table != "tv_user").ToList(), "after dropping tv_user");
 
         // With no TVIEW left on the table, trigger and function are gone and UPDATEs are plain again.
@@ -247,7 +250,7 @@ public sealed class UpdateGateTests(ITestOutputHelper output) : IAsyncLifetime
         // The usual "touch" trigger: any update of a post restamps its title; of a user, its name.
         await ExecAsync(c, """
             CREATE FUNCTION touch_post() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN NEW.title := split_part(OLD.title, ' #', 1) || ' #' || NEW.view_count; RETURN NEW; END $$;
+            BEGIN NEW.title := split_part(OLD.title, ' #', 1) || ' #' || NEW.views; RETURN NEW; END $$;
             CREATE TRIGGER touch BEFORE UPDATE ON tb_post FOR EACH ROW EXECUTE FUNCTION touch_post();
             CREATE FUNCTION touch_user() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN IF NEW.email IS DISTINCT FROM OLD.email THEN NEW.name := 'mailed ' || NEW.pk_user; END IF; RETURN NEW; END $$;
@@ -257,9 +260,9 @@ public sealed class UpdateGateTests(ITestOutputHelper output) : IAsyncLifetime
         var users = await ScalarAsync<long>(c, "SELECT max(pk_user) FROM tb_user");
         string Statement(Random r, int i) => r.Next(6) switch
         {
-            0 => $"UPDATE tb_post SET view_count = view_count + 1 WHERE pk_post = {1 + r.NextInt64(posts)}",
-            1 => $"UPDATE tb_post SET view_count = view_count + {r.Next(3)} WHERE fk_user = {1 + r.NextInt64(users)}",
-            2 => $"UPDATE tb_post SET published = NOT published WHERE pk_post % 17 = {r.Next(17)}",
+            0 => $"UPDATE tb_post SET views = views + 1 WHERE pk_post = {1 + r.NextInt64(posts)}",
+            1 => $"UPDATE tb_post SET views = views + {r.Next(3)} WHERE fk_author = {1 + r.NextInt64(users)}",
+            2 => $"UPDATE tb_post SET {TogglePublished} WHERE pk_post % 17 = {r.Next(17)}",
             3 => $"UPDATE tb_user SET email = 'u{i}@example.org' WHERE pk_user = {1 + r.NextInt64(users)}",
             4 => $"UPDATE tb_user SET email = email WHERE pk_user % 7 = {r.Next(7)}",
             _ => $"UPDATE tb_post SET title = 'renamed {i}' WHERE pk_post = {1 + r.NextInt64(posts)}",

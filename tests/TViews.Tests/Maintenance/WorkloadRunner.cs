@@ -52,10 +52,14 @@ public static class WorkloadRunner
     public static List<(string Table, string Definition)> Definitions(string script) =>
         TViewDefinition.FromScript(script).Select(d => (d.Table, d.QueryText)).ToList();
 
-    public static async Task LoadBenchAsync(string connectionString, double scale)
+    /// <summary>The sample blog's read models (samples/blog/tviews.sql).</summary>
+    public static string BlogReadModelsPath => RepoPaths.Sample("blog", "tviews.sql");
+
+    /// <summary>The sample blog's schema and its deterministic data (scale 1 = 10,000 users, 100,000 posts).</summary>
+    public static async Task LoadBlogAsync(string connectionString, double scale)
     {
-        await Psql.FileAsync(connectionString, RepoPaths.Bench("schema.sql"));
-        await Psql.FileAsync(connectionString, RepoPaths.Bench("data.sql"), $"scale={scale.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        await Psql.FileAsync(connectionString, RepoPaths.Sample("blog", "schema.sql"));
+        await Psql.FileAsync(connectionString, RepoPaths.Sample("blog", "data.sql"), $"scale={scale.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
     }
 
     public static async Task<string> CloneDatabaseAsync(string template, string prefix)

@@ -1,6 +1,6 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
+using TViews.Tests.Infrastructure;
 
 namespace TViews.Tests.Sql;
 
@@ -20,8 +20,8 @@ public sealed record CorpusStatement(string File, int Index, int Line, string Sq
     public override string ToString() => $"{Id} (line {Line})";
 }
 
-/// <summary>A read model of the benchmark: <c>CREATE TABLE name AS query</c> from shared/bench/tviews.sql.</summary>
-public sealed record BenchReadModel(string Name, string Query);
+/// <summary>A read model of the sample blog: <c>CREATE TABLE name AS query</c> from samples/blog/tviews.sql.</summary>
+public sealed record SampleReadModel(string Name, string Query);
 
 /// <summary>
 /// Loads the corpus. Statement files are split on lines that contain only <c>-- @@</c>; chunks that are
@@ -84,36 +84,17 @@ public static partial class CorpusFiles
         return [.. files.SelectMany(f => Split(Path.GetFileName(f), File.ReadAllText(f)))];
     }
 
-    /// <summary>The repository root: the nearest directory upwards that contains TViews.slnx.</summary>
-    public static string RepoRoot => FindRepoRoot();
+    /// <summary>samples/blog/schema.sql: the sample blog's source tables.</summary>
+    public static string SampleSchemaSql => File.ReadAllText(RepoPaths.Sample("blog", "schema.sql"));
 
-    private static string FindRepoRoot([CallerFilePath] string sourceFile = "")
-    {
-        // The build output may live outside the tree (TVIEWS_ARTIFACTS), so also try the working
-        // directory and the location of this source file.
-        var starts = new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory(), Path.GetDirectoryName(sourceFile) ?? "" };
-        foreach (var start in starts.Where(s => s.Length > 0))
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "TViews.slnx"))) return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("TViews.slnx not found above " + string.Join(", ", starts));
-    }
-
-    /// <summary>shared/bench, the sibling of the repository root.</summary>
-    public static string BenchDirectory => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "bench"));
-
-    public static string BenchSchemaSql => File.ReadAllText(Path.Combine(BenchDirectory, "schema.sql"));
-
-    public static string BenchReadModelsSql => File.ReadAllText(Path.Combine(BenchDirectory, "tviews.sql"));
+    /// <summary>samples/blog/tviews.sql: the sample blog's read models.</summary>
+    public static string SampleReadModelsSql => File.ReadAllText(RepoPaths.Sample("blog", "tviews.sql"));
 
     /// <summary>The read models of tviews.sql in file (dependency) order, the query being the text after <c>AS</c>.</summary>
-    public static IReadOnlyList<BenchReadModel> BenchReadModels()
+    public static IReadOnlyList<SampleReadModel> SampleReadModels()
     {
-        var sql = StripLineComments(BenchReadModelsSql);
-        return [.. CreateTableAsPattern().Matches(sql).Select(m => new BenchReadModel(m.Groups["name"].Value, m.Groups["query"].Value.Trim()))];
+        var sql = StripLineComments(SampleReadModelsSql);
+        return [.. CreateTableAsPattern().Matches(sql).Select(m => new SampleReadModel(m.Groups["name"].Value, m.Groups["query"].Value.Trim()))];
     }
 
     private static string StripLineComments(string sql) =>

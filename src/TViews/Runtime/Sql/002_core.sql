@@ -48,19 +48,25 @@ BEGIN
     END IF;
 END $fn$;
 
--- Takes the maintenance lock of a TVIEW for the rest of the transaction (see pg_tviews_state).
-CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock(entity text) RETURNS void
+-- Takes the maintenance locks of TVIEWs for the rest of the transaction (see pg_tviews_state), in
+-- the global order (pg_tviews_lock_all, 005_lock_order.sql); every one must have its metadata.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_each(entities text[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
+DECLARE
+    missing text;
 BEGIN
-    UPDATE @schema@.pg_tviews_state SET seq = seq + 1 WHERE entity_name = entity;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'Metadata not found for TVIEW: %', entity
+    PERFORM @schema@.pg_tviews_lock_all(entities);
+    SELECT e INTO missing FROM unnest(entities) AS e
+    WHERE strpos(coalesce(current_setting('pg_tviews.locked', true), ''), ',' || e || ',') = 0 LIMIT 1;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'Metadata not found for TVIEW: %', missing
             USING ERRCODE = 'undefined_object',
-                  HINT = format('Restore it with: SELECT pg_tviews_convert_existing_table(%L);', entity);
+                  HINT = format('Restore it with: SELECT pg_tviews_convert_existing_table(%L);', missing);
     END IF;
-    -- Generated triggers skip the lock when this transaction already holds it.
-    PERFORM set_config('pg_tviews.locked', coalesce(current_setting('pg_tviews.locked', true), '') || ',' || entity || ',', true);
 END $fn$;
+
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock(entity text) RETURNS void
+LANGUAGE sql AS $fn$ SELECT @schema@.pg_tviews_lock_each(ARRAY[entity]) $fn$;
 
 -- Refresh a TVIEW and everything built on it. Without force: reconcile with the definition,
 -- writing only rows that differ. With force: rebuild completely. Both run in batches (memory does
@@ -81,10 +87,8 @@ BEGIN
             USING ERRCODE = 'undefined_object',
                   HINT = format('Restore it with: SELECT pg_tviews_convert_existing_table(%L);', pg_tviews_refresh.entity_name);
     END IF;
-    -- Lock the whole closure up front, in dependency order, so concurrent writers wait for us.
-    FOR d IN SELECT * FROM @schema@.pg_tviews_closure(pg_tviews_refresh.entity_name) LOOP
-        PERFORM @schema@.pg_tviews_lock(d.entity_name);
-    END LOOP;
+    -- Lock the whole closure up front, in the global order, so concurrent writers wait for us.
+    PERFORM @schema@.pg_tviews_lock_each(ARRAY(SELECT c.entity_name FROM @schema@.pg_tviews_closure(pg_tviews_refresh.entity_name) c));
     IF force THEN
         -- Members of the closure are rebuilt in order; their triggers would only redo that work.
         SELECT ',' || string_agg(c.entity_name, ',') || ',' INTO members
@@ -133,6 +137,7 @@ BEGIN
     EXECUTE format('COMMENT ON VIEW %I.%I IS %L', manifest->>'table_schema', manifest->>'view_name',
                    'tviews:' || manifest::text);
     PERFORM @schema@.pg_tviews_sync_dependents();
+    PERFORM @schema@.pg_tviews_sync_lock_order();
     PERFORM @schema@.pg_tviews_compose(x.entry)
     FROM jsonb_array_elements(COALESCE(manifest->'objects'->'triggers', '[]')) AS x (entry) WHERE (x.entry->>'shared')::boolean;
     PERFORM @schema@.pg_tviews_regate();
@@ -181,7 +186,8 @@ BEGIN
     EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I() RETURNS trigger LANGUAGE plpgsql AS %L',
         entry->>'function_schema', entry->>'function',
         format(E'#variable_conflict use_variable\n-- UPDATE on %s for the TVIEWs:%s (composed by pg_tviews_compose from their manifests)\nBEGIN\n%s%s    RETURN NULL;\nEND\n',
-               tbl, who,
+               -- A line break in the table's name would end the comment line.
+               regexp_replace(tbl::text, '[[:cntrl:]]', '?', 'g'), who,
                -- No gate fired in this transaction: no UPDATE changed a column any of them reads.
                -- The trigger's WHEN makes the same test before the call; this one covers a trigger
                -- re-created by hand without it.
@@ -333,6 +339,7 @@ BEGIN
     PERFORM @schema@.pg_tviews_compose(x.entry)
     FROM jsonb_array_elements(COALESCE(m.objects->'triggers', '[]')) AS x (entry) WHERE (x.entry->>'shared')::boolean;
     PERFORM @schema@.pg_tviews_sync_dependents();
+    PERFORM @schema@.pg_tviews_sync_lock_order();
 END $fn$;
 
 -- sql_drop event trigger (installed when the installing role may create event triggers):
@@ -344,7 +351,7 @@ DECLARE
     o record;
     m record;
 BEGIN
-    IF to_regclass('@schema@.pg_tviews_metadata') IS NULL THEN RETURN; END IF;
+    IF to_regclass(@schema_literal@ || '.pg_tviews_metadata') IS NULL THEN RETURN; END IF;
     FOR o IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE object_type IN ('table', 'view') LOOP
         FOR m IN SELECT * FROM @schema@.pg_tviews_metadata x
                  WHERE x.table_schema = o.schema_name AND (x.table_name = o.object_name OR x.view_name = o.object_name) LOOP
@@ -363,7 +370,7 @@ END $fn$;
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_on_ddl() RETURNS event_trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    IF to_regclass('@schema@.pg_tviews_metadata') IS NULL THEN RETURN; END IF;
+    IF to_regclass(@schema_literal@ || '.pg_tviews_metadata') IS NULL THEN RETURN; END IF;
     -- Creating our own triggers changes nothing (the installer re-checks once at the end).
     IF TG_TAG = 'CREATE TRIGGER' AND NOT EXISTS (
         SELECT 1 FROM pg_event_trigger_ddl_commands() c JOIN pg_trigger t ON t.oid = c.objid
@@ -371,6 +378,10 @@ BEGIN
         RETURN;
     END IF;
     PERFORM @schema@.pg_tviews_regate();
+    -- FKs added, dropped or altered change what a statement can reach (lock sets, 005_lock_order.sql).
+    IF TG_TAG = 'ALTER TABLE' THEN
+        PERFORM @schema@.pg_tviews_sync_lock_order();
+    END IF;
 END $fn$;
 
 -- Rows that differ between a TVIEW and its definition evaluated from scratch (compared as multisets
@@ -387,8 +398,12 @@ BEGIN
         RAISE EXCEPTION 'Metadata not found for TVIEW: %', pg_tviews_check_consistency.entity_name USING ERRCODE = 'undefined_object';
     END IF;
     RETURN QUERY EXECUTE format(
-        $q$(SELECT 'missing'::text, d.r FROM (SELECT v::text AS r FROM %1$I.%2$I v EXCEPT ALL SELECT t::text FROM %1$I.%3$I t) d LIMIT $1)
+        -- Rows are aliased with the reserved prefix: a column named like the alias (v, t) would
+        -- otherwise be read in place of the whole row, and blind the comparison.
+        $q$(SELECT 'missing'::text, pg_tviews_d.pg_tviews_r FROM (SELECT pg_tviews_v::text AS pg_tviews_r FROM %1$I.%2$I pg_tviews_v
+                EXCEPT ALL SELECT pg_tviews_t::text FROM %1$I.%3$I pg_tviews_t) pg_tviews_d LIMIT $1)
            UNION ALL
-           (SELECT 'extra'::text, d.r FROM (SELECT t::text AS r FROM %1$I.%3$I t EXCEPT ALL SELECT v::text FROM %1$I.%2$I v) d LIMIT $1)$q$,
+           (SELECT 'extra'::text, pg_tviews_d.pg_tviews_r FROM (SELECT pg_tviews_t::text AS pg_tviews_r FROM %1$I.%3$I pg_tviews_t
+                EXCEPT ALL SELECT pg_tviews_v::text FROM %1$I.%2$I pg_tviews_v) pg_tviews_d LIMIT $1)$q$,
         m.table_schema, m.view_name, m.table_name) USING max_rows;
 END $fn$;

@@ -17,6 +17,10 @@ $fn$;
 
 -- Manifests stored as 'tviews:' || manifest in the comment of definition views, one per view,
 -- first schema of the search_path first. Survives the loss of the metadata row (and pg_dump).
+-- A manifest carries code that runs as every writer (the parts of shared UPDATE functions, trigger
+-- DDL), so only the runtime owner's definition views count: a view owned by anyone else, in a temp
+-- schema, or whose name and schema do not match the manifest's is not a manifest, whatever its
+-- comment says (any role can create a temporary view and comment on it).
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_stored_manifests()
 RETURNS TABLE (entity_name text, view_schema text, view_name text, manifest jsonb)
 LANGUAGE plpgsql STABLE AS $fn$
@@ -30,6 +34,9 @@ BEGIN
         JOIN pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
         WHERE c.relkind = 'v' AND d.description LIKE 'tviews:%'
+          AND c.relname LIKE 'pg\_tviews\_v\_%'
+          AND n.nspname NOT LIKE 'pg\_temp\_%' AND n.nspname NOT LIKE 'pg\_toast\_temp\_%'
+          AND c.relowner = (SELECT o.relowner FROM pg_class o WHERE o.oid = (@schema_literal@ || '.pg_tviews_metadata')::regclass)
         ORDER BY array_position(current_schemas(false), n.nspname) NULLS LAST, n.nspname, c.relname
     LOOP
         -- A comment someone edited into something else is not a manifest: skip it.
@@ -38,7 +45,8 @@ BEGIN
         EXCEPTION WHEN invalid_text_representation THEN
             CONTINUE;
         END;
-        IF jsonb_typeof(j) = 'object' AND j ? 'entity_name' AND j ? 'objects' THEN
+        IF jsonb_typeof(j) = 'object' AND j ? 'entity_name' AND j ? 'objects'
+           AND j->>'table_schema' = r.s AND j->>'view_name' = r.v AND r.v = 'pg_tviews_v_' || (j->>'entity_name') THEN
             entity_name := j->>'entity_name'; view_schema := r.s; view_name := r.v; manifest := j;
             RETURN NEXT;
         END IF;

@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using TViews.Cli.Fuzz;
+using TViews.Hosting;
+
+namespace TViews.Cli.Commands;
+
+/// <summary>
+/// <c>tviews fuzz</c>: the differential fuzzer. Random schemas, definitions and transactions, the
+/// oracle after every transaction, findings shrunk to SQL you can paste. Runs on a throwaway local
+/// PostgreSQL unless a connection is given (it then needs the right to create databases).
+/// </summary>
+public static class FuzzCommand
+{
+    public static Command Create()
+    {
+        var minutes = new Option<double>("--minutes") { Description = "Time budget for running sets (shrinking a finding may run past it)", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the run: the same seed generates the same sets", DefaultValueFactory = _ => 1 };
+        var sets = new Option<int?>("--sets") { Description = "Stop after this many schema/definition sets (default: until the time budget)" };
+        var firstSet = new Option<int>("--first-set") { Description = "Number of the first set (with --sets 1: replay one set of a report)", DefaultValueFactory = _ => 0 };
+        var transactions = new Option<int>("--transactions") { Description = "Transactions per set", DefaultValueFactory = _ => 500 };
+        var noShrink = new Option<bool>("--no-shrink") { Description = "Report findings as found, without shrinking them" };
+        var shrinkMinutes = new Option<double>("--shrink-minutes") { Description = "Time budget for shrinking each finding", DefaultValueFactory = _ => 3 };
+        var outDir = new Option<string?>("--out") { Description = "Also write each finding's reproduction to this directory (repro-<set>.sql)" };
+        var print = new Option<int?>("--print-set") { Description = "Print the case generated for this set of the seed (schema, rows, definitions, transactions) and exit" };
+        var json = CommonOptions.Json();
+        var command = new Command("fuzz", "Differential fuzzing: random schemas, TVIEW definitions and transactions checked against the definitions after every transaction")
+        {
+            minutes, seed, sets, firstSet, transactions, noShrink, shrinkMinutes, outDir, print, json,
+        };
+        command.SetAction((pr, ct) => CommandRunner.Run(async () =>
+        {
+            var options = new FuzzOptions
+            {
+                Seed = pr.GetValue(seed),
+                Duration = TimeSpan.FromMinutes(pr.GetValue(minutes)),
+                Sets = pr.GetValue(sets),
+                FirstSet = pr.GetValue(firstSet),
+                TransactionsPerSet = pr.GetValue(transactions),
+                Shrink = !pr.GetValue(noShrink),
+                ShrinkBudget = TimeSpan.FromMinutes(pr.GetValue(shrinkMinutes)),
+            };
+            if (pr.GetValue(print) is { } set)
+            {
+                Console.Out.Write(FuzzRunner.Generate(options.Seed, set, options.TransactionsPerSet).Describe());
+                return 0;
+            }
+            if (options.Duration <= TimeSpan.Zero || options.TransactionsPerSet < 1 || options.Sets is < 1 || options.FirstSet < 0)
+                throw new ArgumentException("--minutes, --transactions and --sets must be positive, --first-set not negative");
+            var connection = pr.GetValue(CommonOptions.Connection);
+            if (string.IsNullOrWhiteSpace(connection)) connection = Environment.GetEnvironmentVariable("TVIEWS_CONNECTION");
+            LocalPostgres? server = null;
+            try
+            {
+                if (string.IsNullOrWhiteSpace(connection))
+                {
+                    Console.Error.WriteLine("starting a throwaway PostgreSQL (initdb + pg_ctl)...");
+                    server = await LocalPostgres.StartAsync(cancellationToken: ct);
+                    connection = server.ConnectionString();
+                }
+                await using var databases = await FuzzDatabases.CreateAsync(connection, ct);
+                var report = await new FuzzRunner(databases, options, m => Console.Error.WriteLine(m)).RunAsync(ct);
+                if (pr.GetValue(outDir) is { Length: > 0 } dir)
+                {
+                    Directory.CreateDirectory(dir);
+                    foreach (var f in report.Findings)
+                        await File.WriteAllTextAsync(Path.Combine(dir, $"repro-{f.Set}.sql"), f.Repro.Text, ct);
+                }
+                if (pr.GetValue(json)) CommandRunner.WriteJson(report);
+                else Console.Out.Write(Format(report));
+                return report.Findings.Count == 0 ? 0 : 1;
+            }
+            finally
+            {
+                if (server is not null) await server.DisposeAsync();
+            }
+        }));
+        return command;
+    }
+
+    public static string Format(FuzzReport r)
+    {
+        var sb = new StringBuilder();
+        string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+        sb.AppendLine($"fuzz seed {r.Seed}: {r.Sets} sets, {N(r.Transactions)} transactions in {r.ElapsedSeconds:F0} s");
+        sb.AppendLine($"  time:         {r.ApplySeconds:F0} s applying definitions, {r.WorkloadSeconds:F0} s in transactions, {r.OracleSeconds:F0} s in the oracle");
+        sb.AppendLine($"  transactions: {N(r.Committed)} committed, {N(r.RolledBack)} rolled back, {N(r.Aborted)} aborted by an error");
+        sb.AppendLine($"  statements:   {N(r.Statements)} run, {N(r.StatementsFailed)} failed as intended (savepoints, constraint errors)");
+        sb.AppendLine($"  definitions:  {r.DefinitionsTried} tried, {r.DefinitionsAccepted} accepted, {r.DefinitionsRefused} refused, {r.DefinitionsSkipped} skipped (read a refused TVIEW)");
+        if (r.SetsWithSetupError > 0) sb.AppendLine($"  sets whose schema failed to load: {r.SetsWithSetupError}");
+        sb.AppendLine("  shapes (accepted / refused):");
+        foreach (var (shape, c) in r.ByShape) sb.AppendLine($"    {shape,-10} {c.Accepted,6} / {c.Refused}");
+        if (r.RefusalsByCause.Count > 0)
+        {
+            sb.AppendLine("  refusals by cause:");
+            foreach (var (cause, n) in r.RefusalsByCause.OrderByDescending(x => x.Value)) sb.AppendLine($"    {n,6}  {cause}");
+        }
+        sb.AppendLine(r.Findings.Count == 0 ? "no divergence" : $"{r.Findings.Count} finding(s):");
+        foreach (var f in r.Findings)
+        {
+            sb.AppendLine();
+            sb.AppendLine($"== set {f.Set} (case seed {f.CaseSeed}): {f.Kind}: {f.Summary}");
+            sb.AppendLine($"   shrunk to {f.Size} in {f.ShrinkRuns} runs; shapes: {f.Shape}");
+            sb.AppendLine(f.Repro.Text);
+        }
+        return sb.ToString();
+    }
+}

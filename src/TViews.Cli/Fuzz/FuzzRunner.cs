@@ -1,0 +1,155 @@
+using System.Diagnostics;
+
+namespace TViews.Cli.Fuzz;
+
+public sealed record FuzzOptions
+{
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Time budget for running sets (shrinking a finding may run past it, up to <see cref="ShrinkBudget"/> each).</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Stop after this many sets (null: until the time budget).</summary>
+    public int? Sets { get; init; }
+
+    /// <summary>The number of the first set: with <see cref="Sets"/> = 1, replays one set of a report.</summary>
+    public int FirstSet { get; init; }
+
+    public int TransactionsPerSet { get; init; } = 500;
+
+    public bool Shrink { get; init; } = true;
+
+    public TimeSpan ShrinkBudget { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>SQL run after the definitions are applied: a deliberate break, to test that the fuzzer notices.</summary>
+    public Func<FuzzCase, string?>? Sabotage { get; init; }
+}
+
+public sealed record FuzzFindingReport(int Set, int CaseSeed, string Kind, string Summary, IReadOnlyList<string> Details,
+    string Shape, CaseSize Size, int ShrinkRuns, Repro Repro);
+
+public sealed record ShapeCount(int Accepted, int Refused);
+
+/// <summary>What a fuzz run did and found.</summary>
+public sealed class FuzzReport
+{
+    public int Seed { get; set; }
+    public int Sets { get; set; }
+    public int SetsWithSetupError { get; set; }
+    public long Transactions { get; set; }
+    public long Committed { get; set; }
+    public long RolledBack { get; set; }
+    public long Aborted { get; set; }
+    public long Statements { get; set; }
+    public long StatementsFailed { get; set; }
+    public int DefinitionsTried { get; set; }
+    public int DefinitionsAccepted { get; set; }
+    public int DefinitionsRefused { get; set; }
+    public int DefinitionsSkipped { get; set; }
+    public SortedDictionary<string, int> RefusalsByCause { get; } = new(StringComparer.Ordinal);
+    public SortedDictionary<string, ShapeCount> ByShape { get; } = new(StringComparer.Ordinal);
+    public List<FuzzFindingReport> Findings { get; } = [];
+    public double ElapsedSeconds { get; set; }
+
+    /// <summary>Where the time went: applying definitions, running the transactions (maintenance included), the oracle.</summary>
+    public double ApplySeconds { get; set; }
+    public double WorkloadSeconds { get; set; }
+    public double OracleSeconds { get; set; }
+}
+
+/// <summary>
+/// Runs fuzz sets until the time budget or the set count: each set is a case generated from the
+/// run's seed and the set number (so one set can be replayed alone), run in a fresh database; a
+/// finding is shrunk and reported with its reproduction.
+/// </summary>
+public sealed class FuzzRunner(FuzzDatabases databases, FuzzOptions options, Action<string>? progress = null)
+{
+    /// <summary>The seed of one set: a fixed mix of the run's seed and the set number (never HashCode, which varies per process).</summary>
+    public static int CaseSeed(int seed, int set)
+    {
+        var z = ((ulong)(uint)seed << 32) | (uint)set;
+        z += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (int)(z & 0x7FFFFFFF);
+    }
+
+    /// <summary>Generates set <paramref name="set"/> of a run: schema and definitions from one stream, transactions from another.</summary>
+    public static FuzzCase Generate(int seed, int set, int transactions)
+    {
+        var caseSeed = CaseSeed(seed, set);
+        var rng = new Random(caseSeed);
+        var schema = new SchemaGenerator(rng).Generate();
+        var definitions = new DefinitionGenerator(rng, schema).Generate(2 + rng.Next(4));
+        var workload = new WorkloadGenerator(new Random(caseSeed ^ 0x5BD1E995), schema).Generate(transactions);
+        return new FuzzCase(seed, set, schema, definitions, workload);
+    }
+
+    public async Task<FuzzReport> RunAsync(CancellationToken ct = default)
+    {
+        var report = new FuzzReport { Seed = options.Seed };
+        var clock = Stopwatch.StartNew();
+        var deadline = DateTime.UtcNow + options.Duration;
+        var executor = new CaseExecutor(databases);
+        for (var set = options.FirstSet; (options.Sets is not { } max || set < options.FirstSet + max) && DateTime.UtcNow < deadline; set++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var c = Generate(options.Seed, set, options.TransactionsPerSet);
+            if (options.Sabotage?.Invoke(c) is { } sabotage) c = c with { Sabotage = sabotage };
+            var result = await executor.RunAsync(c, deadline, ct);
+            Record(report, c, result);
+            progress?.Invoke($"set {set}: {result.Accepted.Count}/{c.Definitions.Count} definitions accepted, {result.Trace.Count} transactions" +
+                             (result.Finding is { } f0 ? $", {f0.Kind}: {f0.Summary}" : "") + $" [{report.Transactions} transactions, {clock.Elapsed.TotalMinutes:F1} min]");
+            if (result.Finding is { } f)
+                report.Findings.Add(await ReportFindingAsync(executor, c, result, f, ct));
+        }
+        report.ElapsedSeconds = Math.Round(clock.Elapsed.TotalSeconds, 1);
+        return report;
+    }
+
+    private async Task<FuzzFindingReport> ReportFindingAsync(CaseExecutor executor, FuzzCase c, CaseResult result, FuzzFinding f, CancellationToken ct)
+    {
+        var (small, smallResult, runs) = (c, result, 0);
+        if (options.Shrink)
+        {
+            progress?.Invoke($"set {c.Set}: shrinking ({Shrinker.Describe(c)})");
+            var shrinker = new Shrinker(executor, f, options.ShrinkBudget, progress);
+            (small, smallResult) = await shrinker.ShrinkAsync(c, result, ct);
+            runs = shrinker.Attempts;
+        }
+        var finding = smallResult.Finding ?? f;
+        var shape = string.Join(", ", smallResult.Accepted.Select(d => d.Shape));
+        return new FuzzFindingReport(c.Set, CaseSeed(c.Seed, c.Set), finding.Kind, finding.Summary, finding.Details, shape,
+            CaseSize.Of(small), runs, Repro.From(small, smallResult));
+    }
+
+    private static void Record(FuzzReport report, FuzzCase c, CaseResult r)
+    {
+        report.Sets++;
+        report.ApplySeconds = Math.Round(report.ApplySeconds + r.ApplyTime.TotalSeconds, 1);
+        report.WorkloadSeconds = Math.Round(report.WorkloadSeconds + r.WorkloadTime.TotalSeconds, 1);
+        report.OracleSeconds = Math.Round(report.OracleSeconds + r.OracleTime.TotalSeconds, 1);
+        if (r.SetupError is not null) report.SetsWithSetupError++;
+        report.Transactions += r.Trace.Count;
+        report.Committed += r.Committed;
+        report.RolledBack += r.RolledBack;
+        report.Aborted += r.Aborted;
+        report.Statements += r.StatementsRun;
+        report.StatementsFailed += r.StatementsFailed;
+        report.DefinitionsTried += c.Definitions.Count;
+        report.DefinitionsAccepted += r.Accepted.Count;
+        report.DefinitionsRefused += r.Refused.Count;
+        report.DefinitionsSkipped += r.Skipped.Count;
+        foreach (var x in r.Refused)
+            report.RefusalsByCause[x.Cause] = report.RefusalsByCause.GetValueOrDefault(x.Cause) + 1;
+        foreach (var d in r.Accepted) Count(report, d.Shape, accepted: true);
+        foreach (var x in r.Refused) Count(report, x.Definition.Shape, accepted: false);
+    }
+
+    private static void Count(FuzzReport report, string shape, bool accepted)
+    {
+        var s = report.ByShape.GetValueOrDefault(shape) ?? new ShapeCount(0, 0);
+        report.ByShape[shape] = accepted ? s with { Accepted = s.Accepted + 1 } : s with { Refused = s.Refused + 1 };
+    }
+}
