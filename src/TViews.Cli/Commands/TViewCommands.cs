@@ -43,8 +43,9 @@ internal static class TViewCommands
         var sql = new Option<string?>("--sql") { Description = "The SELECT defining the TVIEW" };
         var file = new Option<FileInfo?>("--file", "-f") { Description = "A file holding the SELECT" };
         var key = new Option<string?>("--key") { Description = "Key columns, comma-separated (default: pk_<entity>, else the first column)" };
+        var rls = new Option<bool>("--acknowledge-rls") { Description = "Accept sources with row-level security: the TVIEW holds rows as its owner sees them (docs/security.md)" };
         var json = CommonOptions.Json();
-        var c = new Command("create", "Create a TVIEW from a SELECT") { name, sql, file, key, json };
+        var c = new Command("create", "Create a TVIEW from a SELECT") { name, sql, file, key, rls, json };
         c.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
             var text = (pr.GetValue(sql), pr.GetValue(file)) switch
@@ -54,7 +55,7 @@ internal static class TViewCommands
                 _ => throw new TViewsException("give the definition with exactly one of --sql or --file"),
             };
             var keys = pr.GetValue(key)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var def = TViewDefinition.FromSelect(pr.GetValue(name)!, text.Trim().TrimEnd(';'), keys, pr.GetValue(file)?.Name);
+            var def = TViewDefinition.FromSelect(pr.GetValue(name)!, text.Trim().TrimEnd(';'), keys, pr.GetValue(file)?.Name, pr.GetValue(rls));
             var engine = CommandRunner.Engine(pr, quiet: pr.GetValue(json));
             var warnings = await engine.CreateAsync(def, ct);
             if (pr.GetValue(json)) CommandRunner.WriteJson(new { created = def.Table, warnings });

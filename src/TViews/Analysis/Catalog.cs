@@ -31,6 +31,9 @@ public sealed record CatalogRelation(
     /// </summary>
     public bool HasInheritanceChildren { get; init; }
 
+    /// <summary>Row-level security is enabled on the table: what a role sees of it depends on the role.</summary>
+    public bool RowSecurity { get; init; }
+
     public string QualifiedName => $"{Schema}.{Name}";
     public CatalogColumn? Column(string name) => Columns.FirstOrDefault(c => c.Name == name);
 
@@ -63,8 +66,8 @@ public sealed class CatalogReader(NpgsqlConnection connection, string? runtimeSc
     private async Task<CatalogRelation> LoadAsync(long oid, CancellationToken ct)
     {
         var head = (await connection.RowsAsync(
-            "SELECT n.nspname::text, c.relname::text, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = @o::oid",
-            r => (Schema: r.GetString(0), Name: r.GetString(1), Kind: r.GetString(2)), ct, ("o", oid))).Single();
+            "SELECT n.nspname::text, c.relname::text, c.relkind::text, c.relrowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = @o::oid",
+            r => (Schema: r.GetString(0), Name: r.GetString(1), Kind: r.GetString(2), Rls: r.GetBoolean(3)), ct, ("o", oid))).Single();
         var columns = await connection.RowsAsync(
             $"""
             SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, {TypeIsComparable}
@@ -104,6 +107,7 @@ public sealed class CatalogReader(NpgsqlConnection connection, string? runtimeSc
         {
             UniqueKeys = indexes.Where(i => i.Unique).Select(i => i.Columns).ToList(),
             HasInheritanceChildren = inherited,
+            RowSecurity = head.Rls,
         };
     }
 }

@@ -29,7 +29,7 @@ public static class DefinitionAnalyzer
     /// checked against the data instead and enforced at run time. A key chosen by default must be proven.
     /// </param>
     public static async Task<DefinitionAnalysis> AnalyzeAsync(NpgsqlConnection conn, string? runtimeSchema, SelectStmt definition,
-        SourceText? source, IReadOnlyList<string> outputColumns, IReadOnlyList<string> keyColumns, bool explicitKey = false, CancellationToken ct = default)
+        SourceText? source, IReadOnlyList<string> outputColumns, IReadOnlyList<string> keyColumns, bool explicitKey = false, CancellationToken ct = default, bool acknowledgeRowSecurity = false)
     {
         CheckReservedNames(definition, source, outputColumns);
         var catalog = new CatalogReader(conn, runtimeSchema);
@@ -49,6 +49,11 @@ public static class DefinitionAnalyzer
         binder.BindDefinition(definition);
         var root = binder.Root;
         CheckRootShape(definition, source, aggregates);
+        if (!acknowledgeRowSecurity && binder.Tables.FirstOrDefault(t => t.Relation.RowSecurity) is { } rls)
+            throw AnalysisException.At(source, rls.Ref,
+                $"\"{rls.Relation.QualifiedName}\" has row-level security: the TVIEW holds every row its definition yields as its owner sees them, " +
+                "and its readers would see rows the policies hide from them. If that is intended, acknowledge it: --acknowledge-rls " +
+                "(or -- tviews:rls=acknowledged before the statement in an apply file); see docs/security.md");
 
         var outputs = RootOutputs(root);
         if (outputs.Count != outputColumns.Count)

@@ -18,7 +18,8 @@ public sealed partial record TViewDefinition(
     SourceText Source,
     int QueryOffset,
     IReadOnlyList<string>? Key = null,
-    string? Origin = null)
+    string? Origin = null,
+    bool AcknowledgeRowSecurity = false)
 {
     public string Entity => Table.StartsWith("tv_", StringComparison.Ordinal) ? Table[3..] : Table;
 
@@ -37,11 +38,11 @@ public sealed partial record TViewDefinition(
     }
 
     /// <summary>Parses a single SELECT given on the command line or through the API.</summary>
-    public static TViewDefinition FromSelect(string name, string selectSql, IReadOnlyList<string>? key = null, string? origin = null)
+    public static TViewDefinition FromSelect(string name, string selectSql, IReadOnlyList<string>? key = null, string? origin = null, bool acknowledgeRowSecurity = false)
     {
         var (schema, table) = SplitName(name);
         var stmt = SqlParser.ParseSelect(selectSql);
-        return new TViewDefinition(schema, table, stmt, selectSql, new SourceText(selectSql), 0, key, origin);
+        return new TViewDefinition(schema, table, stmt, selectSql, new SourceText(selectSql), 0, key, origin, acknowledgeRowSecurity);
     }
 
     /// <summary>Parses a script of <c>CREATE TABLE tv_x AS &lt;select&gt;;</c> statements.</summary>
@@ -52,13 +53,16 @@ public sealed partial record TViewDefinition(
         var previousEnd = 0;
         foreach (var statement in SqlParser.ParseScript(script))
         {
-            // A comment `-- tviews:key=a,b` between the previous statement and this one declares the key.
+            // Comments `-- tviews:key=a,b` (and other directives) between the previous statement and
+            // this one apply to it.
+            var gapStart = previousEnd;
             var gap = script[previousEnd..statement.Span.Start];
             previousEnd = statement.Span.End;
-            var keyMatch = KeyDirective().Match(gap);
-            IReadOnlyList<string>? key = keyMatch.Success
-                ? keyMatch.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            var directives = Directives(gap, gapStart, source, origin);
+            IReadOnlyList<string>? key = directives.TryGetValue("key", out var k)
+                ? k.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 : null;
+            var rls = directives.TryGetValue("rls", out var r) && r == "acknowledged";
             if (statement is not CreateTableAsStatement cta)
             {
                 var pos = source.GetLinePosition(statement.Span.Start);
@@ -70,13 +74,54 @@ public sealed partial record TViewDefinition(
                 throw new TViewsException($"{origin ?? "input"}: line {pos.Line}, column {pos.Column}: column names after the TVIEW name are not supported; alias the select list instead");
             }
             var schema = cta.Name.Parts.Length > 1 ? cta.Name.Parts[^2].Value : null;
-            list.Add(new TViewDefinition(schema, cta.Name.Name, cta.Query, source.GetText(cta.Query.Span), source, cta.Query.Span.Start, key, origin));
+            list.Add(new TViewDefinition(schema, cta.Name.Name, cta.Query, source.GetText(cta.Query.Span), source, cta.Query.Span.Start, key, origin, rls));
         }
         return list;
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"tviews:\s*key\s*=\s*([A-Za-z0-9_, ]+)")]
-    private static partial System.Text.RegularExpressions.Regex KeyDirective();
+    /// <summary>
+    /// The directives in the comments before a statement: lines <c>-- tviews:name=value</c>. A
+    /// misspelt directive would silently change nothing, so anything else after <c>tviews:</c> is an
+    /// error with its line.
+    /// </summary>
+    private static Dictionary<string, string> Directives(string gap, int gapStart, SourceText source, string? origin)
+    {
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Text.RegularExpressions.Match m in DirectiveLine().Matches(gap))
+        {
+            var pos = source.GetLinePosition(gapStart + m.Index);
+            string Fail(string why) => throw new TViewsException($"{origin ?? "input"}: line {pos.Line}: {why}");
+            var body = m.Groups[1].Value.Trim();
+            var eq = body.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0) Fail($"bad directive \"tviews:{body}\": expected tviews:key=<columns> or tviews:rls=acknowledged");
+            var name = body[..eq].Trim();
+            var value = body[(eq + 1)..].Trim();
+            switch (name)
+            {
+                case "key" when KeyValue().IsMatch(value):
+                    break;
+                case "key":
+                    Fail($"bad key directive \"{value}\": expected column names separated by commas");
+                    break;
+                case "rls" when value == "acknowledged":
+                    break;
+                case "rls":
+                    Fail($"bad rls directive \"{value}\": the only value is acknowledged");
+                    break;
+                default:
+                    Fail($"unknown directive \"tviews:{name}\" (known: key, rls)");
+                    break;
+            }
+            if (!found.TryAdd(name, value)) Fail($"directive tviews:{name} given twice for one statement");
+        }
+        return found;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"--[ \t]*tviews:([^\r\n]*)")]
+    private static partial System.Text.RegularExpressions.Regex DirectiveLine();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9_]+(\s*,\s*[A-Za-z0-9_]+)*$")]
+    private static partial System.Text.RegularExpressions.Regex KeyValue();
 
     public static (string? Schema, string Table) SplitName(string name)
     {

@@ -131,7 +131,9 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
 
     private static TViewDefinition StoredDefinition(TViewInfo info)
     {
-        var d = TViewDefinition.FromSelect($"{info.Schema}.{info.Table}", info.Definition, info.Key);
+        // Accepted once: a source's row-level security was acknowledged then (or enabled later, which
+        // the health check reports); rebuilding a dependent does not ask again.
+        var d = TViewDefinition.FromSelect($"{info.Schema}.{info.Table}", info.Definition, info.Key, acknowledgeRowSecurity: true);
         return d;
     }
 
@@ -223,7 +225,7 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
             if (!outputs.Contains(kc))
                 throw new TViewsException($"{def.Table}: key column \"{kc}\" is not a column of the definition (columns: {string.Join(", ", outputs)})");
 
-        var analysis = await DefinitionAnalyzer.AnalyzeAsync(conn, RuntimeSchema, def.Query, def.Source, outputs, key, def.Key is { Count: > 0 }, ct);
+        var analysis = await DefinitionAnalyzer.AnalyzeAsync(conn, RuntimeSchema, def.Query, def.Source, outputs, key, def.Key is { Count: > 0 }, ct, def.AcknowledgeRowSecurity);
         await CrossCheckDependenciesAsync(conn, schema, view, def, analysis, ct);
 
         var tviewSources = analysis.Sources.Where(s => s.TViewEntity is not null).Select(s => s.TViewEntity!).ToList();
