@@ -56,7 +56,7 @@ public sealed class BenchWorkload
     public static BenchWorkload Load(string directory)
     {
         var dir = Path.GetFullPath(directory);
-        if (!System.IO.Directory.Exists(dir)) throw new DirectoryNotFoundException($"benchmark directory not found: {dir} (use --bench-dir)");
+        if (!System.IO.Directory.Exists(dir)) throw new DirectoryNotFoundException($"benchmark directory not found: {dir} (use --bench-dir; samples/blog in the repository is one)");
         foreach (var f in new[] { "schema.sql", "data.sql", "tviews.sql", "handwritten.sql" })
             if (!File.Exists(Path.Combine(dir, f))) throw new FileNotFoundException($"benchmark file not found: {Path.Combine(dir, f)}");
         var opsDir = Path.Combine(dir, "ops");

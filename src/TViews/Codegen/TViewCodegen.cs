@@ -111,7 +111,7 @@ public sealed class TViewCodegen(string runtimeSchema)
     /// </summary>
     private static string KeySetFunction(TViewPlan p, string name, string comment, string body) => SafeDollarQuote($"""
         CREATE OR REPLACE FUNCTION {Quote(p.Schema, name)}({KeyParams(p)}) RETURNS bigint
-        LANGUAGE plpgsql SET jit = off AS {BodyOpen}
+        LANGUAGE plpgsql SET jit = off {SearchPathClause(p)} AS {BodyOpen}
         #variable_conflict use_variable
         -- {Comment(comment)}
         DECLARE
@@ -133,6 +133,16 @@ public sealed class TViewCodegen(string runtimeSchema)
     /// </summary>
     internal static string Comment(string text) =>
         new(text.Select(ch => char.IsControl(ch) || ch is '\u2028' or '\u2029' ? '?' : ch).ToArray());
+
+    /// <summary>
+    /// The search_path every generated function runs with: pg_catalog first, then the schemas the
+    /// definition's functions, operators and types live in, pg_temp last. A writer's own search_path
+    /// (a schema of its own with a better-matching overload of a built-in) can then change nothing.
+    /// </summary>
+    public static string SearchPathValue(TViewPlan p) =>
+        string.Join(", ", new[] { "pg_catalog" }.Concat(p.SearchPath.Select(Quote)).Append("pg_temp"));
+
+    private static string SearchPathClause(TViewPlan p) => $"SET search_path = {SearchPathValue(p)}";
 
     // Generated function bodies are written between these markers: NUL occurs in no PostgreSQL
     // name or text, so they cannot be confused with anything a definition contains.
@@ -302,7 +312,7 @@ public sealed class TViewCodegen(string runtimeSchema)
         var entity = Literal(p.Entity);
         return SafeDollarQuote($"""
             CREATE OR REPLACE FUNCTION {Quote(p.Schema, SyncFunctionName(p))}(pg_tviews_mode text) RETURNS bigint
-            LANGUAGE plpgsql AS {BodyOpen}
+            LANGUAGE plpgsql {SearchPathClause(p)} AS {BodyOpen}
             #variable_conflict use_variable
             -- Whole-TVIEW work for pg_tviews_refresh, in batches of {BatchSize} keys so memory stays flat:
             -- 'reconcile' recomputes every key and writes only rows that differ; 'rebuild' empties and refills.
@@ -438,7 +448,7 @@ public sealed class TViewCodegen(string runtimeSchema)
         else
         {
             sb.AppendLine($"CREATE OR REPLACE FUNCTION {Quote(p.Schema, fn)}() RETURNS trigger");
-            sb.AppendLine($"LANGUAGE plpgsql AS {BodyOpen}");
+            sb.AppendLine($"LANGUAGE plpgsql {SearchPathClause(p)} AS {BodyOpen}");
             sb.AppendLine("#variable_conflict use_variable");
             sb.AppendLine($"-- {Comment($"{ev} on {Quote(s.Schema, s.Table)} -> {Quote(p.Schema, p.Table)}")}");
         }
@@ -610,7 +620,7 @@ public sealed class TViewCodegen(string runtimeSchema)
     }
 
     /// <summary>A trigger's manifest entries: itself, then its gate (which runs the runtime's pg_tviews_gate).</summary>
-    private IEnumerable<JsonNode> TriggerEntries(GeneratedTrigger t)
+    private IEnumerable<JsonNode> TriggerEntries(TViewPlan p, GeneratedTrigger t)
     {
         var entry = new JsonObject
         {
@@ -623,6 +633,8 @@ public sealed class TViewCodegen(string runtimeSchema)
             entry["flag"] = t.Gate!.Flag;
             entry["function_schema"] = runtimeSchema;
             entry["fragment"] = t.Fragment;
+            // The composed function runs with the union of its parts' schemas (pg_tviews_compose).
+            entry["search_path"] = new JsonArray(p.SearchPath.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray());
         }
         yield return entry;
         if (t.Gate is { } g)
@@ -656,13 +668,14 @@ public sealed class TViewCodegen(string runtimeSchema)
             ["sources"] = new JsonArray(p.Sources.Select(s => (JsonNode)JsonValue.Create(s.QualifiedName)!).ToArray()),
             ["depth"] = p.Depth,
             ["mode"] = "immediate",
+            ["search_path"] = new JsonArray(p.SearchPath.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray()),
             ["definition_hash"] = p.DefinitionHash,
             ["sync_function"] = SyncFunctionName(p),
             ["apply_function"] = ApplyFunctionName(p),
             ["objects"] = new JsonObject
             {
                 ["functions"] = functions,
-                ["triggers"] = new JsonArray(triggers.SelectMany(TriggerEntries).ToArray()),
+                ["triggers"] = new JsonArray(triggers.SelectMany(t => TriggerEntries(p, t)).ToArray()),
             },
         };
     }

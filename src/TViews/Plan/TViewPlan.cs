@@ -82,4 +82,12 @@ public sealed record TViewPlan(
     /// for a key produced twice and raises an error naming the TVIEW and the key.
     /// </summary>
     public bool EnforceUniqueKey { get; init; }
+
+    /// <summary>
+    /// Schemas (besides pg_catalog) holding functions, operators or types the definition uses, in the
+    /// creating session's search_path order. Generated functions run with
+    /// <c>search_path = pg_catalog, these, pg_temp</c>: the embedded SQL resolves names as the
+    /// definition view did, whatever the writer's own search_path.
+    /// </summary>
+    public IReadOnlyList<string> SearchPath { get; init; } = [];
 }

@@ -17,11 +17,24 @@ public static class RuntimeInstaller
     public static IReadOnlyList<(string Name, string Sql)> Scripts(string schema)
     {
         var asm = typeof(RuntimeInstaller).Assembly;
-        return asm.GetManifestResourceNames()
-            .Where(n => n.Contains(".Runtime.Sql.", StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .OrderBy(n => n, StringComparer.Ordinal)
-            .Select(n => (n, Render(Read(asm, n), schema)))
-            .ToList();
+        return TemplateNames(asm).Select(n => (n, Render(Read(asm, n), schema))).ToList();
+    }
+
+    private static IEnumerable<string> TemplateNames(Assembly asm) => asm.GetManifestResourceNames()
+        .Where(n => n.Contains(".Runtime.Sql.", StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+        .OrderBy(n => n, StringComparer.Ordinal);
+
+    /// <summary>The names of the runtime's own functions (generated code must never take one of them).</summary>
+    public static IReadOnlySet<string> FunctionNames { get; } = LoadFunctionNames();
+
+    private static HashSet<string> LoadFunctionNames()
+    {
+        var asm = typeof(RuntimeInstaller).Assembly;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var n in TemplateNames(asm))
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(Read(asm, n), @"FUNCTION @schema@\.(pg_tview[a-z0-9_]*)"))
+                names.Add(m.Groups[1].Value);
+        return names;
     }
 
     private static string Read(Assembly asm, string name)
@@ -41,7 +54,8 @@ public static class RuntimeInstaller
         if (schema.Length == 0 || schema.Contains('$', StringComparison.Ordinal) || schema.Contains('\0', StringComparison.Ordinal)
             || System.Text.Encoding.UTF8.GetByteCount(schema) > 63)
             throw new TViewsException($"bad runtime schema name {SqlNames.Literal(schema)}: it must be 1 to 63 bytes without '$'");
-        return template.Replace("@schema_literal@", SqlNames.Literal(SqlNames.Quote(schema)), StringComparison.Ordinal)
+        return template.Replace("@runtime_functions@", "ARRAY[" + string.Join(", ", FunctionNames.Order(StringComparer.Ordinal).Select(SqlNames.Literal)) + "]::text[]", StringComparison.Ordinal)
+            .Replace("@schema_literal@", SqlNames.Literal(SqlNames.Quote(schema)), StringComparison.Ordinal)
             .Replace("@schema@", SqlNames.Quote(schema), StringComparison.Ordinal)
             .Replace("@version@", Version, StringComparison.Ordinal);
     }

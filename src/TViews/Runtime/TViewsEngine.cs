@@ -193,6 +193,8 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
     {
         if (!def.Table.StartsWith("tv_", StringComparison.Ordinal) || !EntityPattern().IsMatch(def.Entity))
             throw new TViewsException($"bad TVIEW name \"{def.Table}\": expected tv_<entity>, with <entity> made of lower-case letters and digits, words separated by single underscores");
+        if (new[] { $"pg_tviews_apply_{def.Entity}", $"pg_tviews_sync_{def.Entity}" }.FirstOrDefault(RuntimeInstaller.FunctionNames.Contains) is { } taken)
+            throw new TViewsException($"bad TVIEW name \"{def.Table}\": its function {taken} would take the name of a TViews runtime function; choose another name");
         var schema = def.Schema ?? await conn.ScalarAsync<string>("SELECT current_schema()::text", ct)
             ?? throw new TViewsException("no current schema: set search_path or qualify the TVIEW name");
         if (await conn.ScalarAsync<bool>("SELECT to_regclass(format('%I.%I', @s::text, @t::text)) IS NOT NULL", ct, ("s", schema), ("t", def.Table)))
@@ -234,7 +236,11 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
             depth = 1 + await conn.ScalarAsync<int>($"SELECT COALESCE(max(depth), 0) FROM {Rt("pg_tviews_metadata")} WHERE entity_name = ANY (@e)", ct, ("e", tviewSources.ToArray()));
         var columns = viewRel.Columns.Select(c => new ColumnPlan(c.Name, c.Type, c.Comparable)).ToList();
         var plan = new TViewPlan(def.Entity, schema, def.Table, def.QueryText, columns,
-            key.Select(kc => columns.First(c => c.Name == kc)).ToList(), analysis.Sources, analysis.Indexes, depth, def.Hash) { EnforceUniqueKey = analysis.KeyEnforced };
+            key.Select(kc => columns.First(c => c.Name == kc)).ToList(), analysis.Sources, analysis.Indexes, depth, def.Hash)
+        {
+            EnforceUniqueKey = analysis.KeyEnforced,
+            SearchPath = await DefinitionSchemasAsync(conn, schema, view, ct),
+        };
         var gen = new TViewCodegen(RuntimeSchema).Generate(plan);
         foreach (var ix in gen.CreateIndexes) await conn.ExecuteAsync(ix, ct);
         await conn.ExecuteAsync(gen.CreateTable, ct);
@@ -270,6 +276,26 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
         foreach (var w in analysis.Warnings) Log?.Invoke($"warning: {w}");
         return analysis.Warnings;
     }
+
+    /// <summary>
+    /// The schemas of the functions, operators and types the definition view was bound to (other
+    /// than pg_catalog), in the order of the current search_path: the search_path of generated code.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>> DefinitionSchemasAsync(NpgsqlConnection conn, string schema, string view, CancellationToken ct) =>
+        await conn.ScalarAsync<string[]>("""
+            SELECT COALESCE(array_agg(s.nspname ORDER BY array_position(current_schemas(false), s.nspname::name), s.nspname), '{}')
+            FROM (SELECT DISTINCT n.nspname::text AS nspname
+                  FROM pg_catalog.pg_rewrite r
+                  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
+                  JOIN LATERAL (SELECT p.pronamespace FROM pg_catalog.pg_proc p WHERE d.refclassid = 'pg_catalog.pg_proc'::regclass AND p.oid = d.refobjid
+                                UNION ALL SELECT o.oprnamespace FROM pg_catalog.pg_operator o WHERE d.refclassid = 'pg_catalog.pg_operator'::regclass AND o.oid = d.refobjid
+                                UNION ALL SELECT t.typnamespace FROM pg_catalog.pg_type t WHERE d.refclassid = 'pg_catalog.pg_type'::regclass AND t.oid = d.refobjid
+                                UNION ALL SELECT c.collnamespace FROM pg_catalog.pg_collation c WHERE d.refclassid = 'pg_catalog.pg_collation'::regclass AND c.oid = d.refobjid
+                               ) x (ns) ON true
+                  JOIN pg_catalog.pg_namespace n ON n.oid = x.ns
+                  WHERE r.ev_class = pg_catalog.to_regclass(pg_catalog.format('%I.%I', @s::text, @v::text))
+                    AND n.nspname NOT IN ('pg_catalog', 'information_schema')) s
+            """, ct, ("s", schema), ("v", view)) ?? [];
 
     /// <summary>Generated SQL that PostgreSQL rejects is our bug: say so, with the statement, instead of a bare syntax error.</summary>
     private static async Task ExecuteGeneratedAsync(NpgsqlConnection conn, TViewDefinition def, string sql, CancellationToken ct)

@@ -88,6 +88,18 @@ public sealed class FuzzTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void RefusalCauses_BlankNamesPositionsAndNumbers()
+    {
+        var a = new TViews.Analysis.AnalysisException("key column \"a1\" is computed by an aggregate or window function; the key must come from the rows",
+            new TViews.Sql.LinePosition(3, 12));
+        Assert.Equal("key column \"…\" is computed by an aggregate or window function", CaseExecutor.Cause(a));
+        var b = new TViewsException("tv_grp7: the key (ka, kb) is not unique: Key (ka, kb)=(1, 2) already exists.");
+        var c = new TViewsException("tv_x2: the key (id) is not unique: Key (id)=(k9) already exists.");
+        Assert.Equal("the key (…) is not unique", CaseExecutor.Cause(b));
+        Assert.Equal(CaseExecutor.Cause(b), CaseExecutor.Cause(c));
+    }
+
+    [Fact]
     public void Generators_ReachEveryFeature()
     {
         var cases = Enumerable.Range(0, 60).Select(s => FuzzRunner.Generate(11, s, 100)).ToList();

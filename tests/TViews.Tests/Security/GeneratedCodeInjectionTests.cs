@@ -78,6 +78,7 @@ public sealed class GeneratedCodeInjectionTests(ITestOutputHelper output)
     [InlineData("tv__a")]
     [InlineData("tv_a_")]
     [InlineData("tv_A")]
+    [InlineData("tv_dependents")]
     public async Task EntityNamesThatCouldMakeGeneratedNamesCollideAreRefused(string name)
     {
         const string schema = "CREATE TABLE tb_a (pk_a int PRIMARY KEY);";

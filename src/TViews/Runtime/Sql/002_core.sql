@@ -155,6 +155,7 @@ DECLARE
     tbl regclass := to_regclass(format('%I.%I', entry->>'schema', entry->>'table'));
     body text := '';
     who text := '';
+    schemas text[] := '{}';
     r record;
 BEGIN
     IF tbl IS NOT NULL THEN
@@ -167,13 +168,15 @@ BEGIN
                 WHERE NOT EXISTS (SELECT 1 FROM @schema@.pg_tviews_metadata x WHERE x.entity_name = s.entity_name)
                   AND to_regclass(format('%I.%I', s.manifest->>'table_schema', s.manifest->>'table_name')) IS NOT NULL
             )
-            SELECT DISTINCT ON (mf.depth, mf.entity_name) mf.entity_name, t->>'fragment' AS fragment
+            SELECT DISTINCT ON (mf.depth, mf.entity_name) mf.entity_name, t->>'fragment' AS fragment, t->'search_path' AS search_path
             FROM manifests mf CROSS JOIN LATERAL jsonb_array_elements(COALESCE(mf.objects->'triggers', '[]')) t
             WHERE (t->>'shared')::boolean AND t->>'schema' = entry->>'schema' AND t->>'table' = entry->>'table'
             ORDER BY mf.depth, mf.entity_name
         LOOP
             body := body || r.fragment;
             who := who || ' ' || r.entity_name;
+            SELECT array_agg(DISTINCT x) INTO schemas FROM (
+                SELECT unnest(schemas) UNION ALL SELECT jsonb_array_elements_text(COALESCE(r.search_path, '[]'))) s (x);
         END LOOP;
     END IF;
     IF body = '' THEN
@@ -183,8 +186,11 @@ BEGIN
         EXECUTE format('DROP FUNCTION IF EXISTS %I.%I()', entry->>'function_schema', entry->>'function');
         RETURN;
     END IF;
-    EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I() RETURNS trigger LANGUAGE plpgsql AS %L',
+    -- Like every generated function, it runs with a pinned search_path: pg_catalog, the schemas its
+    -- parts' definitions use, pg_temp (the writer's own search_path changes nothing).
+    EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I() RETURNS trigger LANGUAGE plpgsql SET search_path = %s AS %L',
         entry->>'function_schema', entry->>'function',
+        array_to_string(ARRAY['pg_catalog'] || ARRAY(SELECT quote_ident(y) FROM unnest(schemas) y ORDER BY y) || ARRAY['pg_temp'], ', '),
         format(E'#variable_conflict use_variable\n-- UPDATE on %s for the TVIEWs:%s (composed by pg_tviews_compose from their manifests)\nBEGIN\n%s%s    RETURN NULL;\nEND\n',
                -- A line break in the table's name would end the comment line.
                regexp_replace(tbl::text, '[[:cntrl:]]', '?', 'g'), who,
