@@ -448,7 +448,9 @@ public sealed class TViewCodegen(string runtimeSchema)
         else
         {
             sb.AppendLine($"CREATE OR REPLACE FUNCTION {Quote(p.Schema, fn)}() RETURNS trigger");
-            sb.AppendLine($"LANGUAGE plpgsql {SearchPathClause(p)} AS {BodyOpen}");
+            // Runs as the TVIEW's owner: a writer needs rights on the sources it writes, nothing on
+            // the TVIEW, its definition view or the runtime's lock state.
+            sb.AppendLine($"LANGUAGE plpgsql SECURITY DEFINER {SearchPathClause(p)} AS {BodyOpen}");
             sb.AppendLine("#variable_conflict use_variable");
             sb.AppendLine($"-- {Comment($"{ev} on {Quote(s.Schema, s.Table)} -> {Quote(p.Schema, p.Table)}")}");
         }

@@ -45,5 +45,8 @@ CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_dismissed_prepared (
 
 REVOKE ALL ON @schema@.pg_tviews_metadata, @schema@.pg_tviews_state, @schema@.pg_tviews_dismissed_prepared FROM PUBLIC;
 GRANT SELECT ON @schema@.pg_tviews_metadata TO PUBLIC;
-GRANT SELECT, UPDATE ON @schema@.pg_tviews_state TO PUBLIC;
+-- Read-only to everyone: maintenance takes these row locks inside the TVIEW owner's trigger
+-- functions (SECURITY DEFINER), so no writer needs to write, or can hold, them.
+REVOKE UPDATE ON @schema@.pg_tviews_state FROM PUBLIC;
+GRANT SELECT ON @schema@.pg_tviews_state TO PUBLIC;
 GRANT SELECT ON @schema@.pg_tviews_dismissed_prepared TO PUBLIC;

@@ -87,6 +87,9 @@ BEGIN
             USING ERRCODE = 'undefined_object',
                   HINT = format('Restore it with: SELECT pg_tviews_convert_existing_table(%L);', pg_tviews_refresh.entity_name);
     END IF;
+    PERFORM @schema@.pg_tviews_require_owner(
+        (SELECT to_regclass(format('%I.%I', x.table_schema, x.table_name)) FROM @schema@.pg_tviews_metadata x
+         WHERE x.entity_name = pg_tviews_refresh.entity_name), pg_tviews_refresh.entity_name, 'refresh');
     -- Lock the whole closure up front, in the global order, so concurrent writers wait for us.
     PERFORM @schema@.pg_tviews_lock_each(ARRAY(SELECT c.entity_name FROM @schema@.pg_tviews_closure(pg_tviews_refresh.entity_name) c));
     IF force THEN
@@ -188,7 +191,8 @@ BEGIN
     END IF;
     -- Like every generated function, it runs with a pinned search_path: pg_catalog, the schemas its
     -- parts' definitions use, pg_temp (the writer's own search_path changes nothing).
-    EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I() RETURNS trigger LANGUAGE plpgsql SET search_path = %s AS %L',
+    -- SECURITY DEFINER, as every generated trigger function: maintenance runs as the TVIEW owner.
+    EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = %s AS %L',
         entry->>'function_schema', entry->>'function',
         array_to_string(ARRAY['pg_catalog'] || ARRAY(SELECT quote_ident(y) FROM unnest(schemas) y ORDER BY y) || ARRAY['pg_temp'], ', '),
         format(E'#variable_conflict use_variable\n-- UPDATE on %s for the TVIEWs:%s (composed by pg_tviews_compose from their manifests)\nBEGIN\n%s%s    RETURN NULL;\nEND\n',

@@ -83,6 +83,7 @@ BEGIN
                   DETAIL = format('There is no pg_tviews_metadata row for %s and no definition view (pg_tviews_v_%s) whose comment holds its manifest.', e, e),
                   HINT = 'Create the TVIEW again from its definition with `tviews apply`.';
     END IF;
+    PERFORM @schema@.pg_tviews_require_owner(to_regclass(format('%I.%I', manifest->>'table_schema', manifest->>'table_name')), e, 'convert');
 
     -- The definition view: PostgreSQL keeps it unless a source was dropped with CASCADE.
     IF to_regclass(format('%I.%I', manifest->>'table_schema', manifest->>'view_name')) IS NULL THEN

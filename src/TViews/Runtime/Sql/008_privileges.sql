@@ -1,0 +1,41 @@
+-- Least privilege (docs/security.md). Maintenance runs in the TVIEW owner's trigger functions
+-- (SECURITY DEFINER), so writers need rights on the tables they write and nothing else. What no
+-- writer, reader or stranger may run: the functions that take maintenance locks, compose or
+-- install generated code, or change the catalog. Operations that change a TVIEW check that the
+-- caller owns it (or has its owner's rights through a role grant).
+
+-- The caller must have the rights of the owner of the TVIEW table tbl.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_require_owner(tbl regclass, entity text, action text) RETURNS void
+LANGUAGE plpgsql STABLE AS $fn$
+DECLARE
+    owner oid;
+BEGIN
+    SELECT c.relowner INTO owner FROM pg_catalog.pg_class c WHERE c.oid = tbl;
+    IF owner IS NOT NULL AND NOT pg_catalog.pg_has_role(current_user, owner, 'USAGE') THEN
+        RAISE EXCEPTION 'permission denied to % TVIEW %', action, entity
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('Only its owner %s, or a role granted %s, may.', owner::regrole, owner::regrole);
+    END IF;
+END $fn$;
+
+DO $do$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+        WHERE p.pronamespace = @schema_literal@::regnamespace
+          AND p.proname::text = ANY (@runtime_functions@)
+          AND p.proname::text IN ('pg_tviews_compose', 'pg_tviews_register', 'pg_tviews_install_triggers', 'pg_tviews_regate',
+                                  'pg_tviews_missing', 'pg_tviews_gate', 'pg_tviews_sync_lock_order', 'pg_tviews_sync_dependents',
+                                  'pg_tviews_end_prepared', 'pg_tviews_on_ddl', 'pg_tviews_on_sql_drop')
+           OR (p.pronamespace = @schema_literal@::regnamespace AND p.proname LIKE 'pg\_tviews\_lock%' AND p.proname::text = ANY (@runtime_functions@))
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+    END LOOP;
+END $do$;
+
+-- DDL event triggers fire as whoever runs the DDL (any table owner): they re-gate and recompute
+-- lock sets with the runtime owner's rights.
+ALTER FUNCTION @schema@.pg_tviews_on_ddl() SECURITY DEFINER;
+ALTER FUNCTION @schema@.pg_tviews_on_sql_drop() SECURITY DEFINER;
