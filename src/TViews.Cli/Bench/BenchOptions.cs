@@ -14,6 +14,17 @@ public sealed record BenchOptions
     /// <summary>An existing server to create the throwaway databases on; null starts a local one.</summary>
     public string? Connection { get; init; }
     public bool KeepDatabases { get; init; }
+    /// <summary>Client counts for the concurrent "with deletes" mix (hand-written and TViews); empty: not run.</summary>
+    public IReadOnlyList<int> ConcurrentClients { get; init; } = [];
+    public int ConcurrentSeconds { get; init; } = 20;
+
+    /// <summary>The --concurrent option: client counts, e.g. "1,2,4,8".</summary>
+    public static IReadOnlyList<int> ParseClients(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? [] :
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => int.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
+                ? n : throw new ArgumentException($"--concurrent: '{t}' is not a positive client count (e.g. 1,2,4,8)"))
+            .Distinct().ToList();
 
     /// <summary>Posts and users at this scale, as data.sql computes them; the scale must give whole numbers.</summary>
     public static (long Posts, long Users) Sizes(double scale)
@@ -30,5 +41,6 @@ public sealed record BenchOptions
         if (Rounds < 1) throw new ArgumentException("--rounds must be at least 1");
         if (BuildRounds < 1) throw new ArgumentException("--build-rounds must be at least 1");
         if (Modes.Count == 0) throw new ArgumentException("--modes selects no mode");
+        if (ConcurrentSeconds < 1) throw new ArgumentException("--concurrent-seconds must be at least 1");
     }
 }

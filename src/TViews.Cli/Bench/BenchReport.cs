@@ -43,6 +43,8 @@ public sealed class BenchReport
     public double DataLoadMs { get; set; }
     public BuildResult Build { get; } = new();
     public List<OpResult> Ops { get; } = [];
+    /// <summary>Runs of the concurrent "with deletes" mix (--concurrent), in run order.</summary>
+    public List<ConcurrentResult> Concurrent { get; } = [];
     public List<VerifyResult> Verification { get; } = [];
     /// <summary>Row counts of the source tables per mode after the ops: equal when every database saw the same writes.</summary>
     public Dictionary<string, Dictionary<string, long>> SourceRowCounts { get; } = [];

@@ -57,6 +57,8 @@ public static class BenchReportPrinter
                            (b.LookupIndexes.Count > 0 ? Markup.Escape($"; lookup indexes in the plain builds: {string.Join(", ", b.LookupIndexes)}") : ""));
         console.WriteLine();
 
+        if (r.Concurrent.Count > 0) PrintConcurrent(console, r.Concurrent);
+
         var verify = new Table().Border(TableBorder.Rounded).Title("Read models after the operations vs their definitions");
         foreach (var h in new[] { "mode", "read model", "check", "result" }) verify.AddColumn(h);
         foreach (var v in r.Verification)
@@ -88,6 +90,29 @@ public static class BenchReportPrinter
         foreach (var e in r.Errors) console.MarkupLine($"[yellow]{Markup.Escape(e)}[/]");
         foreach (var o in r.Ops)
             foreach (var (mode, err) in o.Errors) console.MarkupLine($"[red]{Markup.Escape($"{o.Op} {mode}: {err}")}[/]");
+    }
+
+    /// <summary>The concurrent mix: per client count, each mode's throughput and the deadlocks PostgreSQL counted.</summary>
+    private static void PrintConcurrent(IAnsiConsole console, IReadOnlyList<ConcurrentResult> runs)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"Concurrent \"with deletes\" mix ({runs[0].Seconds} s per run, each statement its own transaction)");
+        table.AddColumn(new TableColumn("clients").RightAligned());
+        foreach (var h in new[] { "hand-written tps", "deadlocks", "TViews tps", "deadlocks", "TV/hw" })
+            table.AddColumn(new TableColumn(h).RightAligned());
+        foreach (var group in runs.GroupBy(x => x.Clients))
+        {
+            var hw = group.FirstOrDefault(x => x.Mode == Modes.Handwritten);
+            var tv = group.FirstOrDefault(x => x.Mode == Modes.TViews);
+            string Tps(ConcurrentResult? x) => x is null ? "" : x.Error is not null ? "[red]failed[/]" : x.Tps?.ToString("F1", inv) ?? "?";
+            string Deadlocks(ConcurrentResult? x) => x?.Deadlocks is not { } d ? "" : d == 0 ? "[green]0[/]" : $"[red]{d}[/]";
+            table.AddRow(group.Key.ToString(inv), Tps(hw), Deadlocks(hw), Tps(tv), Deadlocks(tv), Format.Ratio(Stats.Ratio(tv?.Tps, hw?.Tps)));
+        }
+        console.Write(table);
+        foreach (var x in runs.Where(x => x.Error is not null))
+            console.MarkupLine($"[red]{Markup.Escape($"concurrent {x.Clients} {x.Mode}: {x.Error}")}[/]");
+        console.WriteLine();
     }
 
     private static string Colored(double? ratio, double limit, bool atMost)

@@ -41,7 +41,7 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
         buildKinds.Add(Builds.CreateTableAs);
         // Steps: server, data, builds, raw copy, views, refreshes, vacuum, per op (warm-ups, rounds, vacuum), verifications, sources, cleanup.
         int Total(IReadOnlyList<string> m) =>
-            2 + options.BuildRounds * buildKinds.Count + (m.Contains(Modes.Raw) ? 1 : 0) + 1 + options.Rounds + 1
+            2 + options.ConcurrentClients.Count * m.Count(x => x != Modes.Raw) + options.BuildRounds * buildKinds.Count + (m.Contains(Modes.Raw) ? 1 : 0) + 1 + options.Rounds + 1
             + ops.Count * (m.Count * (1 + options.Rounds) + 1) + m.Count(x => x != Modes.Raw) * definitions.Count + 1 + 1;
         progress.SetTotal(Total(modes));
 
@@ -125,6 +125,10 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
             // 3. Full refresh of the same definitions as materialized views.
             await RefreshAsync(plainDatabase!, definitions, lookups, report.Build, ct);
             await DropAsync(plainDatabase!, ct);
+
+            // 3b. The concurrent mix, on copies of the freshly built databases.
+            if (options.ConcurrentClients.Count > 0)
+                await RunConcurrentAsync(workload, opDatabases, definitions, posts, users, report, ct);
 
             // 4. The operations, on databases in the same state.
             progress.Begin("VACUUM ANALYZE and CHECKPOINT before the operations");
@@ -343,6 +347,72 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
             result.PairedTViewsOverRaw = Stats.PairedRatio(tvSamples, result.SamplesMs.GetValueOrDefault(Modes.Raw));
         }
         return result;
+    }
+
+    /// <summary>
+    /// The "with deletes" mix at each client count, hand-written and TViews alternated, each run on a
+    /// fresh copy (the mix deletes posts); throughput, retries and the deadlocks PostgreSQL counted.
+    /// The TViews copies are verified after their run; the hand-written triggers are not exact under
+    /// concurrency (the workload says so), so theirs are not.
+    /// </summary>
+    private async Task RunConcurrentAsync(BenchWorkload workload, Dictionary<string, string> databases, IReadOnlyList<ReadModelDefinition> definitions,
+        long posts, long users, BenchReport report, CancellationToken ct)
+    {
+        var (mix, missing) = ConcurrentMix.Find(workload.Directory);
+        if (mix is null)
+        {
+            report.Errors.Add($"concurrent mix skipped: {missing} not found");
+            return;
+        }
+        var modes = new[] { Modes.Handwritten, Modes.TViews }.Where(databases.ContainsKey).ToList();
+        foreach (var mode in modes) await _server.ExecuteAsync(databases[mode], "VACUUM (ANALYZE)", ct);
+        var run = 0;
+        foreach (var clients in options.ConcurrentClients)
+            foreach (var mode in Stats.Rotation(modes, run++))
+            {
+                progress.Begin($"concurrent mix, {clients} client(s): {mode} ({options.ConcurrentSeconds} s)");
+                var db = Name(mode == Modes.TViews ? "ctv" : "chw");
+                await _server.CreateDatabaseAsync(db, databases[mode], ct);
+                _databases.Add(db);
+                await CheckpointAsync(ct);
+                var result = await RunMixAsync(mix, mode, db, clients, posts, users, ct);
+                report.Concurrent.Add(result);
+                progress.Log($"concurrent {clients} {mode}: {(result.Error ?? $"{result.Tps?.ToString("F1", Inv)} tps, {result.Deadlocks} deadlocks, {result.Retried} retried")}");
+                if (mode == Modes.TViews)
+                {
+                    await using var conn = await _server.OpenAsync(db, ct);
+                    foreach (var def in definitions)
+                        report.Verification.Add(await ReadModelVerifier.CompareAsync(conn, $"{Modes.TViews}, concurrent {clients}", def, ct));
+                }
+                await DropAsync(db, ct);
+                progress.End();
+            }
+    }
+
+    private async Task<ConcurrentResult> RunMixAsync(ConcurrentMix mix, string mode, string db, int clients, long posts, long users, CancellationToken ct)
+    {
+        const string deadlocks = "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()";
+        var before = await _server.ScalarAsync<long>(db, deadlocks, ct);
+        var r = await _server.RunToolAsync("pgbench", db, mix.PgbenchArguments(clients, options.ConcurrentSeconds, posts, users, options.Seed), ct);
+        // A backend reports its statistics (deadlocks included) when it exits: wait for pgbench's to be gone.
+        var wait = Stopwatch.StartNew();
+        while (await _server.ScalarAsync<long>(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", ct) > 0
+               && wait.Elapsed < TimeSpan.FromSeconds(30))
+            await Task.Delay(50, ct);
+        var after = await _server.ScalarAsync<long>(db, deadlocks, ct);
+        if (r.ExitCode != 0)
+            return new ConcurrentResult(mode, clients, options.ConcurrentSeconds, null, null, null, null, after - before,
+                $"pgbench exit {r.ExitCode}: {PgbenchOutput.Tail(r.Stderr.Length > 0 ? r.Stderr : r.Stdout, 3)}");
+        try
+        {
+            var summary = PgbenchOutput.Parse(r.Output);
+            var (retried, failed) = PgbenchRetries.Parse(r.Output);
+            return new ConcurrentResult(mode, clients, options.ConcurrentSeconds, summary.Tps, summary.Transactions, retried, failed, after - before, null);
+        }
+        catch (FormatException e)
+        {
+            return new ConcurrentResult(mode, clients, options.ConcurrentSeconds, null, null, null, null, after - before, e.Message);
+        }
     }
 
     private async Task<(double LatencyMs, string? Error)> PgbenchAsync(BenchOp op, string db, int transactions, int seed, long posts, long users, CancellationToken ct)

@@ -24,10 +24,12 @@ public static class BenchCommand
         var benchDir = new Option<string?>("--bench-dir") { Description = "The workload directory (default: ../shared/bench beside the repository root)" };
         var seed = new Option<int>("--seed") { Description = "Base pgbench random seed (each round uses its own, the same in every mode)", DefaultValueFactory = _ => 42 };
         var keep = new Option<bool>("--keep") { Description = "Keep the benchmark databases on an existing server (for EXPLAIN afterwards)" };
+        var concurrent = new Option<string?>("--concurrent") { Description = "Also run the concurrent \"with deletes\" mix (hand-written vs TViews) at these client counts, e.g. 1,2,4,8" };
+        var concurrentSeconds = new Option<int>("--concurrent-seconds") { Description = "Seconds per run of the concurrent mix", DefaultValueFactory = _ => 20 };
 
         var command = new Command("bench", "Benchmark TViews against the hand-written yardstick and no read models (../shared/bench)")
         {
-            scale, ops, json, rounds, buildRounds, transactions, modes, benchDir, seed, keep,
+            scale, ops, json, rounds, buildRounds, transactions, modes, benchDir, seed, keep, concurrent, concurrentSeconds,
         };
         command.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
@@ -45,6 +47,8 @@ public static class BenchCommand
                 Seed = pr.GetValue(seed),
                 Connection = string.IsNullOrWhiteSpace(connection) ? null : connection,
                 KeepDatabases = pr.GetValue(keep),
+                ConcurrentClients = BenchOptions.ParseClients(pr.GetValue(concurrent)),
+                ConcurrentSeconds = pr.GetValue(concurrentSeconds),
             };
             options.Validate();
             var jsonPath = pr.GetValue(json);

@@ -21,10 +21,24 @@ internal sealed class Binder
     /// <summary>Join-merged columns (USING / NATURAL) per scope: name → the vars it merges.</summary>
     private readonly Dictionary<Scope, Dictionary<string, List<RangeVar>>> _merged = [];
 
-    public Binder(SourceText? source, IReadOnlyDictionary<string, CatalogRelation> relations)
+    /// <summary>Output names of functions in FROM (by the call's position in the text), as PostgreSQL resolved them.</summary>
+    private readonly IReadOnlyDictionary<int, IReadOnlyList<string>> _functionColumns;
+
+    /// <summary>What each <c>*</c> of a select list stands for: one bound column reference per output column.</summary>
+    private readonly Dictionary<StarExpr, List<Expr>> _starColumns = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>CTEs whose own nodes are bound already: a second reference binds a copy (see <see cref="SyntaxCopier"/>).</summary>
+    private readonly HashSet<CommonTableExpr> _boundCtes = new(ReferenceEqualityComparer.Instance);
+
+    /// <param name="functionColumns">
+    /// The output columns of functions in FROM by the start of their span, when known from PostgreSQL
+    /// (a function's columns depend on the overload its argument types select, which only PostgreSQL knows).
+    /// </param>
+    public Binder(SourceText? source, IReadOnlyDictionary<string, CatalogRelation> relations, IReadOnlyDictionary<int, IReadOnlyList<string>>? functionColumns = null)
     {
         _source = source;
         _relations = relations;
+        _functionColumns = functionColumns ?? new Dictionary<int, IReadOnlyList<string>>();
     }
 
     public static string RelationKey(QualifiedName name) => string.Join(".", name.Parts.Select(p => p.Value));
@@ -41,9 +55,10 @@ internal sealed class Binder
 
     private AnalysisException Error(SqlNode node, string detail) => AnalysisException.At(_source, node, detail);
 
-    private sealed record CteEnv(ImmutableDictionary<string, CommonTableExpr> Ctes)
+    /// <summary>The CTEs in scope, each with the CTEs its own body sees (those defined before it, as in PostgreSQL).</summary>
+    private sealed record CteEnv(ImmutableDictionary<string, (CommonTableExpr Cte, CteEnv Env)> Ctes)
     {
-        public static readonly CteEnv Empty = new(ImmutableDictionary<string, CommonTableExpr>.Empty);
+        public static readonly CteEnv Empty = new(ImmutableDictionary<string, (CommonTableExpr, CteEnv)>.Empty);
     }
 
     /// <summary>Binds a statement; returns the scopes of its set-operation branches (first one defines the output names).</summary>
@@ -53,9 +68,8 @@ internal sealed class Binder
         {
             if (with.Recursive)
                 throw Error(with, "WITH RECURSIVE is not maintainable incrementally: a recursive CTE can make any row depend on any other");
-            var ctes = env.Ctes;
-            foreach (var cte in with.Ctes) ctes = ctes.SetItem(cte.Name.Value, cte);
-            env = new CteEnv(ctes);
+            // A non-recursive CTE sees the CTEs before it, never itself: `WITH t AS (SELECT ... FROM t)` reads table t.
+            foreach (var cte in with.Ctes) env = new CteEnv(env.Ctes.SetItem(cte.Name.Value, (cte, env)));
         }
         var scopes = BindQueryExpr(stmt.Body, stmt, parent, link, linkExpr, env, null);
         var first = scopes[0];
@@ -83,7 +97,10 @@ internal sealed class Binder
                 return BindStatement(nested.Query, parent, link, linkExpr, env);
             case ValuesQuery values:
                 // VALUES has no FROM: a scope without names, so correlated references resolve outward.
-                var scope = NewScope(new SelectCore([]), stmt, parent, link, linkExpr, outputNames);
+                // Its columns are column1, column2, ... (as PostgreSQL names them).
+                var width = values.Rows.OrEmpty().IsEmpty ? 0 : values.Rows[0].Length;
+                var scope = NewScope(new SelectCore([]), stmt, parent, link, linkExpr,
+                    outputNames ?? [.. Enumerable.Range(1, width).Select(i => $"column{i}")]);
                 foreach (var row in values.Rows) foreach (var e in row) BindExpr(e, scope, env);
                 return [scope];
             default:
@@ -106,7 +123,7 @@ internal sealed class Binder
         if (core.Where is { } w) BindExpr(w, scope, env);
         foreach (var t in core.Targets)
         {
-            if (t.Value is StarExpr star) BindStar(star, scope);
+            if (t.Value is StarExpr star) ExpandStar(star, scope);
             else BindExpr(t.Value, scope, env);
         }
         foreach (var g in core.GroupBy) BindExpr(g, scope, env, allowOutputAlias: true);
@@ -124,11 +141,15 @@ internal sealed class Binder
             case TableRef t:
             {
                 var alias = t.Alias?.Name.Value;
-                if (t.Name.Parts.Length == 1 && env.Ctes.TryGetValue(t.Name.Name, out var cte))
+                if (t.Name.Parts.Length == 1 && env.Ctes.TryGetValue(t.Name.Name, out var entry))
                 {
-                    var inner = BindStatement(cte.Query, scope, ScopeLink.Derived, null, env.Ctes.ContainsKey(cte.Name.Value) ? env : env);
-                    var cols = !cte.Columns.OrEmpty().IsEmpty ? cte.Columns.Select(c => c.Value).ToList() : OutputNames(inner[0]);
-                    var dv = new DerivedVar(alias ?? cte.Name.Value, t, scope, cte.Query, TableVar.AliasColumns(t.Alias, cols));
+                    var cte = entry.Cte;
+                    // Each reference is a scope of its own (like a subquery written twice); nodes are bound by
+                    // reference, so the second reference binds a copy of the body.
+                    var query = _boundCtes.Add(cte) ? cte.Query : SyntaxCopier.Copy(cte.Query);
+                    var inner = BindStatement(query, scope, ScopeLink.Derived, null, entry.Env);
+                    var cols = !cte.Columns.OrEmpty().IsEmpty ? TableVar.AliasColumns(new Alias(cte.Name, cte.Columns), OutputNames(inner[0])) : OutputNames(inner[0]);
+                    var dv = new DerivedVar(alias ?? cte.Name.Value, t, scope, query, TableVar.AliasColumns(t.Alias, cols));
                     foreach (var s in inner) s.LinkVar = dv;
                     scope.Vars.Add(dv);
                     return [dv];
@@ -162,9 +183,10 @@ internal sealed class Binder
             {
                 foreach (var rf in f.Functions) BindExpr(rf.Call, scope, env);
                 var name = f.Alias?.Name.Value ?? (f.Functions.FirstOrDefault()?.Call is FuncCall fc ? fc.Name.Name : "function");
-                // Without a column definition list the function's outputs are unknown (alias columns may
-                // name only a prefix of them): unresolved names may then belong to it.
-                IReadOnlyList<string>? cols = f.ColumnDefinitions.OrEmpty().IsEmpty ? null : f.ColumnDefinitions.Select(c => c.Name.Value).ToList();
+                // Without a column definition list the function's outputs are those PostgreSQL reported, else
+                // unknown (alias columns may name only a prefix of them): unresolved names may then belong to it.
+                IReadOnlyList<string>? cols = !f.ColumnDefinitions.OrEmpty().IsEmpty ? f.ColumnDefinitions.Select(c => c.Name.Value).ToList()
+                    : !f.Span.IsEmpty && _functionColumns.TryGetValue(f.Span.Start, out var known) ? known : null;
                 var ov = new OpaqueVar(name, f, scope, cols);
                 scope.Vars.Add(ov);
                 return [ov];
@@ -174,21 +196,19 @@ internal sealed class Binder
                 var left = BindFrom(j.Left, scope, env);
                 var right = BindFrom(j.Right, scope, env);
                 var merged = _merged[scope];
-                IEnumerable<string> usingCols = j.Using.OrEmpty().Select(u => u.Value);
-                if (j.Natural)
-                    usingCols = left.SelectMany(v => v.Columns ?? []).Intersect(right.SelectMany(v => v.Columns ?? [])).ToList();
-                foreach (var col in usingCols)
+                var columns = JoinColumns(j, scope);
+                foreach (var col in MergedNames(j, scope))
                 {
-                    var vars = left.Concat(right).Where(v => v.HasColumn(col)).ToList();
-                    foreach (var v in vars) MarkReferenced(v, col);
-                    merged[col] = vars;
+                    // The join compares both sides' columns; the merged name reads the side PostgreSQL takes it from.
+                    foreach (var v in left.Concat(right).Where(v => v.HasColumn(col))) MarkReferenced(v, col);
+                    merged[col] = [.. columns.First(c => c.Name == col).Vars];
                 }
                 if (j.On is { } on) BindExpr(on, scope, env);
                 var all = left.Concat(right).ToList();
                 if (j.Alias is { } alias)
                 {
                     // An aliased join hides its members' names: expose them under the alias.
-                    var cols = all.SelectMany(v => v.Columns ?? []).Distinct().ToList();
+                    var cols = JoinColumns(j, scope).Select(c => c.Name).ToList();
                     var ov = new OpaqueVar(alias.Name.Value, j, scope, TableVar.AliasColumns(alias, cols));
                     scope.Vars.Add(ov);
                     _joinAliases[ov] = all;
@@ -209,6 +229,104 @@ internal sealed class Binder
         RelationKind.ForeignTable => "foreign table",
         _ => "relation of an unsupported kind",
     };
+
+    /// <summary>One column a <c>*</c> stands for: its name and the variables it reads (several for a USING / NATURAL merged column).</summary>
+    private sealed record StarColumn(string Name, IReadOnlyList<RangeVar> Vars);
+
+    /// <summary>
+    /// Binds a <c>*</c> of a select list: one column reference per column, bound as the user writing it
+    /// out would bind it (a merged USING column as its unqualified name). Refuses a <c>*</c> over columns
+    /// nobody can name here.
+    /// </summary>
+    private void ExpandStar(StarExpr star, Scope scope)
+    {
+        BindStar(star, scope);
+        if (StarVars(star, scope).FirstOrDefault(v => v.Columns is null) is { } unknown)
+            throw Error(star, $"* over {unknown.Name}, whose columns TViews cannot tell: list the columns, or give {unknown.Name} a column definition list");
+        var list = new List<Expr>();
+        foreach (var c in StarColumns(star, scope))
+        {
+            // A merged column has no table of its own to point at: a refusal about it points at the star.
+            var cr = c.Vars.Count == 1 ? ColumnRef.Of(c.Vars[0].Name, c.Name) : ColumnRef.Of(c.Name) with { Span = star.Span };
+            foreach (var v in c.Vars) MarkReferenced(v, c.Name);
+            Record(cr, c.Vars.Select(v => new ColumnBinding(v, c.Name)));
+            list.Add(cr);
+        }
+        _starColumns[star] = list;
+    }
+
+    /// <summary>The select list's output expressions in column order, each <c>*</c> as the column references it stands for.</summary>
+    public List<Expr> Outputs(Scope scope)
+    {
+        var list = new List<Expr>();
+        foreach (var t in scope.Core.Targets)
+        {
+            if (t.Value is StarExpr star && _starColumns.TryGetValue(star, out var columns)) list.AddRange(columns);
+            else list.Add(t.Value);
+        }
+        return list;
+    }
+
+    /// <summary>The output names of a <c>*</c>, as PostgreSQL expands it.</summary>
+    public static IEnumerable<string> StarOutputNames(StarExpr star, Scope scope) => StarColumns(star, scope).Select(c => c.Name);
+
+    private static IEnumerable<RangeVar> StarVars(StarExpr star, Scope scope) => star.Qualifier is null
+        ? scope.Core.From.SelectMany(item => ItemVars(item, scope))
+        : FindVar(scope, star.Qualifier.Name, star.Qualifier.Schema) is { } v ? [v] : [];
+
+    private static IEnumerable<RangeVar> ItemVars(FromItem item, Scope scope) =>
+        item is JoinExpr { Alias: null } j ? ItemVars(j.Left, scope).Concat(ItemVars(j.Right, scope))
+        : scope.Vars.Where(v => ReferenceEquals(v.Node, item));
+
+    /// <summary>
+    /// The columns of a <c>*</c>: a qualified one those of its variable; an unqualified one those of each
+    /// FROM item in order, a join giving its merged (USING / NATURAL) columns once, first.
+    /// </summary>
+    private static List<StarColumn> StarColumns(StarExpr star, Scope scope)
+    {
+        if (star.Qualifier is not null)
+            return [.. StarVars(star, scope).SelectMany(v => (v.Columns ?? []).Select(c => new StarColumn(c, [v])))];
+        return [.. scope.Core.From.SelectMany(item => ItemColumns(item, scope))];
+    }
+
+    private static List<StarColumn> ItemColumns(FromItem item, Scope scope)
+    {
+        if (item is JoinExpr { Alias: null } j) return JoinColumns(j, scope);
+        var v = scope.Vars.FirstOrDefault(v => ReferenceEquals(v.Node, item));
+        return v is null ? [] : [.. (v.Columns ?? []).Select(c => new StarColumn(c, [v]))];
+    }
+
+    /// <summary>The columns a USING / NATURAL join merges: USING's, or the names both sides have (in the left side's order).</summary>
+    private static List<string> MergedNames(JoinExpr j, Scope scope)
+    {
+        if (!j.Natural) return [.. j.Using.OrEmpty().Select(u => u.Value)];
+        var right = ItemColumns(j.Right, scope);
+        return [.. ItemColumns(j.Left, scope).Select(c => c.Name).Where(n => right.Any(r => r.Name == n)).Distinct()];
+    }
+
+    /// <summary>
+    /// A join's columns as PostgreSQL orders them: merged columns first, then the rest of each side. A
+    /// merged column is the left side's in an INNER or LEFT join, the right side's in a RIGHT join (as
+    /// PostgreSQL's join alias variables are), and COALESCE of both in a FULL join: it reads both.
+    /// </summary>
+    private static List<StarColumn> JoinColumns(JoinExpr j, Scope scope)
+    {
+        var left = ItemColumns(j.Left, scope);
+        var right = ItemColumns(j.Right, scope);
+        var merged = MergedNames(j, scope);
+        IEnumerable<RangeVar> Side(List<StarColumn> side, string name) => side.Where(c => c.Name == name).SelectMany(c => c.Vars);
+        var list = merged
+            .Select(n => new StarColumn(n, [.. (j.Kind switch
+            {
+                JoinKind.Right => Side(right, n),
+                JoinKind.Full => Side(left, n).Concat(Side(right, n)),
+                _ => Side(left, n),
+            }).Distinct()]))
+            .ToList();
+        list.AddRange(left.Where(c => !merged.Contains(c.Name)));
+        list.AddRange(right.Where(c => !merged.Contains(c.Name)));
+        return list;
+    }
 
     private void BindStar(StarExpr star, Scope scope)
     {
@@ -360,8 +478,7 @@ internal sealed class Binder
         {
             if (t.Value is StarExpr star)
             {
-                var vars = star.Qualifier is null ? scope.Vars : scope.Vars.Where(v => v.Name == star.Qualifier.Name);
-                foreach (var v in vars) names.AddRange(v.Columns ?? []);
+                names.AddRange(StarOutputNames(star, scope));
                 continue;
             }
             names.Add(TargetName(t));

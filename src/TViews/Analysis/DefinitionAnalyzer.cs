@@ -28,8 +28,13 @@ public static class DefinitionAnalyzer
     /// The key was chosen by the user (--key, -- tviews:key=): when its uniqueness cannot be proven, it is
     /// checked against the data instead and enforced at run time. A key chosen by default must be proven.
     /// </param>
+    /// <param name="definitionView">
+    /// The definition created as a view (quoted, qualified name), when it exists: PostgreSQL's reading of it
+    /// tells the columns of functions in FROM.
+    /// </param>
     public static async Task<DefinitionAnalysis> AnalyzeAsync(NpgsqlConnection conn, string? runtimeSchema, SelectStmt definition,
-        SourceText? source, IReadOnlyList<string> outputColumns, IReadOnlyList<string> keyColumns, bool explicitKey = false, CancellationToken ct = default, bool acknowledgeRowSecurity = false)
+        SourceText? source, IReadOnlyList<string> outputColumns, IReadOnlyList<string> keyColumns, bool explicitKey = false, CancellationToken ct = default,
+        bool acknowledgeRowSecurity = false, string? definitionView = null)
     {
         CheckReservedNames(definition, source, outputColumns);
         var catalog = new CatalogReader(conn, runtimeSchema);
@@ -45,19 +50,20 @@ public static class DefinitionAnalyzer
         aggregates.UnionWith(functions.Where(f => f.Value.Aggregate).Select(f => f.Key));
 
         CheckDeterministic(definition, source, functions);
-        var binder = new Binder(source, relations);
+        var binder = new Binder(source, relations, await FunctionColumnsAsync(conn, definition, definitionView, ct));
         binder.BindDefinition(definition);
         var root = binder.Root;
-        CheckRootShape(definition, source, aggregates);
+        CheckRootShape(definition, source, aggregates, outputColumns);
         if (!acknowledgeRowSecurity && binder.Tables.FirstOrDefault(t => t.Relation.RowSecurity) is { } rls)
             throw AnalysisException.At(source, rls.Ref,
                 $"\"{rls.Relation.QualifiedName}\" has row-level security: the TVIEW holds every row its definition yields as its owner sees them, " +
                 "and its readers would see rows the policies hide from them. If that is intended, acknowledge it: --acknowledge-rls " +
                 "(or -- tviews:rls=acknowledged before the statement in an apply file); see docs/security.md");
 
-        var outputs = RootOutputs(root);
+        var outputs = binder.Outputs(root);
         if (outputs.Count != outputColumns.Count)
             throw new AnalysisException($"internal: the definition has {outputs.Count} output columns but PostgreSQL reports {outputColumns.Count}");
+        CheckSingleRowKey(root.Core, outputs, outputColumns, keyColumns, source, aggregates);
         var keyExprs = new List<Expr>();
         foreach (var k in keyColumns)
         {
@@ -81,7 +87,7 @@ public static class DefinitionAnalyzer
         if (keyEnforced) await CheckKeyHoldsAsync(conn, definition, keyColumns, ct);
 
         var builder = new KeyQueryBuilder(binder, keyExprs, keyColumns, aggregates);
-        var patches = new PatchAnalyzer(binder, outputColumns, keyColumns).Analyze(keyExprs);
+        var patches = new PatchAnalyzer(binder, outputColumns, keyColumns, aggregates).Analyze(keyExprs);
         var counts = CountDeltaAnalyzer.Analyze(binder, outputColumns, keyColumns, keyExprs);
         var sources = binder.Tables
             .GroupBy(t => t.Relation.QualifiedName)
@@ -169,10 +175,13 @@ public static class DefinitionAnalyzer
         "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp", "timeofday", "current_setting", "txid_current", "pg_backend_pid",
     };
 
-    private static void CheckRootShape(SelectStmt definition, SourceText? source, ISet<string> aggregates)
+    private static void CheckRootShape(SelectStmt definition, SourceText? source, ISet<string> aggregates, IReadOnlyList<string> outputColumns)
     {
         if (definition.Body is not SelectCore core)
             throw AnalysisException.At(source, definition.Body, "UNION / INTERSECT / EXCEPT / VALUES at the top of a TVIEW definition is not maintainable yet: define one TVIEW per branch");
+        // PostgreSQL accepts `SELECT FROM t`: rows without columns, so without a key to address them by.
+        if (outputColumns.Count == 0)
+            throw AnalysisException.At(source, core, "the select list is empty: a TVIEW needs at least one column, its key");
         if (definition.Limit is not null || definition.Offset is not null || definition.Fetch is not null)
             throw AnalysisException.At(source, (SqlNode?)definition.Limit ?? (SqlNode?)definition.Offset ?? definition.Fetch,
                 "LIMIT / OFFSET / FETCH is not maintainable incrementally: a change to any row can move the cut-off");
@@ -181,10 +190,32 @@ public static class DefinitionAnalyzer
         foreach (var g in core.GroupBy.OrEmpty())
             if (g is GroupingSet gs && gs.Kind != GroupingSetKind.Empty)
                 throw AnalysisException.At(source, g, "GROUPING SETS / ROLLUP / CUBE are not maintainable yet: their rows have no single key");
-        if (core.GroupBy.OrEmpty().IsEmpty && core.Targets.Any(t => IsTopLevelAggregate(t.Value, aggregates)))
-            throw AnalysisException.At(source, core.Targets.First(t => IsTopLevelAggregate(t.Value, aggregates)).Value,
-                "an aggregate without GROUP BY gives one row with no key: add GROUP BY (the grouping columns become the key)");
     }
+
+    /// <summary>
+    /// An aggregate without GROUP BY (<c>SELECT 1 AS pk_x, count(*) FROM t</c>) yields exactly one row.
+    /// It is maintained as a TVIEW of one row whose key is a constant the definition writes: every
+    /// change to a source yields that key, and the row is recomputed. A key read from the rows cannot
+    /// address it (an aggregate's value changes, a column is not grouped), so anything else is refused.
+    /// </summary>
+    private static void CheckSingleRowKey(SelectCore core, IReadOnlyList<Expr> outputs, IReadOnlyList<string> outputColumns,
+        IReadOnlyList<string> keyColumns, SourceText? source, ISet<string> aggregates)
+    {
+        if (!core.GroupBy.OrEmpty().IsEmpty || !core.Targets.Any(t => IsTopLevelAggregate(t.Value, aggregates))) return;
+        foreach (var k in keyColumns)
+        {
+            var e = outputs[outputColumns.ToList().IndexOf(k)];
+            if (IsConstant(e)) continue;
+            var at = e.Span.IsEmpty ? core.Targets.First(t => IsTopLevelAggregate(t.Value, aggregates)).Value : e;
+            throw AnalysisException.At(source, at,
+                $"an aggregate without GROUP BY gives exactly one row, so its key column \"{k}\" must be a constant: " +
+                "write one first in the select list (SELECT 1 AS pk_<entity>, count(*) ...), or add GROUP BY (the grouping columns become the key)");
+        }
+    }
+
+    /// <summary>Literals and expressions of literals only (volatile functions are refused before).</summary>
+    private static bool IsConstant(Expr e) =>
+        !e.DescendantsAndSelf().Any(n => n is ColumnRef or StarExpr or SelectStmt or ParamRef || n is FuncCall f && (f.Over is not null || f.Star || f.Filter is not null));
 
     /// <summary>An aggregate at this query level (not inside a subquery, not a window function).</summary>
     private static bool IsTopLevelAggregate(Expr e, ISet<string> aggregates) =>
@@ -208,23 +239,35 @@ public static class DefinitionAnalyzer
 
     private static bool SameSet(IEnumerable<Expr> a, IEnumerable<Expr> b) => a.ToHashSet().SetEquals(b);
 
-    /// <summary>The root's output expressions in column order, stars expanded to column references.</summary>
-    private static List<Expr> RootOutputs(Scope root)
+    /// <summary>
+    /// The columns of each function in FROM that has no column definition list, keyed by the start of its
+    /// span, from PostgreSQL's reading of the definition view: pg_get_viewdef gives every function in FROM
+    /// its complete column alias list. Functions are matched in document order (the deparsed text keeps
+    /// the FROM structure); on any doubt (a parse failure, a different count or name) nothing is known
+    /// and a <c>*</c> over such a function is refused instead.
+    /// </summary>
+    private static async Task<Dictionary<int, IReadOnlyList<string>>> FunctionColumnsAsync(NpgsqlConnection conn, SelectStmt definition, string? view, CancellationToken ct)
     {
-        var list = new List<Expr>();
-        foreach (var t in root.Core.Targets)
+        var result = new Dictionary<int, IReadOnlyList<string>>();
+        var functions = definition.DescendantsAndSelf().OfType<FunctionRef>().ToList();
+        if (view is null || !functions.Any(f => f.ColumnDefinitions.OrEmpty().IsEmpty)) return result;
+        var text = await conn.ScalarAsync<string?>("SELECT pg_catalog.pg_get_viewdef(@v::pg_catalog.regclass)", ct, ("v", view));
+        if (text is null) return result;
+        List<FunctionRef> deparsed;
+        try
         {
-            if (t.Value is StarExpr star)
-            {
-                var vars = star.Qualifier is null ? root.Vars : root.Vars.Where(v => v.Name == star.Qualifier.Name);
-                foreach (var v in vars)
-                    foreach (var c in v.Columns ?? [])
-                        list.Add(ColumnRef.Of(v.Name, c));
-                continue;
-            }
-            list.Add(t.Value);
+            deparsed = SqlParser.ParseSelect(text.Trim().TrimEnd(';')).DescendantsAndSelf().OfType<FunctionRef>().ToList();
         }
-        return list;
+        catch (SqlSyntaxException)
+        {
+            return result;
+        }
+        static string Names(FunctionRef f) => string.Join(",", f.Functions.Select(rf => rf.Call is FuncCall c ? c.Name.Name : "?"));
+        if (deparsed.Count != functions.Count || functions.Zip(deparsed).Any(p => Names(p.First) != Names(p.Second))) return result;
+        foreach (var (mine, theirs) in functions.Zip(deparsed))
+            if (!mine.Span.IsEmpty && mine.ColumnDefinitions.OrEmpty().IsEmpty && theirs.Alias is { Columns: { IsDefaultOrEmpty: false } columns })
+                result[mine.Span.Start] = columns.Select(c => c.Value).ToList();
+        return result;
     }
 
     /// <summary>

@@ -37,6 +37,10 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
     {
         var all = Enumerable.Range(0, keyExprs.Count).ToList();
         var anchor = _graph.VarsOf(keyExprs[0]);
+        // A constant key (one row: an aggregate without GROUP BY) depends on no relation: any removed row
+        // of the occurrence can change that row, whatever the statement did to the other relations.
+        if (false && anchor.Count == 0 && !keyExprs.Any(k => ColumnRefs(k).Any()))
+            return new RemovedPlan(new HashSet<RangeVar>(ReferenceEqualityComparer.Instance) { occ }, all);
         if (anchor.Count == 0) return new RemovedPlan(null, all);
         var keep = _graph.PathsBetween(occ, anchor);
         if (keep is null) return new RemovedPlan(null, all);
@@ -184,8 +188,7 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
             if (t.Value is StarExpr star)
             {
                 list.Add(t);
-                var vars = star.Qualifier is null ? s.Vars : s.Vars.Where(v => v.Name == star.Qualifier.Name);
-                foreach (var n in vars.SelectMany(v => v.Columns ?? [])) { keptNames.Add(n); i++; }
+                foreach (var n in Binder.StarOutputNames(star, s)) { keptNames.Add(n); i++; }
                 continue;
             }
             var name = i < names.Count ? names[i] : Binder.TargetName(t);

@@ -147,27 +147,8 @@ internal sealed class KeyUniquenessAnalyzer(Binder binder, SourceText? source, I
 
     private ScopeRows ScopeOf(Scope scope)
     {
-        if (!_scopes.TryGetValue(scope, out var rows)) _scopes[scope] = rows = new ScopeRows(this, scope, Outputs(scope));
+        if (!_scopes.TryGetValue(scope, out var rows)) _scopes[scope] = rows = new ScopeRows(this, scope, _binder.Outputs(scope));
         return rows;
-    }
-
-    /// <summary>A scope's output expressions in column order, stars expanded to (code-built) column references.</summary>
-    private static List<Expr> Outputs(Scope scope)
-    {
-        var list = new List<Expr>();
-        foreach (var t in scope.Core.Targets)
-        {
-            if (t.Value is not StarExpr star)
-            {
-                list.Add(t.Value);
-                continue;
-            }
-            var vars = star.Qualifier is null ? scope.Vars : scope.Vars.Where(v => v.Name == star.Qualifier.Name);
-            foreach (var v in vars)
-                foreach (var c in v.Columns ?? [])
-                    list.Add(ColumnRef.Of(v.Name, c));
-        }
-        return list;
     }
 
     /// <summary>One SELECT core: its FROM rows, then grouping, DISTINCT and set-returning functions on top.</summary>

@@ -12,7 +12,7 @@ namespace TViews.Analysis;
 /// anything outside a leaf); a change to other columns, or to a source read only inside leaves,
 /// leaves row existence alone and changes only the leaves that read it.
 /// </summary>
-internal sealed class PatchAnalyzer(Binder binder, IReadOnlyList<string> outputColumns, IReadOnlyList<string> keyColumns)
+internal sealed class PatchAnalyzer(Binder binder, IReadOnlyList<string> outputColumns, IReadOnlyList<string> keyColumns, ISet<string> aggregates)
 {
     private static readonly SqlFormatOptions Options = new() { QuoteAllIdentifiers = true, SingleLine = true };
 
@@ -27,6 +27,8 @@ internal sealed class PatchAnalyzer(Binder binder, IReadOnlyList<string> outputC
             || core.Having is not null || core.Targets.Any(t => t.Value is StarExpr)
             || core.Targets.Any(t => core.DescendantsAndSelf(n => n is not SelectStmt).OfType<FuncCall>().Any(f => f.Over is not null)))
             return result;
+        // Aggregates without GROUP BY: the one row's leaves read every row, so there is nothing to patch.
+        if (core.Targets.Any(t => KeyQueryBuilder.IsAggregateLike(t.Value, aggregates))) return result;
         if (core.Targets.Length != outputColumns.Count) return result;
         // USING / NATURAL joins compare columns no column reference names: keep it simple, no patching.
         if (core.From.SelectMany(f => f.DescendantsAndSelf(n => n is not SelectStmt)).OfType<JoinExpr>().Any(j => j.Natural || !j.Using.OrEmpty().IsEmpty))

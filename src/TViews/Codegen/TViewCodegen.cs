@@ -461,7 +461,9 @@ public sealed class TViewCodegen(string runtimeSchema)
         if (ev == "UPDATE")
             sb.AppendLine($"    IF strpos(coalesce(current_setting({Literal(UpdateFlag(s))}, true), ''), {Literal(EntityMark(p))}) = 0 THEN {exit} END IF;");
         // A force refresh rebuilding this TVIEW makes the work below redundant.
-        sb.AppendLine($"    IF strpos(current_setting('pg_tviews.rebuilding', true), {Literal("," + p.Entity + ",")}) > 0 THEN {exit} END IF;");
+        // (The setting is a hint a session could SET: the state row must confirm it.)
+        sb.AppendLine($"    IF strpos(current_setting('pg_tviews.rebuilding', true), {Literal("," + p.Entity + ",")}) > 0");
+        sb.AppendLine($"       AND EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS pg_tviews_s WHERE pg_tviews_s.entity_name = {entity} AND pg_tviews_s.rebuilding_by = pg_current_xact_id()) THEN {exit} END IF;");
         var refCols = string.Join(", ", s.ReferencedColumns.Select(c => Cmp(c, "x")));
         switch (ev)
         {
@@ -554,18 +556,24 @@ public sealed class TViewCodegen(string runtimeSchema)
 
     // Counts kept from the delta and recomputes must not both count a row: a recompute reads every
     // change made so far in the statement, including rows whose count trigger fires after it. The
-    // statement is identified by statement_timestamp(); a false match only costs a recompute.
-    private const string RecomputedSetting = "'pg_tviews.recomputed'";
+    // statement is identified by statement_timestamp() within the transaction; a false match only
+    // costs a recompute. The mark is a row of the owner-only pg_tviews_session_state, not a
+    // setting: a session could clear a setting between the two triggers and have rows counted twice.
+    private string MarkRecomputed(TViewPlan p)
+    {
+        var state = Rt("pg_tviews_session_state");
+        var mark = Literal(EntityMark(p));
+        return $"IF NOT {RecomputedInStatement(p)} THEN " +
+               $"INSERT INTO {state} AS pg_tviews_s (pid, xact, statement, recomputed) VALUES (pg_backend_pid(), pg_current_xact_id(), statement_timestamp(), {mark}) " +
+               "ON CONFLICT (pid) DO UPDATE SET recomputed = CASE WHEN pg_tviews_s.xact = excluded.xact AND pg_tviews_s.statement = excluded.statement " +
+               "THEN pg_tviews_s.recomputed || excluded.recomputed ELSE excluded.recomputed END, " +
+               "regating = pg_tviews_s.regating AND pg_tviews_s.xact = excluded.xact, xact = excluded.xact, statement = excluded.statement; END IF;";
+    }
 
-    private static string StatementMark => "statement_timestamp()::text || ';'";
-
-    private static string MarkRecomputed(TViewPlan p) =>
-        $"PERFORM set_config({RecomputedSetting}, CASE WHEN strpos(coalesce(current_setting({RecomputedSetting}, true), ''), {StatementMark}) = 1 " +
-        $"THEN current_setting({RecomputedSetting}, true) ELSE {StatementMark} END || {Literal(EntityMark(p))}, true);";
-
-    private static string RecomputedInStatement(TViewPlan p) =>
-        $"strpos(coalesce(current_setting({RecomputedSetting}, true), ''), {StatementMark}) = 1 " +
-        $"AND strpos(current_setting({RecomputedSetting}, true), {Literal(EntityMark(p))}) > 0";
+    private string RecomputedInStatement(TViewPlan p) =>
+        $"EXISTS (SELECT FROM {Rt("pg_tviews_session_state")} AS pg_tviews_s WHERE pg_tviews_s.pid = pg_backend_pid() " +
+        $"AND pg_tviews_s.xact = pg_current_xact_id() AND pg_tviews_s.statement = statement_timestamp() " +
+        $"AND strpos(pg_tviews_s.recomputed, {Literal(EntityMark(p))}) > 0)";
 
     /// <summary>The keys of the groups a count source's changed rows belong to, into the key variables.</summary>
     private static void AppendCountGroupKeys(StringBuilder sb, TViewPlan p, CountDeltaPlan counts, string ev, string with)
@@ -696,7 +704,10 @@ public sealed class TViewCodegen(string runtimeSchema)
         var entity = Literal(p.Entity);
         var tableRegclass = $"to_regclass({Literal(Quote(p.Schema, p.Table))})";
         var marks = ev == "UPDATE" ? $"current_setting({Literal(UpdateFlag(s))}, true)" : "NULL";
-        sb.AppendLine($"    IF strpos(coalesce(current_setting('pg_tviews.locked', true), ''), {Literal(EntityMark(p))}) = 0 THEN");
+        // pg_tviews.locked is a hint (a session can SET it): when it claims the lock, the state row
+        // must say so (locked_by is this transaction), else the locks are taken.
+        sb.AppendLine($"    IF strpos(coalesce(current_setting('pg_tviews.locked', true), ''), {Literal(EntityMark(p))}) = 0");
+        sb.AppendLine($"       OR NOT EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS pg_tviews_s WHERE pg_tviews_s.entity_name = {entity} AND pg_tviews_s.locked_by = pg_current_xact_id()) THEN");
         sb.AppendLine($"        IF NOT {Rt("pg_tviews_lock_statement")}({Literal(s.QualifiedName)}, {Literal(ev)}, {entity}, {marks}) OR {tableRegclass} IS NULL THEN");
         sb.AppendLine($"            PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); {exit}");
         sb.AppendLine("        END IF;");

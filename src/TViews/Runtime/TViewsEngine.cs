@@ -222,12 +222,13 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
             throw new TViewsException($"{def.Table}: column \"{outputs.GroupBy(x => x).First(g => g.Count() > 1).Key}\" appears more than once; alias the select list");
         var key = def.Key is { Count: > 0 } k ? k.ToList()
             : outputs.Contains($"pk_{def.Entity}") ? [$"pk_{def.Entity}"]
-            : [outputs[0]];
+            : [.. outputs.Take(1)]; // none for `SELECT FROM t`: the analysis refuses it with its position
         foreach (var kc in key)
             if (!outputs.Contains(kc))
                 throw new TViewsException($"{def.Table}: key column \"{kc}\" is not a column of the definition (columns: {string.Join(", ", outputs)})");
 
-        var analysis = await DefinitionAnalyzer.AnalyzeAsync(conn, RuntimeSchema, def.Query, def.Source, outputs, key, def.Key is { Count: > 0 }, ct, def.AcknowledgeRowSecurity);
+        var analysis = await DefinitionAnalyzer.AnalyzeAsync(conn, RuntimeSchema, def.Query, def.Source, outputs, key, def.Key is { Count: > 0 }, ct, def.AcknowledgeRowSecurity,
+            SqlNames.Quote(schema, view));
         await CrossCheckDependenciesAsync(conn, schema, view, def, analysis, ct);
 
         var tviewSources = analysis.Sources.Where(s => s.TViewEntity is not null).Select(s => s.TViewEntity!).ToList();

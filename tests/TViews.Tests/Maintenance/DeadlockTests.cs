@@ -268,9 +268,10 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
         {
             await using var tx = await c.BeginTransactionAsync();
             await ExecAsync(c, sql, tx);
-            var locked = await ScalarAsync<string>(c, "SELECT coalesce(current_setting('pg_tviews.locked', true), '')", tx);
+            // The state rows this transaction holds (pg_tviews.locked is only a hint).
+            var locked = await ScalarAsync<string>(c, "SELECT coalesce(string_agg(entity_name, ',' ORDER BY entity_name COLLATE \"C\"), '') FROM pg_tviews_state WHERE locked_by = pg_current_xact_id()", tx);
             await tx.RollbackAsync();
-            return string.Join(",", locked.Split(',', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+            return locked;
         }
         // A comment insert: its TVIEWs and tv_post, built on tv_comment.
         Assert.Equal("comment,post,user", await LockedBy("INSERT INTO tb_comment (fk_post, fk_user, body) VALUES (5, 5, 'x')"));

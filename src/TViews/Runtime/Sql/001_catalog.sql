@@ -35,6 +35,26 @@ CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_state (
     seq          bigint NOT NULL DEFAULT 0
 );
 
+-- Who holds the lock, and who is force-refreshing: the transaction (top-level xid) that last took
+-- or marked the row. A transaction-local setting cannot be trusted for this (any session can SET
+-- it): the generated code only uses those settings as hints and checks them here.
+ALTER TABLE @schema@.pg_tviews_state ADD COLUMN IF NOT EXISTS locked_by xid8;
+ALTER TABLE @schema@.pg_tviews_state ADD COLUMN IF NOT EXISTS rebuilding_by xid8;
+
+-- Per backend, what its current transaction is doing that maintenance must know and no session
+-- may forge: re-gating in progress (the DDL it runs fires pg_tviews_ddl again), and the TVIEWs
+-- whose rows a recompute already rewrote in the current statement (counts kept from the delta must
+-- not then add the same rows again). Written only by the owner's code; unlogged: it never outlives
+-- the transactions it describes.
+CREATE UNLOGGED TABLE IF NOT EXISTS @schema@.pg_tviews_session_state (
+    pid         integer PRIMARY KEY,
+    xact        xid8 NOT NULL,
+    regating    boolean NOT NULL DEFAULT false,
+    statement   timestamptz,
+    recomputed  text NOT NULL DEFAULT ''
+);
+REVOKE ALL ON @schema@.pg_tviews_session_state FROM PUBLIC;
+
 -- Prepared transactions an operator has dismissed from pg_tview_pending_refreshes.
 CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_dismissed_prepared (
     gid           text NOT NULL,

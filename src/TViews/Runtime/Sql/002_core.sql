@@ -97,6 +97,9 @@ BEGIN
         SELECT ',' || string_agg(c.entity_name, ',') || ',' INTO members
         FROM @schema@.pg_tviews_closure(pg_tviews_refresh.entity_name) c;
         PERFORM set_config('pg_tviews.rebuilding', COALESCE(previous, '') || members, true);
+        -- What confirms the setting to the triggers (they do not trust a setting alone).
+        UPDATE @schema@.pg_tviews_state s SET rebuilding_by = pg_current_xact_id()
+        WHERE s.entity_name IN (SELECT c.entity_name FROM @schema@.pg_tviews_closure(pg_tviews_refresh.entity_name) c);
     END IF;
     FOR d IN SELECT * FROM @schema@.pg_tviews_closure(pg_tviews_refresh.entity_name) LOOP
         SELECT * INTO m FROM @schema@.pg_tviews_metadata x WHERE x.entity_name = d.entity_name;
@@ -111,6 +114,9 @@ BEGIN
     END LOOP;
     IF force THEN
         PERFORM set_config('pg_tviews.rebuilding', COALESCE(previous, ''), true);
+        UPDATE @schema@.pg_tviews_state s SET rebuilding_by = NULL
+        WHERE s.entity_name IN (SELECT c.entity_name FROM @schema@.pg_tviews_closure(pg_tviews_refresh.entity_name) c)
+          AND strpos(COALESCE(previous, ''), ',' || s.entity_name || ',') = 0;
     END IF;
     RETURN result;
 END $fn$;
@@ -304,9 +310,15 @@ DECLARE
     g record;
     n integer := 0;
 BEGIN
-    -- The DDL below fires pg_tviews_ddl again; that nested call has nothing to add.
-    IF current_setting('pg_tviews.regating', true) = 'on' THEN RETURN 0; END IF;
-    PERFORM set_config('pg_tviews.regating', 'on', true);
+    -- The DDL below fires pg_tviews_ddl again; that nested call has nothing to add. The mark is a
+    -- row only the owner's code writes (a setting could be SET to switch re-gating off).
+    IF EXISTS (SELECT FROM @schema@.pg_tviews_session_state s
+               WHERE s.pid = pg_backend_pid() AND s.xact = pg_current_xact_id() AND s.regating) THEN
+        RETURN 0;
+    END IF;
+    INSERT INTO @schema@.pg_tviews_session_state AS s (pid, xact, regating) VALUES (pg_backend_pid(), pg_current_xact_id(), true)
+    ON CONFLICT (pid) DO UPDATE SET xact = excluded.xact, regating = true,
+        statement = CASE WHEN s.xact = excluded.xact THEN s.statement END, recomputed = CASE WHEN s.xact = excluded.xact THEN s.recomputed ELSE '' END;
     FOR g IN SELECT * FROM @schema@.pg_tviews_misgated() LOOP
         EXECUTE format('DROP TRIGGER %I ON %I.%I', g.trigger_name, g.table_schema, g.table_name);
         EXECUTE g.ddl;
@@ -317,7 +329,7 @@ BEGIN
         END IF;
         n := n + 1;
     END LOOP;
-    PERFORM set_config('pg_tviews.regating', '', true);
+    UPDATE @schema@.pg_tviews_session_state s SET regating = false WHERE s.pid = pg_backend_pid();
     RETURN n;
 END $fn$;
 

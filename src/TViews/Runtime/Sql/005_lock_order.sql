@@ -171,10 +171,13 @@ DECLARE
 BEGIN
     FOR i IN 1 .. coalesce(cardinality(tviews), 0) LOOP
         e := tviews[i];
-        IF strpos(held, ',' || e || ',') = 0 AND (tables IS NULL OR to_regclass(tables[i]) IS NOT NULL) THEN
-            UPDATE @schema@.pg_tviews_state s SET seq = s.seq + 1 WHERE s.entity_name = e;
-            IF FOUND THEN
-                held := held || ',' || e || ',';
+        IF (tables IS NULL OR to_regclass(tables[i]) IS NOT NULL) THEN
+            -- Not skipped on the strength of pg_tviews.locked (a session can SET it): the row says
+            -- whether this transaction holds the lock already.
+            UPDATE @schema@.pg_tviews_state s SET seq = s.seq + 1, locked_by = pg_current_xact_id()
+            WHERE s.entity_name = e AND s.locked_by IS DISTINCT FROM pg_current_xact_id();
+            IF FOUND OR EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id()) THEN
+                IF strpos(held, ',' || e || ',') = 0 THEN held := held || ',' || e || ','; END IF;
                 added := true;
             END IF;
         END IF;
@@ -199,6 +202,7 @@ DECLARE
     relations text[];
     held text := coalesce(current_setting('pg_tviews.locked', true), '');
     added boolean := false;
+    mine boolean := false;
     e text;
 BEGIN
     IF source_event <> 'UPDATE' OR gate_marks = ',' || tview || ',' THEN
@@ -223,18 +227,21 @@ BEGIN
     -- pg_tviews_lock_sorted, inlined: this runs on the first write of most transactions.
     FOR i IN 1 .. coalesce(cardinality(wanted), 0) LOOP
         e := wanted[i];
-        IF strpos(held, ',' || e || ',') = 0 AND to_regclass(relations[i]) IS NOT NULL THEN
-            UPDATE @schema@.pg_tviews_state s SET seq = s.seq + 1 WHERE s.entity_name = e;
-            IF FOUND THEN
-                held := held || ',' || e || ',';
+        IF to_regclass(relations[i]) IS NOT NULL THEN
+            -- The row, not pg_tviews.locked, says whether this transaction holds the lock already.
+            UPDATE @schema@.pg_tviews_state s SET seq = s.seq + 1, locked_by = pg_current_xact_id()
+            WHERE s.entity_name = e AND s.locked_by IS DISTINCT FROM pg_current_xact_id();
+            IF FOUND OR EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id()) THEN
+                IF strpos(held, ',' || e || ',') = 0 THEN held := held || ',' || e || ','; END IF;
                 added := true;
+                mine := mine OR e = tview;
             END IF;
         END IF;
     END LOOP;
     IF added THEN
         PERFORM set_config('pg_tviews.locked', held, true);
     END IF;
-    RETURN strpos(held, ',' || tview || ',') > 0;
+    RETURN mine;
 END $fn$;
 
 -- For multi-statement transactions: locks, at once and in the global order, everything a statement

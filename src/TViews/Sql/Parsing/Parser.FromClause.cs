@@ -111,18 +111,25 @@ internal sealed partial class Parser
                 return ParseParenthesisedJoin(start);
             }
             if (IsKw("rows") && Peek(1).Is("from") && Peek(2).Kind == TokenKind.LeftParen) return ParseFunctionReference(start, lateral: false);
-            if (IsKw("only")) return WithAlias(ParseRelationReference(start), start);
+            if (IsKw("only")) return RefuseTableSample(WithAlias(ParseRelationReference(start), start));
             if (Cur.Kind != TokenKind.Identifier) throw Expected("a table, subquery or function");
             if (IsSpecialFunctionStart() || LooksLikeFunctionCall()) return ParseFunctionReference(start, lateral: false);
             var table = ParseRelationReference(start);
-            if (IsKw("tablesample")) throw ErrorAt(Start, "TABLESAMPLE is not supported");
-            return WithAlias(table, start);
+            return RefuseTableSample(WithAlias(table, start));
         }
         finally
         {
             Exit();
         }
     }
+
+    /// <summary>
+    /// TABLESAMPLE (after the optional alias) is refused by name: a sample's rows are chosen by chance, or
+    /// by where rows are stored, not by the table's contents, so nothing can maintain a query over one.
+    /// </summary>
+    private FromItem RefuseTableSample(FromItem item) => IsKw("tablesample")
+        ? throw ErrorAt(Start, "TABLESAMPLE is not supported: a sample's rows depend on chance or on where rows are stored, not on the table's contents")
+        : item;
 
     private FromItem WithAlias(FromItem item, int start)
     {

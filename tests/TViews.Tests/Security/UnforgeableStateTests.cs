@@ -1,0 +1,77 @@
+using Npgsql;
+using TViews.Tests.Infrastructure;
+using TViews.Tests.Maintenance;
+using Xunit.Abstractions;
+
+namespace TViews.Tests.Security;
+
+/// <summary>
+/// Custom settings are settable by any session. The ones TViews sets (pg_tviews.locked,
+/// pg_tviews.rebuilding, pg_tviews.regating) once switched maintenance, its lock or re-gating off;
+/// now they are hints the owner-only state must confirm, and setting them by hand changes nothing.
+/// </summary>
+public sealed class UnforgeableStateTests(ITestOutputHelper output)
+{
+    private const string Schema = """
+        CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text NOT NULL);
+        CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int NOT NULL REFERENCES tb_user ON DELETE CASCADE, title text NOT NULL);
+        INSERT INTO tb_user VALUES (1, 'a'), (2, 'b');
+        INSERT INTO tb_post VALUES (1, 1, 'x'), (2, 2, 'y');
+        """;
+
+    private const string Definitions = """
+        CREATE TABLE tv_post AS
+        SELECT p.pk_post, p.fk_user, jsonb_build_object('title', p.title, 'author', u.name) AS data
+        FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user;
+        """;
+
+    [Fact]
+    public async Task SettingTheRebuildingMarkDoesNotSwitchMaintenanceOff()
+    {
+        await using var db = await WorkloadDatabase.CreateAsync("forge_rebuilding", Schema, Definitions, output.WriteLine);
+        await Exec(db.Connection, "SET pg_tviews.rebuilding = ',post,'; UPDATE tb_user SET name = 'renamed'; INSERT INTO tb_post VALUES (3, 1, 'z'); RESET pg_tviews.rebuilding");
+        await Oracle.AssertConsistentAsync(db.Connection, db.Definitions, "after writes with a forged rebuilding mark");
+        // The real mark still works: a force refresh inside a transaction, then writes, stay exact.
+        await Exec(db.Connection, "BEGIN; SELECT pg_tviews_refresh('post', true); UPDATE tb_post SET title = 'after' WHERE pk_post = 1; COMMIT");
+        await Oracle.AssertConsistentAsync(db.Connection, db.Definitions, "after a refresh and a write in one transaction");
+    }
+
+    [Fact]
+    public async Task SettingTheLockedMarkDoesNotSkipTheLock()
+    {
+        await using var db = await WorkloadDatabase.CreateAsync("forge_locked", Schema, Definitions, output.WriteLine);
+        await using var a = new NpgsqlConnection(db.ConnectionString);
+        await a.OpenAsync();
+        await using var tx = await a.BeginTransactionAsync();
+        await Exec(a, "SET LOCAL pg_tviews.locked = ',post,'", tx);
+        await Exec(a, "UPDATE tb_user SET name = 'held' WHERE pk_user = 1", tx);
+        // The writer holds the TVIEW's lock despite the forged marker: another transaction cannot take it.
+        var e = await Assert.ThrowsAsync<PostgresException>(() => Exec(db.Connection, "SELECT * FROM pg_tviews_state WHERE entity_name = 'post' FOR UPDATE NOWAIT"));
+        Assert.Equal(PostgresErrorCodes.LockNotAvailable, e.SqlState);
+        await tx.CommitAsync();
+        await Oracle.AssertConsistentAsync(db.Connection, db.Definitions, "after the write");
+    }
+
+    [Fact]
+    public async Task SettingTheRegatingMarkDoesNotKeepAGateNarrow()
+    {
+        await using var db = await WorkloadDatabase.CreateAsync("forge_regating", Schema, Definitions, output.WriteLine);
+        await Exec(db.Connection, """
+            CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.title := NEW.title || '!'; RETURN NEW; END $$;
+            SET pg_tviews.regating = 'on';
+            CREATE TRIGGER touch BEFORE UPDATE ON tb_post FOR EACH ROW EXECUTE FUNCTION touch();
+            RESET pg_tviews.regating;
+            """);
+        await using (var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_tviews_misgated()", db.Connection))
+            Assert.Equal(0L, (long)(await cmd.ExecuteScalarAsync())!);
+        // The BEFORE ROW trigger changes a column the UPDATE does not name: the wide gate sees it.
+        await Exec(db.Connection, "UPDATE tb_post SET fk_user = 2 WHERE pk_post = 1");
+        await Oracle.AssertConsistentAsync(db.Connection, db.Definitions, "after an update rewritten by a BEFORE ROW trigger");
+    }
+
+    private static async Task Exec(NpgsqlConnection c, string sql, NpgsqlTransaction? tx = null)
+    {
+        await using var cmd = new NpgsqlCommand(sql, c, tx);
+        await cmd.ExecuteNonQueryAsync();
+    }
+}
