@@ -32,7 +32,7 @@ internal sealed class JoinGraph
             foreach (var item in scope.Core.From) g.AddJoins(item);
             if (scope is { Link: ScopeLink.Derived, LinkVar: { } dv })
                 foreach (var v in scope.Vars) g.Connect([dv, v]);
-            if (scope.LinkExpr is InSubqueryExpr ins && scope.Core.Targets.Length == 1)
+            if (KeyQueryBuilder.IsFilteringIn(scope) && scope.LinkExpr is InSubqueryExpr ins && scope.Core.Targets.Length == 1)
                 g.Connect([.. g.VarsOf(ins.Operand), .. g.VarsOf(scope.Core.Targets[0].Value)]);
         }
         return g;

@@ -37,10 +37,6 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
     {
         var all = Enumerable.Range(0, keyExprs.Count).ToList();
         var anchor = _graph.VarsOf(keyExprs[0]);
-        // A constant key (one row: an aggregate without GROUP BY) depends on no relation: any removed row
-        // of the occurrence can change that row, whatever the statement did to the other relations.
-        if (false && anchor.Count == 0 && !keyExprs.Any(k => ColumnRefs(k).Any()))
-            return new RemovedPlan(new HashSet<RangeVar>(ReferenceEqualityComparer.Instance) { occ }, all);
         if (anchor.Count == 0) return new RemovedPlan(null, all);
         var keep = _graph.PathsBetween(occ, anchor);
         if (keep is null) return new RemovedPlan(null, all);
@@ -212,9 +208,28 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
     /// <summary>`x IN (SELECT y ...)` only depends on subquery rows with y = x.</summary>
     private IEnumerable<Expr> InCorrelation(Scope s)
     {
-        if (s.LinkExpr is InSubqueryExpr ins && s.Core.Targets.Length == 1 && s.Core.Targets[0].Value is not StarExpr && !IsAggregateLike(s.Core.Targets[0].Value) && ins.Operand is not RowExpr)
+        if (IsFilteringIn(s) && s.LinkExpr is InSubqueryExpr ins && s.Core.Targets.Length == 1 && s.Core.Targets[0].Value is not StarExpr
+            && !IsAggregateLike(s.Core.Targets[0].Value) && ins.Operand is not RowExpr)
             yield return new BinaryExpr("=", s.Core.Targets[0].Value, ins.Operand);
     }
+
+    /// <summary>
+    /// Whether <paramref name="s"/> is the subquery of a positive <c>x IN (SELECT y ...)</c> that is a
+    /// whole WHERE or ON conjunct of its parent: only there do rows with y = x alone decide (a NULL
+    /// result filters like false). <c>NOT IN</c> turns NULL for every x once the subquery yields one
+    /// row with a NULL y, and true for a NULL x while it yields none; in the select list NULL and
+    /// false differ. Then every parent row may change, and the key query keeps no correlation.
+    /// </summary>
+    internal static bool IsFilteringIn(Scope s)
+    {
+        if (s.LinkExpr is not InSubqueryExpr { Negated: false } ins || s.Parent is not { } p) return false;
+        var conjuncts = (p.Core.Where is { } w ? Conjuncts(w) : []).Concat(p.Core.From.SelectMany(OnConjuncts));
+        return conjuncts.Any(c => ReferenceEquals(c, ins));
+    }
+
+    private static IEnumerable<Expr> OnConjuncts(FromItem item) => item is JoinExpr j
+        ? OnConjuncts(j.Left).Concat(OnConjuncts(j.Right)).Concat(j.On is { } on ? Conjuncts(on) : [])
+        : [];
 
     /// <summary>
     /// For a subquery directly under the root whose WHERE equates an inner expression with each key

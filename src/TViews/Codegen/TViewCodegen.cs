@@ -21,7 +21,7 @@ public sealed record GeneratedTrigger(string Schema, string Table, string Name, 
 /// so an UPDATE whose SET list names none of them fires nothing at all; <paramref name="WideDdl"/> has
 /// no column list and is what the runtime installs when a BEFORE ROW trigger could change them unseen.
 /// </summary>
-public sealed record GeneratedGate(string Name, string Flag, string NarrowDdl, string WideDdl);
+public sealed record GeneratedGate(string Name, string Flag, string NarrowDdl, string WideDdl, IReadOnlyList<string> Columns);
 
 /// <summary>The SQL that creates and maintains one TVIEW, in execution order.</summary>
 public sealed record GeneratedTView(
@@ -426,7 +426,7 @@ public sealed class TViewCodegen(string runtimeSchema)
         var head = $"CREATE TRIGGER {Quote(name)} BEFORE UPDATE";
         var tail = $"ON {Quote(s.Schema, s.Table)} FOR EACH STATEMENT EXECUTE FUNCTION {Rt("pg_tviews_gate")}({Literal(flag)}, {Literal(EntityMark(p))})";
         var columns = string.Join(", ", s.ReferencedColumns.Select(c => Quote(c.Name)));
-        return new GeneratedGate(name, flag, $"{head} OF {columns} {tail}", $"{head} {tail}");
+        return new GeneratedGate(name, flag, $"{head} OF {columns} {tail}", $"{head} {tail}", s.ReferencedColumns.Select(c => c.Name).ToList());
     }
 
     /// <summary>
@@ -653,6 +653,7 @@ public sealed class TViewCodegen(string runtimeSchema)
                 ["schema"] = t.Schema, ["table"] = t.Table, ["name"] = g.Name, ["event"] = t.Event, ["gate"] = true,
                 ["function"] = "pg_tviews_gate", ["function_schema"] = runtimeSchema, ["flag"] = g.Flag,
                 ["ddl"] = g.NarrowDdl, ["ddl_wide"] = g.WideDdl,
+                ["columns"] = new JsonArray(g.Columns.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
             };
     }
 

@@ -166,6 +166,25 @@ public sealed class FuzzRegressionTests
         """,
         statement);
 
+    /// <summary>
+    /// fuzz seed 11, set 216: the same through two FK actions of one statement on one table: the
+    /// SET DEFAULT of <c>fk_a</c> (a column the TVIEW does not read) runs first, so the SET NULL of
+    /// <c>parent_id</c> (self-reference, read) fires no gate and is missed.
+    /// </summary>
+    [Fact]
+    public Task FkActionUpdates_TwoOnOneTable_TheSecondReadsAColumn() => AssertExactAsync("""
+        CREATE TABLE tb_a (id bigint PRIMARY KEY);
+        CREATE TABLE tb_b (pk_b text PRIMARY KEY, fk_a bigint DEFAULT 1 REFERENCES tb_a ON DELETE SET DEFAULT,
+                           parent_id text REFERENCES tb_b ON DELETE SET NULL);
+        INSERT INTO tb_a VALUES (1), (2);
+        INSERT INTO tb_b VALUES ('k4', 2, NULL), ('k8', NULL, 'k4');
+        """,
+        """
+        -- tviews:key=pk_b
+        CREATE TABLE tv_b AS SELECT b.pk_b, b.parent_id FROM tb_b b;
+        """,
+        "WITH d AS (DELETE FROM tb_a WHERE id = 2 RETURNING id) DELETE FROM tb_b WHERE fk_a IN (SELECT id FROM d)");
+
     // ------------------------------------------------------------------ NOT IN and NULL
 
     /// <summary>

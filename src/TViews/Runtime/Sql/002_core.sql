@@ -275,7 +275,10 @@ LANGUAGE sql STABLE AS $fn$
     WITH gates AS (
         SELECT m.entity_name, t->>'schema' AS sch, t->>'table' AS tbl, t->>'name' AS name,
                t->>'ddl' AS ddl, t->>'ddl_wide' AS ddl_wide, tg.tgrelid, tg.tgenabled,
-               cardinality(tg.tgattr::int2[]) > 0 AS narrow
+               cardinality(tg.tgattr::int2[]) > 0 AS narrow,
+               ARRAY(SELECT a.attnum FROM pg_attribute a
+                     WHERE a.attrelid = tg.tgrelid AND a.attname::text IN (SELECT jsonb_array_elements_text(COALESCE(t->'columns', '[]')))
+                     UNION SELECT unnest(tg.tgattr::int2[])) AS attrs
         FROM @schema@.pg_tviews_metadata m
         CROSS JOIN LATERAL jsonb_array_elements(COALESCE(m.objects->'triggers', '[]')) t
         JOIN pg_trigger tg ON tg.tgrelid = to_regclass(format('%I.%I', t->>'schema', t->>'table'))
@@ -292,6 +295,14 @@ LANGUAGE sql STABLE AS $fn$
                                    AND u.tgtype & 2 = 2     -- BEFORE
                                    AND u.tgtype & 16 = 16)  -- UPDATE
                     THEN 'a BEFORE UPDATE row trigger can change the columns it lists unseen'
+                    -- PostgreSQL fires a table's BEFORE UPDATE statement triggers once per query:
+                    -- an FK action updating these columns in a statement that also UPDATEs the table
+                    -- other columns (a writable CTE) does not fire a narrow gate again.
+                    WHEN EXISTS (SELECT 1 FROM pg_constraint k
+                                 WHERE k.conrelid IN (SELECT @schema@.pg_tviews_family(g.tgrelid)) AND k.contype = 'f'
+                                   AND (k.confupdtype IN ('c', 'n', 'd') OR k.confdeltype IN ('n', 'd'))
+                                   AND k.conkey && g.attrs)
+                    THEN 'an FK action updates the columns it lists, unseen when the statement also updates the table'
                END AS why_wide
         FROM gates g
     )
