@@ -410,6 +410,23 @@ BEGIN
         WHERE t.tgname NOT LIKE 'pg\_tviews\_%') THEN
         RETURN;
     END IF;
+    -- A rename of a table or column a TVIEW reads would break every later write to it inside the
+    -- generated code (which names it as text): refuse it, with the way to do it safely.
+    IF TG_TAG = 'ALTER TABLE' THEN
+        DECLARE
+            u record;
+        BEGIN
+            SELECT * INTO u FROM @schema@.pg_tviews_unresolved_sources() LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'TVIEW % reads %', u.entity_name,
+                    CASE WHEN u.column_name IS NULL OR to_regclass(format('%I.%I', u.table_schema, u.table_name)) IS NULL
+                         THEN format('table %I.%I, which this command renames or moves', u.table_schema, u.table_name)
+                         ELSE format('column %I of %I.%I, which this command renames', u.column_name, u.table_schema, u.table_name) END
+                    USING ERRCODE = 'dependent_objects_still_exist',
+                          HINT = format('Its generated code names it. Drop the TVIEW (tviews drop tv_%s --cascade), run the command, change the definition and create it again (tviews apply).', u.entity_name);
+            END IF;
+        END;
+    END IF;
     PERFORM @schema@.pg_tviews_regate();
     -- FKs added, dropped or altered change what a statement can reach (lock sets, 005_lock_order.sql).
     IF TG_TAG = 'ALTER TABLE' THEN

@@ -339,6 +339,12 @@ BEGIN
             WHEN OTHERS THEN
                 problems := problems || format('%s: definition no longer resolves: %s', m.entity_name, SQLERRM);
             END;
+            -- Renamed under the generated code (no event trigger to refuse the rename): writes fail.
+            SELECT problems || COALESCE(array_agg(format('%s: its generated code reads %s, which no longer exists (renamed?)', m.entity_name,
+                       CASE WHEN u.column_name IS NULL THEN format('table %I.%I', u.table_schema, u.table_name)
+                            ELSE format('column %I of %I.%I', u.column_name, u.table_schema, u.table_name) END)), '{}')
+            INTO problems
+            FROM @schema@.pg_tviews_unresolved_sources() u WHERE u.entity_name = m.entity_name;
             SELECT problems || COALESCE(array_agg(format('%s: generated function %I.%I(%s) is missing', m.entity_name, f->>'schema', f->>'name', f->>'args')), '{}')
             INTO problems
             FROM jsonb_array_elements(COALESCE(m.objects->'functions', '[]')) f
