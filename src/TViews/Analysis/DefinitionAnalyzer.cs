@@ -98,7 +98,7 @@ public static class DefinitionAnalyzer
                 var cols = rel.Columns.Where(c => referenced.Contains(c.Name)).Select(c => new ColumnPlan(c.Name, c.Type, c.Comparable)).ToList();
                 return new SourcePlan(rel.Schema, rel.Name, rel.TViewEntity, cols, g.Select(builder.Build).ToList(),
                     patches.TryGetValue(rel.QualifiedName, out var patch) ? patch : null,
-                    counts is { } cd && cd.Relation == rel.QualifiedName ? cd.Plan : null);
+                    counts is { } cd && cd.Relation == rel.QualifiedName ? cd.Plan : null) { OnlyTable = g.All(t => t.Ref.Only) };
             })
             .ToList();
         var (indexes, warnings) = LineageIndexes(binder);

@@ -654,6 +654,8 @@ public sealed class TViewCodegen(string runtimeSchema)
                 ["function"] = "pg_tviews_gate", ["function_schema"] = runtimeSchema, ["flag"] = g.Flag,
                 ["ddl"] = g.NarrowDdl, ["ddl_wide"] = g.WideDdl,
                 ["columns"] = new JsonArray(g.Columns.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
+                // Read without ONLY: an inheritance child created later would be written unseen.
+                ["descendants_unseen"] = !p.Sources.First(x => x.Schema == t.Schema && x.Table == t.Table).OnlyTable,
             };
     }
 

@@ -57,6 +57,9 @@ public sealed record SourcePlan(
     CountDeltaPlan? CountDelta = null)
 {
     public string QualifiedName => $"{Schema}.{Table}";
+
+    /// <summary>Every occurrence reads the table with ONLY: rows of inheritance children do not count.</summary>
+    public bool OnlyTable { get; init; }
 }
 
 /// <summary>An index the TVIEW needs on one of its TVIEW sources (the lineage columns it reads them by).</summary>

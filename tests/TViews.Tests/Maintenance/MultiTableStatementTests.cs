@@ -233,6 +233,7 @@ public sealed class MultiTableStatementTests(ITestOutputHelper output)
         CREATE TABLE tb_event_2025 PARTITION OF tb_event FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
         CREATE TABLE tb_node (pk_node int PRIMARY KEY, label text NOT NULL);
         CREATE TABLE tb_special_node (extra text) INHERITS (tb_node);
+        CREATE TABLE tb_tag (pk_tag int PRIMARY KEY, label text NOT NULL);
         INSERT INTO tb_event VALUES (1, 'a', '2025-03-01');
         INSERT INTO tb_node VALUES (1, 'parent row');
         INSERT INTO tb_special_node VALUES (2, 'child row', 'x');
@@ -264,5 +265,19 @@ public sealed class MultiTableStatementTests(ITestOutputHelper output)
             await using (var cmd = new NpgsqlCommand(sql, db.Connection)) await cmd.ExecuteNonQueryAsync();
             await Oracle.AssertConsistentAsync(db.Connection, [("tv_node", only)], $"after: {sql}");
         }
+
+        // A table read without ONLY must not get children later: the DDL is refused.
+        await engine.CreateAsync(TViews.Runtime.TViewDefinition.FromSelect("tv_tag", "SELECT pk_tag, label FROM tb_tag"));
+        foreach (var ddl in new[] { "CREATE TABLE tb_tag_child () INHERITS (tb_tag)", "CREATE TABLE tb_loose (pk_tag int NOT NULL, label text NOT NULL); ALTER TABLE tb_loose INHERIT tb_tag" })
+        {
+            var e = await Assert.ThrowsAsync<PostgresException>(async () =>
+            {
+                await using var cmd = new NpgsqlCommand(ddl, db.Connection);
+                await cmd.ExecuteNonQueryAsync();
+            });
+            Assert.Contains("TVIEW tag reads public.tb_tag, which would get the inheritance child", e.MessageText, StringComparison.Ordinal);
+        }
+        // A table read with ONLY may.
+        await using (var cmd = new NpgsqlCommand("CREATE TABLE tb_node_child2 () INHERITS (tb_node)", db.Connection)) await cmd.ExecuteNonQueryAsync();
     }
 }

@@ -410,6 +410,21 @@ BEGIN
         WHERE t.tgname NOT LIKE 'pg\_tviews\_%') THEN
         RETURN;
     END IF;
+    -- An inheritance child of a table a TVIEW reads (without ONLY): writes to it fire no trigger
+    -- of the parent, so the TVIEW would go stale. Refused.
+    IF TG_TAG IN ('ALTER TABLE', 'CREATE TABLE') THEN
+        DECLARE
+            d record;
+        BEGIN
+            SELECT * INTO d FROM @schema@.pg_tviews_unseen_descendants() LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'TVIEW % reads %.%, which would get the inheritance child %', d.entity_name, d.table_schema, d.table_name, d.child
+                    USING ERRCODE = 'feature_not_supported',
+                          HINT = 'Writes addressed to a child fire no trigger on its parent. Read the parent with ONLY in the definition if the children''s rows do not belong to the TVIEW.';
+            END IF;
+        END;
+        IF TG_TAG = 'CREATE TABLE' THEN RETURN; END IF;
+    END IF;
     -- A rename of a table or column a TVIEW reads would break every later write to it inside the
     -- generated code (which names it as text): refuse it, with the way to do it safely.
     IF TG_TAG = 'ALTER TABLE' THEN

@@ -13,11 +13,16 @@ END $do$;
 -- Keeps the gates of UPDATE triggers right when BEFORE ROW triggers come and go (pg_tviews_regate).
 -- ENABLE ALWAYS: DDL run with session_replication_role = replica must be seen too. Without this
 -- event trigger every gate is wide, which is correct, only slower for UPDATEs of unread columns.
+-- CREATE TABLE: an inheritance child of a source (pg_tviews_unseen_descendants). An older runtime's
+-- event trigger without it is re-created.
 DO $do$
 BEGIN
+    IF EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pg_tviews_ddl' AND NOT 'CREATE TABLE' = ANY (evttags)) THEN
+        DROP EVENT TRIGGER pg_tviews_ddl;
+    END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pg_tviews_ddl') THEN
         CREATE EVENT TRIGGER pg_tviews_ddl ON ddl_command_end
-            WHEN TAG IN ('CREATE TRIGGER', 'DROP TRIGGER', 'ALTER TABLE')
+            WHEN TAG IN ('CREATE TRIGGER', 'DROP TRIGGER', 'ALTER TABLE', 'CREATE TABLE')
             EXECUTE FUNCTION @schema@.pg_tviews_on_ddl();
         ALTER EVENT TRIGGER pg_tviews_ddl ENABLE ALWAYS;
     END IF;

@@ -339,6 +339,10 @@ BEGIN
             WHEN OTHERS THEN
                 problems := problems || format('%s: definition no longer resolves: %s', m.entity_name, SQLERRM);
             END;
+            SELECT problems || COALESCE(array_agg(format('%s: reads %I.%I, which has the inheritance child %s: writes to the child are not maintained',
+                       m.entity_name, d.table_schema, d.table_name, d.child)), '{}')
+            INTO problems
+            FROM @schema@.pg_tviews_unseen_descendants() d WHERE d.entity_name = m.entity_name;
             -- Renamed under the generated code (no event trigger to refuse the rename): writes fail.
             SELECT problems || COALESCE(array_agg(format('%s: its generated code reads %s, which no longer exists (renamed?)', m.entity_name,
                        CASE WHEN u.column_name IS NULL THEN format('table %I.%I', u.table_schema, u.table_name)

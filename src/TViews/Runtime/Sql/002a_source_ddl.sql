@@ -18,3 +18,17 @@ LANGUAGE sql STABLE AS $fn$
                   WHERE a.attrelid = to_regclass(format('%I.%I', t->>'schema', t->>'table'))
                     AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped)))
 $fn$;
+
+-- Statement triggers fire on the table a statement names, not on its ancestors: a TVIEW reading a
+-- table without ONLY would miss writes addressed to an inheritance child of it. Creation refuses
+-- such sources; this lists the children that appeared since (refused by pg_tviews_ddl, reported by
+-- the health check without it).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_unseen_descendants()
+RETURNS TABLE (entity_name text, table_schema text, table_name text, child text)
+LANGUAGE sql STABLE AS $fn$
+    SELECT DISTINCT m.entity_name, t->>'schema', t->>'table', i.inhrelid::regclass::text
+    FROM @schema@.pg_tviews_metadata m
+    CROSS JOIN LATERAL jsonb_array_elements(COALESCE(m.objects->'triggers', '[]')) t
+    JOIN pg_catalog.pg_inherits i ON i.inhparent = to_regclass(format('%I.%I', t->>'schema', t->>'table'))
+    WHERE (t->>'gate')::boolean AND COALESCE((t->>'descendants_unseen')::boolean, false)
+$fn$;
