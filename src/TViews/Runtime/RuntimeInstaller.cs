@@ -12,7 +12,7 @@ public static class RuntimeInstaller
     public const string Version = "0.1.0";
 
     // Serializes concurrent installs; any constant works as long as it is ours.
-    private const long InstallLockKey = 0x7476_6965_7773; // "tviews"
+    internal const long InstallLockKey = 0x7476_6965_7773; // "tviews"
 
     public static IReadOnlyList<(string Name, string Sql)> Scripts(string schema)
     {

@@ -61,6 +61,9 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
 
     private async Task EnsureRuntimeAsync(NpgsqlConnection conn, CancellationToken ct)
     {
+        // Under the installer's lock (until the transaction ends): replicas applying on startup
+        // against a fresh database would otherwise all install at once and collide in the catalog.
+        await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(@k)", ct, ("k", RuntimeInstaller.InstallLockKey));
         var installed = await RuntimeInstaller.InstalledVersionAsync(conn, RuntimeSchema, ct);
         if (installed == RuntimeInstaller.Version) return;
         await conn.ExecuteAsync($"CREATE SCHEMA IF NOT EXISTS {SqlNames.Quote(RuntimeSchema)}", ct);
