@@ -18,7 +18,7 @@ internal sealed class Binder
     public List<TableVar> Tables { get; } = [];
     public Scope Root { get; private set; } = null!;
 
-    /// <summary>Join-merged columns (USING / NATURAL) per scope: name → the vars it merges.</summary>
+    /// <summary>Join-merged columns (USING / NATURAL) per scope: name → the vars it reads (see <see cref="JoinColumns"/>).</summary>
     private readonly Dictionary<Scope, Dictionary<string, List<RangeVar>>> _merged = [];
 
     /// <summary>Output names of functions in FROM (by the call's position in the text), as PostgreSQL resolved them.</summary>
@@ -196,8 +196,9 @@ internal sealed class Binder
                 var left = BindFrom(j.Left, scope, env);
                 var right = BindFrom(j.Right, scope, env);
                 var merged = _merged[scope];
-                var columns = JoinColumns(j, scope);
-                foreach (var col in MergedNames(j, scope))
+                var mergedNames = MergedNames(j, scope);
+                var columns = mergedNames.Count == 0 ? [] : JoinColumns(j, scope);
+                foreach (var col in mergedNames)
                 {
                     // The join compares both sides' columns; the merged name reads the side PostgreSQL takes it from.
                     foreach (var v in left.Concat(right).Where(v => v.HasColumn(col))) MarkReferenced(v, col);
@@ -235,8 +236,8 @@ internal sealed class Binder
 
     /// <summary>
     /// Binds a <c>*</c> of a select list: one column reference per column, bound as the user writing it
-    /// out would bind it (a merged USING column as its unqualified name). Refuses a <c>*</c> over columns
-    /// nobody can name here.
+    /// out would bind it (a FULL JOIN's merged column, which reads both sides, as its unqualified name).
+    /// Refuses a <c>*</c> over columns nobody can name here.
     /// </summary>
     private void ExpandStar(StarExpr star, Scope scope)
     {
@@ -440,6 +441,7 @@ internal sealed class Binder
                     }
                 }
                 if (allowOutputAlias) return; // ORDER BY / GROUP BY may name an output column
+                if (SystemColumns.Contains(name)) throw SystemColumnError(cr, name);
                 throw Error(cr, $"column \"{name}\" does not exist");
             }
             case 2:
@@ -450,7 +452,7 @@ internal sealed class Binder
                 var column = parts[^1].Value;
                 var v = FindVar(scope, table, schema) ?? throw Error(cr, $"missing FROM-clause entry for table \"{table}\"");
                 if (v.Columns is not null && !v.HasColumn(column))
-                    throw Error(cr, $"column {table}.{column} does not exist");
+                    throw v is TableVar && SystemColumns.Contains(column) ? SystemColumnError(cr, column) : Error(cr, $"column {table}.{column} does not exist");
                 MarkReferenced(v, column);
                 Record(cr, [new ColumnBinding(v, column)]);
                 return;
@@ -459,6 +461,11 @@ internal sealed class Binder
                 throw Error(cr, $"improper qualified name (too many dotted names): {string.Join(".", parts.Select(p => p.Value))}");
         }
     }
+
+    private static readonly HashSet<string> SystemColumns = new(StringComparer.Ordinal) { "ctid", "xmin", "xmax", "cmin", "cmax", "tableoid" };
+
+    private AnalysisException SystemColumnError(ColumnRef cr, string name) =>
+        Error(cr, $"system column {name} is not maintainable: it tells where or by which transaction a row version was written, not what the row holds");
 
     private bool IsHiddenByJoinAlias(RangeVar v, Scope s) =>
         _joinAliases.Any(kv => kv.Key.Scope == s && kv.Value.Contains(v));

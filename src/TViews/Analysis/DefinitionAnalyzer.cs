@@ -205,7 +205,7 @@ public static class DefinitionAnalyzer
         foreach (var k in keyColumns)
         {
             var e = outputs[outputColumns.ToList().IndexOf(k)];
-            if (IsConstant(e)) continue;
+            if (IsConstant(e, aggregates)) continue;
             var at = e.Span.IsEmpty ? core.Targets.First(t => IsTopLevelAggregate(t.Value, aggregates)).Value : e;
             throw AnalysisException.At(source, at,
                 $"an aggregate without GROUP BY gives exactly one row, so its key column \"{k}\" must be a constant: " +
@@ -214,8 +214,8 @@ public static class DefinitionAnalyzer
     }
 
     /// <summary>Literals and expressions of literals only (volatile functions are refused before).</summary>
-    private static bool IsConstant(Expr e) =>
-        !e.DescendantsAndSelf().Any(n => n is ColumnRef or StarExpr or SelectStmt or ParamRef || n is FuncCall f && (f.Over is not null || f.Star || f.Filter is not null));
+    private static bool IsConstant(Expr e, ISet<string> aggregates) =>
+        !KeyQueryBuilder.IsAggregateLike(e, aggregates) && !e.DescendantsAndSelf().Any(n => n is ColumnRef or StarExpr or SelectStmt or ParamRef);
 
     /// <summary>An aggregate at this query level (not inside a subquery, not a window function).</summary>
     private static bool IsTopLevelAggregate(Expr e, ISet<string> aggregates) =>

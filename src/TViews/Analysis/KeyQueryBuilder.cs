@@ -36,12 +36,44 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
     private RemovedPlan RemovedSide(TableVar occ)
     {
         var all = Enumerable.Range(0, keyExprs.Count).ToList();
-        var anchor = _graph.VarsOf(keyExprs[0]);
+        var anchor = KeyRelations(keyExprs[0]);
         if (anchor.Count == 0) return new RemovedPlan(null, all);
         var keep = _graph.PathsBetween(occ, anchor);
         if (keep is null) return new RemovedPlan(null, all);
-        var projected = all.Where(i => _graph.VarsOf(keyExprs[i]).All(anchor.Contains)).ToList();
+        var projected = all.Where(i => KeyRelations(keyExprs[i]).All(anchor.Contains)).ToList();
         return new RemovedPlan(keep, projected);
+    }
+
+    /// <summary>
+    /// The range variables a key expression reads and, through a derived table or CTE, those its column
+    /// reads inside (recursively): the path to the key must reach them, or the derived table kept on the
+    /// path would lose the column the key reads (`SELECT i FROM (SELECT i FROM b JOIN a USING (i)) t`).
+    /// </summary>
+    private HashSet<RangeVar> KeyRelations(Expr key)
+    {
+        var result = new HashSet<RangeVar>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<Expr>([key]);
+        var seen = new HashSet<(RangeVar, string?)>();
+        while (pending.Count > 0)
+        {
+            foreach (var c in pending.Pop().DescendantsAndSelf(n => n is not SelectStmt).OfType<ColumnRef>())
+            {
+                if (!binder.Columns.TryGetValue(c, out var bindings)) continue;
+                foreach (var b in bindings)
+                {
+                    result.Add(b.Var);
+                    if (b.Var is not DerivedVar dv || !seen.Add((dv, b.Column))) continue;
+                    var index = b.Column is null ? -1 : dv.Columns.ToList().IndexOf(b.Column);
+                    foreach (var inner in binder.Scopes.Where(x => x.LinkVar == dv))
+                    {
+                        var outputs = binder.Outputs(inner);
+                        if (index < 0) foreach (var o in outputs) pending.Push(o);
+                        else if (index < outputs.Count) pending.Push(outputs[index]);
+                    }
+                }
+            }
+        }
+        return result;
     }
 
     private sealed class KeyQuery(KeyQueryBuilder b, TableVar occ, RemovedPlan removed, Func<string, SqlRewriter>? removedRows) : IKeyQuery

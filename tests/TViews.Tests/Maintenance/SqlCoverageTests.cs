@@ -50,6 +50,16 @@ public sealed class SqlCoverageTests(ITestOutputHelper output)
         CREATE TABLE tv_item_weight AS
         SELECT s.pk_item, s.label, s.weight FROM (SELECT * FROM tb_item JOIN tb_detail USING (pk_item)) s;
 
+        CREATE TABLE tv_item_note AS
+        SELECT pk_item, label, note FROM (SELECT pk_item, i.label, d.note FROM tb_detail d JOIN tb_item i USING (pk_item)) tmp;
+
+        CREATE TABLE tv_item_load AS
+        WITH x AS (SELECT pk_item, i.qty, d.weight FROM tb_detail d JOIN tb_item i USING (pk_item)) SELECT * FROM x;
+
+        CREATE TABLE tv_item_owner_name AS
+        SELECT * FROM (WITH o AS (SELECT * FROM tb_owner), i AS (SELECT * FROM tb_item)
+                       SELECT i.pk_item, o.name FROM i, o WHERE o.pk_owner = i.fk_owner) v;
+
         -- tviews:key=pk_item,n
         CREATE TABLE tv_item_tag AS
         SELECT * FROM tb_item i CROSS JOIN LATERAL unnest(i.tags) WITH ORDINALITY t (tag, n) WHERE t.n IS NOT NULL;
@@ -92,7 +102,7 @@ public sealed class SqlCoverageTests(ITestOutputHelper output)
     {
         await using var db = await WorkloadDatabase.CreateAsync("coverage", Schema, Definitions, output.WriteLine);
         var conn = db.Connection;
-        Assert.Equal(15, db.Applied.Created.Count);
+        Assert.Equal(18, db.Applied.Created.Count);
         // `*` over a USING join has the merged column once, first (as PostgreSQL expands it).
         Assert.Equal(["pk_item", "fk_owner", "label", "qty", "tags", "note", "weight"], await ColumnsAsync(conn, "tv_item_detail"));
         Assert.Equal(["pk_item", "fk_owner", "label", "qty", "tags", "tag", "n"], await ColumnsAsync(conn, "tv_item_tag"));
@@ -208,6 +218,8 @@ public sealed class SqlCoverageRefusalTests(DatabaseFixture db) : IClassFixture<
     // A function in FROM has no known unique key: `*` over it expands, and the key is then not provable.
     [InlineData("SELECT * FROM tb_item i, LATERAL upper(i.label) u",
         "line 1, column 26: the key (pk_item) is not provably unique: the rows of u (a function, VALUES or aliased join in FROM) have no known unique key")]
+    [InlineData("SELECT i.pk_item, i.xmin AS version FROM tb_item i",
+        "line 1, column 19: system column xmin is not maintainable")]
     public async Task RefusedWithTheirPosition(string sql, string message)
     {
         var e = await Assert.ThrowsAsync<AnalysisException>(() => new TViewsEngine(db.ConnectionString).CreateAsync(TViewDefinition.FromSelect("tv_bad", sql)));
