@@ -161,6 +161,8 @@ internal sealed class Binder
                 // Statement triggers fire on the table a statement names, not on its ancestors.
                 if (rel.Kind is RelationKind.PartitionedTable)
                     throw Error(t.Name, $"\"{rel.QualifiedName}\" is a partitioned table: writes addressed to one of its partitions fire no trigger on it, so the TVIEW would go stale (partitioned sources are not supported yet)");
+                if (rel.HasAncestors)
+                    throw Error(t.Name, $"\"{rel.QualifiedName}\" is a partition or inheritance child: writes addressed to its parent reach its rows without firing its triggers, so the TVIEW would go stale (read a table that has no parent)");
                 if (rel.HasInheritanceChildren && !t.Only)
                     throw Error(t.Name, $"\"{rel.QualifiedName}\" has inheritance children: writes addressed to a child fire no trigger on it, so the TVIEW would go stale (read ONLY {rel.QualifiedName} when the children's rows do not belong to the TVIEW)");
                 var tv = new TableVar(alias ?? t.Name.Name, t, scope, rel);

@@ -31,6 +31,9 @@ public sealed record CatalogRelation(
     /// </summary>
     public bool HasInheritanceChildren { get; init; }
 
+    /// <summary>A partition or inheritance child: writes addressed to its ancestors reach its rows without firing its statement triggers.</summary>
+    public bool HasAncestors { get; init; }
+
     /// <summary>Row-level security is enabled on the table: what a role sees of it depends on the role.</summary>
     public bool RowSecurity { get; init; }
 
@@ -107,6 +110,7 @@ public sealed class CatalogReader(NpgsqlConnection connection, string? runtimeSc
         {
             UniqueKeys = indexes.Where(i => i.Unique).Select(i => i.Columns).ToList(),
             HasInheritanceChildren = inherited,
+            HasAncestors = await connection.ScalarAsync<bool>("SELECT EXISTS (SELECT FROM pg_catalog.pg_inherits WHERE inhrelid = @o::oid)", ct, ("o", oid)),
             RowSecurity = head.Rls,
         };
     }

@@ -87,6 +87,7 @@ public sealed class ApplyAndInstallTests
     private static readonly Dictionary<int, string> GeneratedCodeFingerprints = new()
     {
         [2] = "e9a21d62f26a9809",
+        [3] = "8052066c2e321ca4",
     };
 
     [Fact]

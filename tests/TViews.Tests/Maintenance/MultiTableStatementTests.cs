@@ -251,6 +251,13 @@ public sealed class MultiTableStatementTests(ITestOutputHelper output)
             TViews.Runtime.TViewDefinition.FromSelect("tv_node", "SELECT pk_node, label FROM tb_node")));
         Assert.Contains("inheritance children", inherited.Message, StringComparison.Ordinal);
         Assert.Contains("line 1, column 28", inherited.Message, StringComparison.Ordinal);
+        // A partition or child read directly: writes through its parent would be unseen.
+        foreach (var child in new[] { "tb_event_2025", "tb_special_node" })
+        {
+            var e = await Assert.ThrowsAnyAsync<Exception>(() => engine.CreateAsync(
+                TViews.Runtime.TViewDefinition.FromSelect("tv_child", $"SELECT * FROM {child}", ["pk_" + (child == "tb_event_2025" ? "event" : "node")])));
+            Assert.Contains("partition or inheritance child", e.Message, StringComparison.Ordinal);
+        }
         await using (var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_class WHERE relname IN ('tv_event', 'tv_node')", db.Connection))
             Assert.Equal(0L, (long)(await cmd.ExecuteScalarAsync())!);
 
@@ -275,9 +282,16 @@ public sealed class MultiTableStatementTests(ITestOutputHelper output)
                 await using var cmd = new NpgsqlCommand(ddl, db.Connection);
                 await cmd.ExecuteNonQueryAsync();
             });
-            Assert.Contains("TVIEW tag reads public.tb_tag, which would get the inheritance child", e.MessageText, StringComparison.Ordinal);
+            Assert.Contains("TVIEW tag reads public.tb_tag, which this command puts in an inheritance hierarchy (child ", e.MessageText, StringComparison.Ordinal);
         }
         // A table read with ONLY may.
         await using (var cmd = new NpgsqlCommand("CREATE TABLE tb_node_child2 () INHERITS (tb_node)", db.Connection)) await cmd.ExecuteNonQueryAsync();
+        // A source may not become a child either: writes through its new parent would be unseen.
+        var adopted = await Assert.ThrowsAsync<PostgresException>(async () =>
+        {
+            await using var cmd = new NpgsqlCommand("CREATE TABLE tb_tag_parent (pk_tag int NOT NULL, label text NOT NULL); ALTER TABLE tb_tag INHERIT tb_tag_parent", db.Connection);
+            await cmd.ExecuteNonQueryAsync();
+        });
+        Assert.Contains("inheritance hierarchy (parent public.tb_tag_parent)", adopted.MessageText, StringComparison.Ordinal);
     }
 }

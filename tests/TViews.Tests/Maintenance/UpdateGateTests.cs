@@ -158,7 +158,7 @@ public sealed class UpdateGateTests(ITestOutputHelper output) : IAsyncLifetime
         // A table inheriting from tb_post (read without ONLY) would be written unseen: refused
         // (MultiTableStatementTests covers sources read with ONLY, whose children are allowed).
         var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecAsync(c, "CREATE TABLE tb_post_archive () INHERITS (tb_post)"));
-        Assert.Contains("inheritance child", refused.MessageText, StringComparison.Ordinal);
+        Assert.Contains("inheritance hierarchy (child public.tb_post_archive)", refused.MessageText, StringComparison.Ordinal);
         Assert.Equal(["narrow O", "narrow O"], (await GatesAsync(c)).Values);
     }
 

@@ -418,9 +418,9 @@ BEGIN
         BEGIN
             SELECT * INTO d FROM @schema@.pg_tviews_unseen_descendants() LIMIT 1;
             IF FOUND THEN
-                RAISE EXCEPTION 'TVIEW % reads %.%, which would get the inheritance child %', d.entity_name, d.table_schema, d.table_name, d.child
+                RAISE EXCEPTION 'TVIEW % reads %.%, which this command puts in an inheritance hierarchy (%)', d.entity_name, d.table_schema, d.table_name, d.child
                     USING ERRCODE = 'feature_not_supported',
-                          HINT = 'Writes addressed to a child fire no trigger on its parent. Read the parent with ONLY in the definition if the children''s rows do not belong to the TVIEW.';
+                          HINT = 'A statement fires the triggers of the table it names, not of that table''s parent or children. A parent read with ONLY may have children.';
             END IF;
         END;
         IF TG_TAG = 'CREATE TABLE' THEN RETURN; END IF;

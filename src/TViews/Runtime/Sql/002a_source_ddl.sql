@@ -26,9 +26,16 @@ $fn$;
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_unseen_descendants()
 RETURNS TABLE (entity_name text, table_schema text, table_name text, child text)
 LANGUAGE sql STABLE AS $fn$
-    SELECT DISTINCT m.entity_name, t->>'schema', t->>'table', i.inhrelid::regclass::text
+    SELECT DISTINCT m.entity_name, t->>'schema', t->>'table', 'child ' || i.inhrelid::regclass::text
     FROM @schema@.pg_tviews_metadata m
     CROSS JOIN LATERAL jsonb_array_elements(COALESCE(m.objects->'triggers', '[]')) t
     JOIN pg_catalog.pg_inherits i ON i.inhparent = to_regclass(format('%I.%I', t->>'schema', t->>'table'))
     WHERE (t->>'gate')::boolean AND COALESCE((t->>'descendants_unseen')::boolean, false)
+    UNION
+    -- A source that became a partition or child itself: writes through its parent are unseen.
+    SELECT m.entity_name, t->>'schema', t->>'table', 'parent ' || i.inhparent::regclass::text
+    FROM @schema@.pg_tviews_metadata m
+    CROSS JOIN LATERAL jsonb_array_elements(COALESCE(m.objects->'triggers', '[]')) t
+    JOIN pg_catalog.pg_inherits i ON i.inhrelid = to_regclass(format('%I.%I', t->>'schema', t->>'table'))
+    WHERE (t->>'gate')::boolean
 $fn$;

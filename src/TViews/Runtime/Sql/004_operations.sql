@@ -339,7 +339,7 @@ BEGIN
             WHEN OTHERS THEN
                 problems := problems || format('%s: definition no longer resolves: %s', m.entity_name, SQLERRM);
             END;
-            SELECT problems || COALESCE(array_agg(format('%s: reads %I.%I, which has the inheritance child %s: writes to the child are not maintained',
+            SELECT problems || COALESCE(array_agg(format('%s: reads %I.%I, which has the inheritance %s: writes addressed to it are not maintained',
                        m.entity_name, d.table_schema, d.table_name, d.child)), '{}')
             INTO problems
             FROM @schema@.pg_tviews_unseen_descendants() d WHERE d.entity_name = m.entity_name;
