@@ -8,7 +8,14 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         var root = BuildRoot();
-        return await root.Parse(args).InvokeAsync();
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) Console.Error.WriteLine($"error: {error.Message}");
+            Console.Error.WriteLine("(tviews --help lists the commands and their options)");
+            return ExitCodes.Usage;
+        }
+        return await parsed.InvokeAsync();
     }
 
     /// <summary>The command tree; public so tests can run commands in-process.</summary>

@@ -27,11 +27,26 @@ internal static class CommandRunner
         }
         catch (Exception e) when (Describe(e) is { } message)
         {
-            Console.Error.WriteLine($"error: {message}");
+            var code = ExitCode(e);
+            // Every command takes --json; its errors are then JSON too, on stdout like its results.
+            if (Environment.GetCommandLineArgs().Contains("--json"))
+                WriteJson(new { error = new { message, exit_code = code, sqlstate = (e as PostgresException)?.SqlState } });
+            else
+                Console.Error.WriteLine($"error: {message}");
             if (Environment.GetEnvironmentVariable("TVIEWS_DEBUG") is { Length: > 0 }) Console.Error.WriteLine(e);
-            return 1;
+            return code;
         }
     }
+
+    private static int ExitCode(Exception e) => e switch
+    {
+        AnalysisException or SqlSyntaxException or TViewsException { InnerException: SqlSyntaxException } => ExitCodes.Refused,
+        PostgresException { SqlState: "28000" or "28P01" or "3D000" } => ExitCodes.Connection, // authorization, password, no database
+        PostgresException => ExitCodes.Error,
+        NpgsqlException => ExitCodes.Connection,
+        OperationCanceledException => ExitCodes.Cancelled,
+        _ => ExitCodes.Error,
+    };
 
     private static string? Describe(Exception e) => e switch
     {

@@ -55,7 +55,7 @@ public static class FormatCommand
         catch (SqlSyntaxException e)
         {
             stderr.WriteLine($"{source}: {e.Message}");
-            return 1;
+            return ExitCodes.Refused;
         }
 
         for (int i = 0; i < statements.Count; i++)

@@ -22,7 +22,7 @@ public static class HealthCommand
             Description = "Age after which a prepared transaction with TVIEW changes is reported as orphaned (PostgreSQL interval)",
             DefaultValueFactory = _ => "1 hour",
         };
-        var command = new Command("health", "Run pg_tviews_health_check(); exit code 1 if any check reports ERROR") { json, orphanAfter };
+        var command = new Command("health", "Run pg_tviews_health_check(); exit code 4 if any check reports ERROR") { json, orphanAfter };
         command.SetAction((ParseResult pr, CancellationToken ct) => CommandRunner.Run(async () =>
         {
             var schema = pr.GetValue(CommonOptions.Schema) ?? "public";
@@ -46,7 +46,7 @@ public static class HealthCommand
                 AnsiConsole.Write(table);
                 Console.WriteLine($"overall: {Worst(rows)}");
             }
-            return rows.Any(r => r.Status == "ERROR") ? 1 : 0;
+            return rows.Any(r => r.Status == "ERROR") ? ExitCodes.Unhealthy : ExitCodes.Ok;
         }));
         return command;
     }

@@ -80,7 +80,7 @@ internal static class TViewCommands
             foreach (var f in files)
             {
                 try { defs.AddRange(TViewDefinition.FromScript(await File.ReadAllTextAsync(f, ct), f)); }
-                catch (TViews.Sql.SqlSyntaxException e) { throw new TViewsException($"{f}: {e.Message}"); }
+                catch (TViews.Sql.SqlSyntaxException e) { throw new TViewsException($"{f}: {e.Message}", e); }
             }
             var engine = CommandRunner.Engine(pr, quiet: pr.GetValue(json));
             var result = await engine.ApplyAsync(defs, ct);
@@ -201,7 +201,7 @@ internal static class TViewCommands
     {
         var names = new Argument<string[]>("tv_name") { Arity = ArgumentArity.ZeroOrMore, Description = "TVIEWs to verify (default: all)" };
         var json = CommonOptions.Json();
-        var c = new Command("verify", "Compare TVIEWs with their definitions evaluated from scratch; exit 1 on divergence") { names, json };
+        var c = new Command("verify", "Compare TVIEWs with their definitions evaluated from scratch; exit 3 on divergence") { names, json };
         c.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
             var engine = CommandRunner.Engine(pr, quiet: true);
@@ -218,7 +218,7 @@ internal static class TViewCommands
                 }
                 Console.WriteLine(diffs.Count == 0 ? $"consistent: {string.Join(", ", checkedNames)}" : "DIVERGED");
             }
-            return diffs.Count == 0 ? 0 : 1;
+            return diffs.Count == 0 ? ExitCodes.Ok : ExitCodes.Diverged;
         }));
         return c;
     }

@@ -52,7 +52,7 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
         // A write the triggers do not see (replica role) makes the TVIEW diverge; verify says so.
         await db.ExecuteAsync("SET session_replication_role = replica; UPDATE tb_author SET name = 'Ursula K. Le Guin' WHERE pk_author = 1; RESET session_replication_role;");
         var diverged = await CliRunner.RunAsync(cs, "verify", "tv_book");
-        Assert.Equal(1, diverged.ExitCode);
+        Assert.Equal(3, diverged.ExitCode); // ExitCodes.Diverged
         Assert.Contains("2 missing, 2 extra", diverged.Out);
 
         var refresh = await CliRunner.RunAsync(cs, "refresh", "book");
@@ -73,7 +73,7 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
     public async Task BadDefinitionsFailWithPositionAndNoStackTrace()
     {
         var r = await CliRunner.RunAsync(db.ConnectionString, "create", "tv_x", "--sql", "SELECT a,\n  FROM t");
-        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(6, r.ExitCode); // ExitCodes.Refused
         Assert.StartsWith("error: line 2, column 3:", r.Err);
         Assert.DoesNotContain("   at ", r.Err);
     }
@@ -106,7 +106,7 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
             var bad = Path.Combine(dir.FullName, "c_bad.sql");
             await File.WriteAllTextAsync(bad, "CREATE TABLE tv_bad AS\nSELECT j.pk_jar,, j.jam FROM tb_jar j;");
             var failed = await CliRunner.RunAsync(db.ConnectionString, "apply", dir.FullName);
-            Assert.Equal(1, failed.ExitCode);
+            Assert.Equal(6, failed.ExitCode); // ExitCodes.Refused
             Assert.Contains($"{bad}: line 2, column 17: expected an expression", failed.Err);
             Assert.Equal(0, (await CliRunner.RunAsync(db.ConnectionString, "verify")).ExitCode);
         }
@@ -114,5 +114,22 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
         {
             dir.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task ExitCodesTellUsageConnectionAndRefusalApartAndJsonErrorsAreJson()
+    {
+        Assert.Equal(2, (await CliRunner.RunAsync(db.ConnectionString, "verfy")).ExitCode);
+        Assert.Equal(2, (await CliRunner.RunAsync(db.ConnectionString, "create")).ExitCode);
+        var unreachable = await CliRunner.RunAsync("Host=127.0.0.1;Port=1;Username=nobody;Database=none;Timeout=2", "list");
+        Assert.Equal(5, unreachable.ExitCode);
+        var noDatabase = await CliRunner.RunAsync(new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { Database = "no_such_database_here" }.ConnectionString, "list");
+        Assert.Equal(5, noDatabase.ExitCode);
+        var refused = await CliRunner.RunAsync(db.ConnectionString, "create", "tv_x", "--sql", "SELECT 1 AS pk_x LIMIT 1", "--json");
+        Assert.Equal(6, refused.ExitCode);
+        using var json = System.Text.Json.JsonDocument.Parse(refused.Out);
+        var error = json.RootElement.GetProperty("error");
+        Assert.Equal(6, error.GetProperty("exit_code").GetInt32());
+        Assert.Contains("LIMIT", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 }

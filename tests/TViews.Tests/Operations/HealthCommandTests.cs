@@ -32,7 +32,7 @@ public sealed class HealthCommandTests
 
         await db.ExecAsync("ALTER TABLE tb_comment DISABLE TRIGGER USER");
         (code, stdout, stderr) = await TviewsAsync("health", "--connection", db.ConnectionString, "--json");
-        Assert.True(code == 1, stdout + stderr);
+        Assert.True(code == 4, stdout + stderr); // ExitCodes.Unhealthy
         using var json = JsonDocument.Parse(stdout);
         Assert.Equal("ERROR", json.RootElement.GetProperty("status").GetString());
         var triggers = json.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("check_name").GetString() == "triggers");

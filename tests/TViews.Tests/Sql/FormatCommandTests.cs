@@ -41,10 +41,10 @@ public class FormatCommandTests : IDisposable
         string path = Path.Combine(_dir, "bad.sql");
         File.WriteAllText(path, "select a\nfrom t\nwhere b = ,");
         var (code, stdout, stderr) = Run(path);
-        Assert.Equal(1, code);
+        Assert.Equal(6, code); // ExitCodes.Refused
         Assert.Equal("", stdout);
         Assert.Equal($"{path}: line 3, column 11: expected an expression, found \",\"\n", stderr);
-        Assert.Equal((1, "", "stdin: line 1, column 8: unterminated string literal\n"), Run(null, "select 'x"));
+        Assert.Equal((6, "", "stdin: line 1, column 8: unterminated string literal\n"), Run(null, "select 'x"));
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public class FormatCommandTests : IDisposable
             Assert.Equal(0, code);
             File.WriteAllText(path, "select from from");
             int bad = await TViews.Cli.Program.BuildRoot().Parse(["format", path]).InvokeAsync();
-            Assert.Equal(1, bad);
+            Assert.Equal(6, bad);
         }
         finally
         {
