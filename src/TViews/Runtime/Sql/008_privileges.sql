@@ -18,20 +18,30 @@ BEGIN
     END IF;
 END $fn$;
 
+-- One pass over the runtime's own functions (the installer lists their names; generated functions
+-- carry their own settings and grants and are left alone):
+-- - every one runs with search_path = pg_catalog, pg_temp, whoever calls it: writers (the gates, the
+--   lock functions), the DDL event triggers (any role's ALTER TABLE) and operators. A schema on the
+--   caller's search_path holding a better-matching overload of a built-in (cardinality(bigint[])
+--   against cardinality(anyarray)) would otherwise run as that caller (CVE-2018-1058's pattern).
+--   Runtime code names its own objects with the runtime schema and everything else through
+--   pg_catalog or format('%I.%I', ...);
+-- - those that take locks, compose or install code, or change the catalog are not PUBLIC's.
 DO $do$
 DECLARE
-    f regprocedure;
+    f record;
 BEGIN
     FOR f IN
-        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
-        WHERE p.pronamespace = @schema_literal@::regnamespace
-          AND p.proname::text = ANY (@runtime_functions@)
-          AND p.proname::text IN ('pg_tviews_compose', 'pg_tviews_register', 'pg_tviews_install_triggers', 'pg_tviews_regate',
-                                  'pg_tviews_missing', 'pg_tviews_gate', 'pg_tviews_sync_lock_order', 'pg_tviews_sync_dependents',
-                                  'pg_tviews_end_prepared', 'pg_tviews_on_ddl', 'pg_tviews_on_sql_drop')
-           OR (p.pronamespace = @schema_literal@::regnamespace AND p.proname LIKE 'pg\_tviews\_lock%' AND p.proname::text = ANY (@runtime_functions@))
+        SELECT p.oid::regprocedure AS sig, p.proname::text AS name FROM pg_catalog.pg_proc p
+        WHERE p.pronamespace = @schema_literal@::regnamespace AND p.proname::text = ANY (@runtime_functions@)
     LOOP
-        EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, pg_temp', f.sig);
+        IF f.name LIKE 'pg\_tviews\_lock%'
+           OR f.name IN ('pg_tviews_compose', 'pg_tviews_register', 'pg_tviews_install_triggers', 'pg_tviews_regate',
+                         'pg_tviews_missing', 'pg_tviews_gate', 'pg_tviews_sync_lock_order', 'pg_tviews_sync_dependents',
+                         'pg_tviews_end_prepared', 'pg_tviews_on_ddl', 'pg_tviews_on_sql_drop') THEN
+            EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f.sig);
+        END IF;
     END LOOP;
 END $do$;
 
