@@ -92,6 +92,8 @@ public class FormatterTests
     [InlineData("select (f(x))[1], (a[1]).b, ((x).y).z, (a.b).c", "SELECT (f(x))[1], a[1].b, (x).y.z, (a.b).c")]
     [InlineData("select (a::int)[1], (x::text).f", "SELECT (a::integer)[1], (x::text).f")]
     [InlineData("select (a + b)::int, cast(a + b as int)", "SELECT (a + b)::integer, CAST(a + b AS integer)")]
+    [InlineData("select 1 from t group by (cube(a, b)), (rollup(c)), cube(d)", "SELECT 1 FROM t GROUP BY (cube(a, b)), (rollup(c)), CUBE (d)")]
+    [InlineData("select 1 from t group by grouping sets ((cube(a)), rollup(b))", "SELECT 1 FROM t GROUP BY GROUPING SETS ((cube(a)), ROLLUP (b))")]
     public void Parenthesises_by_precedence(string sql, string expected)
     {
         Assert.Equal(expected, CompactSql(sql));

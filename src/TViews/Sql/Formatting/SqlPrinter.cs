@@ -303,9 +303,15 @@ internal sealed partial class SqlPrinter
         return parts[0] + string.Concat(parts.Skip(1).Select(p => "\n" + Pad + "AND " + IndentTail(p)));
     }
 
-    private string GroupingItem(Expr item) => item is RowExpr { ExplicitRowKeyword: false } row && row.Fields.OrEmpty().Length == 1
-        ? Expr(row.Fields[0])
-        : Expr(item);
+    private string GroupingItem(Expr item)
+    {
+        var value = item is RowExpr { ExplicitRowKeyword: false } row && row.Fields.OrEmpty().Length == 1 ? row.Fields[0] : item;
+        // A call of a function named cube or rollup reads as the grouping-set keyword at the top of a grouping
+        // item; in parentheses it stays an expression.
+        return value is FuncCall { Name.Parts.Length: 1 } f && f.Name.Parts[0].Value is "cube" or "rollup"
+            ? "(" + Expr(value) + ")"
+            : Expr(value);
+    }
 
     private string With(WithClause with)
     {
