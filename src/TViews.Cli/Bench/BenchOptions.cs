@@ -14,8 +14,10 @@ public sealed record BenchOptions
     /// <summary>An existing server to create the throwaway databases on; null starts a local one.</summary>
     public string? Connection { get; init; }
     public bool KeepDatabases { get; init; }
-    /// <summary>Client counts for the concurrent "with deletes" mix (hand-written and TViews); empty: not run.</summary>
+    /// <summary>Client counts for the concurrent workloads (every mode); empty: not run.</summary>
     public IReadOnlyList<int> ConcurrentClients { get; init; } = [];
+    /// <summary>The concurrent workloads to run (those whose scripts the workload directory has).</summary>
+    public IReadOnlyList<ConcurrentWorkload> ConcurrentWorkloads { get; init; } = ConcurrentWorkload.All;
     public int ConcurrentSeconds { get; init; } = 20;
 
     /// <summary>The --concurrent option: client counts, e.g. "1,2,4,8".</summary>
@@ -42,5 +44,6 @@ public sealed record BenchOptions
         if (BuildRounds < 1) throw new ArgumentException("--build-rounds must be at least 1");
         if (Modes.Count == 0) throw new ArgumentException("--modes selects no mode");
         if (ConcurrentSeconds < 1) throw new ArgumentException("--concurrent-seconds must be at least 1");
+        if (ConcurrentClients.Count > 0 && ConcurrentWorkloads.Count == 0) throw new ArgumentException("--concurrent-workloads selects no workload");
     }
 }

@@ -2,13 +2,36 @@ using System.Text.Json.Serialization;
 
 namespace TViews.Cli.Bench;
 
-/// <summary>The three ways each operation runs, on identical data.</summary>
+/// <summary>The four ways each operation runs, on identical data.</summary>
 public static class Modes
 {
     public const string Raw = "raw";
     public const string Handwritten = "handwritten";
+    /// <summary>TViews as applied: every TVIEW in its own mode (immediate unless tviews.sql says otherwise).</summary>
     public const string TViews = "tviews";
-    public static readonly IReadOnlyList<string> All = [Raw, Handwritten, TViews];
+    /// <summary>A copy of the TViews database whose pgbench sessions run with <c>pg_tviews.mode = deferred</c>.</summary>
+    public const string TViewsDeferred = "tviews-deferred";
+    public static readonly IReadOnlyList<string> All = [Raw, Handwritten, TViews, TViewsDeferred];
+
+    /// <summary>The modes whose database has read models (all but raw).</summary>
+    public static bool HasReadModels(string mode) => mode != Raw;
+
+    /// <summary>The modes whose database is the TViews build (immediate or deferred).</summary>
+    public static bool IsTViews(string mode) => mode is TViews or TViewsDeferred;
+
+    /// <summary>The session's <c>pg_tviews.mode</c> for a mode's pgbench runs, or null to leave each TVIEW's own mode.</summary>
+    public static string? SessionMode(string mode) => mode == TViewsDeferred ? "deferred" : null;
+
+    /// <summary>The environment of a mode's pgbench and psql processes: PGOPTIONS carrying <see cref="SessionMode"/>, appended to any inherited PGOPTIONS.</summary>
+    public static IReadOnlyDictionary<string, string> Environment(string mode, string? inheritedPgOptions)
+    {
+        if (SessionMode(mode) is not { } session) return new Dictionary<string, string>();
+        var option = $"-c pg_tviews.mode={session}";
+        return new Dictionary<string, string>
+        {
+            ["PGOPTIONS"] = string.IsNullOrWhiteSpace(inheritedPgOptions) ? option : $"{inheritedPgOptions.Trim()} {option}",
+        };
+    }
 
     public static IReadOnlyList<string> Parse(string? spec)
     {
@@ -18,8 +41,9 @@ public static class Modes
             {
                 "raw" => Raw,
                 "handwritten" or "hw" or "yardstick" => Handwritten,
-                "tviews" or "tv" => TViews,
-                _ => throw new ArgumentException($"unknown mode '{m}'; modes: raw, handwritten, tviews"),
+                "tviews" or "tv" or "immediate" or "tviews-immediate" => TViews,
+                "tviews-deferred" or "deferred" or "tvd" => TViewsDeferred,
+                _ => throw new ArgumentException($"unknown mode '{m}'; modes: raw, handwritten, tviews, tviews-deferred"),
             }).ToHashSet();
         return All.Where(wanted.Contains).ToList();
     }
@@ -43,7 +67,7 @@ public sealed class BenchReport
     public double DataLoadMs { get; set; }
     public BuildResult Build { get; } = new();
     public List<OpResult> Ops { get; } = [];
-    /// <summary>Runs of the concurrent "with deletes" mix (--concurrent), in run order.</summary>
+    /// <summary>Runs of the concurrent workloads (--concurrent), in run order.</summary>
     public List<ConcurrentResult> Concurrent { get; } = [];
     public List<VerifyResult> Verification { get; } = [];
     /// <summary>Row counts of the source tables per mode after the ops: equal when every database saw the same writes.</summary>
@@ -81,6 +105,32 @@ public sealed class OpResult
     [JsonPropertyName("paired_tviews_over_handwritten")] public double? PairedTViewsOverHandwritten { get; set; }
     [JsonPropertyName("paired_tviews_over_raw")] public double? PairedTViewsOverRaw { get; set; }
     [JsonPropertyName("full_refresh_over_tviews")] public double? FullRefreshOverTViews { get; set; }
+    /// <summary>TViews deferred over raw, hand-written and TViews immediate (ratios of medians, and paired).</summary>
+    [JsonPropertyName("deferred_over_raw")] public double? DeferredOverRaw { get; set; }
+    [JsonPropertyName("deferred_over_handwritten")] public double? DeferredOverHandwritten { get; set; }
+    [JsonPropertyName("deferred_over_tviews")] public double? DeferredOverTViews { get; set; }
+    [JsonPropertyName("paired_deferred_over_raw")] public double? PairedDeferredOverRaw { get; set; }
+    [JsonPropertyName("paired_deferred_over_handwritten")] public double? PairedDeferredOverHandwritten { get; set; }
+    [JsonPropertyName("paired_deferred_over_tviews")] public double? PairedDeferredOverTViews { get; set; }
+
+    /// <summary>Medians of the samples, and every ratio between the modes (paired ones only when no run failed).</summary>
+    public void ComputeRatios(IEnumerable<string> modes)
+    {
+        foreach (var mode in modes) MedianMs[mode] = Stats.Median(SamplesMs.GetValueOrDefault(mode) ?? []);
+        double? Med(string mode) => MedianMs.GetValueOrDefault(mode);
+        double? Paired(string a, string b) => Errors.Count == 0 ? Stats.PairedRatio(SamplesMs.GetValueOrDefault(a), SamplesMs.GetValueOrDefault(b)) : null;
+        TViewsOverHandwritten = Stats.Ratio(Med(Modes.TViews), Med(Modes.Handwritten));
+        TViewsOverRaw = Stats.Ratio(Med(Modes.TViews), Med(Modes.Raw));
+        HandwrittenOverRaw = Stats.Ratio(Med(Modes.Handwritten), Med(Modes.Raw));
+        PairedTViewsOverHandwritten = Paired(Modes.TViews, Modes.Handwritten);
+        PairedTViewsOverRaw = Paired(Modes.TViews, Modes.Raw);
+        DeferredOverRaw = Stats.Ratio(Med(Modes.TViewsDeferred), Med(Modes.Raw));
+        DeferredOverHandwritten = Stats.Ratio(Med(Modes.TViewsDeferred), Med(Modes.Handwritten));
+        DeferredOverTViews = Stats.Ratio(Med(Modes.TViewsDeferred), Med(Modes.TViews));
+        PairedDeferredOverRaw = Paired(Modes.TViewsDeferred, Modes.Raw);
+        PairedDeferredOverHandwritten = Paired(Modes.TViewsDeferred, Modes.Handwritten);
+        PairedDeferredOverTViews = Paired(Modes.TViewsDeferred, Modes.TViews);
+    }
 }
 
 public sealed class BuildResult

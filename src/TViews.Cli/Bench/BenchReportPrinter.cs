@@ -38,6 +38,7 @@ public static class BenchReportPrinter
         console.Write(ops);
         console.MarkupLine("[grey]TV/hw = TViews / hand-written (ratio of medians; paired = median of the per-round ratios); TV/raw = TViews / raw; refresh/TV = REFRESH MATERIALIZED VIEW of all read models (total) / TViews[/]");
         console.WriteLine();
+        if (r.Ops.Any(o => o.MedianMs.ContainsKey(Modes.TViewsDeferred))) PrintDeferred(console, r.Ops);
 
         var b = r.Build;
         var builds = new Table().Border(TableBorder.Rounded).Title("Building the read models from scratch (median)");
@@ -92,28 +93,79 @@ public static class BenchReportPrinter
             foreach (var (mode, err) in o.Errors) console.MarkupLine($"[red]{Markup.Escape($"{o.Op} {mode}: {err}")}[/]");
     }
 
-    /// <summary>The concurrent mix: per client count, each mode's throughput and the deadlocks PostgreSQL counted.</summary>
+    /// <summary>TViews deferred next to immediate, raw and hand-written, per op.</summary>
+    private static void PrintDeferred(IAnsiConsole console, IReadOnlyList<OpResult> results)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("Deferred mode (pg_tviews.mode = deferred): median latency per transaction");
+        table.AddColumn("op");
+        foreach (var h in new[] { "raw", "hand-written", "immediate", "deferred", "def/raw", "def/hw", "def/imm", "paired def/imm" })
+            table.AddColumn(new TableColumn(h).RightAligned());
+        foreach (var o in results)
+        {
+            string Cell(string mode) => o.Errors.ContainsKey(mode) ? "[red]failed[/]" : Format.Ms(o.MedianMs.GetValueOrDefault(mode));
+            var singleStatement = o.Kind is nameof(OpKind.SingleRow) or nameof(OpKind.Bulk);
+            table.AddRow(Markup.Escape(o.Op), Cell(Modes.Raw), Cell(Modes.Handwritten), Cell(Modes.TViews), Cell(Modes.TViewsDeferred),
+                o.Op == "op9" ? Colored(o.DeferredOverRaw, Targets.BatchDeferredVersusRaw, atMost: true) : Format.Ratio(o.DeferredOverRaw),
+                o.Op == "op10" ? Colored(o.DeferredOverHandwritten, Targets.UnitOfWorkDeferredVersusHandwritten, atMost: true) : Format.Ratio(o.DeferredOverHandwritten),
+                singleStatement ? Colored(o.DeferredOverTViews, Targets.DeferredVersusImmediate, atMost: true) : Format.Ratio(o.DeferredOverTViews),
+                Format.Ratio(o.PairedDeferredOverTViews));
+        }
+        console.Write(table);
+        console.MarkupLine("[grey]def = TViews with pg_tviews.mode = deferred (maintained once at COMMIT), imm = TViews immediate; targets colored: op9 def/raw <= 1.5, op10 def/hw <= 0.5, op1-op8 def/imm <= 1.10[/]");
+        console.WriteLine();
+    }
+
+    /// <summary>The concurrent workloads: per workload and client count, each mode's throughput, the deadlocks PostgreSQL counted, and ratios.</summary>
     private static void PrintConcurrent(IAnsiConsole console, IReadOnlyList<ConcurrentResult> runs)
     {
         var inv = System.Globalization.CultureInfo.InvariantCulture;
-        var table = new Table().Border(TableBorder.Rounded)
-            .Title($"Concurrent \"with deletes\" mix ({runs[0].Seconds} s per run, each statement its own transaction)");
-        table.AddColumn(new TableColumn("clients").RightAligned());
-        foreach (var h in new[] { "hand-written tps", "deadlocks", "TViews tps", "deadlocks", "TV/hw" })
-            table.AddColumn(new TableColumn(h).RightAligned());
-        foreach (var group in runs.GroupBy(x => x.Clients))
+        var modes = Modes.All.Where(m => runs.Any(x => x.Mode == m)).ToList();
+        foreach (var workload in runs.GroupBy(x => x.Workload))
         {
-            var hw = group.FirstOrDefault(x => x.Mode == Modes.Handwritten);
-            var tv = group.FirstOrDefault(x => x.Mode == Modes.TViews);
-            string Tps(ConcurrentResult? x) => x is null ? "" : x.Error is not null ? "[red]failed[/]" : x.Tps?.ToString("F1", inv) ?? "?";
-            string Deadlocks(ConcurrentResult? x) => x?.Deadlocks is not { } d ? "" : d == 0 ? "[green]0[/]" : $"[red]{d}[/]";
-            table.AddRow(group.Key.ToString(inv), Tps(hw), Deadlocks(hw), Tps(tv), Deadlocks(tv), Format.Ratio(Stats.Ratio(tv?.Tps, hw?.Tps)));
+            var title = ConcurrentWorkload.All.FirstOrDefault(w => w.Name == workload.Key)?.Title ?? workload.Key;
+            var table = new Table().Border(TableBorder.Rounded)
+                .Title($"Concurrent: {title} ({workload.First().Seconds} s per run), transactions per second (deadlocks)");
+            table.AddColumn(new TableColumn("clients").RightAligned());
+            foreach (var m in modes) table.AddColumn(new TableColumn(Label(m)).RightAligned());
+            var ratios = new List<(string Header, string A, string B)>();
+            if (modes.Contains(Modes.TViews) && modes.Contains(Modes.Handwritten)) ratios.Add(("TV/hw", Modes.TViews, Modes.Handwritten));
+            if (modes.Contains(Modes.TViewsDeferred) && modes.Contains(Modes.Handwritten)) ratios.Add(("def/hw", Modes.TViewsDeferred, Modes.Handwritten));
+            if (modes.Contains(Modes.TViewsDeferred) && modes.Contains(Modes.TViews)) ratios.Add(("def/imm", Modes.TViewsDeferred, Modes.TViews));
+            foreach (var (h, _, _) in ratios) table.AddColumn(new TableColumn(h).RightAligned());
+            foreach (var group in workload.GroupBy(x => x.Clients))
+            {
+                double? Tps(string mode) => Stats.Median(group.Where(x => x.Mode == mode && x.Tps is not null).Select(x => x.Tps!.Value));
+                string Cell(string mode)
+                {
+                    var mine = group.Where(x => x.Mode == mode).ToList();
+                    if (mine.Count == 0) return "";
+                    if (mine.All(x => x.Error is not null)) return "[red]failed[/]";
+                    var deadlocks = mine.Sum(x => x.Deadlocks ?? 0);
+                    return (Tps(mode)?.ToString("#,##0.0", inv) ?? "?") + (deadlocks == 0 ? " [green](0)[/]" : $" [red]({deadlocks})[/]");
+                }
+                var row = new List<string> { group.Key.ToString(inv) };
+                row.AddRange(modes.Select(Cell));
+                row.AddRange(ratios.Select(x => workload.Key == ConcurrentWorkload.Think && group.Key == Targets.ThinkTimeClients && x.A == Modes.TViewsDeferred && x.B == Modes.Handwritten
+                    ? Colored(Stats.Ratio(Tps(x.A), Tps(x.B)), Targets.ThinkTimeDeferredVersusHandwritten, atMost: false)
+                    : Format.Ratio(Stats.Ratio(Tps(x.A), Tps(x.B)))));
+                table.AddRow(row.ToArray());
+            }
+            console.Write(table);
         }
-        console.Write(table);
+        console.MarkupLine("[grey]def = TViews with pg_tviews.mode = deferred, imm/TV = TViews immediate; (n) = deadlocks PostgreSQL counted during the run (pgbench retries them)[/]");
         foreach (var x in runs.Where(x => x.Error is not null))
-            console.MarkupLine($"[red]{Markup.Escape($"concurrent {x.Clients} {x.Mode}: {x.Error}")}[/]");
+            console.MarkupLine($"[red]{Markup.Escape($"concurrent {x.Workload} {x.Clients} {x.Mode}: {x.Error}")}[/]");
         console.WriteLine();
     }
+
+    private static string Label(string mode) => mode switch
+    {
+        Modes.Raw => "raw",
+        Modes.Handwritten => "hand-written",
+        Modes.TViews => "TViews immediate",
+        Modes.TViewsDeferred => "TViews deferred",
+        _ => mode,
+    };
 
     private static string Colored(double? ratio, double limit, bool atMost)
     {

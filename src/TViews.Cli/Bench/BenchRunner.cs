@@ -37,12 +37,16 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
 
         var buildKinds = new List<string>();
         if (modes.Contains(Modes.Handwritten)) buildKinds.Add(Builds.Handwritten);
-        if (modes.Contains(Modes.TViews)) buildKinds.Add(Builds.TViews);
+        if (modes.Any(Modes.IsTViews)) buildKinds.Add(Builds.TViews);
         buildKinds.Add(Builds.CreateTableAs);
-        // Steps: server, data, builds, raw copy, views, refreshes, vacuum, per op (warm-ups, rounds, vacuum), verifications, sources, cleanup.
+        var concurrentWorkloads = options.ConcurrentClients.Count == 0 ? [] : options.ConcurrentWorkloads;
+        var runnableWorkloads = concurrentWorkloads.Where(w => w.MissingFile(workload.Directory) is null).ToList();
+        // Steps: server, data, builds, raw copy, deferred copy, views, refreshes, concurrent runs, vacuum,
+        // per op (warm-ups, rounds, vacuum), verifications, sources, cleanup.
         int Total(IReadOnlyList<string> m) =>
-            2 + options.ConcurrentClients.Count * m.Count(x => x != Modes.Raw) + options.BuildRounds * buildKinds.Count + (m.Contains(Modes.Raw) ? 1 : 0) + 1 + options.Rounds + 1
-            + ops.Count * (m.Count * (1 + options.Rounds) + 1) + m.Count(x => x != Modes.Raw) * definitions.Count + 1 + 1;
+            2 + options.BuildRounds * buildKinds.Count + (m.Contains(Modes.Raw) ? 1 : 0) + (m.Contains(Modes.TViewsDeferred) ? 1 : 0) + 1 + options.Rounds
+            + runnableWorkloads.Count * options.ConcurrentClients.Count * m.Count + 1
+            + ops.Count * (m.Count * (1 + options.Rounds) + 1) + m.Count(Modes.HasReadModels) * definitions.Count + 1 + 1;
         progress.SetTotal(Total(modes));
 
         progress.Begin(options.Connection is null ? "starting a throwaway PostgreSQL (fsync on)" : "connecting");
@@ -71,6 +75,7 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
             // 2. Builds, alternated over build rounds; the last round's databases run the ops.
             var opDatabases = new Dictionary<string, string>();
             string? plainDatabase = null;
+            string? tviewsDatabase = null;
             var tviewsFailed = false;
             var lookups = LookupIndexes(definitions);
             report.Build.LookupIndexes.AddRange(lookups.Select(l => $"{l.Table} ({l.Column})"));
@@ -100,8 +105,8 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
                         else if (kind == Builds.Handwritten) throw; // the yardstick must build
                     }
                     if (last && kind == Builds.CreateTableAs) plainDatabase = db;
-                    else if (last && kind != Builds.CreateTableAs && !(kind == Builds.TViews && tviewsFailed))
-                        opDatabases[kind == Builds.TViews ? Modes.TViews : Modes.Handwritten] = db;
+                    else if (last && kind == Builds.TViews && !tviewsFailed) tviewsDatabase = db;
+                    else if (last && kind == Builds.Handwritten) opDatabases[Modes.Handwritten] = db;
                     else await DropAsync(db, ct);
                     progress.End();
                 }
@@ -122,13 +127,44 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
                 progress.End();
             }
 
+            // The TViews build serves both TViews modes: the deferred one runs on a copy, so every
+            // database sees the same writes and each is verified on its own.
+            if (tviewsDatabase is not null)
+            {
+                if (modes.Contains(Modes.TViews)) opDatabases[Modes.TViews] = tviewsDatabase;
+                if (modes.Contains(Modes.TViewsDeferred))
+                {
+                    progress.Begin("creating the TViews deferred database");
+                    var deferred = tviewsDatabase;
+                    if (modes.Contains(Modes.TViews))
+                    {
+                        deferred = Name("tvd");
+                        await _server.CreateDatabaseAsync(deferred, tviewsDatabase, ct);
+                        _databases.Add(deferred);
+                    }
+                    // The session setting must reach the server through pgbench's environment, as the runs pass it.
+                    var shown = await _server.RunToolAsync("psql", deferred, ["-X", "-A", "-t", "-c", "SHOW pg_tviews.mode"], ct, ModeEnvironment(Modes.TViewsDeferred));
+                    if (shown.ExitCode == 0 && shown.Stdout.Trim() == Modes.SessionMode(Modes.TViewsDeferred))
+                        opDatabases[Modes.TViewsDeferred] = deferred;
+                    else
+                    {
+                        report.Errors.Add($"mode {Modes.TViewsDeferred} skipped: PGOPTIONS did not set pg_tviews.mode ({PgbenchOutput.Tail(shown.Output, 3)})");
+                        if (deferred != tviewsDatabase) await DropAsync(deferred, ct);
+                    }
+                    progress.End();
+                }
+                if (!modes.Contains(Modes.TViews) && !opDatabases.ContainsKey(Modes.TViewsDeferred)) await DropAsync(tviewsDatabase, ct);
+            }
+
             // 3. Full refresh of the same definitions as materialized views.
             await RefreshAsync(plainDatabase!, definitions, lookups, report.Build, ct);
             await DropAsync(plainDatabase!, ct);
 
-            // 3b. The concurrent mix, on copies of the freshly built databases.
-            if (options.ConcurrentClients.Count > 0)
-                await RunConcurrentAsync(workload, opDatabases, definitions, posts, users, report, ct);
+            // 3b. The concurrent workloads, on copies of the freshly built databases.
+            foreach (var w in concurrentWorkloads.Except(runnableWorkloads))
+                report.Errors.Add($"concurrent workload {w.Name} skipped: {w.MissingFile(workload.Directory)} not found");
+            if (runnableWorkloads.Count > 0)
+                await RunConcurrentAsync(workload, runnableWorkloads, opDatabases, definitions, posts, users, report, ct);
 
             // 4. The operations, on databases in the same state.
             progress.Begin("VACUUM ANALYZE and CHECKPOINT before the operations");
@@ -138,8 +174,9 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
             progress.End();
             var activeModes = modes.Where(opDatabases.ContainsKey).ToList();
             progress.SetTotal(Total(activeModes));
-            foreach (var mode in modes.Except(activeModes)) report.Errors.Add($"mode {mode} skipped: its read models failed to build");
-            foreach (var op in ops)
+            foreach (var mode in modes.Except(activeModes).Where(m => !report.Errors.Any(e => e.StartsWith($"mode {m} skipped", StringComparison.Ordinal))))
+                report.Errors.Add($"mode {mode} skipped: its read models failed to build");
+            foreach (var op in BenchWorkload.ExecutionOrder(ops))
             {
                 var result = await RunOpAsync(op, workload.Ops.ToList().IndexOf(op), activeModes, opDatabases, posts, users, ct);
                 result.FullRefreshOverTViews = Stats.Ratio(report.Build.RefreshTotalMs, result.MedianMs.GetValueOrDefault(Modes.TViews));
@@ -150,8 +187,13 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
                 progress.End();
             }
 
+            // Reported in workload order, whatever order they ran in.
+            var reported = report.Ops.OrderBy(o => ops.ToList().FindIndex(x => x.Name == o.Name)).ToList();
+            report.Ops.Clear();
+            report.Ops.AddRange(reported);
+
             // 5. Every read model against its definition, and the sources against each other.
-            foreach (var mode in activeModes.Where(m => m != Modes.Raw))
+            foreach (var mode in activeModes.Where(Modes.HasReadModels))
             {
                 var cs = _server.ConnectionString(opDatabases[mode]);
                 await using var conn = await _server.OpenAsync(opDatabases[mode], ct);
@@ -163,13 +205,14 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
                     progress.Log($"verify {mode} {def.Name}: {(v.Ok ? "ok" : v.Error ?? $"{v.Missing} missing, {v.Extra} extra")}");
                     progress.End();
                 }
-                if (mode == Modes.TViews)
+                if (Modes.IsTViews(mode))
                 {
-                    try { report.Verification.AddRange(await TViewsMode.VerifyAsync(cs, definitions, ct)); }
+                    try { report.Verification.AddRange(await TViewsMode.VerifyAsync(cs, mode, definitions, ct)); }
                     catch (Exception e) when (e is PostgresException or TViews.Runtime.TViewsException)
                     {
-                        report.Verification.Add(new VerifyResult(Modes.TViews, "*", "engine", 0, 0, e.Message, []));
+                        report.Verification.Add(new VerifyResult(mode, "*", "engine", 0, 0, e.Message, []));
                     }
+                    report.Verification.Add(await TViewsMode.QueueEmptyAsync(conn, mode, ct));
                 }
             }
             progress.Begin("comparing source tables across modes");
@@ -312,7 +355,7 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
         foreach (var mode in modes)
         {
             progress.Begin($"{op.ShortName} warm-up: {mode}");
-            var warm = await PgbenchAsync(op, databases[mode], warmup, seedBase + 999, posts, users, ct);
+            var warm = await PgbenchAsync(op, mode, databases[mode], warmup, seedBase + 999, posts, users, ct);
             if (warm.Error is not null) { failed.Add(mode); result.Errors[mode] = warm.Error; progress.Log($"{op.ShortName} {mode} FAILED: {warm.Error}"); }
             progress.End();
         }
@@ -322,7 +365,7 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
                 progress.Begin($"{op.ShortName} round {round + 1}/{options.Rounds}: {mode} ({n} tx)");
                 if (!failed.Contains(mode))
                 {
-                    var run = await PgbenchAsync(op, databases[mode], n, seedBase + round, posts, users, ct);
+                    var run = await PgbenchAsync(op, mode, databases[mode], n, seedBase + round, posts, users, ct);
                     if (run.Error is not null) { failed.Add(mode); result.Errors[mode] = run.Error; progress.Log($"{op.ShortName} {mode} FAILED: {run.Error}"); }
                     else
                     {
@@ -332,68 +375,68 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
                 }
                 progress.End();
             }
-        foreach (var mode in modes) result.MedianMs[mode] = Stats.Median(result.SamplesMs.GetValueOrDefault(mode) ?? []);
-        var raw = result.MedianMs.GetValueOrDefault(Modes.Raw);
-        var hw = result.MedianMs.GetValueOrDefault(Modes.Handwritten);
-        var tv = result.MedianMs.GetValueOrDefault(Modes.TViews);
-        result.TViewsOverHandwritten = Stats.Ratio(tv, hw);
-        result.TViewsOverRaw = Stats.Ratio(tv, raw);
-        result.HandwrittenOverRaw = Stats.Ratio(hw, raw);
-        var tvSamples = result.SamplesMs.GetValueOrDefault(Modes.TViews);
-        // Paired only when no run failed, so sample i of each mode is from the same round.
-        if (result.Errors.Count == 0)
-        {
-            result.PairedTViewsOverHandwritten = Stats.PairedRatio(tvSamples, result.SamplesMs.GetValueOrDefault(Modes.Handwritten));
-            result.PairedTViewsOverRaw = Stats.PairedRatio(tvSamples, result.SamplesMs.GetValueOrDefault(Modes.Raw));
-        }
+        // Paired ratios only when no run failed, so sample i of each mode is from the same round.
+        result.ComputeRatios(modes);
         return result;
     }
 
     /// <summary>
-    /// The "with deletes" mix at each client count, hand-written and TViews alternated, each run on a
-    /// fresh copy (the mix deletes posts); throughput, retries and the deadlocks PostgreSQL counted.
-    /// The TViews copies are verified after their run; the hand-written triggers are not exact under
+    /// Each concurrent workload at each client count, every mode alternated (rotated per run), each run
+    /// on a fresh copy of the mode's freshly built database (the mixes delete posts and insert
+    /// comments); throughput, retries and the deadlocks PostgreSQL counted. The TViews copies (both
+    /// modes) are verified after their run; the hand-written triggers are not exact under
     /// concurrency (the workload says so), so theirs are not.
     /// </summary>
-    private async Task RunConcurrentAsync(BenchWorkload workload, Dictionary<string, string> databases, IReadOnlyList<ReadModelDefinition> definitions,
-        long posts, long users, BenchReport report, CancellationToken ct)
+    private async Task RunConcurrentAsync(BenchWorkload workload, IReadOnlyList<ConcurrentWorkload> workloads, Dictionary<string, string> databases,
+        IReadOnlyList<ReadModelDefinition> definitions, long posts, long users, BenchReport report, CancellationToken ct)
     {
-        var (mix, missing) = ConcurrentMix.Find(workload.Directory);
-        if (mix is null)
-        {
-            report.Errors.Add($"concurrent mix skipped: {missing} not found");
-            return;
-        }
-        var modes = new[] { Modes.Handwritten, Modes.TViews }.Where(databases.ContainsKey).ToList();
+        var modes = options.Modes.Where(databases.ContainsKey).ToList();
         foreach (var mode in modes) await _server.ExecuteAsync(databases[mode], "VACUUM (ANALYZE)", ct);
         var run = 0;
-        foreach (var clients in options.ConcurrentClients)
-            foreach (var mode in Stats.Rotation(modes, run++))
-            {
-                progress.Begin($"concurrent mix, {clients} client(s): {mode} ({options.ConcurrentSeconds} s)");
-                var db = Name(mode == Modes.TViews ? "ctv" : "chw");
-                await _server.CreateDatabaseAsync(db, databases[mode], ct);
-                _databases.Add(db);
-                await CheckpointAsync(ct);
-                var result = await RunMixAsync(mix, mode, db, clients, posts, users, ct);
-                report.Concurrent.Add(result);
-                progress.Log($"concurrent {clients} {mode}: {(result.Error ?? $"{result.Tps?.ToString("F1", Inv)} tps, {result.Deadlocks} deadlocks, {result.Retried} retried")}");
-                if (mode == Modes.TViews)
+        foreach (var w in workloads)
+            foreach (var clients in options.ConcurrentClients)
+                foreach (var mode in Stats.Rotation(modes, run++))
                 {
-                    await using var conn = await _server.OpenAsync(db, ct);
-                    foreach (var def in definitions)
-                        report.Verification.Add(await ReadModelVerifier.CompareAsync(conn, $"{Modes.TViews}, concurrent {clients}", def, ct));
+                    progress.Begin($"concurrent {w.Name}, {clients} client(s): {mode} ({options.ConcurrentSeconds} s)");
+                    var db = Name($"c{ShortMode(mode)}");
+                    await _server.CreateDatabaseAsync(db, databases[mode], ct);
+                    _databases.Add(db);
+                    await CheckpointAsync(ct);
+                    var result = await RunConcurrentOnceAsync(w, workload.Directory, mode, db, clients, posts, users, ct);
+                    report.Concurrent.Add(result);
+                    progress.Log($"concurrent {w.Name} {clients} {mode}: {(result.Error ?? $"{result.Tps?.ToString("F1", Inv)} tps, {result.Deadlocks} deadlocks, {result.Retried} retried")}");
+                    if (Modes.IsTViews(mode))
+                    {
+                        await using var conn = await _server.OpenAsync(db, ct);
+                        foreach (var def in definitions)
+                            report.Verification.Add(await ReadModelVerifier.CompareAsync(conn, ConcurrentVerificationLabel(mode, w, clients), def, ct));
+                        report.Verification.Add(await TViewsMode.QueueEmptyAsync(conn, ConcurrentVerificationLabel(mode, w, clients), ct));
+                    }
+                    await DropAsync(db, ct);
+                    progress.End();
                 }
-                await DropAsync(db, ct);
-                progress.End();
-            }
     }
 
-    private async Task<ConcurrentResult> RunMixAsync(ConcurrentMix mix, string mode, string db, int clients, long posts, long users, CancellationToken ct)
+    /// <summary>The mode column of a verification after a concurrent run, e.g. "tviews-deferred, think 8".</summary>
+    public static string ConcurrentVerificationLabel(string mode, ConcurrentWorkload workload, int clients) =>
+        $"{mode}, {workload.Name} {clients.ToString(Inv)}";
+
+    private static string ShortMode(string mode) => mode switch
+    {
+        Modes.Raw => "raw",
+        Modes.Handwritten => "hw",
+        Modes.TViews => "tv",
+        Modes.TViewsDeferred => "tvd",
+        _ => "x",
+    };
+
+    private async Task<ConcurrentResult> RunConcurrentOnceAsync(ConcurrentWorkload w, string directory, string mode, string db, int clients, long posts, long users,
+        CancellationToken ct)
     {
         const string deadlocks = "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()";
+        var seconds = options.ConcurrentSeconds;
         var before = await _server.ScalarAsync<long>(db, deadlocks, ct);
-        var r = await _server.RunToolAsync("pgbench", db, mix.PgbenchArguments(clients, options.ConcurrentSeconds, posts, users, options.Seed), ct);
+        var r = await _server.RunToolAsync("pgbench", db, w.PgbenchArguments(directory, clients, seconds, posts, users, options.Seed), ct, ModeEnvironment(mode));
         // A backend reports its statistics (deadlocks included) when it exits: wait for pgbench's to be gone.
         var wait = Stopwatch.StartNew();
         while (await _server.ScalarAsync<long>(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", ct) > 0
@@ -401,21 +444,25 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
             await Task.Delay(50, ct);
         var after = await _server.ScalarAsync<long>(db, deadlocks, ct);
         if (r.ExitCode != 0)
-            return new ConcurrentResult(mode, clients, options.ConcurrentSeconds, null, null, null, null, after - before,
+            return new ConcurrentResult(w.Name, mode, clients, seconds, null, null, null, null, after - before,
                 $"pgbench exit {r.ExitCode}: {PgbenchOutput.Tail(r.Stderr.Length > 0 ? r.Stderr : r.Stdout, 3)}");
         try
         {
             var summary = PgbenchOutput.Parse(r.Output);
             var (retried, failed) = PgbenchRetries.Parse(r.Output);
-            return new ConcurrentResult(mode, clients, options.ConcurrentSeconds, summary.Tps, summary.Transactions, retried, failed, after - before, null);
+            return new ConcurrentResult(w.Name, mode, clients, seconds, summary.Tps, summary.Transactions, retried, failed, after - before, null);
         }
         catch (FormatException e)
         {
-            return new ConcurrentResult(mode, clients, options.ConcurrentSeconds, null, null, null, null, after - before, e.Message);
+            return new ConcurrentResult(w.Name, mode, clients, seconds, null, null, null, null, after - before, e.Message);
         }
     }
 
-    private async Task<(double LatencyMs, string? Error)> PgbenchAsync(BenchOp op, string db, int transactions, int seed, long posts, long users, CancellationToken ct)
+    /// <summary>The environment of a mode's pgbench and psql runs (PGOPTIONS for tviews-deferred).</summary>
+    private static IReadOnlyDictionary<string, string> ModeEnvironment(string mode) =>
+        Modes.Environment(mode, Environment.GetEnvironmentVariable("PGOPTIONS"));
+
+    private async Task<(double LatencyMs, string? Error)> PgbenchAsync(BenchOp op, string mode, string db, int transactions, int seed, long posts, long users, CancellationToken ct)
     {
         var args = new[]
         {
@@ -423,7 +470,7 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
             "-D", $"posts={posts.ToString(Inv)}", "-D", $"users={users.ToString(Inv)}",
             $"--random-seed={seed.ToString(Inv)}", "-f", op.Path,
         };
-        var r = await _server.RunToolAsync("pgbench", db, args, ct);
+        var r = await _server.RunToolAsync("pgbench", db, args, ct, ModeEnvironment(mode));
         if (r.ExitCode != 0) return (double.NaN, $"pgbench exit {r.ExitCode}: {PgbenchOutput.Tail(r.Stderr.Length > 0 ? r.Stderr : r.Stdout, 3)}");
         try
         {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
-using TViews.Hosting;
+using TViews.Cli.Hosting;
 
 namespace TViews.Cli.Bench;
 
@@ -125,7 +125,8 @@ public sealed class BenchServer : IAsyncDisposable
     /// Runs psql or pgbench (from the server's installation when local) against <paramref name="database"/>;
     /// the connection goes in -h/-p/-U and the environment, the database name last.
     /// </summary>
-    public async Task<ToolResult> RunToolAsync(string tool, string database, IEnumerable<string> args, CancellationToken ct)
+    public async Task<ToolResult> RunToolAsync(string tool, string database, IEnumerable<string> args, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var file = _binDirectory.Length > 0 && File.Exists(Path.Combine(_binDirectory, tool)) ? Path.Combine(_binDirectory, tool) : tool;
         var psi = new ProcessStartInfo(file)
@@ -140,6 +141,7 @@ public sealed class BenchServer : IAsyncDisposable
         psi.ArgumentList.Add(database);
         if (_admin.Password is { Length: > 0 } pw) psi.Environment["PGPASSWORD"] = pw;
         if (SslModeName(_admin.SslMode) is { } ssl) psi.Environment["PGSSLMODE"] = ssl;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
         var sw = Stopwatch.StartNew();
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
         var stdout = p.StandardOutput.ReadToEndAsync(ct);

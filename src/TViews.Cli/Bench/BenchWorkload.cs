@@ -7,6 +7,8 @@ public enum OpKind
     SingleRow,
     /// <summary>Many rows written, or one row that fans out to thousands of read-model rows.</summary>
     Bulk,
+    /// <summary>A multi-statement transaction (transactions/: op9, op10).</summary>
+    Transaction,
     /// <summary>An op file this harness has no table entry for.</summary>
     Unknown,
 }
@@ -15,7 +17,8 @@ public enum OpKind
 /// <param name="Name">File name without .sql, e.g. op1_post_title.</param>
 /// <param name="ShortName">The part before the first underscore, e.g. op1.</param>
 /// <param name="ReadByNoModel">The op changes only a column no read model reads (the "within 1.05x of raw" target).</param>
-public sealed record BenchOp(string Name, string ShortName, string Path, OpKind Kind, int DefaultTransactions, bool ReadByNoModel);
+/// <param name="DeletesRows">The op deletes source rows (op5): it runs after the others, whose scripts may name any row by number.</param>
+public sealed record BenchOp(string Name, string ShortName, string Path, OpKind Kind, int DefaultTransactions, bool ReadByNoModel, bool DeletesRows = false);
 
 /// <summary>The benchmark workload of ../shared/bench, read at run time (never copied into the project).</summary>
 public sealed class BenchWorkload
@@ -35,6 +38,10 @@ public sealed class BenchWorkload
         ["op6"] = (OpKind.Bulk, 3, false),
         ["op7"] = (OpKind.Bulk, 3, false),
         ["op8"] = (OpKind.Bulk, 10, false),
+        // transactions/: op9 is 50 INSERTs (~60 ms per transaction maintained immediately at scale 0.1),
+        // op10 five statements (~11 ms).
+        ["op9"] = (OpKind.Transaction, 50, false),
+        ["op10"] = (OpKind.Transaction, 200, false),
     };
 
     public const int UnknownOpTransactions = 100;
@@ -61,11 +68,18 @@ public sealed class BenchWorkload
             if (!File.Exists(Path.Combine(dir, f))) throw new FileNotFoundException($"benchmark file not found: {Path.Combine(dir, f)}");
         var opsDir = Path.Combine(dir, "ops");
         if (!System.IO.Directory.Exists(opsDir)) throw new DirectoryNotFoundException($"benchmark operations not found: {opsDir}");
-        var ops = System.IO.Directory.GetFiles(opsDir, "*.sql")
+        // transactions/ (multi-statement transactions) runs like ops/ when the workload has it.
+        var transactionsDir = Path.Combine(dir, "transactions");
+        var files = System.IO.Directory.GetFiles(opsDir, "*.sql")
+            .Concat(System.IO.Directory.Exists(transactionsDir) ? System.IO.Directory.GetFiles(transactionsDir, "*.sql") : []);
+        var ops = files
             .Select(p => DescribeOp(p))
             .OrderBy(o => o.ShortName.Length).ThenBy(o => o.ShortName, StringComparer.Ordinal).ThenBy(o => o.Name, StringComparer.Ordinal)
             .ToList();
         if (ops.Count == 0) throw new FileNotFoundException($"no operations (*.sql) in {opsDir}");
+        var duplicate = ops.GroupBy(o => o.ShortName, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new InvalidOperationException($"two operations named {duplicate.Key}: {string.Join(", ", duplicate.Select(o => o.Path))}");
         return new BenchWorkload(dir, ops);
     }
 
@@ -75,7 +89,7 @@ public sealed class BenchWorkload
         var underscore = name.IndexOf('_');
         var shortName = underscore > 0 ? name[..underscore] : name;
         return Known.TryGetValue(shortName, out var k)
-            ? new BenchOp(name, shortName, path, k.Kind, k.Transactions, k.Unread)
+            ? new BenchOp(name, shortName, path, k.Kind, k.Transactions, k.Unread, string.Equals(shortName, "op5", StringComparison.OrdinalIgnoreCase))
             : new BenchOp(name, shortName, path, OpKind.Unknown, UnknownOpTransactions, false);
     }
 
@@ -98,6 +112,13 @@ public sealed class BenchWorkload
         }
         return all.Where(selected.Contains).ToList();
     }
+
+    /// <summary>
+    /// The order the ops run in: the workload's, except that ops deleting rows (op5) come last. op9 and
+    /// op10 insert comments on a random post by number, which fails on a post op5 deleted.
+    /// </summary>
+    public static IReadOnlyList<BenchOp> ExecutionOrder(IReadOnlyList<BenchOp> ops) =>
+        ops.Where(o => !o.DeletesRows).Concat(ops.Where(o => o.DeletesRows)).ToList();
 
     /// <summary>The directory holding TViews.slnx, walking up from each start directory in turn.</summary>
     public static string? FindRepoRoot(IEnumerable<string> starts)

@@ -7,6 +7,11 @@ public static class Targets
     public const double UnreadVersusRaw = 1.05;
     public const double BuildVersusHandwritten = 1.20;
     public const double RefreshOverSingleRow = 1000;
+    public const double BatchDeferredVersusRaw = 1.5;
+    public const double UnitOfWorkDeferredVersusHandwritten = 0.5;
+    public const double ThinkTimeDeferredVersusHandwritten = 0.9;
+    public const int ThinkTimeClients = 8;
+    public const double DeferredVersusImmediate = 1.10;
 
     public static void Evaluate(BenchReport report, IReadOnlyList<BenchOp> ops)
     {
@@ -20,6 +25,26 @@ public static class Targets
         foreach (var op in report.Ops.Where(o => o.Kind == nameof(OpKind.SingleRow)))
             t.Add(AtLeast("single-row op >= 1,000x faster than full refresh", $"{op.Op} full refresh/TViews", op.FullRefreshOverTViews,
                 RefreshOverSingleRow, report.Config.Scale < 1 ? "target set at scale 1: a full refresh shrinks with the data, a single-row write does not" : null));
+
+        // Deferred mode (issue 12): only when that mode ran.
+        foreach (var op in report.Ops.Where(o => o.Op == "op9" && o.MedianMs.ContainsKey(Modes.TViewsDeferred)))
+            t.Add(AtMost("op9 deferred <= 1.5x raw", "op9 deferred/raw", op.DeferredOverRaw, BatchDeferredVersusRaw, null));
+        foreach (var op in report.Ops.Where(o => o.Op == "op10" && o.MedianMs.ContainsKey(Modes.TViewsDeferred)))
+            t.Add(AtMost("op10 deferred <= 0.5x hand-written", "op10 deferred/handwritten", op.DeferredOverHandwritten, UnitOfWorkDeferredVersusHandwritten, null));
+        foreach (var op in report.Ops.Where(o => (o.Kind is nameof(OpKind.SingleRow) or nameof(OpKind.Bulk)) && o.MedianMs.ContainsKey(Modes.TViewsDeferred)))
+            t.Add(AtMost("single-statement op deferred <= 1.10x immediate", $"{op.Op} deferred/immediate", op.DeferredOverTViews, DeferredVersusImmediate, null));
+        var think = report.Concurrent.Where(c => c.Workload == ConcurrentWorkload.Think && c.Clients == ThinkTimeClients).ToList();
+        if (think.Any(c => c.Mode == Modes.TViewsDeferred))
+            t.Add(AtLeast($"think time, {ThinkTimeClients} clients: deferred >= 0.9x hand-written tps", "deferred/handwritten tps",
+                ThinkTimeRatio(report.Concurrent, Modes.TViewsDeferred, Modes.Handwritten), ThinkTimeDeferredVersusHandwritten, null));
+    }
+
+    /// <summary>Throughput of mode <paramref name="a"/> over mode <paramref name="b"/> in the think-time workload at 8 clients (medians when run more than once).</summary>
+    public static double? ThinkTimeRatio(IReadOnlyList<ConcurrentResult> runs, string a, string b)
+    {
+        double? Tps(string mode) => Stats.Median(runs.Where(c => c.Workload == ConcurrentWorkload.Think && c.Clients == ThinkTimeClients && c.Mode == mode && c.Tps is not null)
+            .Select(c => c.Tps!.Value));
+        return Stats.Ratio(Tps(a), Tps(b));
     }
 
     private static TargetResult AtMost(string target, string subject, double? value, double limit, string? note) =>

@@ -6,8 +6,8 @@ using TViews.Cli.Bench;
 namespace TViews.Cli.Commands;
 
 /// <summary>
-/// <c>tviews bench</c>: the workload of ../shared/bench run three ways (raw, the hand-written
-/// yardstick, TViews) on identical throwaway databases, in alternated rounds; medians, ratios,
+/// <c>tviews bench</c>: the workload of ../shared/bench run four ways (raw, the hand-written
+/// yardstick, TViews immediate and deferred) on identical throwaway databases, in alternated rounds; medians, ratios,
 /// build and full-refresh times, and a verification of every read model afterwards.
 /// </summary>
 public static class BenchCommand
@@ -15,21 +15,22 @@ public static class BenchCommand
     public static Command Create()
     {
         var scale = new Option<double>("--scale") { Description = "Data size: 1 = 10k users, 100k posts, 1M comments (10000 x scale must be whole)", DefaultValueFactory = _ => 0.1 };
-        var ops = new Option<string?>("--ops") { Description = "Operations to run, e.g. op1,op3 (default: every file in ops/)" };
+        var ops = new Option<string?>("--ops") { Description = "Operations to run, e.g. op1,op3,op9 (default: every file in ops/ and transactions/)" };
         var json = new Option<string?>("--json") { Description = "Also write every sample, median and ratio to this JSON file" };
         var rounds = new Option<int>("--rounds") { Description = "Alternated timed runs per operation and mode (median reported)", DefaultValueFactory = _ => 3 };
         var buildRounds = new Option<int>("--build-rounds") { Description = "Alternated builds of the read models per way of building", DefaultValueFactory = _ => 1 };
         var transactions = new Option<string?>("--transactions") { Description = "pgbench transactions per run: N for all ops, op=N for one (e.g. 100,op8=5); default per op" };
-        var modes = new Option<string?>("--modes") { Description = "Modes to run: raw,handwritten,tviews (default: all)" };
+        var modes = new Option<string?>("--modes") { Description = "Modes to run: raw,handwritten,tviews,tviews-deferred (default: all)" };
         var benchDir = new Option<string?>("--bench-dir") { Description = "The workload directory (default: ../shared/bench beside the repository root)" };
         var seed = new Option<int>("--seed") { Description = "Base pgbench random seed (each round uses its own, the same in every mode)", DefaultValueFactory = _ => 42 };
         var keep = new Option<bool>("--keep") { Description = "Keep the benchmark databases on an existing server (for EXPLAIN afterwards)" };
-        var concurrent = new Option<string?>("--concurrent") { Description = "Also run the concurrent \"with deletes\" mix (hand-written vs TViews) at these client counts, e.g. 1,2,4,8" };
+        var concurrent = new Option<string?>("--concurrent") { Description = "Also run the concurrent workloads (every mode) at these client counts, e.g. 1,4,8,16" };
+        var concurrentWorkloads = new Option<string?>("--concurrent-workloads") { Description = "Concurrent workloads to run: app-mix,deletes,think,unit-of-work (default: all)" };
         var concurrentSeconds = new Option<int>("--concurrent-seconds") { Description = "Seconds per run of the concurrent mix", DefaultValueFactory = _ => 20 };
 
         var command = new Command("bench", "Benchmark TViews against the hand-written yardstick and no read models (../shared/bench)")
         {
-            scale, ops, json, rounds, buildRounds, transactions, modes, benchDir, seed, keep, concurrent, concurrentSeconds,
+            scale, ops, json, rounds, buildRounds, transactions, modes, benchDir, seed, keep, concurrent, concurrentWorkloads, concurrentSeconds,
         };
         command.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
@@ -48,6 +49,7 @@ public static class BenchCommand
                 Connection = string.IsNullOrWhiteSpace(connection) ? null : connection,
                 KeepDatabases = pr.GetValue(keep),
                 ConcurrentClients = BenchOptions.ParseClients(pr.GetValue(concurrent)),
+                ConcurrentWorkloads = ConcurrentWorkload.Parse(pr.GetValue(concurrentWorkloads)),
                 ConcurrentSeconds = pr.GetValue(concurrentSeconds),
             };
             options.Validate();

@@ -2,9 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using Npgsql;
 using Spectre.Console;
-using TViews.Analysis;
+using TViews.Cli.Logging;
 using TViews.Runtime;
-using TViews.Sql;
 
 namespace TViews.Cli.Commands;
 
@@ -13,11 +12,10 @@ internal static class CommandRunner
 {
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>The engine for a command: its connection and runtime schema, progress and warnings on stderr (none when quiet).</summary>
     public static TViewsEngine Engine(ParseResult pr, bool quiet = false) =>
-        new(CommonOptions.ConnectionString(pr), pr.GetValue(CommonOptions.Schema) ?? "public")
-        {
-            Log = quiet ? null : msg => Console.Error.WriteLine(msg),
-        };
+        new(CommonOptions.ConnectionString(pr), new TViewsOptions { RuntimeSchema = pr.GetValue(CommonOptions.Schema) ?? "public" },
+            quiet ? null : new ActionLogger(Console.Error.WriteLine));
 
     public static async Task<int> Run(Func<Task<int>> body)
     {
@@ -30,7 +28,7 @@ internal static class CommandRunner
             var code = ExitCode(e);
             // Every command takes --json; its errors are then JSON too, on stdout like its results.
             if (Environment.GetCommandLineArgs().Contains("--json"))
-                WriteJson(new { error = new { message, exit_code = code, sqlstate = (e as PostgresException)?.SqlState } });
+                WriteJson(new { error = new { message, exit_code = code, sqlstate = SqlState(e), code = (e as TViewsException)?.ErrorCode.ToString() } });
             else
                 Console.Error.WriteLine($"error: {message}");
             if (Environment.GetEnvironmentVariable("TVIEWS_DEBUG") is { Length: > 0 }) Console.Error.WriteLine(e);
@@ -38,9 +36,18 @@ internal static class CommandRunner
         }
     }
 
+    private static string? SqlState(Exception e) => e switch
+    {
+        TViewsDatabaseException d => d.SqlState,
+        PostgresException p => p.SqlState,
+        _ => null,
+    };
+
     private static int ExitCode(Exception e) => e switch
     {
-        AnalysisException or SqlSyntaxException or TViewsException { InnerException: SqlSyntaxException } => ExitCodes.Refused,
+        TViewsException { ErrorCode: TViewsErrorCode.Syntax or TViewsErrorCode.UnsupportedDefinition } => ExitCodes.Refused,
+        TViewsException { ErrorCode: TViewsErrorCode.Connection } => ExitCodes.Connection,
+        TViewsException => ExitCodes.Error,
         PostgresException { SqlState: "28000" or "28P01" or "3D000" } => ExitCodes.Connection, // authorization, password, no database
         PostgresException => ExitCodes.Error,
         NpgsqlException => ExitCodes.Connection,
@@ -50,7 +57,7 @@ internal static class CommandRunner
 
     private static string? Describe(Exception e) => e switch
     {
-        TViewsException or AnalysisException or SqlSyntaxException => e.Message,
+        TViewsException => e.Message,
         PostgresException pg => $"{pg.MessageText}{(pg.Detail is { } d ? $" ({d})" : "")}{(pg.Hint is { } h ? $" HINT: {h}" : "")} [SQLSTATE {pg.SqlState}]",
         NpgsqlException n => $"cannot reach PostgreSQL: {n.Message}{(n.InnerException is { } i ? $" ({i.Message})" : "")}",
         FileNotFoundException f => f.Message,

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using Npgsql;
 using Spectre.Console;
-using TViews.Hosting;
+using TViews.Cli.Hosting;
+using TViews.Cli.Logging;
 using TViews.Runtime;
 
 namespace TViews.Cli.Commands;
@@ -82,7 +83,7 @@ internal static class DemoCommand
         }
         AnsiConsole.MarkupLine("\n[bold]1. The sample schema[/]: tb_user, tb_post, tb_comment. The TVIEW definitions:");
         AnsiConsole.WriteLine(Definitions);
-        var engine = new TViewsEngine(cs) { Log = m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]") };
+        var engine = new TViewsEngine(cs, logger: new ActionLogger(m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")));
         var result = await engine.ApplyAsync(TViewDefinition.FromScript(Definitions, "demo"), ct);
         AnsiConsole.MarkupLine($"[green]created {string.Join(", ", result.Created)}[/]");
         await ShowAsync(cs, ct);

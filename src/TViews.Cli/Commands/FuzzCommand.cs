@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using TViews.Cli.Fuzz;
-using TViews.Hosting;
+using TViews.Cli.Hosting;
 
 namespace TViews.Cli.Commands;
 
@@ -23,11 +23,13 @@ public static class FuzzCommand
         var noShrink = new Option<bool>("--no-shrink") { Description = "Report findings as found, without shrinking them" };
         var shrinkMinutes = new Option<double>("--shrink-minutes") { Description = "Time budget for shrinking each finding", DefaultValueFactory = _ => 3 };
         var outDir = new Option<string?>("--out") { Description = "Also write each finding's reproduction to this directory (repro-<set>.sql)" };
+        var mode = new Option<string>("--mode") { Description = "pg_tviews.mode of the transactions: immediate, deferred, or mixed (switched within transactions)", DefaultValueFactory = _ => "immediate" };
+        mode.AcceptOnlyFromAmong("immediate", "deferred", "mixed");
         var print = new Option<int?>("--print-set") { Description = "Print the case generated for this set of the seed (schema, rows, definitions, transactions) and exit" };
         var json = CommonOptions.Json();
         var command = new Command("fuzz", "Differential fuzzing: random schemas, TVIEW definitions and transactions checked against the definitions after every transaction")
         {
-            minutes, seed, sets, firstSet, transactions, noShrink, shrinkMinutes, outDir, print, json,
+            minutes, seed, sets, firstSet, transactions, noShrink, shrinkMinutes, outDir, mode, print, json,
         };
         command.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
@@ -40,6 +42,7 @@ public static class FuzzCommand
                 TransactionsPerSet = pr.GetValue(transactions),
                 Shrink = !pr.GetValue(noShrink),
                 ShrinkBudget = TimeSpan.FromMinutes(pr.GetValue(shrinkMinutes)),
+                Mode = pr.GetValue(mode)!,
             };
             if (pr.GetValue(print) is { } set)
             {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using TViews.Plan;
 using TViews.Runtime;
 
 namespace TViews.Cli.Commands;
@@ -15,9 +16,9 @@ internal static class TViewCommands
             var engine = CommandRunner.Engine(pr);
             var before = await engine.InstallAsync(ct);
             Console.WriteLine(before is null
-                ? $"installed TViews runtime {RuntimeInstaller.Version} in schema {engine.RuntimeSchema}"
-                : before == RuntimeInstaller.Version ? $"TViews runtime {before} is up to date in schema {engine.RuntimeSchema}"
-                : $"upgraded TViews runtime {before} -> {RuntimeInstaller.Version} in schema {engine.RuntimeSchema}");
+                ? $"installed TViews runtime {TViewsEngine.Version} in schema {engine.RuntimeSchema}"
+                : before == TViewsEngine.Version ? $"TViews runtime {before} is up to date in schema {engine.RuntimeSchema}"
+                : $"upgraded TViews runtime {before} -> {TViewsEngine.Version} in schema {engine.RuntimeSchema}");
             return 0;
         }));
         return c;
@@ -44,8 +45,10 @@ internal static class TViewCommands
         var file = new Option<FileInfo?>("--file", "-f") { Description = "A file holding the SELECT" };
         var key = new Option<string?>("--key") { Description = "Key columns, comma-separated (default: pk_<entity>, else the first column)" };
         var rls = new Option<bool>("--acknowledge-rls") { Description = "Accept sources with row-level security: the TVIEW holds rows as its owner sees them (docs/security.md)" };
+        var mode = new Option<string>("--mode") { Description = "When it is maintained: immediate (after each statement, the default) or deferred (once, at COMMIT)", DefaultValueFactory = _ => "immediate" };
+        mode.AcceptOnlyFromAmong("immediate", "deferred");
         var json = CommonOptions.Json();
-        var c = new Command("create", "Create a TVIEW from a SELECT") { name, sql, file, key, rls, json };
+        var c = new Command("create", "Create a TVIEW from a SELECT") { name, sql, file, key, rls, mode, json };
         c.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
             var text = (pr.GetValue(sql), pr.GetValue(file)) switch
@@ -55,7 +58,8 @@ internal static class TViewCommands
                 _ => throw new TViewsException("give the definition with exactly one of --sql or --file"),
             };
             var keys = pr.GetValue(key)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var def = TViewDefinition.FromSelect(pr.GetValue(name)!, text.Trim().TrimEnd(';'), keys, pr.GetValue(file)?.Name, pr.GetValue(rls));
+            var def = TViewDefinition.FromSelect(pr.GetValue(name)!, text.Trim().TrimEnd(';'), keys, pr.GetValue(file)?.Name, pr.GetValue(rls))
+                with { Mode = pr.GetValue(mode) == "deferred" ? TViewMode.Deferred : TViewMode.Immediate };
             var engine = CommandRunner.Engine(pr, quiet: pr.GetValue(json));
             var warnings = await engine.CreateAsync(def, ct);
             if (pr.GetValue(json)) CommandRunner.WriteJson(new { created = def.Table, warnings });
@@ -72,16 +76,7 @@ internal static class TViewCommands
         var c = new Command("apply", "Create, rebuild or keep TVIEWs so they match the definitions in files (one transaction)") { path, json };
         c.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
-            var p = pr.GetValue(path)!;
-            var files = Directory.Exists(p)
-                ? Directory.GetFiles(p, "*.sql", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal).ToList()
-                : File.Exists(p) ? [p] : throw new TViewsException($"no such file or directory: {p}");
-            var defs = new List<TViewDefinition>();
-            foreach (var f in files)
-            {
-                try { defs.AddRange(TViewDefinition.FromScript(await File.ReadAllTextAsync(f, ct), f)); }
-                catch (TViews.Sql.SqlSyntaxException e) { throw new TViewsException($"{f}: {e.Message}", e); }
-            }
+            var defs = TViewDefinitions.FromDirectory(pr.GetValue(path)!);
             var engine = CommandRunner.Engine(pr, quiet: pr.GetValue(json));
             var result = await engine.ApplyAsync(defs, ct);
             if (pr.GetValue(json)) { CommandRunner.WriteJson(result); return 0; }

@@ -52,8 +52,10 @@ public sealed class CaseResult
 /// (refusals recorded by cause), an optional sabotage, then every transaction followed by the oracle.
 /// Stops at the first finding.
 /// </summary>
-public sealed partial class CaseExecutor(FuzzDatabases databases)
+public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = "immediate")
 {
+    private static readonly string[] MixedModes = ["", "deferred", "immediate"];
+
     private const string Guard = "fuzz_guard";
 
     public async Task<CaseResult> RunAsync(FuzzCase c, DateTime? deadline = null, CancellationToken ct = default)
@@ -109,7 +111,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases)
 
     private async Task ApplyAsync(FuzzCase c, string cs, CaseResult result, CancellationToken ct)
     {
-        var engine = new TViewsEngine(cs, databases.RuntimeSchema);
+        var engine = new TViewsEngine(cs, new TViewsOptions { RuntimeSchema = databases.RuntimeSchema });
         foreach (var d in c.Definitions)
         {
             if (d.Reads.Any(r => r.StartsWith("tv_", StringComparison.Ordinal) && !result.Accepted.Any(a => a.Table == r)))
@@ -122,8 +124,10 @@ public sealed partial class CaseExecutor(FuzzDatabases databases)
                 await engine.ApplyAsync(TViewDefinition.FromScript(d.Script, d.Table), ct);
                 result.Accepted.Add(d);
             }
-            catch (Exception e) when (e is AnalysisException or TViewsException or SqlSyntaxException or PostgresException)
+            catch (TViewsException thrown)
             {
+                // A PostgreSQL error is judged by PostgreSQL's own exception (its SQLSTATE and text).
+                Exception e = thrown is TViewsDatabaseException { PostgresError: { } pg } ? pg : thrown;
                 if (e.Message.Contains("internal error", StringComparison.Ordinal) || e is PostgresException { SqlState: "XX000" })
                 {
                     result.Finding = new FuzzFinding(FuzzFinding.ApplyError, d.Table, $"{d.Table}: {FirstLine(e.Message)}", [e.Message], -1);
@@ -154,12 +158,21 @@ public sealed partial class CaseExecutor(FuzzDatabases databases)
         return true;
     }
 
-    private static async Task<TransactionTrace> RunTransactionAsync(NpgsqlConnection conn, FuzzTransaction tx, CaseResult result, int index, CancellationToken ct)
+    /// <summary>The pg_tviews.mode of statement <paramref name="statement"/> of transaction <paramref name="index"/> (null: leave it).</summary>
+    private string? ModeFor(int index, int statement) => mode switch
+    {
+        "deferred" or "immediate" => statement == 0 ? mode : null,
+        _ => statement % 3 == 0 ? MixedModes[(index + statement / 3) % 3] : null,
+    };
+
+    private async Task<TransactionTrace> RunTransactionAsync(NpgsqlConnection conn, FuzzTransaction tx, CaseResult result, int index, CancellationToken ct)
     {
         var statements = new List<StatementTrace>();
         await using var t = await conn.BeginTransactionAsync(ct);
+        var number = 0;
         foreach (var s in tx.Statements)
         {
+            if (ModeFor(index, number++) is { } m) await ExecAsync(conn, $"SET LOCAL pg_tviews.mode = '{m}'", ct);
             result.StatementsRun++;
             try
             {

@@ -27,7 +27,7 @@ public sealed class FuzzDatabases : IAsyncDisposable
         var dbs = new FuzzDatabases(adminConnectionString, template);
         await dbs.AdminAsync($"CREATE DATABASE \"{template}\"", ct);
         var cs = dbs.ConnectionString(template);
-        await new TViewsEngine(cs, dbs.RuntimeSchema).InstallAsync(ct);
+        await new TViewsEngine(cs, new TViewsOptions { RuntimeSchema = dbs.RuntimeSchema }).InstallAsync(ct);
         // CREATE DATABASE ... TEMPLATE needs the template free of connections.
         using (var c = new NpgsqlConnection(cs)) NpgsqlConnection.ClearPool(c);
         return dbs;

@@ -21,6 +21,13 @@ public sealed record FuzzOptions
 
     public TimeSpan ShrinkBudget { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// The maintenance mode the transactions run in (<c>pg_tviews.mode</c>): immediate, deferred, or
+    /// mixed (each transaction starts in one of '', deferred, immediate and switches before every
+    /// third statement; chosen from the transaction's number, so a set replays the same way).
+    /// </summary>
+    public string Mode { get; init; } = "immediate";
+
     /// <summary>SQL run after the definitions are applied: a deliberate break, to test that the fuzzer notices.</summary>
     public Func<FuzzCase, string?>? Sabotage { get; init; }
 }
@@ -91,7 +98,7 @@ public sealed class FuzzRunner(FuzzDatabases databases, FuzzOptions options, Act
         var report = new FuzzReport { Seed = options.Seed };
         var clock = Stopwatch.StartNew();
         var deadline = DateTime.UtcNow + options.Duration;
-        var executor = new CaseExecutor(databases);
+        var executor = new CaseExecutor(databases, options.Mode);
         for (var set = options.FirstSet; (options.Sets is not { } max || set < options.FirstSet + max) && DateTime.UtcNow < deadline; set++)
         {
             ct.ThrowIfCancellationRequested();

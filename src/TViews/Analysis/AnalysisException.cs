@@ -3,10 +3,10 @@ using TViews.Sql;
 namespace TViews.Analysis;
 
 /// <summary>A definition TViews cannot accept, with the position of the construct at fault when known.</summary>
-public sealed class AnalysisException : Exception
+public sealed class AnalysisException : TViews.Runtime.TViewsException
 {
     public AnalysisException(string detail, LinePosition? position = null)
-        : base(position is { } p ? $"line {p.Line}, column {p.Column}: {detail}" : detail)
+        : base(position is { } p ? $"line {p.Line}, column {p.Column}: {detail}" : detail, TViews.Runtime.TViewsErrorCode.UnsupportedDefinition, position is { } l ? new(l.Line, l.Column) : null)
     {
         Detail = detail;
         Position = position;

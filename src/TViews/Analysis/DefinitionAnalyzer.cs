@@ -146,9 +146,10 @@ public static class DefinitionAnalyzer
     private static void CheckReservedNames(SelectStmt definition, SourceText? source, IReadOnlyList<string> outputColumns)
     {
         static bool Reserved(string name) => name.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase);
-        if (definition.DescendantsAndSelf().OfType<Identifier>().FirstOrDefault(i => Reserved(i.Value)) is { } id)
+        if (definition.DescendantsAndSelf(n => !IsOneRowKeyTarget(n)).OfType<Identifier>().FirstOrDefault(i => Reserved(i.Value)) is { } id)
             throw AnalysisException.At(source, id, $"\"{id.Value}\": names beginning with {ReservedPrefix} are reserved for TViews");
-        if (outputColumns.FirstOrDefault(Reserved) is { } column)
+        var added = definition.Body is SelectCore { Targets: { IsDefaultOrEmpty: false } targets } && IsOneRowKeyTarget(targets[^1]);
+        if (outputColumns.Take(outputColumns.Count - (added ? 1 : 0)).FirstOrDefault(Reserved) is { } column)
             throw new AnalysisException($"output column \"{column}\": names beginning with {ReservedPrefix} are reserved for TViews");
     }
 
@@ -192,6 +193,59 @@ public static class DefinitionAnalyzer
                 throw AnalysisException.At(source, g, "GROUPING SETS / ROLLUP / CUBE are not maintainable yet: their rows have no single key");
     }
 
+    /// <summary>The key column TViews adds to a one-row definition that has no constant to be keyed by.</summary>
+    public const string OneRowKeyColumn = "pg_tviews_one_row";
+
+    /// <summary>
+    /// A definition that yields at most one row (an aggregate without GROUP BY, <c>SELECT sum(x) FROM t</c>,
+    /// or a select list without FROM, <c>SELECT (SELECT count(*) FROM t)</c>) and whose default key is not
+    /// a constant cannot be keyed by anything it yields: an aggregate's value changes with the rows. Such a
+    /// definition gets a key of its own, <c>true AS pg_tviews_one_row</c> appended to its select list (to the
+    /// text, and to the tree as a node without span). Returns null when the definition keeps its own key:
+    /// another shape, an explicit key, or a constant default key (<c>SELECT 1 AS pk_x, count(*) ...</c>).
+    /// </summary>
+    public static async Task<TViewDefinition?> WithOneRowKeyAsync(NpgsqlConnection conn, TViewDefinition definition,
+        IReadOnlyList<string> outputColumns, CancellationToken ct = default)
+    {
+        if (definition.Key is { Count: > 0 } || definition.Query.Body is not SelectCore core || core.Targets.OrEmpty().IsEmpty) return null;
+        // A column of that name is the user's: refused by the analysis, with its position.
+        if (core.Targets.Any(t => t.Value is StarExpr) || core.Targets.Length != outputColumns.Count || outputColumns.Contains(OneRowKeyColumn)) return null;
+        var functions = await FunctionInfoAsync(conn, definition.Query, ct);
+        var aggregates = new HashSet<string>(Aggregates.Known, StringComparer.Ordinal);
+        aggregates.UnionWith(functions.Where(f => f.Value.Aggregate).Select(f => f.Key));
+        if (!YieldsOneRow(core, aggregates, functions.Where(f => f.Value.SetReturning).Select(f => f.Key).ToHashSet(StringComparer.Ordinal))) return null;
+        var pk = "pk_" + definition.Entity;
+        var keyAt = outputColumns.Contains(pk) ? outputColumns.ToList().IndexOf(pk) : 0;
+        if (IsConstant(core.Targets[keyAt].Value, aggregates)) return null;
+
+        var last = core.Targets[^1];
+        var at = last.Span.End - definition.QueryOffset;
+        if (last.Span.IsEmpty || at <= 0 || at > definition.QueryText.Length)
+            throw new AnalysisException("internal: the select list's position in the definition's text is unknown");
+        var target = new ResultTarget(new Literal(LiteralKind.Boolean, "true"), new Identifier(OneRowKeyColumn));
+        return definition with
+        {
+            Query = definition.Query with { Body = core with { Targets = core.Targets.Add(target) } },
+            QueryText = definition.QueryText[..at] + $", true AS {OneRowKeyColumn}" + definition.QueryText[at..],
+        };
+    }
+
+    /// <summary>
+    /// At most one row: grouped into one group (aggregates or HAVING, no GROUP BY but <c>()</c>), or no FROM
+    /// and no set-returning function in the select list.
+    /// </summary>
+    private static bool YieldsOneRow(SelectCore core, ISet<string> aggregates, ISet<string> setReturning)
+    {
+        var topLevel = core.Targets.SelectMany(t => t.Value.DescendantsAndSelf(n => n is not SelectStmt)).OfType<FuncCall>().ToList();
+        if (core.From.OrEmpty().IsEmpty && core.GroupBy.OrEmpty().IsEmpty && core.Having is null)
+            return !topLevel.Any(f => setReturning.Contains(f.Name.Name));
+        return core.GroupBy.OrEmpty().All(g => g is GroupingSet { Kind: GroupingSetKind.Empty })
+            && (core.Having is not null || core.Targets.Any(t => IsTopLevelAggregate(t.Value, aggregates)));
+    }
+
+    /// <summary>The key column added by <see cref="WithOneRowKeyAsync"/>: built by code, so without a span.</summary>
+    private static bool IsOneRowKeyTarget(SqlNode n) => n is ResultTarget { Span.IsEmpty: true, Alias.Value: OneRowKeyColumn };
+
     /// <summary>
     /// An aggregate without GROUP BY (<c>SELECT 1 AS pk_x, count(*) FROM t</c>) yields exactly one row.
     /// It is maintained as a TVIEW of one row whose key is a constant the definition writes: every
@@ -201,7 +255,7 @@ public static class DefinitionAnalyzer
     private static void CheckSingleRowKey(SelectCore core, IReadOnlyList<Expr> outputs, IReadOnlyList<string> outputColumns,
         IReadOnlyList<string> keyColumns, SourceText? source, ISet<string> aggregates)
     {
-        if (!core.GroupBy.OrEmpty().IsEmpty || !core.Targets.Any(t => IsTopLevelAggregate(t.Value, aggregates))) return;
+        if (!core.GroupBy.OrEmpty().All(g => g is GroupingSet { Kind: GroupingSetKind.Empty }) || !core.Targets.Any(t => IsTopLevelAggregate(t.Value, aggregates))) return;
         foreach (var k in keyColumns)
         {
             var e = outputs[outputColumns.ToList().IndexOf(k)];
@@ -209,7 +263,8 @@ public static class DefinitionAnalyzer
             var at = e.Span.IsEmpty ? core.Targets.First(t => IsTopLevelAggregate(t.Value, aggregates)).Value : e;
             throw AnalysisException.At(source, at,
                 $"an aggregate without GROUP BY gives exactly one row, so its key column \"{k}\" must be a constant: " +
-                "write one first in the select list (SELECT 1 AS pk_<entity>, count(*) ...), or add GROUP BY (the grouping columns become the key)");
+                "give no key (TViews then keys the row by a column of its own, pg_tviews_one_row), write a constant first in the select list " +
+                "(SELECT 1 AS pk_<entity>, count(*) ...), or add GROUP BY (the grouping columns become the key)");
         }
     }
 

@@ -393,6 +393,16 @@ internal sealed class KeyUniquenessAnalyzer(Binder binder, SourceText? source, I
                     correlation.All(known.Contains)
                     && rows.Identifies(positions.Where(p => known.Contains(p.Atom)).Select(p => p.Position).ToHashSet()));
             }
+            case OpaqueVar { Node: FunctionRef { WithOrdinality: true, ColumnDefinitions.IsDefaultOrEmpty: true }, Columns: { Count: > 0 } columns }:
+            {
+                // WITH ORDINALITY numbers the rows of one call 1, 2, ...: never NULL, and with the arguments
+                // (the columns of the lateral row they read) it identifies a row, as the call is not volatile.
+                // The columns are PostgreSQL's complete list (Binder), the ordinality last.
+                var atoms = columns.Select(c => (Atom)new ColumnAtom(v, c)).ToList();
+                var ordinality = atoms[^1];
+                var correlation = CorrelationAtoms(v, v.Node);
+                return new Member(v, atoms, new HashSet<Atom> { ordinality }, known => known.Contains(ordinality) && correlation.All(known.Contains));
+            }
             default:
                 return new Member(v, (v.Columns ?? []).Select(c => (Atom)new ColumnAtom(v, c)).ToList(), new HashSet<Atom>(), _ => false);
         }
@@ -411,13 +421,16 @@ internal sealed class KeyUniquenessAnalyzer(Binder binder, SourceText? source, I
     }
 
     /// <summary>Columns of the enclosing scope's FROM that a LATERAL subquery reads.</summary>
-    private List<Atom> CorrelationAtoms(DerivedVar dv)
+    private List<Atom> CorrelationAtoms(DerivedVar dv) => CorrelationAtoms(dv, dv.Query);
+
+    /// <summary>The columns of the same FROM clause that <paramref name="reader"/> (LATERAL) reads.</summary>
+    private List<Atom> CorrelationAtoms(RangeVar v, SqlNode reader)
     {
         var list = new List<Atom>();
-        foreach (var cr in dv.Query.DescendantsAndSelf().OfType<ColumnRef>())
+        foreach (var cr in reader.DescendantsAndSelf().OfType<ColumnRef>())
         {
             if (!_binder.Columns.TryGetValue(cr, out var bindings)) continue;
-            foreach (var b in bindings.Where(b => ReferenceEquals(b.Var.Scope, dv.Scope)))
+            foreach (var b in bindings.Where(b => ReferenceEquals(b.Var.Scope, v.Scope)))
             {
                 if (b.Column is not null) list.Add(new ColumnAtom(b.Var, b.Column));
                 else list.AddRange((b.Var.Columns ?? []).Select(c => new ColumnAtom(b.Var, c)));

@@ -32,6 +32,7 @@ public sealed record GeneratedTView(
     IReadOnlyList<string> CreateIndexes,
     string ApplyFunction,
     string SyncFunction,
+    string FlushFunction,
     IReadOnlyList<string> PatchFunctions,
     IReadOnlyList<GeneratedTrigger> Triggers,
     JsonObject Manifest);
@@ -49,13 +50,14 @@ public sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 3;
+    public const int Generation = 4;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
 
     public static string ApplyFunctionName(TViewPlan p) => Generated($"pg_tviews_apply_{p.Entity}");
     public static string SyncFunctionName(TViewPlan p) => Generated($"pg_tviews_sync_{p.Entity}");
+    public static string FlushFunctionName(TViewPlan p) => Generated($"pg_tviews_flush_{p.Entity}");
 
     private static string SourceLabel(TViewPlan p, SourcePlan s) =>
         p.Sources.Count(x => x.Table == s.Table) > 1 ? $"{s.Schema}_{s.Table}" : s.Table;
@@ -76,7 +78,8 @@ public sealed class TViewCodegen(string runtimeSchema)
         var apply = ApplyFunction(p);
         var sync = SyncFunction(p);
         var patches = p.Sources.Where(s => s.Patch is not null).Select(s => PatchFunction(p, s)).ToList();
-        return new GeneratedTView(p, createView, createTable, addPk, indexes, apply, sync, patches, triggers, Manifest(p, triggers));
+        var flush = FlushFunction(p);
+        return new GeneratedTView(p, createView, createTable, addPk, indexes, apply, sync, flush, patches, triggers, Manifest(p, triggers));
     }
 
     // Every PL/pgSQL variable and parameter of generated code is named pg_tviews_*, a prefix the
@@ -456,6 +459,11 @@ public sealed class TViewCodegen(string runtimeSchema)
         }
         sb.AppendLine("DECLARE");
         for (var i = 0; i < p.Key.Count; i++) sb.AppendLine($"    {KeyVar(i + 1)} {p.Key[i].Type}[];");
+        if (ev != "TRUNCATE")
+        {
+            sb.AppendLine("    pg_tviews_mode text;");
+            sb.AppendLine("    pg_tviews_queued boolean;");
+        }
         sb.AppendLine("BEGIN");
         // Not marked by the gate: no UPDATE in this transaction could have changed a column we read.
         if (ev == "UPDATE")
@@ -483,8 +491,12 @@ public sealed class TViewCodegen(string runtimeSchema)
                 sb.AppendLine($"    IF NOT EXISTS (SELECT FROM pg_tviews_old) THEN {exit} END IF;");
                 break;
         }
+        AppendDeferredBranch(sb, p, s, ev, exit);
         // Serialize maintenance of this TVIEW, then compute keys with a snapshot taken after the lock.
         AppendStatementLock(sb, p, s, ev, exit);
+        // Rows an earlier statement of this transaction queued (deferred) are maintained first, so the
+        // stored rows are current before this statement's delta is applied to them.
+        sb.AppendLine($"    IF pg_tviews_queued THEN PERFORM {Quote(p.Schema, FlushFunctionName(p))}(); END IF;");
         // Each delta, with the transition table its rows were removed from (null for added rows).
         var deltas = new List<(string Relation, string? RemovedFrom)>();
         var with = "";
@@ -543,6 +555,126 @@ public sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine("    END IF;");
         }
         return Close(sb, fn, label);
+    }
+
+    /// <summary>
+    /// The mode of this statement's maintenance: <c>pg_tviews.mode</c> when the transaction set it,
+    /// else the TVIEW's (<c>pg_tviews_metadata.mode</c>; none when the row is gone, which the
+    /// immediate path then reports). Deferred: the statement's rows go to the transaction's queue and
+    /// the TVIEW is maintained at COMMIT (<c>pg_tviews_flush</c>, run by a deferred trigger); nothing
+    /// is locked now. Immediate: first flush what earlier statements queued (<c>pg_tviews_queued</c>).
+    /// </summary>
+    private void AppendDeferredBranch(StringBuilder sb, TViewPlan p, SourcePlan s, string ev, string exit)
+    {
+        var entity = Literal(p.Entity);
+        var queue = Rt("pg_tviews_queue");
+        sb.AppendLine("    pg_tviews_mode := coalesce(current_setting('pg_tviews.mode', true), '');");
+        sb.AppendLine("    IF pg_tviews_mode NOT IN ('', 'immediate', 'deferred') THEN");
+        sb.AppendLine("        RAISE EXCEPTION 'invalid value for pg_tviews.mode: %', quote_literal(pg_tviews_mode)");
+        sb.AppendLine("            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use immediate or deferred, or RESET pg_tviews.mode.';");
+        sb.AppendLine("    END IF;");
+        sb.AppendLine($"    SELECT coalesce(nullif(pg_tviews_mode, ''), pg_tviews_m.mode),");
+        sb.AppendLine($"           EXISTS (SELECT FROM {queue} AS pg_tviews_q WHERE pg_tviews_q.xact = pg_current_xact_id() AND pg_tviews_q.entity = {entity})");
+        sb.AppendLine($"    INTO pg_tviews_mode, pg_tviews_queued");
+        sb.AppendLine($"    FROM {Rt("pg_tviews_metadata")} AS pg_tviews_m WHERE pg_tviews_m.entity_name = {entity};");
+        sb.AppendLine("    IF pg_tviews_mode = 'deferred' THEN");
+        var sides = ev switch
+        {
+            "INSERT" => new[] { ("pg_tviews_new", "false") },
+            "DELETE" => [("pg_tviews_old", "true")],
+            _ => [("pg_tviews_old", "true"), ("pg_tviews_new", "false")],
+        };
+        // Whole rows, as text: record I/O is exact for every type, and text keeps the queue free of
+        // dependencies on the sources' row types (ALTER TABLE stays possible).
+        var rows = string.Join("\n            UNION ALL ",
+            sides.Select(x => $"SELECT pg_current_xact_id(), {entity}, {Literal(s.QualifiedName)}, {Literal(ev)}, {x.Item2}, statement_timestamp(), pg_tviews_r::text FROM {x.Item1} AS pg_tviews_r"));
+        sb.AppendLine($"        INSERT INTO {queue} (xact, entity, source, event, removed, statement, r)");
+        sb.AppendLine($"            {rows};");
+        // Once per transaction: the row whose deferred trigger flushes the queue at COMMIT/PREPARE.
+        sb.AppendLine($"        INSERT INTO {Rt("pg_tviews_queue_pending")} (xact) VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;");
+        sb.AppendLine($"        {exit}");
+        sb.AppendLine("    END IF;");
+        sb.AppendLine("    pg_tviews_queued := coalesce(pg_tviews_queued, false);");
+    }
+
+    /// <summary>
+    /// Maintains the TVIEW for the rows this transaction queued (deferred mode), all sources at once:
+    /// each source's queued rows stand in for its transition tables (removed rows for the old, added
+    /// for the new), the key queries run over them against the tables as they are now, and each key
+    /// is recomputed once. Takes the TVIEW's lock set if this transaction does not hold the lock.
+    /// </summary>
+    private string FlushFunction(TViewPlan p)
+    {
+        var entity = Literal(p.Entity);
+        var queue = Rt("pg_tviews_queue");
+        var ctes = new List<string>
+        {
+            $"pg_tviews_q AS (DELETE FROM {queue} AS q WHERE q.xact = pg_tviews_x AND q.entity = {entity} RETURNING q.source, q.removed, q.r)",
+        };
+        var parts = new List<string>();
+        for (var i = 0; i < p.Sources.Count; i++)
+        {
+            var s = p.Sources[i];
+            string Rows(bool removed) =>
+                $"SELECT (pg_tviews_d.v).* FROM (SELECT q.r::{Quote(s.Schema, s.Table)} AS v FROM pg_tviews_q AS q " +
+                $"WHERE q.source = {Literal(s.QualifiedName)} AND {(removed ? "" : "NOT ")}q.removed OFFSET 0) AS pg_tviews_d";
+            var old = $"pg_tviews_old_{i + 1}";
+            var added = $"pg_tviews_new_{i + 1}";
+            ctes.Add($"{old} AS ({Rows(true)})");
+            ctes.Add($"{added} AS ({Rows(false)})");
+            if (s.CountDelta is { } counts)
+            {
+                // Counts are recomputed per group: the groups are named by the rows' own columns.
+                var cols = string.Join(", ", counts.KeyColumns.Select(c => $"x.{Quote(c)}"));
+                parts.Add($"(SELECT {cols} FROM {old} AS x UNION ALL SELECT {cols} FROM {added} AS x)");
+                continue;
+            }
+            foreach (var q in s.KeyQueries)
+            {
+                parts.Add("(" + q.Render(old, old, Quote(p.Schema, p.Table)) + ")");
+                parts.Add("(" + q.Render(added) + ")");
+            }
+        }
+        var uColumns = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}"));
+        var notNull = string.Join(" AND ", p.Key.Select((_, i) => $"u.k{i + 1} IS NOT NULL"));
+        var sb = new StringBuilder();
+        sb.AppendLine($"CREATE OR REPLACE FUNCTION {Quote(p.Schema, FlushFunctionName(p))}() RETURNS bigint");
+        // Runs as the TVIEW's owner, like the triggers that queued the rows (the commit trigger runs
+        // it as the runtime's owner).
+        sb.AppendLine($"LANGUAGE plpgsql SECURITY DEFINER SET jit = off {SearchPathClause(p)} AS {BodyOpen}");
+        sb.AppendLine("#variable_conflict use_variable");
+        sb.AppendLine($"-- {Comment($"Maintains {Quote(p.Schema, p.Table)} for the rows this transaction queued (deferred mode).")}");
+        sb.AppendLine("DECLARE");
+        for (var i = 0; i < p.Key.Count; i++) sb.AppendLine($"    {KeyVar(i + 1)} {p.Key[i].Type}[];");
+        sb.AppendLine("    pg_tviews_x xid8 := pg_current_xact_id_if_assigned();");
+        sb.AppendLine("BEGIN");
+        sb.AppendLine($"    IF pg_tviews_x IS NULL OR NOT EXISTS (SELECT FROM {queue} AS q WHERE q.xact = pg_tviews_x AND q.entity = {entity}) THEN");
+        sb.AppendLine("        RETURN 0;");
+        sb.AppendLine("    END IF;");
+        // Normally held already (pg_tviews_flush locks every queued set first, a trigger its own).
+        sb.AppendLine($"    IF NOT EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS s WHERE s.entity_name = {entity} AND s.locked_by = pg_tviews_x) THEN");
+        sb.AppendLine($"        PERFORM {Rt("pg_tviews_lock_each")}(ARRAY(SELECT c.entity_name FROM {Rt("pg_tviews_closure")}({entity}) AS c));");
+        sb.AppendLine("    END IF;");
+        if (parts.Count == 0)
+        {
+            // No source (SELECT 1 AS k, generate_series(...)): nothing is ever queued.
+            sb.AppendLine($"    DELETE FROM {queue} AS q WHERE q.xact = pg_tviews_x AND q.entity = {entity};");
+            sb.AppendLine("    RETURN 0;");
+            sb.AppendLine("END");
+            sb.AppendLine(BodyClose);
+            return SafeDollarQuote(sb.ToString());
+        }
+        sb.AppendLine($"    WITH {string.Join(",\n         ", ctes)}");
+        sb.AppendLine($"    SELECT {string.Join(", ", p.Key.Select((_, i) => $"array_agg(d.k{i + 1})"))}");
+        sb.AppendLine($"    INTO {KeyVars(p)}");
+        sb.AppendLine($"    FROM (SELECT DISTINCT {string.Join(", ", p.Key.Select((_, i) => $"u.k{i + 1}"))} FROM (");
+        sb.AppendLine("        " + string.Join("\n        UNION ALL\n        ", parts));
+        sb.AppendLine($"    ) AS u ({uColumns}) WHERE {notNull}) AS d;");
+        if (p.Sources.Any(x => x.CountDelta is not null)) sb.AppendLine($"    {MarkRecomputed(p)}");
+        sb.AppendLine($"    RETURN {Quote(p.Schema, ApplyFunctionName(p))}({KeyVars(p)});");
+        sb.AppendLine("END");
+        sb.AppendLine(BodyClose);
+        return SafeDollarQuote(sb.ToString());
     }
 
     private static string Close(StringBuilder sb, string? fn, string label)
@@ -665,6 +797,7 @@ public sealed class TViewCodegen(string runtimeSchema)
         {
             new JsonObject { ["schema"] = p.Schema, ["name"] = ApplyFunctionName(p), ["args"] = KeyArgTypes(p) },
             new JsonObject { ["schema"] = p.Schema, ["name"] = SyncFunctionName(p), ["args"] = "text" },
+            new JsonObject { ["schema"] = p.Schema, ["name"] = FlushFunctionName(p), ["args"] = "" },
         };
         foreach (var s in p.Sources.Where(s => s.Patch is not null))
             functions.Add(new JsonObject { ["schema"] = p.Schema, ["name"] = PatchFunctionName(p, s), ["args"] = KeyArgTypes(p) });
@@ -680,7 +813,7 @@ public sealed class TViewCodegen(string runtimeSchema)
             ["key_columns"] = new JsonArray(p.Key.Select(k => (JsonNode)JsonValue.Create(k.Name)!).ToArray()),
             ["sources"] = new JsonArray(p.Sources.Select(s => (JsonNode)JsonValue.Create(s.QualifiedName)!).ToArray()),
             ["depth"] = p.Depth,
-            ["mode"] = "immediate",
+            ["mode"] = p.Mode.ToSql(),
             ["search_path"] = new JsonArray(p.SearchPath.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray()),
             ["definition_hash"] = p.DefinitionHash,
             ["sync_function"] = SyncFunctionName(p),

@@ -93,4 +93,34 @@ public sealed record TViewPlan(
     /// definition view did, whatever the writer's own search_path.
     /// </summary>
     public IReadOnlyList<string> SearchPath { get; init; } = [];
+
+    /// <summary>
+    /// When maintenance runs by default: after each statement, or once at COMMIT (docs/design.md,
+    /// Deferred mode). The generated code serves both; the mode is looked up at run time from
+    /// <c>pg_tviews_metadata.mode</c>, so changing it rebuilds nothing.
+    /// </summary>
+    public TViewMode Mode { get; init; } = TViewMode.Immediate;
+}
+
+/// <summary>When a TVIEW is maintained: by each statement (the default), or once per transaction at COMMIT.</summary>
+public enum TViewMode
+{
+    Immediate,
+    Deferred,
+}
+
+/// <summary>The SQL spelling of a <see cref="TViewMode"/> (<c>pg_tviews_metadata.mode</c>, <c>pg_tviews.mode</c>).</summary>
+public static class TViewModes
+{
+    public static string ToSql(this TViewMode mode) => mode == TViewMode.Deferred ? "deferred" : "immediate";
+
+    public static bool TryParse(string text, out TViewMode mode)
+    {
+        switch (text)
+        {
+            case "immediate": mode = TViewMode.Immediate; return true;
+            case "deferred": mode = TViewMode.Deferred; return true;
+            default: mode = TViewMode.Immediate; return false;
+        }
+    }
 }

@@ -3,7 +3,7 @@ using Npgsql;
 namespace TViews.Runtime;
 
 /// <summary>Where a command's connection comes from: an explicit string, TVIEWS_CONNECTION, then PG* variables.</summary>
-public static class ConnectionSettings
+internal static class ConnectionSettings
 {
     public static string Resolve(string? explicitConnection)
     {

@@ -5,9 +5,16 @@ namespace TViews.Runtime;
 /// <summary>Small helpers over Npgsql commands, always with parameters for values.</summary>
 internal static class NpgsqlExtensions
 {
+    // The engine's CommandTimeout, for this async flow: the analysis issues commands through these
+    // helpers too, and should not need the options threaded through every call. 0 = no limit.
+    private static readonly AsyncLocal<int> AmbientTimeout = new();
+
+    /// <summary>Sets the timeout (seconds, 0 = none) of commands made here by the calling async flow.</summary>
+    public static void UseCommandTimeout(int seconds) => AmbientTimeout.Value = seconds;
+
     private static NpgsqlCommand Command(NpgsqlConnection conn, string sql, (string Name, object? Value)[] args)
     {
-        var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
+        var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = AmbientTimeout.Value };
         foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
         return cmd;
     }

@@ -7,12 +7,34 @@ namespace TViews.Runtime;
 /// Installs, upgrades and removes the TViews runtime (catalog tables and pg_tviews_* functions)
 /// in one schema. The scripts are embedded resources, applied in name order, each idempotent.
 /// </summary>
-public static class RuntimeInstaller
+internal static class RuntimeInstaller
 {
-    public const string Version = "0.1.0";
+    /// <summary>
+    /// The runtime's version (<c>pg_tviews_version()</c>): the package version, from the one MSBuild
+    /// property <c>Version</c> (Directory.Build.props), stamped into the assembly at build.
+    /// </summary>
+    public static string Version { get; } = typeof(RuntimeInstaller).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "TViewsVersion")?.Value
+        ?? throw new InvalidOperationException("the TViews assembly carries no TViewsVersion metadata");
 
-    // Serializes concurrent installs; any constant works as long as it is ours.
-    internal const long InstallLockKey = 0x7476_6965_7773; // "tviews"
+    /// <summary>
+    /// The advisory lock (transaction-level) that install, upgrade, uninstall and every apply take first,
+    /// so concurrent runs (replicas applying on startup) serialize instead of colliding in the catalog.
+    /// Fixed and documented (docs/dotnet.md): 0x747669657773, the bytes of "tviews".
+    /// </summary>
+    public const long InstallLockKey = 0x7476_6965_7773;
+
+    /// <summary>Takes <see cref="InstallLockKey"/> until the end of the current transaction.</summary>
+    public static Task LockAsync(NpgsqlConnection conn, CancellationToken ct) =>
+        conn.ExecuteAsync("SELECT pg_advisory_xact_lock(@k)", ct, ("k", InstallLockKey));
+
+    /// <summary>Runs the install scripts in the current transaction (the caller holds the lock).</summary>
+    public static async Task InstallInTransactionAsync(NpgsqlConnection conn, string schema, CancellationToken ct)
+    {
+        var scripts = Scripts(schema); // validates the name before anything is created
+        await conn.ExecuteAsync($"CREATE SCHEMA IF NOT EXISTS {SqlNames.Quote(schema)}", ct);
+        foreach (var (_, sql) in scripts) await conn.ExecuteAsync(sql, ct);
+    }
 
     public static IReadOnlyList<(string Name, string Sql)> Scripts(string schema)
     {
@@ -53,24 +75,11 @@ public static class RuntimeInstaller
     {
         if (schema.Length == 0 || schema.Contains('$', StringComparison.Ordinal) || schema.Contains('\0', StringComparison.Ordinal)
             || System.Text.Encoding.UTF8.GetByteCount(schema) > 63)
-            throw new TViewsException($"bad runtime schema name {SqlNames.Literal(schema)}: it must be 1 to 63 bytes without '$'");
+            throw new TViewsException($"bad runtime schema name {SqlNames.Literal(schema)}: it must be 1 to 63 bytes without '$'", TViewsErrorCode.InvalidDefinition);
         return template.Replace("@runtime_functions@", "ARRAY[" + string.Join(", ", FunctionNames.Order(StringComparer.Ordinal).Select(SqlNames.Literal)) + "]::text[]", StringComparison.Ordinal)
             .Replace("@schema_literal@", SqlNames.Literal(SqlNames.Quote(schema)), StringComparison.Ordinal)
             .Replace("@schema@", SqlNames.Quote(schema), StringComparison.Ordinal)
             .Replace("@version@", Version, StringComparison.Ordinal);
-    }
-
-    /// <summary>Installs or upgrades the runtime; returns the version that was installed before (null if none).</summary>
-    public static async Task<string?> InstallAsync(NpgsqlConnection conn, string schema = "public", CancellationToken ct = default)
-    {
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(@k)", ct, ("k", InstallLockKey));
-        var before = await InstalledVersionAsync(conn, schema, ct);
-        await conn.ExecuteAsync($"CREATE SCHEMA IF NOT EXISTS {SqlNames.Quote(schema)}", ct);
-        foreach (var (_, sql) in Scripts(schema))
-            await conn.ExecuteAsync(sql, ct);
-        await tx.CommitAsync(ct);
-        return before;
     }
 
     /// <summary>The runtime version installed in <paramref name="schema"/>, or null.</summary>
@@ -94,14 +103,13 @@ public static class RuntimeInstaller
 
     /// <summary>
     /// Removes every object the runtime created. TVIEW tables are kept (as plain tables, no longer
-    /// maintained) unless <paramref name="dropTables"/>.
+    /// maintained) unless <paramref name="dropTables"/>. Runs in the caller's transaction.
     /// </summary>
-    public static async Task UninstallAsync(NpgsqlConnection conn, string schema = "public", bool dropTables = false, CancellationToken ct = default)
+    public static async Task UninstallAsync(NpgsqlConnection conn, string schema, bool dropTables, CancellationToken ct)
     {
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(@k)", ct, ("k", InstallLockKey));
+        await LockAsync(conn, ct);
         var s = SqlNames.Quote(schema);
-        if (await InstalledVersionAsync(conn, schema, ct) is null) { await tx.CommitAsync(ct); return; }
+        if (await InstalledVersionAsync(conn, schema, ct) is null) return;
         var entities = await conn.ListAsync<string>($"SELECT entity_name FROM {s}.pg_tviews_metadata ORDER BY depth DESC, entity_name", ct);
         foreach (var e in entities)
             await conn.ExecuteAsync($"SELECT {s}.pg_tviews_forget(@e, @d)", ct, ("e", e), ("d", dropTables));
@@ -133,6 +141,5 @@ public static class RuntimeInstaller
                 END LOOP;
             END $do$
             """, ct);
-        await tx.CommitAsync(ct);
     }
 }

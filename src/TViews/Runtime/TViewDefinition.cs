@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using TViews.Codegen;
+using TViews.Plan;
 using TViews.Sql;
 
 namespace TViews.Runtime;
@@ -21,6 +22,12 @@ public sealed partial record TViewDefinition(
     string? Origin = null,
     bool AcknowledgeRowSecurity = false)
 {
+    /// <summary>
+    /// When the TVIEW is maintained by default (<c>-- tviews:mode=deferred</c>, <c>create --mode</c>).
+    /// Not part of <see cref="Hash"/>: changing it with <c>apply</c> updates the catalog, rebuilds nothing.
+    /// </summary>
+    public TViewMode Mode { get; init; } = TViewMode.Immediate;
+
     public string Entity => Table.StartsWith("tv_", StringComparison.Ordinal) ? Table[3..] : Table;
 
     /// <summary>
@@ -63,6 +70,7 @@ public sealed partial record TViewDefinition(
                 ? k.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 : null;
             var rls = directives.TryGetValue("rls", out var r) && r == "acknowledged";
+            var mode = directives.TryGetValue("mode", out var md) && TViewModes.TryParse(md, out var parsed) ? parsed : TViewMode.Immediate;
             if (statement is not CreateTableAsStatement cta)
             {
                 var pos = source.GetLinePosition(statement.Span.Start);
@@ -74,7 +82,7 @@ public sealed partial record TViewDefinition(
                 throw new TViewsException($"{origin ?? "input"}: line {pos.Line}, column {pos.Column}: column names after the TVIEW name are not supported; alias the select list instead");
             }
             var schema = cta.Name.Parts.Length > 1 ? cta.Name.Parts[^2].Value : null;
-            list.Add(new TViewDefinition(schema, cta.Name.Name, cta.Query, source.GetText(cta.Query.Span), source, cta.Query.Span.Start, key, origin, rls));
+            list.Add(new TViewDefinition(schema, cta.Name.Name, cta.Query, source.GetText(cta.Query.Span), source, cta.Query.Span.Start, key, origin, rls) { Mode = mode });
         }
         return list;
     }
@@ -93,7 +101,7 @@ public sealed partial record TViewDefinition(
             string Fail(string why) => throw new TViewsException($"{origin ?? "input"}: line {pos.Line}: {why}");
             var body = m.Groups[1].Value.Trim();
             var eq = body.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0) Fail($"bad directive \"tviews:{body}\": expected tviews:key=<columns> or tviews:rls=acknowledged");
+            if (eq <= 0) Fail($"bad directive \"tviews:{body}\": expected tviews:key=<columns>, tviews:mode=immediate|deferred or tviews:rls=acknowledged");
             var name = body[..eq].Trim();
             var value = body[(eq + 1)..].Trim();
             switch (name)
@@ -108,8 +116,13 @@ public sealed partial record TViewDefinition(
                 case "rls":
                     Fail($"bad rls directive \"{value}\": the only value is acknowledged");
                     break;
+                case "mode" when TViewModes.TryParse(value, out _):
+                    break;
+                case "mode":
+                    Fail($"bad mode directive \"{value}\": expected immediate or deferred");
+                    break;
                 default:
-                    Fail($"unknown directive \"tviews:{name}\" (known: key, rls)");
+                    Fail($"unknown directive \"tviews:{name}\" (known: key, mode, rls)");
                     break;
             }
             if (!found.TryAdd(name, value)) Fail($"directive tviews:{name} given twice for one statement");

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using TViews.Analysis;
 using TViews.Codegen;
@@ -7,30 +9,60 @@ using TViews.Sql;
 
 namespace TViews.Runtime;
 
-/// <summary>A TVIEW as recorded in pg_tviews_metadata.</summary>
-public sealed record TViewInfo(
-    string Entity, string Schema, string Table, string Definition, IReadOnlyList<string> Key,
-    IReadOnlyList<string> Sources, IReadOnlyList<string> Dependents, int Depth, string Mode, string Hash,
-    DateTime CreatedAt, DateTime UpdatedAt, long? RowCount)
-{
-    public string Name => Table;
-}
-
-public sealed record ApplyResult(IReadOnlyList<string> Created, IReadOnlyList<string> Rebuilt, IReadOnlyList<string> Unchanged, IReadOnlyList<string> Warnings);
-
-public sealed record Divergence(string Entity, string Kind, string Row);
-
 /// <summary>
-/// The .NET API of TViews: everything the CLI does, over one connection string. Each operation runs
-/// in one transaction, so a refused definition changes nothing.
+/// The .NET API of TViews: install the runtime, create, apply, drop, refresh, verify TVIEWs and check
+/// their health. Built from an <see cref="NpgsqlDataSource"/> (or a connection string). Each operation
+/// runs in one transaction, so a refused definition changes nothing; the overloads taking an
+/// <see cref="NpgsqlConnection"/> and <see cref="NpgsqlTransaction"/> run inside the caller's
+/// transaction instead (an EF Core migration, a deployment script), which then decides to commit.
+/// Thread-safe: one instance can serve an application.
 /// </summary>
-public sealed partial class TViewsEngine(string connectionString, string runtimeSchema = "public")
+public sealed partial class TViewsEngine
 {
-    public string RuntimeSchema { get; } = runtimeSchema;
-    public string ConnectionString { get; } = connectionString;
+    private readonly Func<CancellationToken, ValueTask<NpgsqlConnection>> _open;
+    private readonly ILogger _logger;
 
-    /// <summary>Progress and warnings (PostgreSQL NOTICEs included) as they happen.</summary>
-    public Action<string>? Log { get; init; }
+    /// <summary>An engine whose operations take their connections from <paramref name="dataSource"/>.</summary>
+    /// <param name="dataSource">Where connections come from (its password, token provider, pooling).</param>
+    /// <param name="options">Runtime schema and timeouts (defaults when null).</param>
+    /// <param name="logger">Progress, warnings and PostgreSQL NOTICEs (at Debug; WARNINGs at Warning).</param>
+    public TViewsEngine(NpgsqlDataSource dataSource, TViewsOptions? options = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        _open = dataSource.OpenConnectionAsync;
+        Options = options ?? new TViewsOptions();
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>
+    /// An engine over a connection string, for scripts and tools; connections come from Npgsql's shared
+    /// pool for that string. Applications should prefer the <see cref="NpgsqlDataSource"/> constructor.
+    /// </summary>
+    /// <param name="connectionString">An Npgsql connection string.</param>
+    /// <param name="options">Runtime schema and timeouts (defaults when null).</param>
+    /// <param name="logger">Progress, warnings and PostgreSQL NOTICEs (at Debug; WARNINGs at Warning).</param>
+    public TViewsEngine(string connectionString, TViewsOptions? options = null, ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        _open = async ct =>
+        {
+            var conn = new NpgsqlConnection(connectionString);
+            try { await conn.OpenAsync(ct); }
+            catch { await conn.DisposeAsync(); throw; }
+            return conn;
+        };
+        Options = options ?? new TViewsOptions();
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The version of this library, of the runtime it installs, and of the packages.</summary>
+    public static string Version => RuntimeInstaller.Version;
+
+    /// <summary>The options this engine was built with.</summary>
+    public TViewsOptions Options { get; }
+
+    /// <summary>The schema holding the TViews runtime.</summary>
+    public string RuntimeSchema => Options.RuntimeSchema;
 
     private string Rt(string name) => SqlNames.Quote(RuntimeSchema, name);
 
@@ -39,67 +71,93 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
     [GeneratedRegex("^[a-z][a-z0-9]*(_[a-z0-9]+)*$")]
     private static partial Regex EntityPattern();
 
-    public async Task<NpgsqlConnection> OpenAsync(CancellationToken ct = default)
-    {
-        var conn = new NpgsqlConnection(ConnectionString);
-        await conn.OpenAsync(ct);
-        conn.Notice += (_, e) => Log?.Invoke(e.Notice.MessageText);
-        return conn;
-    }
+    // ---------------------------------------------------------------- install
 
-    public async Task<string?> InstallAsync(CancellationToken ct = default)
-    {
-        await using var conn = await OpenAsync(ct);
-        return await RuntimeInstaller.InstallAsync(conn, RuntimeSchema, ct);
-    }
+    /// <summary>Installs or upgrades the runtime; returns the version installed before (null if none).</summary>
+    public Task<string?> InstallAsync(CancellationToken ct = default) => InstallAsync(null, null, ct);
 
-    public async Task UninstallAsync(bool dropTables, CancellationToken ct = default)
-    {
-        await using var conn = await OpenAsync(ct);
-        await RuntimeInstaller.UninstallAsync(conn, RuntimeSchema, dropTables, ct);
-    }
+    /// <summary>Installs or upgrades the runtime on the caller's connection (inside <paramref name="transaction"/> when given).</summary>
+    /// <returns>The version installed before, null if none.</returns>
+    public Task<string?> InstallAsync(NpgsqlConnection? connection, NpgsqlTransaction? transaction, CancellationToken ct = default) =>
+        RunAsync("install", connection, transaction, (conn, c) => EnsureRuntimeAsync(conn, force: true, c), ct);
 
-    private async Task EnsureRuntimeAsync(NpgsqlConnection conn, CancellationToken ct)
+    /// <summary>
+    /// Removes every object the runtime created. TVIEW tables are kept (as plain tables, no longer
+    /// maintained) unless <paramref name="dropTables"/>.
+    /// </summary>
+    public Task UninstallAsync(bool dropTables, CancellationToken ct = default) =>
+        RunAsync("uninstall", null, null, async (conn, c) => { await RuntimeInstaller.UninstallAsync(conn, RuntimeSchema, dropTables, c); return 0; }, ct);
+
+    /// <summary>
+    /// Installs the runtime unless this version is there, under the installer's advisory lock (held to the
+    /// end of the transaction): replicas applying on startup against a fresh database would otherwise all
+    /// install at once and collide in the catalog, and an apply must not see a half-installed runtime.
+    /// </summary>
+    private async Task<string?> EnsureRuntimeAsync(NpgsqlConnection conn, bool force, CancellationToken ct)
     {
-        // Under the installer's lock (until the transaction ends): replicas applying on startup
-        // against a fresh database would otherwise all install at once and collide in the catalog.
-        await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(@k)", ct, ("k", RuntimeInstaller.InstallLockKey));
+        await RuntimeInstaller.LockAsync(conn, ct);
         var installed = await RuntimeInstaller.InstalledVersionAsync(conn, RuntimeSchema, ct);
-        if (installed == RuntimeInstaller.Version) return;
-        await conn.ExecuteAsync($"CREATE SCHEMA IF NOT EXISTS {SqlNames.Quote(RuntimeSchema)}", ct);
-        foreach (var (_, sql) in RuntimeInstaller.Scripts(RuntimeSchema)) await conn.ExecuteAsync(sql, ct);
-        Log?.Invoke(installed is null ? $"installed the TViews runtime {RuntimeInstaller.Version} in schema {RuntimeSchema}" : $"upgraded the TViews runtime {installed} -> {RuntimeInstaller.Version}");
+        if (installed == RuntimeInstaller.Version && !force) return installed;
+        await RuntimeInstaller.InstallInTransactionAsync(conn, RuntimeSchema, ct);
+        if (installed is null) TViewsLog.RuntimeInstalled(_logger, RuntimeInstaller.Version, RuntimeSchema);
+        else if (installed != RuntimeInstaller.Version) TViewsLog.RuntimeUpgraded(_logger, installed, RuntimeInstaller.Version, RuntimeSchema);
+        return installed;
+    }
+
+    private async Task RequireRuntimeAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        if (await RuntimeInstaller.InstalledVersionAsync(conn, RuntimeSchema, ct) is null)
+            throw new TViewsException($"the TViews runtime is not installed in schema {RuntimeSchema} (run `tviews install`, or apply definitions)",
+                TViewsErrorCode.RuntimeNotInstalled);
     }
 
     // ---------------------------------------------------------------- create / apply
 
-    /// <summary>Creates one TVIEW from a SELECT.</summary>
-    public async Task<IReadOnlyList<string>> CreateAsync(TViewDefinition definition, CancellationToken ct = default)
+    /// <summary>Creates one TVIEW from a SELECT; returns the analysis's warnings.</summary>
+    public Task<IReadOnlyList<string>> CreateAsync(TViewDefinition definition, CancellationToken ct = default) =>
+        CreateAsync(null, null, definition, ct);
+
+    /// <summary>Creates one TVIEW on the caller's connection (inside <paramref name="transaction"/> when given); returns the analysis's warnings.</summary>
+    public Task<IReadOnlyList<string>> CreateAsync(NpgsqlConnection? connection, NpgsqlTransaction? transaction, TViewDefinition definition, CancellationToken ct = default)
     {
-        await using var conn = await OpenAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await EnsureRuntimeAsync(conn, ct);
-        await LockDdlAsync(conn, ct);
-        var existing = await ListInternalAsync(conn, withCounts: false, ct);
-        if (existing.Any(e => e.Entity == definition.Entity))
-            throw new TViewsException($"TVIEW {definition.Table} already exists (change it with `tviews apply`, or drop it first)");
-        CheckCycles([definition], existing);
-        var warnings = await CreateInTransactionAsync(conn, definition, ct);
-        await tx.CommitAsync(ct);
-        return warnings;
+        ArgumentNullException.ThrowIfNull(definition);
+        return RunAsync("create", connection, transaction, async (conn, c) =>
+        {
+            await EnsureRuntimeAsync(conn, force: false, c);
+            await LockDdlAsync(conn, c);
+            var existing = await ListInternalAsync(conn, withCounts: false, c);
+            if (existing.Any(e => e.Entity == definition.Entity))
+                throw new TViewsException($"TVIEW {definition.Table} already exists (change it with `tviews apply`, or drop it first)", TViewsErrorCode.AlreadyExists);
+            CheckCycles([definition], existing);
+            return await CreateInTransactionAsync(conn, definition, c);
+        }, ct);
     }
 
     /// <summary>
     /// Brings the database in line with a set of definitions: creates new TVIEWs, rebuilds changed
-    /// ones and their dependents, leaves unchanged ones alone; all in one transaction.
+    /// ones and their dependents, leaves unchanged ones alone; all in one transaction. Installs the
+    /// runtime first if needed. Safe to run from several processes at once (e.g. replicas on startup):
+    /// they serialize on an advisory lock and the later ones find the work done.
     /// </summary>
-    public async Task<ApplyResult> ApplyAsync(IReadOnlyList<TViewDefinition> definitions, CancellationToken ct = default)
+    public Task<ApplyResult> ApplyAsync(IReadOnlyList<TViewDefinition> definitions, CancellationToken ct = default) =>
+        ApplyAsync(null, null, definitions, ct);
+
+    /// <summary>
+    /// <see cref="ApplyAsync(IReadOnlyList{TViewDefinition}, CancellationToken)"/> on the caller's
+    /// connection, inside <paramref name="transaction"/> when given (nothing is committed then: the caller commits).
+    /// </summary>
+    public Task<ApplyResult> ApplyAsync(NpgsqlConnection? connection, NpgsqlTransaction? transaction, IReadOnlyList<TViewDefinition> definitions, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(definitions);
         var dup = definitions.GroupBy(d => d.Entity).FirstOrDefault(g => g.Count() > 1);
-        if (dup is not null) throw new TViewsException($"tv_{dup.Key} is defined more than once");
-        await using var conn = await OpenAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await EnsureRuntimeAsync(conn, ct);
+        if (dup is not null) throw new TViewsException($"tv_{dup.Key} is defined more than once", TViewsErrorCode.InvalidDefinition);
+        return RunAsync("apply", connection, transaction, (conn, c) => ApplyInTransactionAsync(conn, definitions, c), ct,
+            (activity, r) => activity?.SetTag("tviews.created", r.Created.Count).SetTag("tviews.rebuilt", r.Rebuilt.Count).SetTag("tviews.unchanged", r.Unchanged.Count));
+    }
+
+    private async Task<ApplyResult> ApplyInTransactionAsync(NpgsqlConnection conn, IReadOnlyList<TViewDefinition> definitions, CancellationToken ct)
+    {
+        await EnsureRuntimeAsync(conn, force: false, ct);
         await LockDdlAsync(conn, ct);
         var existing = await ListInternalAsync(conn, withCounts: false, ct);
         var byEntity = existing.ToDictionary(e => e.Entity);
@@ -107,6 +165,9 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
 
         var changed = definitions.Where(d => !byEntity.TryGetValue(d.Entity, out var e) || e.Hash != d.Hash).ToList();
         var unchanged = definitions.Except(changed).Select(d => d.Table).ToList();
+        // The mode is not part of the definition's identity: changing it only updates the catalog.
+        foreach (var d in definitions.Except(changed).Where(d => byEntity[d.Entity].Mode != d.Mode.ToSql()))
+            await conn.ExecuteAsync($"SELECT {Rt("pg_tviews_set_mode")}(@e, @m)", ct, ("e", d.Entity), ("m", d.Mode.ToSql()));
         // Everything built on a changed TVIEW is rebuilt too: its columns may have changed.
         var rebuild = new HashSet<string>(changed.Select(d => d.Entity).Where(byEntity.ContainsKey));
         foreach (var e in existing.OrderBy(e => e.Depth))
@@ -124,11 +185,10 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
         foreach (var entity in ordered)
         {
             var def = fromFiles.TryGetValue(entity, out var d) ? d : StoredDefinition(byEntity[entity]);
-            Log?.Invoke($"{(byEntity.ContainsKey(entity) ? "rebuilding" : "creating")} {def.Table}");
+            TViewsLog.Building(_logger, byEntity.ContainsKey(entity) ? "rebuilding" : "creating", def.Table);
             warnings.AddRange(await CreateInTransactionAsync(conn, def, ct));
             (byEntity.ContainsKey(entity) ? rebuilt : created).Add(def.Table);
         }
-        await tx.CommitAsync(ct);
         return new ApplyResult(created, rebuilt, unchanged, warnings);
     }
 
@@ -137,7 +197,7 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
         // Accepted once: a source's row-level security was acknowledged then (or enabled later, which
         // the health check reports); rebuilding a dependent does not ask again.
         var d = TViewDefinition.FromSelect($"{info.Schema}.{info.Table}", info.Definition, info.Key, acknowledgeRowSecurity: true);
-        return d;
+        return TViewModes.TryParse(info.Mode, out var mode) ? d with { Mode = mode } : d;
     }
 
     /// <summary>Entities (tv_ names) a definition reads, by table name.</summary>
@@ -178,7 +238,7 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
             if (s == 1)
             {
                 var cycle = stack.Skip(stack.IndexOf(e)).Append(e).Select(x => "tv_" + x);
-                throw new TViewsException($"Circular dependency detected: {string.Join(" -> ", cycle)}");
+                throw new TViewsException($"Circular dependency detected: {string.Join(" -> ", cycle)}", TViewsErrorCode.InvalidDefinition);
             }
             state[e] = 1;
             stack.Add(e);
@@ -189,46 +249,58 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
         foreach (var e in graph.Keys.OrderBy(x => x, StringComparer.Ordinal)) Visit(e);
     }
 
+    // Serializes TViews DDL (create, apply, drop) per database, to the end of the transaction.
     private static async Task LockDdlAsync(NpgsqlConnection conn, CancellationToken ct) =>
         await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(7628265430001)", ct);
 
     private async Task<IReadOnlyList<string>> CreateInTransactionAsync(NpgsqlConnection conn, TViewDefinition def, CancellationToken ct)
     {
         if (!def.Table.StartsWith("tv_", StringComparison.Ordinal) || !EntityPattern().IsMatch(def.Entity))
-            throw new TViewsException($"bad TVIEW name \"{def.Table}\": expected tv_<entity>, with <entity> made of lower-case letters and digits, words separated by single underscores");
-        if (new[] { $"pg_tviews_apply_{def.Entity}", $"pg_tviews_sync_{def.Entity}" }.FirstOrDefault(RuntimeInstaller.FunctionNames.Contains) is { } taken)
-            throw new TViewsException($"bad TVIEW name \"{def.Table}\": its function {taken} would take the name of a TViews runtime function; choose another name");
+            throw new TViewsException($"bad TVIEW name \"{def.Table}\": expected tv_<entity>, with <entity> made of lower-case letters and digits, words separated by single underscores", TViewsErrorCode.InvalidDefinition);
+        if (new[] { $"pg_tviews_apply_{def.Entity}", $"pg_tviews_sync_{def.Entity}", $"pg_tviews_flush_{def.Entity}" }.FirstOrDefault(RuntimeInstaller.FunctionNames.Contains) is { } taken)
+            throw new TViewsException($"bad TVIEW name \"{def.Table}\": its function {taken} would take the name of a TViews runtime function; choose another name", TViewsErrorCode.InvalidDefinition);
         var schema = def.Schema ?? await conn.ScalarAsync<string>("SELECT current_schema()::text", ct)
-            ?? throw new TViewsException("no current schema: set search_path or qualify the TVIEW name");
+            ?? throw new TViewsException("no current schema: set search_path or qualify the TVIEW name", TViewsErrorCode.InvalidDefinition);
         if (await conn.ScalarAsync<bool>("SELECT to_regclass(format('%I.%I', @s::text, @t::text)) IS NOT NULL", ct, ("s", schema), ("t", def.Table)))
-            throw new TViewsException($"relation {schema}.{def.Table} already exists (drop it, or convert an existing TVIEW with pg_tviews_convert_existing_table)");
+            throw new TViewsException($"relation {schema}.{def.Table} already exists (drop it, or convert an existing TVIEW with pg_tviews_convert_existing_table)", TViewsErrorCode.AlreadyExists);
         var view = $"pg_tviews_v_{def.Entity}";
         var createView = $"CREATE VIEW {SqlNames.Quote(schema, view)} AS\n";
         try
         {
             await conn.ExecuteAsync(createView + def.QueryText, ct);
         }
-        catch (PostgresException e) when (e.Position > 0)
+        catch (PostgresException e) when (e.Position > 0 && IsDefinitionError(e))
         {
             var offset = e.Position - 1 - createView.Length;
             var pos = def.Source.GetLinePosition(def.QueryOffset + Math.Max(0, offset));
             throw new AnalysisException($"{e.MessageText}{(e.Hint is { } h ? $" ({h})" : "")}", pos);
         }
-        catch (PostgresException e)
+        catch (PostgresException e) when (IsDefinitionError(e))
         {
-            throw new TViewsException($"{def.Table}: {e.MessageText}");
+            throw new TViewsException($"{def.Table}: {e.MessageText}", TViewsErrorCode.InvalidDefinition, null, e);
         }
         var catalog = new CatalogReader(conn, RuntimeSchema);
         var viewRel = (await catalog.FindAsync(schema, view, ct))!;
         var outputs = viewRel.Columns.Select(c => c.Name).ToList();
         if (outputs.Distinct().Count() != outputs.Count)
-            throw new TViewsException($"{def.Table}: column \"{outputs.GroupBy(x => x).First(g => g.Count() > 1).Key}\" appears more than once; alias the select list");
+            throw new TViewsException($"{def.Table}: column \"{outputs.GroupBy(x => x).First(g => g.Count() > 1).Key}\" appears more than once; alias the select list", TViewsErrorCode.InvalidDefinition);
         var key = def.Key is { Count: > 0 } k ? k.ToList()
             : outputs.Contains($"pk_{def.Entity}") ? [$"pk_{def.Entity}"]
             : [.. outputs.Take(1)]; // none for `SELECT FROM t`: the analysis refuses it with its position
         foreach (var kc in key)
             if (!outputs.Contains(kc))
-                throw new TViewsException($"{def.Table}: key column \"{kc}\" is not a column of the definition (columns: {string.Join(", ", outputs)})");
+                throw new TViewsException($"{def.Table}: key column \"{kc}\" is not a column of the definition (columns: {string.Join(", ", outputs)})", TViewsErrorCode.InvalidDefinition);
+        // A one-row definition with no constant to be keyed by gets a key column of its own (docs/sql.md);
+        // the hash stays the definition's as written, so apply finds it unchanged.
+        var hash = def.Hash;
+        if (await DefinitionAnalyzer.WithOneRowKeyAsync(conn, def, outputs, ct) is { } keyed)
+        {
+            def = keyed;
+            await conn.ExecuteAsync($"CREATE OR REPLACE VIEW {SqlNames.Quote(schema, view)} AS\n{def.QueryText}", ct);
+            viewRel = (await catalog.FindAsync(schema, view, ct))!;
+            outputs = viewRel.Columns.Select(c => c.Name).ToList();
+            key = [DefinitionAnalyzer.OneRowKeyColumn];
+        }
 
         var analysis = await DefinitionAnalyzer.AnalyzeAsync(conn, RuntimeSchema, def.Query, def.Source, outputs, key, def.Key is { Count: > 0 }, ct, def.AcknowledgeRowSecurity,
             SqlNames.Quote(schema, view));
@@ -240,10 +312,11 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
             depth = 1 + await conn.ScalarAsync<int>($"SELECT COALESCE(max(depth), 0) FROM {Rt("pg_tviews_metadata")} WHERE entity_name = ANY (@e)", ct, ("e", tviewSources.ToArray()));
         var columns = viewRel.Columns.Select(c => new ColumnPlan(c.Name, c.Type, c.Comparable)).ToList();
         var plan = new TViewPlan(def.Entity, schema, def.Table, def.QueryText, columns,
-            key.Select(kc => columns.First(c => c.Name == kc)).ToList(), analysis.Sources, analysis.Indexes, depth, def.Hash)
+            key.Select(kc => columns.First(c => c.Name == kc)).ToList(), analysis.Sources, analysis.Indexes, depth, hash)
         {
             EnforceUniqueKey = analysis.KeyEnforced,
             SearchPath = await DefinitionSchemasAsync(conn, schema, view, ct),
+            Mode = def.Mode,
         };
         var gen = new TViewCodegen(RuntimeSchema).Generate(plan);
         foreach (var ix in gen.CreateIndexes) await conn.ExecuteAsync(ix, ct);
@@ -259,10 +332,11 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
             var keyText = string.Join(", ", key);
             throw new TViewsException(e.SqlState == PostgresErrorCodes.UniqueViolation
                 ? $"{def.Table}: the key ({keyText}) is not unique: {e.Detail ?? e.MessageText} Choose a unique key with --key, or fix the definition."
-                : $"{def.Table}: the key ({keyText}) is NULL for some rows of the definition; a key column must never be NULL.");
+                : $"{def.Table}: the key ({keyText}) is NULL for some rows of the definition; a key column must never be NULL.", TViewsErrorCode.InvalidDefinition, null, e);
         }
         await ExecuteGeneratedAsync(conn, def, gen.ApplyFunction, ct);
         await ExecuteGeneratedAsync(conn, def, gen.SyncFunction, ct);
+        await ExecuteGeneratedAsync(conn, def, gen.FlushFunction, ct);
         foreach (var f in gen.PatchFunctions) await ExecuteGeneratedAsync(conn, def, f, ct);
         foreach (var t in gen.Triggers.Where(t => t.FunctionDdl is not null)) await ExecuteGeneratedAsync(conn, def, t.FunctionDdl!, ct);
         foreach (var t in gen.Triggers.Where(t => t.Fragment is null)) await ExecuteGeneratedAsync(conn, def, t.TriggerDdl, ct);
@@ -274,10 +348,10 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
         }
         catch (PostgresException e) when (e.SqlState.StartsWith("42", StringComparison.Ordinal) && e.InternalQuery is not null)
         {
-            throw new TViewsException($"{def.Table}: internal error: PostgreSQL rejected the composed UPDATE function ({e.MessageText}). Please report this with the definition.\n{e.InternalQuery}");
+            throw new TViewsException($"{def.Table}: internal error: PostgreSQL rejected the composed UPDATE function ({e.MessageText}). Please report this with the definition.\n{e.InternalQuery}", TViewsErrorCode.Internal, null, e);
         }
         await conn.ExecuteAsync($"ANALYZE {SqlNames.Quote(schema, def.Table)}", ct);
-        foreach (var w in analysis.Warnings) Log?.Invoke($"warning: {w}");
+        foreach (var w in analysis.Warnings) TViewsLog.AnalysisWarning(_logger, w);
         return analysis.Warnings;
     }
 
@@ -301,6 +375,13 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
                     AND n.nspname NOT IN ('pg_catalog', 'information_schema')) s
             """, ct, ("s", schema), ("v", view)) ?? [];
 
+    /// <summary>
+    /// What is wrong with the definition itself (syntax, names, types, literals: classes 42 and 22) is a
+    /// refusal; a lock timeout or a cancellation (which may carry a position too) is the database's error.
+    /// </summary>
+    private static bool IsDefinitionError(PostgresException e) =>
+        e.SqlState.StartsWith("42", StringComparison.Ordinal) || e.SqlState.StartsWith("22", StringComparison.Ordinal);
+
     /// <summary>Generated SQL that PostgreSQL rejects is our bug: say so, with the statement, instead of a bare syntax error.</summary>
     private static async Task ExecuteGeneratedAsync(NpgsqlConnection conn, TViewDefinition def, string sql, CancellationToken ct)
     {
@@ -310,7 +391,7 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
         }
         catch (PostgresException e) when (e.SqlState.StartsWith("42", StringComparison.Ordinal))
         {
-            throw new TViewsException($"{def.Table}: internal error: PostgreSQL rejected generated SQL ({e.MessageText}{(e.Position > 0 ? $" at character {e.Position}" : "")}{(e.InternalPosition > 0 ? $", internal position {e.InternalPosition} of: {e.InternalQuery}" : "")}). Please report this with the definition.\n{sql}");
+            throw new TViewsException($"{def.Table}: internal error: PostgreSQL rejected generated SQL ({e.MessageText}{(e.Position > 0 ? $" at character {e.Position}" : "")}{(e.InternalPosition > 0 ? $", internal position {e.InternalPosition} of: {e.InternalQuery}" : "")}). Please report this with the definition.\n{sql}", TViewsErrorCode.Internal, null, e);
         }
     }
 
@@ -335,50 +416,62 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
             $"{def.Table}: the analysis and PostgreSQL disagree on the sources of the definition" +
             (onlyPg.Count > 0 ? $"; PostgreSQL also reads: {string.Join(", ", onlyPg)}" : "") +
             (onlyOurs.Count > 0 ? $"; only the analysis found: {string.Join(", ", onlyOurs)}" : "") +
-            ". Refusing rather than risk missing changes.");
+            ". Refusing rather than risk missing changes.", TViewsErrorCode.Internal);
     }
+
 
     // ---------------------------------------------------------------- drop / list / show / explain
 
-    public async Task<IReadOnlyList<string>> DropAsync(string name, bool cascade, bool ifExists, CancellationToken ct = default)
+    /// <summary>
+    /// Drops a TVIEW and everything generated for it (with the TVIEWs built on it when
+    /// <paramref name="cascade"/>); returns the tables dropped, dependents first.
+    /// </summary>
+    public Task<IReadOnlyList<string>> DropAsync(string name, bool cascade, bool ifExists, CancellationToken ct = default) =>
+        DropAsync(null, null, name, cascade, ifExists, ct);
+
+    /// <summary><see cref="DropAsync(string, bool, bool, CancellationToken)"/> on the caller's connection (inside <paramref name="transaction"/> when given).</summary>
+    public Task<IReadOnlyList<string>> DropAsync(NpgsqlConnection? connection, NpgsqlTransaction? transaction, string name, bool cascade, bool ifExists, CancellationToken ct = default)
     {
         var (_, table) = TViewDefinition.SplitName(name);
         var entity = table.StartsWith("tv_", StringComparison.Ordinal) ? table[3..] : table;
-        await using var conn = await OpenAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        if (await RuntimeInstaller.InstalledVersionAsync(conn, RuntimeSchema, ct) is null)
+        return RunAsync<IReadOnlyList<string>>("drop", connection, transaction, async (conn, c) =>
         {
-            if (ifExists) return [];
-            throw new TViewsException($"TVIEW {table} does not exist (the TViews runtime is not installed)");
-        }
-        await LockDdlAsync(conn, ct);
-        var all = await ListInternalAsync(conn, withCounts: false, ct);
-        var target = all.FirstOrDefault(t => t.Entity == entity);
-        if (target is null)
-        {
-            if (ifExists) return [];
-            throw new TViewsException($"TVIEW {table} does not exist");
-        }
-        var closure = await conn.ListAsync<string>($"SELECT entity_name FROM {Rt("pg_tviews_closure")}(@e)", ct, ("e", entity));
-        var dependents = closure.Where(e => e != entity).ToList();
-        if (dependents.Count > 0 && !cascade)
-            throw new TViewsException($"cannot drop {table}: {string.Join(", ", dependents.Select(d => "tv_" + d))} depend{(dependents.Count == 1 ? "s" : "")} on it (use --cascade to drop them too)");
-        var dropped = new List<string>();
-        foreach (var e in all.Where(x => closure.Contains(x.Entity)).OrderByDescending(x => x.Depth))
-        {
-            await conn.ExecuteAsync($"SELECT {Rt("pg_tviews_forget")}(@e, true)", ct, ("e", e.Entity));
-            dropped.Add(e.Table);
-        }
-        await tx.CommitAsync(ct);
-        return dropped;
+            if (await RuntimeInstaller.InstalledVersionAsync(conn, RuntimeSchema, c) is null)
+            {
+                if (ifExists) return [];
+                throw new TViewsException($"TVIEW {table} does not exist (the TViews runtime is not installed)", TViewsErrorCode.NotFound);
+            }
+            await LockDdlAsync(conn, c);
+            var all = await ListInternalAsync(conn, withCounts: false, c);
+            var target = all.FirstOrDefault(t => t.Entity == entity);
+            if (target is null)
+            {
+                if (ifExists) return [];
+                throw new TViewsException($"TVIEW {table} does not exist", TViewsErrorCode.NotFound);
+            }
+            var closure = await conn.ListAsync<string>($"SELECT entity_name FROM {Rt("pg_tviews_closure")}(@e)", c, ("e", entity));
+            var dependents = closure.Where(e => e != entity).ToList();
+            if (dependents.Count > 0 && !cascade)
+                throw new TViewsException($"cannot drop {table}: {string.Join(", ", dependents.Select(d => "tv_" + d))} depend{(dependents.Count == 1 ? "s" : "")} on it (use --cascade to drop them too)",
+                    TViewsErrorCode.HasDependents);
+            var dropped = new List<string>();
+            foreach (var e in all.Where(x => closure.Contains(x.Entity)).OrderByDescending(x => x.Depth))
+            {
+                await conn.ExecuteAsync($"SELECT {Rt("pg_tviews_forget")}(@e, true)", c, ("e", e.Entity));
+                dropped.Add(e.Table);
+            }
+            return dropped;
+        }, ct);
     }
 
-    public async Task<IReadOnlyList<TViewInfo>> ListAsync(bool withCounts = false, CancellationToken ct = default)
-    {
-        await using var conn = await OpenAsync(ct);
-        if (await RuntimeInstaller.InstalledVersionAsync(conn, RuntimeSchema, ct) is null) return [];
-        return await ListInternalAsync(conn, withCounts, ct);
-    }
+    /// <summary>Every TVIEW, by depth then name (none when the runtime is not installed); with row counts when asked.</summary>
+    public Task<IReadOnlyList<TViewInfo>> ListAsync(bool withCounts = false, CancellationToken ct = default) =>
+        ListAsync(null, null, withCounts, ct);
+
+    /// <summary><see cref="ListAsync(bool, CancellationToken)"/> on the caller's connection (inside <paramref name="transaction"/> when given).</summary>
+    public Task<IReadOnlyList<TViewInfo>> ListAsync(NpgsqlConnection? connection, NpgsqlTransaction? transaction, bool withCounts = false, CancellationToken ct = default) =>
+        RunAsync<IReadOnlyList<TViewInfo>>("list", connection, transaction, async (conn, c) =>
+            await RuntimeInstaller.InstalledVersionAsync(conn, RuntimeSchema, c) is null ? [] : await ListInternalAsync(conn, withCounts, c), ct);
 
     private async Task<List<TViewInfo>> ListInternalAsync(NpgsqlConnection conn, bool withCounts, CancellationToken ct)
     {
@@ -403,69 +496,132 @@ public sealed partial class TViewsEngine(string connectionString, string runtime
         return result;
     }
 
+    /// <summary>One TVIEW (by table or entity name) with its row count.</summary>
+    /// <exception cref="TViewsException">It does not exist (<see cref="TViewsErrorCode.NotFound"/>).</exception>
     public async Task<TViewInfo> ShowAsync(string name, CancellationToken ct = default)
     {
         var (_, table) = TViewDefinition.SplitName(name);
         var all = await ListAsync(withCounts: true, ct);
-        return all.FirstOrDefault(t => t.Table == table || t.Entity == table)
-            ?? throw new TViewsException($"TVIEW {table} does not exist");
+        return Find(all, table);
     }
+
+    private static TViewInfo Find(IReadOnlyList<TViewInfo> all, string table) =>
+        all.FirstOrDefault(t => t.Table == table || t.Entity == table)
+        ?? throw new TViewsException($"TVIEW {table} does not exist", TViewsErrorCode.NotFound);
 
     /// <summary>The generated maintenance SQL, per source and event, as installed in the database.</summary>
-    public async Task<IReadOnlyList<(string Source, string Event, string Sql)>> ExplainAsync(string name, CancellationToken ct = default)
+    public Task<IReadOnlyList<TViewExplanation>> ExplainAsync(string name, CancellationToken ct = default)
     {
-        var info = await ShowAsync(name, ct);
-        await using var conn = await OpenAsync(ct);
-        var rows = await conn.RowsAsync(
-            $"""
-            SELECT t->>'schema' || '.' || (t->>'table'),
-                   t->>'event' || CASE WHEN t ? 'gate' THEN ' gate' ELSE '' END,
-                   CASE WHEN t ? 'gate'
-                        THEN COALESCE((SELECT pg_get_triggerdef(tg.oid) || ';' FROM pg_trigger tg
-                                       WHERE tg.tgrelid = to_regclass(format('%I.%I', t->>'schema', t->>'table')) AND tg.tgname = t->>'name'),
-                                      '-- trigger missing')
-                        WHEN t ? 'fragment'
-                        THEN format(E'-- part of %I.%I(), the UPDATE function shared by the TVIEWs reading %I.%I\n%s',
-                                    t->>'function_schema', t->>'function', t->>'schema', t->>'table', t->>'fragment')
-                        ELSE COALESCE(pg_get_functiondef(to_regprocedure(format('%I.%I()', m.table_schema, t->>'function'))), '-- function missing')
-                   END
-            FROM {Rt("pg_tviews_metadata")} m, jsonb_array_elements(m.objects->'triggers') t
-            WHERE m.entity_name = @e
-            """,
-            r => (r.GetString(0), r.GetString(1), r.GetString(2)), ct, ("e", info.Entity));
-        var apply = await conn.ScalarAsync<string>(
-            $"""
-            SELECT pg_get_functiondef(p.oid) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-            JOIN {Rt("pg_tviews_metadata")} m ON m.table_schema = n.nspname AND m.apply_function = p.proname
-            WHERE m.entity_name = @e
-            """, ct, ("e", info.Entity));
-        rows.Add(("(recompute)", "apply", apply ?? "-- function missing"));
-        return rows;
-    }
-
-    // ---------------------------------------------------------------- refresh / verify
-
-    public async Task<long> RefreshAsync(string entity, bool force, CancellationToken ct = default)
-    {
-        entity = entity.StartsWith("tv_", StringComparison.Ordinal) ? entity[3..] : entity;
-        await using var conn = await OpenAsync(ct);
-        return await conn.ScalarAsync<long>($"SELECT {Rt("pg_tviews_refresh")}(@e, @f)", ct, ("e", entity), ("f", force));
-    }
-
-    /// <summary>Compares TVIEWs with their definitions evaluated from scratch (all when none named).</summary>
-    public async Task<IReadOnlyList<Divergence>> VerifyAsync(IReadOnlyList<string> names, int maxRowsPerTView = 100, CancellationToken ct = default)
-    {
-        var all = await ListAsync(false, ct);
-        var selected = names.Count == 0 ? all : names.Select(n =>
+        var (_, table) = TViewDefinition.SplitName(name);
+        return RunAsync<IReadOnlyList<TViewExplanation>>("explain", null, null, async (conn, c) =>
         {
-            var (_, table) = TViewDefinition.SplitName(n);
-            return all.FirstOrDefault(t => t.Table == table || t.Entity == table) ?? throw new TViewsException($"TVIEW {table} does not exist");
-        }).ToList();
-        await using var conn = await OpenAsync(ct);
-        var result = new List<Divergence>();
-        foreach (var t in selected)
-            result.AddRange(await conn.RowsAsync($"SELECT kind, row_data FROM {Rt("pg_tviews_check_consistency")}(@e, @n)",
-                r => new Divergence(t.Entity, r.GetString(0), r.GetString(1)), ct, ("e", t.Entity), ("n", maxRowsPerTView)));
-        return result;
+            await RequireRuntimeAsync(conn, c);
+            var info = Find(await ListInternalAsync(conn, withCounts: false, c), table);
+            var rows = await conn.RowsAsync(
+                $"""
+                SELECT t->>'schema' || '.' || (t->>'table'),
+                       t->>'event' || CASE WHEN t ? 'gate' THEN ' gate' ELSE '' END,
+                       CASE WHEN t ? 'gate'
+                            THEN COALESCE((SELECT pg_get_triggerdef(tg.oid) || ';' FROM pg_trigger tg
+                                           WHERE tg.tgrelid = to_regclass(format('%I.%I', t->>'schema', t->>'table')) AND tg.tgname = t->>'name'),
+                                          '-- trigger missing')
+                            WHEN t ? 'fragment'
+                            THEN format(E'-- part of %I.%I(), the UPDATE function shared by the TVIEWs reading %I.%I\n%s',
+                                        t->>'function_schema', t->>'function', t->>'schema', t->>'table', t->>'fragment')
+                            ELSE COALESCE(pg_get_functiondef(to_regprocedure(format('%I.%I()', m.table_schema, t->>'function'))), '-- function missing')
+                       END
+                FROM {Rt("pg_tviews_metadata")} m, jsonb_array_elements(m.objects->'triggers') t
+                WHERE m.entity_name = @e
+                """,
+                r => new TViewExplanation(r.GetString(0), r.GetString(1), r.GetString(2)), c, ("e", info.Entity));
+            var apply = await conn.ScalarAsync<string>(
+                $"""
+                SELECT pg_get_functiondef(p.oid) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                JOIN {Rt("pg_tviews_metadata")} m ON m.table_schema = n.nspname AND m.apply_function = p.proname
+                WHERE m.entity_name = @e
+                """, c, ("e", info.Entity));
+            rows.Add(new TViewExplanation("(recompute)", "apply", apply ?? "-- function missing"));
+            return rows;
+        }, ct);
     }
+
+    // ---------------------------------------------------------------- refresh / verify / health
+
+    /// <summary>
+    /// Reconciles a TVIEW and its dependents with their definitions (rewriting only the rows that
+    /// differ), or rebuilds them completely when <paramref name="force"/>; returns the rows written.
+    /// </summary>
+    public Task<long> RefreshAsync(string entity, bool force, CancellationToken ct = default) =>
+        RefreshAsync(null, null, entity, force, ct);
+
+    /// <summary><see cref="RefreshAsync(string, bool, CancellationToken)"/> on the caller's connection (inside <paramref name="transaction"/> when given).</summary>
+    public Task<long> RefreshAsync(NpgsqlConnection? connection, NpgsqlTransaction? transaction, string entity, bool force, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(entity);
+        entity = entity.StartsWith("tv_", StringComparison.Ordinal) ? entity[3..] : entity;
+        return RunAsync("refresh", connection, transaction, async (conn, c) =>
+        {
+            var n = await conn.ScalarAsync<long>($"SELECT {Rt("pg_tviews_refresh")}(@e, @f)", c, ("e", entity), ("f", force));
+            Diagnostics.TViewsDiagnostics.RowsWritten.Add(n, new KeyValuePair<string, object?>("tviews.entity", entity));
+            return n;
+        }, ct, (activity, n) => activity?.SetTag("tviews.entity", entity).SetTag("tviews.rows_written", n));
+    }
+
+    /// <summary>
+    /// Compares TVIEWs with their definitions evaluated from scratch (all when <paramref name="names"/>
+    /// is empty); returns up to <paramref name="maxRowsPerTView"/> differing rows per TVIEW (none: consistent).
+    /// </summary>
+    public Task<IReadOnlyList<Divergence>> VerifyAsync(IReadOnlyList<string> names, int maxRowsPerTView = 100, CancellationToken ct = default) =>
+        VerifyAsync(null, null, names, maxRowsPerTView, ct);
+
+    /// <summary><see cref="VerifyAsync(IReadOnlyList{string}, int, CancellationToken)"/> on the caller's connection (inside <paramref name="transaction"/> when given).</summary>
+    public Task<IReadOnlyList<Divergence>> VerifyAsync(NpgsqlConnection? connection, NpgsqlTransaction? transaction, IReadOnlyList<string> names, int maxRowsPerTView = 100, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        return RunAsync<IReadOnlyList<Divergence>>("verify", connection, transaction, async (conn, c) =>
+        {
+            var all = await RuntimeInstaller.InstalledVersionAsync(conn, RuntimeSchema, c) is null ? [] : await ListInternalAsync(conn, withCounts: false, c);
+            var selected = names.Count == 0 ? all : names.Select(n => Find(all, TViewDefinition.SplitName(n).Table)).ToList();
+            var result = new List<Divergence>();
+            foreach (var t in selected)
+                result.AddRange(await conn.RowsAsync($"SELECT kind, row_data FROM {Rt("pg_tviews_check_consistency")}(@e, @n)",
+                    r => new Divergence(t.Entity, r.GetString(0), r.GetString(1)), c, ("e", t.Entity), ("n", maxRowsPerTView)));
+            if (result.Count > 0) Diagnostics.TViewsDiagnostics.Divergences.Add(result.Count);
+            return result;
+        }, ct, (activity, r) => activity?.SetTag("tviews.divergences", r.Count));
+    }
+
+    /// <summary>
+    /// Runs <c>pg_tviews_health_check()</c>: runtime version, metadata, definitions, triggers, locks,
+    /// prepared transactions older than <paramref name="orphanAfter"/> (default one hour), ...
+    /// </summary>
+    /// <exception cref="TViewsException">The runtime is not installed (<see cref="TViewsErrorCode.RuntimeNotInstalled"/>).</exception>
+    public Task<TViewsHealthReport> CheckHealthAsync(TimeSpan? orphanAfter = null, CancellationToken ct = default) =>
+        CheckHealthAsync(null, null, orphanAfter, ct);
+
+    /// <summary><see cref="CheckHealthAsync(TimeSpan?, CancellationToken)"/> on the caller's connection (inside <paramref name="transaction"/> when given).</summary>
+    public Task<TViewsHealthReport> CheckHealthAsync(NpgsqlConnection? connection, NpgsqlTransaction? transaction, TimeSpan? orphanAfter = null, CancellationToken ct = default) =>
+        HealthAsync(connection, transaction, ("a", orphanAfter ?? TimeSpan.FromHours(1)), "@a", ct);
+
+    /// <summary>The same, with the age as a PostgreSQL interval (the CLI's <c>--orphan-after '1 hour'</c>).</summary>
+    internal Task<TViewsHealthReport> CheckHealthAsync(string orphanAfterInterval, CancellationToken ct = default) =>
+        HealthAsync(null, null, ("a", orphanAfterInterval), "@a::interval", ct);
+
+    private Task<TViewsHealthReport> HealthAsync(NpgsqlConnection? connection, NpgsqlTransaction? transaction, (string, object?) orphanAfter, string argument, CancellationToken ct) =>
+        RunAsync("health", connection, transaction, async (conn, c) =>
+        {
+            await RequireRuntimeAsync(conn, c);
+            var version = await conn.ScalarAsync<string>($"SELECT {Rt("pg_tviews_version")}()", c);
+            var checks = await conn.RowsAsync($"SELECT check_name, status, details FROM {Rt("pg_tviews_health_check")}({argument})",
+                r => new TViewsHealthCheckResult(r.GetString(0), ParseStatus(r.GetString(1)), r.GetString(2)), c, orphanAfter);
+            var worst = checks.Count == 0 ? TViewsHealthStatus.Ok : checks.Max(x => x.Status);
+            return new TViewsHealthReport(worst, version, checks);
+        }, ct, (activity, r) => activity?.SetTag("tviews.health", r.Status.ToString()));
+
+    private static TViewsHealthStatus ParseStatus(string status) => status switch
+    {
+        "OK" => TViewsHealthStatus.Ok,
+        "WARNING" => TViewsHealthStatus.Warning,
+        _ => TViewsHealthStatus.Error, // ERROR, or anything a newer runtime adds: not to be taken as fine
+    };
 }

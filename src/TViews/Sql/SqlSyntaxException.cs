@@ -4,10 +4,10 @@ namespace TViews.Sql;
 /// Malformed SQL. The message is always <c>line L, column C: &lt;detail&gt;</c>, e.g.
 /// <c>line 3, column 14: expected an expression, found ","</c>.
 /// </summary>
-public sealed class SqlSyntaxException : Exception
+public sealed class SqlSyntaxException : TViews.Runtime.TViewsException
 {
     public SqlSyntaxException(string detail, int line, int column, int offset)
-        : base($"line {line}, column {column}: {detail}")
+        : base($"line {line}, column {column}: {detail}", TViews.Runtime.TViewsErrorCode.Syntax, new(line, column))
     {
         Detail = detail;
         Line = line;

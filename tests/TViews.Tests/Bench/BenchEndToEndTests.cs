@@ -37,7 +37,10 @@ public sealed class BenchEndToEndTests
         Assert.Equal(4, report.Build.RefreshMedianMs.Count);
         // Every read model of both modes, by this harness's comparison and by the engine's.
         Assert.Equal(4, report.Verification.Count(v => v.Mode == Modes.Handwritten));
-        Assert.Equal(8, report.Verification.Count(v => v.Mode == Modes.TViews));
+        // Both TViews modes: the harness's comparison, the engine's, and the empty deferred queue.
+        Assert.Equal(9, report.Verification.Count(v => v.Mode == Modes.TViews));
+        Assert.Equal(9, report.Verification.Count(v => v.Mode == Modes.TViewsDeferred));
+        foreach (var op in report.Ops) Assert.NotNull(op.DeferredOverTViews);
         Assert.All(report.Verification, v => Assert.True(v.Ok, $"{v.Mode} {v.Model} ({v.Check}): {v.Error} {v.Missing} missing, {v.Extra} extra"));
         Assert.True(report.SourcesIdentical);
         Assert.NotEmpty(report.Targets);

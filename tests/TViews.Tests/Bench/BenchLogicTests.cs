@@ -134,6 +134,9 @@ public sealed class BenchLogicTests
     {
         Assert.Equal(Modes.All, Modes.Parse(null));
         Assert.Equal([Modes.Raw, Modes.TViews], Modes.Parse("tviews,raw"));
+        Assert.Equal([Modes.Raw, Modes.Handwritten, Modes.TViews, Modes.TViewsDeferred], Modes.All);
+        Assert.Equal([Modes.TViews, Modes.TViewsDeferred], Modes.Parse("tviews-deferred,tviews"));
+        Assert.Equal([Modes.TViewsDeferred], Modes.Parse("deferred"));
         Assert.Throws<ArgumentException>(() => Modes.Parse("fast"));
     }
 

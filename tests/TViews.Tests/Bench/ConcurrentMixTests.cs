@@ -4,8 +4,8 @@ using TViews.Tests.Infrastructure;
 namespace TViews.Tests.Bench;
 
 /// <summary>
-/// <c>tviews bench --concurrent</c>: the "with deletes" mix run by pgbench with several clients,
-/// hand-written and TViews. Throughput is whatever it is; what is asserted is that it runs, counts
+/// <c>tviews bench --concurrent</c>: the workloads of concurrent/ run by pgbench with several clients
+/// (here the "with deletes" mix, hand-written and TViews). Throughput is whatever it is; what is asserted is that it runs, counts
 /// deadlocks, and that TViews neither deadlocks nor diverges.
 /// </summary>
 public sealed class ConcurrentMixTests
@@ -47,16 +47,34 @@ public sealed class ConcurrentMixTests
     }
 
     [Fact]
-    public void TheMixIsFoundInTheSampleAndMissingElsewhere()
+    public void TheDeletesMixIsFoundInTheSampleAndMissingElsewhere()
     {
-        var (mix, missing) = ConcurrentMix.Find(RepoPaths.SampleDirectory("blog"));
-        Assert.Null(missing);
-        var args = mix!.PgbenchArguments(4, 20, 1000, 100, 7);
+        var deletes = ConcurrentWorkload.All.Single(w => w.Name == ConcurrentWorkload.Deletes);
+        var sample = RepoPaths.SampleDirectory("blog");
+        Assert.Null(deletes.MissingFile(sample));
+        var args = deletes.PgbenchArguments(sample, 4, 20, 1000, 100, 7);
         Assert.Equal(4, args.Count(a => a == "-f"));
         Assert.Contains("--max-tries=50", args);
-        var (none, first) = ConcurrentMix.Find(Path.GetTempPath());
-        Assert.Null(none);
-        Assert.EndsWith("op1_post_title.sql", first);
+        Assert.Contains(Path.Combine(sample, "concurrent/post_delete_high.sql") + "@1", args);
+        Assert.EndsWith("op1_post_title.sql", deletes.MissingFile(Path.GetTempPath()));
+        // The sample has no think-time script (and names op2 differently): those workloads are skipped there.
+        Assert.NotNull(ConcurrentWorkload.All.Single(w => w.Name == ConcurrentWorkload.Think).MissingFile(sample));
+        Assert.NotNull(ConcurrentWorkload.All.Single(w => w.Name == ConcurrentWorkload.AppMix).MissingFile(sample));
+    }
+
+    [Fact]
+    public void WorkloadsAreSelectedByNameAndWeighted()
+    {
+        Assert.Equal(ConcurrentWorkload.All, ConcurrentWorkload.Parse(null));
+        Assert.Equal([ConcurrentWorkload.Deletes, ConcurrentWorkload.Think], ConcurrentWorkload.Parse("think, DELETES").Select(w => w.Name));
+        Assert.Throws<ArgumentException>(() => ConcurrentWorkload.Parse("thnik"));
+        var app = ConcurrentWorkload.All.Single(w => w.Name == ConcurrentWorkload.AppMix).PgbenchArguments("/w", 8, 20, 1000, 100, 7);
+        Assert.Equal(["/w/ops/op1_post_title.sql@4", "/w/ops/op2_post_viewcount.sql@3", "/w/ops/op3_comment_insert.sql@4", "/w/ops/op4_user_rename.sql@1"],
+            app.Where(a => a.StartsWith("/w/", StringComparison.Ordinal)));
+        // One script: no weight.
+        var think = ConcurrentWorkload.All.Single(w => w.Name == ConcurrentWorkload.Think).PgbenchArguments("/w", 8, 20, 1000, 100, 7);
+        Assert.Contains("/w/concurrent/think_post_title.sql", think);
+        Assert.Equal(["-c", "8", "-j", "8", "-T", "20"], think.Skip(1).Take(6));
     }
 
     [Fact]
@@ -79,6 +97,7 @@ public sealed class ConcurrentMixTests
         var report = await new BenchRunner(options, new TextBenchProgress(log)).RunAsync(cts.Token);
 
         Assert.Equal([Modes.Handwritten, Modes.TViews], report.Concurrent.Select(c => c.Mode).Order(StringComparer.Ordinal));
+        Assert.All(report.Concurrent, c => Assert.Equal(ConcurrentWorkload.Deletes, c.Workload));
         foreach (var run in report.Concurrent)
         {
             Assert.True(run.Error is null, $"{run.Mode}: {run.Error}\n{log}");
@@ -87,8 +106,8 @@ public sealed class ConcurrentMixTests
             Assert.NotNull(run.Deadlocks);
         }
         Assert.Equal(0L, report.Concurrent.Single(c => c.Mode == Modes.TViews).Deadlocks);
-        var verified = report.Verification.Where(v => v.Mode == $"{Modes.TViews}, concurrent 4").ToList();
-        Assert.Equal(4, verified.Count);
+        var verified = report.Verification.Where(v => v.Mode == "tviews, deletes 4").ToList();
+        Assert.Equal(5, verified.Count); // four read models and the deferred queue
         Assert.All(verified, v => Assert.True(v.Ok, $"{v.Model}: {v.Error} {v.Missing} missing, {v.Extra} extra"));
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
-using TViews.Hosting;
+using TViews.Cli.Hosting;
 
 namespace TViews.Tests.Infrastructure;
 

@@ -1,5 +1,5 @@
 using Npgsql;
-using TViews.Hosting;
+using TViews.Cli.Hosting;
 
 namespace TViews.Tests.Infrastructure;
 

@@ -24,7 +24,7 @@ public sealed class BenchReadModelTests(ITestOutputHelper output)
             await WorkloadRunner.LoadBlogAsync(withTViews, 0.1);
             raw = await WorkloadRunner.CloneDatabaseAsync(withTViews, "bench_raw");
             var script = await File.ReadAllTextAsync(WorkloadRunner.BlogReadModelsPath);
-            var engine = new TViewsEngine(withTViews) { Log = m => output.WriteLine(m) };
+            var engine = new TViewsEngine(withTViews, logger: new TViews.Cli.Logging.ActionLogger(output.WriteLine));
             var applied = await engine.ApplyAsync(TViewDefinition.FromScript(script, "tviews.sql"));
             Assert.Equal(["tv_comment", "tv_post", "tv_tag", "tv_user"], applied.Created.Order());
             Assert.True(applied.Created.ToList().IndexOf("tv_comment") < applied.Created.ToList().IndexOf("tv_post"), "created in dependency order");

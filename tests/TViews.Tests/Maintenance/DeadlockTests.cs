@@ -96,7 +96,7 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
         await using (var c = await OpenAsync())
             await ExecAsync(c, Schema + TruncateSchema);
         var script = Definitions + TruncateDefinitions;
-        await new TViewsEngine(_db) { Log = _ => { } }.ApplyAsync(TViewDefinition.FromScript(script));
+        await new TViewsEngine(_db).ApplyAsync(TViewDefinition.FromScript(script));
         _defs = WorkloadRunner.Definitions(script);
     }
 

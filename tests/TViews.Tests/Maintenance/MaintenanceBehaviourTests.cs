@@ -98,7 +98,8 @@ public sealed class MaintenanceBehaviourTests : IAsyncLifetime
     {
         await using var c = await OpenAsync();
         var rows = new List<(string Table, string Name, int Type)>();
-        await using (var cmd = new NpgsqlCommand("SELECT tgrelid::regclass::text, tgname, tgtype FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT tgisinternal AND c.relkind = 'r' ORDER BY 1, 2", c))
+        // The runtime's own tables aside (the queue's deferred flush trigger: see DeferredModeTests).
+        await using (var cmd = new NpgsqlCommand("SELECT tgrelid::regclass::text, tgname, tgtype FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT tgisinternal AND c.relkind = 'r' AND c.relname NOT LIKE 'pg\\_tviews\\_%' ORDER BY 1, 2", c))
         await using (var r = await cmd.ExecuteReaderAsync())
             while (await r.ReadAsync()) rows.Add((r.GetString(0), r.GetString(1), r.GetInt16(2)));
         Assert.All(rows, t => Assert.StartsWith("pg_tviews_", t.Name));

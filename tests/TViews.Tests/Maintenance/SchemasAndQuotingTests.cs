@@ -36,7 +36,7 @@ public sealed class SchemasAndQuotingTests
             await using var c = new NpgsqlConnection(db);
             await c.OpenAsync();
             await using (var cmd = new NpgsqlCommand(Schema, c)) await cmd.ExecuteNonQueryAsync();
-            var engine = new TViewsEngine(db, runtimeSchema: "tviews rt");
+            var engine = new TViewsEngine(db, new TViewsOptions { RuntimeSchema = "tviews rt" });
             var r = await engine.ApplyAsync(TViewDefinition.FromScript(Definition));
             Assert.Equal(["tv_order"], r.Created);
             await using (var cmd = new NpgsqlCommand("""

@@ -33,7 +33,7 @@ public sealed class WorkloadDatabase : IAsyncDisposable
         {
             await conn.OpenAsync();
             await using (var cmd = new NpgsqlCommand(schema, conn)) await cmd.ExecuteNonQueryAsync();
-            var applied = await new TViewsEngine(cs) { Log = log }.ApplyAsync(TViewDefinition.FromScript(definitions, name + ".sql"));
+            var applied = await new TViewsEngine(cs, logger: new TViews.Cli.Logging.ActionLogger(log)).ApplyAsync(TViewDefinition.FromScript(definitions, name + ".sql"));
             var defs = WorkloadRunner.Definitions(definitions);
             await Oracle.AssertConsistentAsync(conn, defs, "after creation");
             return new WorkloadDatabase(cs, conn, applied, defs);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
-using TViews.Hosting;
+using TViews.Cli.Hosting;
 using TViews.Runtime;
 using TViews.Tests.Infrastructure;
 
@@ -81,7 +81,7 @@ public sealed class OpsDatabase : IAsyncDisposable
         await Engine().ApplyAsync(TViewDefinition.FromScript(Script));
     }
 
-    public TViewsEngine Engine() => new(ConnectionString) { Log = _ => { } };
+    public TViewsEngine Engine() => new(ConnectionString);
 
     public async Task<NpgsqlConnection> OpenAsync()
     {

@@ -63,13 +63,13 @@ public sealed class GeneratedCodeInjectionTests(ITestOutputHelper output)
     {
         const string schema = "CREATE TABLE tb_a (pk_a int PRIMARY KEY, name text NOT NULL); INSERT INTO tb_a VALUES (1, 'x');";
         await using var db = await WorkloadDatabase.CreateAsync("odd_runtime", schema, "", output.WriteLine);
-        var engine = new TViewsEngine(db.ConnectionString, "rt'x\"y\n-- z");
+        var engine = new TViewsEngine(db.ConnectionString, new TViewsOptions { RuntimeSchema = "rt'x\"y\n-- z" });
         await engine.CreateAsync(TViewDefinition.FromSelect("tv_a", "SELECT pk_a, name FROM tb_a"));
         await using (var cmd = new NpgsqlCommand("UPDATE tb_a SET name = 'y'; INSERT INTO tb_a VALUES (2, 'z'); DELETE FROM tb_a WHERE pk_a = 1", db.Connection))
             await cmd.ExecuteNonQueryAsync();
         await Oracle.AssertConsistentAsync(db.Connection, [("tv_a", "SELECT pk_a, name FROM tb_a")], "with a runtime schema named with quotes");
         Assert.Empty(await engine.VerifyAsync([]));
-        var refused = await Assert.ThrowsAsync<TViewsException>(() => new TViewsEngine(db.ConnectionString, "rt$fn$").InstallAsync());
+        var refused = await Assert.ThrowsAsync<TViewsException>(() => new TViewsEngine(db.ConnectionString, new TViewsOptions { RuntimeSchema = "rt$fn$" }).InstallAsync());
         Assert.Contains("bad runtime schema name", refused.Message, StringComparison.Ordinal);
     }
 

@@ -245,26 +245,7 @@ BEGIN
         ORDER BY x.prepared;
 END $fn$;
 
--- Maintenance is immediate: each statement's trigger recomputes the affected rows before the
--- statement ends, so nothing is ever queued, within or between transactions.
-CREATE OR REPLACE FUNCTION @schema@.pg_tviews_debug_queue() RETURNS jsonb
-LANGUAGE sql STABLE AS $fn$ SELECT '[]'::jsonb $fn$;
-
-CREATE OR REPLACE FUNCTION @schema@.pg_tviews_queue_stats() RETURNS jsonb
-LANGUAGE sql STABLE AS $fn$
-    WITH x AS (SELECT * FROM @schema@.pg_tviews_prepared_xacts()),
-         t AS (SELECT * FROM x WHERE cardinality(x.entities) > 0)
-    SELECT jsonb_build_object(
-        'mode', 'immediate',
-        'pending', jsonb_array_length(@schema@.pg_tviews_debug_queue()),
-        'tviews', (SELECT count(*) FROM @schema@.pg_tviews_metadata),
-        'prepared_transactions', (SELECT count(*) FROM x),
-        'prepared_with_tview_changes', (SELECT count(*) FROM t),
-        'prepared_dismissed', (SELECT count(*) FROM t WHERE t.dismissed),
-        'prepared_older_than_1h', (SELECT count(*) FROM t WHERE now() - t.prepared > interval '1 hour'),
-        'oldest_prepared_at', (SELECT min(t.prepared) FROM t),
-        'oldest_prepared_age_seconds', (SELECT round(extract(epoch FROM now() - min(t.prepared))::numeric, 3) FROM t))
-$fn$;
+-- pg_tviews_debug_queue() and pg_tviews_queue_stats(): 006_deferred.sql (they read the queue).
 
 -- One row per check; status OK, WARNING or ERROR. Cheap enough to run from monitoring:
 -- catalog lookups, plus a consistency comparison that is complete for small TVIEWs and a sample
@@ -488,8 +469,9 @@ BEGIN
     -- queue
     check_name := 'queue';
     n := jsonb_array_length(@schema@.pg_tviews_debug_queue());
-    status := CASE WHEN n = 0 THEN 'OK' WHEN n > 1000 THEN 'ERROR' ELSE 'WARNING' END;
-    details := format('%s pending refresh(es); maintenance is immediate, nothing is queued between statements', n);
+    status := CASE WHEN n = 0 THEN 'OK' ELSE 'WARNING' END;
+    details := format('%s TVIEW(s) with changes queued by this transaction (deferred mode; maintained at COMMIT or by pg_tviews_flush()); %s deferred TVIEW(s); queues never outlive their transaction',
+                      n, (SELECT count(*) FROM @schema@.pg_tviews_metadata x WHERE x.mode = 'deferred'));
     RETURN NEXT;
 
     -- consistency_sample: small TVIEWs (up to 1000 pages) compared whole; larger ones on a sample of

@@ -3,11 +3,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace TViews.Hosting;
+namespace TViews.Cli.Hosting;
 
 /// <summary>
 /// A throwaway PostgreSQL server: initdb into a temporary directory, started with pg_ctl on a free
-/// loopback port, stopped and deleted on dispose. Used by <c>tviews demo</c>, the benchmark and the tests.
+/// loopback port, stopped and deleted on dispose. Used by <c>tviews demo</c>, <c>bench</c>, <c>fuzz</c> and the tests;
+/// in the CLI, not the library: it runs initdb and, as root, chown and runuser.
 /// When the process runs as root the server runs as the <c>postgres</c> system user, because
 /// PostgreSQL refuses to run as root.
 /// </summary>
@@ -17,9 +18,16 @@ public sealed class LocalPostgres : IAsyncDisposable, IDisposable
     private readonly bool _asPostgresUser;
     private bool _stopped;
 
+    /// <summary>The cluster's data directory (under <see cref="RootDirectory"/>).</summary>
     public string DataDirectory { get; }
+
+    /// <summary>The temporary directory holding everything of this server; deleted on dispose.</summary>
     public string RootDirectory { get; }
+
+    /// <summary>The loopback TCP port it listens on.</summary>
     public int Port { get; }
+
+    /// <summary>The PostgreSQL installation's bin directory.</summary>
     public string BinDirectory => _binDir;
 
     /// <summary>Connection string for the superuser <c>postgres</c> to the given database.</summary>
@@ -35,9 +43,13 @@ public sealed class LocalPostgres : IAsyncDisposable, IDisposable
         _asPostgresUser = asPostgresUser;
     }
 
-    /// <summary>Creates and starts a server. <paramref name="settings"/> are extra postgresql.conf lines.</summary>
+    /// <summary>
+    /// Creates and starts a server. <paramref name="settings"/> are extra postgresql.conf lines. With
+    /// <paramref name="requirePasswords"/>, TCP logins of roles other than <c>postgres</c> need their
+    /// password (scram-sha-256), as on a real server; by default every login is trusted.
+    /// </summary>
     public static async Task<LocalPostgres> StartAsync(IReadOnlyDictionary<string, string>? settings = null,
-        Action<string>? log = null, CancellationToken cancellationToken = default)
+        Action<string>? log = null, CancellationToken cancellationToken = default, bool requirePasswords = false)
     {
         var binDir = FindBinDirectory() ?? throw new InvalidOperationException(
             "PostgreSQL server binaries (initdb, pg_ctl) were not found. Install the PostgreSQL server " +
@@ -66,6 +78,13 @@ public sealed class LocalPostgres : IAsyncDisposable, IDisposable
             foreach (var (k, v) in settings ?? new Dictionary<string, string>())
                 conf.AppendLine($"{k} = {v}");
             await File.AppendAllTextAsync(Path.Combine(server.DataDirectory, "postgresql.conf"), conf.ToString(), cancellationToken);
+            if (requirePasswords)
+                await File.WriteAllTextAsync(Path.Combine(server.DataDirectory, "pg_hba.conf"), """
+                    local all all trust
+                    host all postgres 127.0.0.1/32 trust
+                    host replication all 127.0.0.1/32 trust
+                    host all all 127.0.0.1/32 scram-sha-256
+                    """ + "\n", cancellationToken);
             log?.Invoke($"pg_ctl start (port {server.Port})");
             await server.RunAsync(Path.Combine(binDir, "pg_ctl"),
                 ["-D", server.DataDirectory, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start"],
@@ -233,5 +252,6 @@ public sealed class LocalPostgres : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Stops the server and deletes its directory (blocking).</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

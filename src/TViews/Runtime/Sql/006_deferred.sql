@@ -1,0 +1,180 @@
+-- TViews runtime: deferred maintenance (docs/design.md, Deferred mode).
+--
+-- A statement on a source of a deferred TVIEW records the rows it removed and added in the
+-- transaction's queue instead of maintaining the TVIEW; at COMMIT (and PREPARE TRANSACTION) a
+-- deferred trigger runs pg_tviews_flush(), which takes every lock the queued changes need in one
+-- sorted batch and maintains each queued TVIEW once, in dependency order, each affected key
+-- recomputed once however many statements touched it.
+
+-- The queue. Rows belong to one transaction (xact) and never outlive it: the flush deletes them
+-- before COMMIT, a rollback (or ROLLBACK TO SAVEPOINT) discards them with the statement that
+-- queued them. Unlogged: nothing in it is ever committed. Owner-only: a session can neither add to
+-- nor empty another's queue (a forged or deleted row would make a TVIEW stale).
+CREATE UNLOGGED TABLE IF NOT EXISTS @schema@.pg_tviews_queue (
+    xact       xid8 NOT NULL,         -- the top-level transaction
+    entity     text NOT NULL,         -- the TVIEW to maintain
+    source     text NOT NULL,         -- schema.table, as in pg_tviews_metadata.sources and pg_tviews_lock_set
+    event      text NOT NULL CHECK (event IN ('INSERT', 'UPDATE', 'DELETE')),
+    removed    boolean NOT NULL,      -- a row the statement removed (DELETE, old side of an UPDATE) or added
+    statement  timestamptz NOT NULL,  -- statement_timestamp(), for pg_tviews_debug_queue()
+    r          text NOT NULL          -- the whole row, as text (record I/O: exact for every type)
+);
+CREATE INDEX IF NOT EXISTS pg_tviews_queue_xact_idx ON @schema@.pg_tviews_queue (xact, entity);
+REVOKE ALL ON @schema@.pg_tviews_queue FROM PUBLIC;
+
+-- One row per transaction with a non-empty queue; inserting it queues the flush at COMMIT.
+CREATE UNLOGGED TABLE IF NOT EXISTS @schema@.pg_tviews_queue_pending (
+    xact  xid8 PRIMARY KEY
+);
+REVOKE ALL ON @schema@.pg_tviews_queue_pending FROM PUBLIC;
+
+-- Maintains every TVIEW this transaction queued, now. Locks first, at once and in the global order,
+-- everything the queued changes can reach (the lock sets of each queued source, event and TVIEW);
+-- then maintains the queued TVIEWs by depth (those built on others last: maintaining a TVIEW can
+-- queue its dependents). Returns the number of TVIEWs maintained. Callable by anyone: it only ever
+-- maintains the caller's own queue, which COMMIT would maintain anyway (read-your-writes).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_flush() RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER AS $fn$
+DECLARE
+    x xid8 := pg_catalog.pg_current_xact_id_if_assigned();
+    wanted text[];
+    relations text[];
+    e record;
+    n integer := 0;
+BEGIN
+    IF x IS NULL THEN
+        RETURN 0; -- wrote nothing, queued nothing
+    END IF;
+    SELECT pg_catalog.array_agg(u.e ORDER BY u.e), pg_catalog.array_agg(u.t ORDER BY u.e) INTO wanted, relations
+    FROM (SELECT DISTINCT v.e COLLATE "C" AS e, v.t
+          FROM (SELECT DISTINCT q.source, q.event, q.entity FROM @schema@.pg_tviews_queue q WHERE q.xact = x) k
+          JOIN @schema@.pg_tviews_lock_set l ON (l.source, l.event, l.entity) = (k.source, k.event, k.entity)
+          CROSS JOIN LATERAL unnest(l.entities, l.tables) AS v (e, t)) u;
+    IF wanted IS NOT NULL THEN
+        PERFORM @schema@.pg_tviews_lock_sorted(wanted, relations);
+    END IF;
+    LOOP
+        SELECT q.entity, m.table_schema, m.table_name INTO e
+        FROM @schema@.pg_tviews_queue q
+        LEFT JOIN @schema@.pg_tviews_metadata m ON m.entity_name = q.entity
+        WHERE q.xact = x
+        ORDER BY m.depth NULLS FIRST, q.entity
+        LIMIT 1;
+        EXIT WHEN NOT FOUND;
+        IF e.table_schema IS NULL THEN
+            -- The metadata went in this transaction: refuse like a write would (the table is still
+            -- there), or drop what was queued for a TVIEW that is gone.
+            DELETE FROM @schema@.pg_tviews_queue q WHERE q.xact = x AND q.entity = e.entity;
+            PERFORM @schema@.pg_tviews_missing(e.entity,
+                (SELECT c.oid::regclass FROM pg_catalog.pg_class c
+                 WHERE c.relname = 'tv_' || e.entity AND c.relkind = 'r' ORDER BY c.oid LIMIT 1));
+            CONTINUE;
+        END IF;
+        IF pg_catalog.to_regclass(pg_catalog.format('%I.%I', e.table_schema, e.table_name)) IS NULL THEN
+            -- Dropped without the event trigger: skipped, as its triggers skip it.
+            DELETE FROM @schema@.pg_tviews_queue q WHERE q.xact = x AND q.entity = e.entity;
+            CONTINUE;
+        END IF;
+        -- Names from the owner-only catalog, quoted.
+        EXECUTE pg_catalog.format('SELECT %I.%I()', e.table_schema, 'pg_tviews_flush_' || e.entity);
+        -- The generated function deletes what it maintained; anything left would loop forever.
+        DELETE FROM @schema@.pg_tviews_queue q WHERE q.xact = x AND q.entity = e.entity;
+        n := n + 1;
+    END LOOP;
+    DELETE FROM @schema@.pg_tviews_queue_pending p WHERE p.xact = x;
+    RETURN n;
+END $fn$;
+
+-- The deferred trigger on pg_tviews_queue_pending: fires at COMMIT or PREPARE TRANSACTION (or at
+-- SET CONSTRAINTS ALL IMMEDIATE), once per transaction that queued anything.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_commit_hook() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $fn$
+BEGIN
+    PERFORM @schema@.pg_tviews_flush();
+    RETURN NULL;
+END $fn$;
+
+-- Not named pg_tviews_*: the runbook's DO blocks ALTER every trigger with that prefix (maintenance
+-- triggers of TVIEWs), and disabling this one would leave deferred TVIEWs stale.
+DO $do$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = (@schema_literal@ || '.pg_tviews_queue_pending')::regclass
+                                                       AND tgname = 'tviews_flush_at_commit') THEN
+        CREATE CONSTRAINT TRIGGER tviews_flush_at_commit AFTER INSERT ON @schema@.pg_tviews_queue_pending
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION @schema@.pg_tviews_commit_hook();
+    END IF;
+END $do$;
+
+-- Sets the mode of a TVIEW ('immediate' or 'deferred'): the catalog row and the manifest stored with
+-- its definition view (which pg_tviews_convert_existing_table restores from). Rebuilds nothing: the
+-- generated code reads the mode at run time. Transactions already running see the new mode from
+-- their next statement (rows they queued are still maintained at their COMMIT).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_set_mode(entity text, mode text) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    m record;
+    manifest text;
+BEGIN
+    IF mode IS NULL OR mode NOT IN ('immediate', 'deferred') THEN
+        RAISE EXCEPTION 'invalid TVIEW mode %', pg_catalog.quote_literal(coalesce(mode, 'NULL'))
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'The modes are immediate and deferred.';
+    END IF;
+    SELECT x.* INTO m FROM @schema@.pg_tviews_metadata x WHERE x.entity_name = entity;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'Metadata not found for TVIEW: %', entity USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @schema@.pg_tviews_require_owner(pg_catalog.to_regclass(pg_catalog.format('%I.%I', m.table_schema, m.table_name)), entity, 'change the mode of');
+    UPDATE @schema@.pg_tviews_metadata x SET mode = pg_tviews_set_mode.mode, updated_at = pg_catalog.now()
+    WHERE x.entity_name = entity AND x.mode IS DISTINCT FROM pg_tviews_set_mode.mode;
+    manifest := pg_catalog.obj_description(pg_catalog.to_regclass(pg_catalog.format('%I.%I', m.table_schema, m.view_name)), 'pg_class');
+    IF manifest LIKE 'tviews:%' THEN
+        EXECUTE pg_catalog.format('COMMENT ON VIEW %I.%I IS %L', m.table_schema, m.view_name,
+            'tviews:' || pg_catalog.jsonb_set(substr(manifest, 8)::jsonb, '{mode}', pg_catalog.to_jsonb(mode))::text);
+    END IF;
+END $fn$;
+
+-- The current transaction's queue, one element per TVIEW: the rows queued (removed and added), the
+-- statements that queued them, the sources. Empty outside a transaction that wrote a deferred
+-- TVIEW's sources, and after pg_tviews_flush() or COMMIT.
+-- (A standby has no queue, and cannot open an unlogged table: monitoring calls this there too.)
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_debug_queue() RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER AS $fn$
+DECLARE
+    result jsonb;
+BEGIN
+    IF pg_is_in_recovery() OR pg_current_xact_id_if_assigned() IS NULL THEN
+        RETURN '[]'::jsonb;
+    END IF;
+    SELECT coalesce(jsonb_agg(x.item ORDER BY x.entity), '[]'::jsonb) INTO result
+    FROM (SELECT q.entity,
+                 jsonb_build_object('entity', q.entity, 'rows', count(*),
+                     'removed', count(*) FILTER (WHERE q.removed), 'added', count(*) FILTER (WHERE NOT q.removed),
+                     'statements', count(DISTINCT q.statement), 'sources', jsonb_agg(DISTINCT q.source),
+                     'first_queued_at', min(q.statement)) AS item
+          FROM @schema@.pg_tviews_queue q
+          WHERE q.xact = pg_current_xact_id_if_assigned()
+          GROUP BY q.entity) x;
+    RETURN result;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_queue_stats() RETURNS jsonb
+LANGUAGE sql STABLE AS $fn$
+    WITH x AS (SELECT * FROM @schema@.pg_tviews_prepared_xacts()),
+         t AS (SELECT * FROM x WHERE cardinality(x.entities) > 0),
+         q AS (SELECT @schema@.pg_tviews_debug_queue() AS queue)
+    SELECT jsonb_build_object(
+        'mode', CASE WHEN NOT EXISTS (SELECT FROM @schema@.pg_tviews_metadata m WHERE m.mode = 'deferred') THEN 'immediate'
+                     WHEN NOT EXISTS (SELECT FROM @schema@.pg_tviews_metadata m WHERE m.mode = 'immediate') THEN 'deferred'
+                     ELSE 'mixed' END,
+        'transaction_mode', nullif(current_setting('pg_tviews.mode', true), ''),
+        'deferred_tviews', (SELECT count(*) FROM @schema@.pg_tviews_metadata m WHERE m.mode = 'deferred'),
+        'pending', (SELECT jsonb_array_length(q.queue) FROM q),
+        'pending_rows', (SELECT coalesce(sum((e->>'rows')::bigint), 0) FROM q CROSS JOIN LATERAL jsonb_array_elements(q.queue) AS e),
+        'tviews', (SELECT count(*) FROM @schema@.pg_tviews_metadata),
+        'prepared_transactions', (SELECT count(*) FROM x),
+        'prepared_with_tview_changes', (SELECT count(*) FROM t),
+        'prepared_dismissed', (SELECT count(*) FROM t WHERE t.dismissed),
+        'prepared_older_than_1h', (SELECT count(*) FROM t WHERE now() - t.prepared > interval '1 hour'),
+        'oldest_prepared_at', (SELECT min(t.prepared) FROM t),
+        'oldest_prepared_age_seconds', (SELECT round(extract(epoch FROM now() - min(t.prepared))::numeric, 3) FROM t))
+$fn$;

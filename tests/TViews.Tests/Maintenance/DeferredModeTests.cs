@@ -1,0 +1,397 @@
+using System.Globalization;
+using Npgsql;
+using TViews.Plan;
+using TViews.Runtime;
+using TViews.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace TViews.Tests.Maintenance;
+
+/// <summary>
+/// Deferred mode (docs/design.md, Deferred mode): statements queue their rows, COMMIT (or PREPARE, or
+/// pg_tviews_flush()) maintains each queued TVIEW once. Exact at every commit under the blog's random
+/// workload with savepoints, mixed modes switched mid-transaction, two-phase commit (concurrent
+/// sessions at every isolation level: ConcurrencyTests); no TViews lock before COMMIT; the queue is visible.
+/// </summary>
+public sealed class DeferredModeTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private string _db = "";
+    private List<(string Table, string Definition)> _defs = [];
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestServer.CreateDatabaseAsync("deferred");
+        await WorkloadRunner.LoadBlogAsync(_db, 0.01);
+        var script = await File.ReadAllTextAsync(WorkloadRunner.BlogReadModelsPath);
+        await new TViewsEngine(_db).ApplyAsync(TViewDefinition.FromScript(script));
+        _defs = WorkloadRunner.Definitions(script);
+    }
+
+    public Task DisposeAsync() => TestServer.DropDatabaseAsync(_db);
+
+    private async Task<NpgsqlConnection> OpenAsync()
+    {
+        var c = new NpgsqlConnection(_db);
+        await c.OpenAsync();
+        return c;
+    }
+
+    private static async Task ExecAsync(NpgsqlConnection c, string sql, NpgsqlTransaction? tx = null)
+    {
+        await using var cmd = new NpgsqlCommand(sql, c, tx) { CommandTimeout = 300 };
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection c, string sql, NpgsqlTransaction? tx = null)
+    {
+        await using var cmd = new NpgsqlCommand(sql, c, tx);
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private async Task SetAllModesAsync(NpgsqlConnection c, string mode)
+    {
+        foreach (var (table, _) in _defs)
+            await ExecAsync(c, $"SELECT pg_tviews_set_mode('{table[3..]}', '{mode}')");
+    }
+
+    /// <summary>
+    /// The blog's random workload in transactions of 1-6 statements, some inside savepoints that are
+    /// rolled back or released, with the transaction's mode chosen per statement among the TVIEWs'
+    /// own, deferred and immediate (so modes mix within a transaction); the oracle at every 40th commit.
+    /// </summary>
+    [Theory]
+    [InlineData("deferred", false)]
+    [InlineData("deferred", true)]
+    [InlineData("mixed", true)]
+    public async Task RandomWorkloadWithSavepointsIsExactAtEveryCommit(string modes, bool switchWithinTransactions)
+    {
+        await using var c = await OpenAsync();
+        if (modes == "deferred") await SetAllModesAsync(c, "deferred");
+        else
+        {
+            // tv_comment and tv_tag deferred, tv_post and tv_user immediate: each reads the other kind.
+            await ExecAsync(c, "SELECT pg_tviews_set_mode('comment', 'deferred'), pg_tviews_set_mode('tag', 'deferred')");
+        }
+        var seed = TestSeed.Pick(8017, 1000);
+        output.WriteLine($"seed {seed}");
+        var rng = new Random(seed);
+        var workload = new BlogWorkload(seed, users: 100, posts: 1000, comments: 5000);
+        string[] settings = ["", "deferred", "immediate"];
+        int committed = 0, savepoints = 0, rolledBackTo = 0;
+        for (var i = 0; i < 240; i++)
+        {
+            await using var tx = await c.BeginTransactionAsync();
+            var failed = false;
+            var statements = 1 + rng.Next(6);
+            for (var j = 0; j < statements && !failed; j++)
+            {
+                if (switchWithinTransactions && rng.Next(3) == 0)
+                    await ExecAsync(c, $"SET LOCAL pg_tviews.mode = '{settings[rng.Next(3)]}'", tx);
+                var sql = workload.Statement();
+                var inSavepoint = rng.Next(3) == 0;
+                if (inSavepoint) { await ExecAsync(c, "SAVEPOINT s", tx); savepoints++; }
+                try
+                {
+                    await ExecAsync(c, sql, tx);
+                    if (inSavepoint)
+                    {
+                        var undo = rng.Next(2) == 0;
+                        await ExecAsync(c, undo ? "ROLLBACK TO SAVEPOINT s" : "RELEASE SAVEPOINT s", tx);
+                        if (undo) rolledBackTo++;
+                    }
+                }
+                catch (PostgresException) when (inSavepoint)
+                {
+                    await ExecAsync(c, "ROLLBACK TO SAVEPOINT s", tx); // the rest of the transaction goes on
+                    rolledBackTo++;
+                }
+                catch (PostgresException)
+                {
+                    failed = true; // FK races of the workload: the transaction is lost
+                }
+            }
+            if (failed || rng.Next(10) == 0) { await tx.RollbackAsync(); continue; }
+            await tx.CommitAsync();
+            committed++;
+            if (committed % 40 == 0) await Oracle.AssertConsistentAsync(c, _defs, $"seed {seed}, after transaction {i}");
+        }
+        output.WriteLine($"committed {committed}, savepoints {savepoints}, rolled back to {rolledBackTo}");
+        Assert.True(committed > 120, $"only {committed} transactions committed");
+        Assert.True(rolledBackTo > 20, $"only {rolledBackTo} savepoints rolled back");
+        await Oracle.AssertConsistentAsync(c, _defs, $"seed {seed}, at the end");
+        Assert.Equal("[]", await ScalarAsync<string>(c, "SELECT pg_tviews_debug_queue()::text"));
+        Assert.Equal(0L, await ScalarAsync<long>(c, "SELECT count(*) FROM pg_tviews_queue"));
+    }
+
+    [Fact]
+    public async Task QueuedRowsAreMaintainedOnceAtCommitOrFlushAndTheQueueIsVisible()
+    {
+        await using var c = await OpenAsync();
+        await SetAllModesAsync(c, "deferred");
+        var post = await ScalarAsync<long>(c, "SELECT min(pk_post) FROM tb_post");
+        var before = await ScalarAsync<string>(c, $"SELECT data::text FROM tv_post WHERE pk_post = {post}");
+        await ExecAsync(c, "SET track_functions = 'pl'");
+        await using (var tx = await c.BeginTransactionAsync())
+        {
+            for (var i = 0; i < 20; i++)
+                await ExecAsync(c, $"INSERT INTO tb_comment (fk_post, fk_author, body) VALUES ({post}, 1, 'batch {i}')", tx);
+            // Not maintained yet: the transaction does not see its own writes in the deferred TVIEW.
+            Assert.Equal(before, await ScalarAsync<string>(c, $"SELECT data::text FROM tv_post WHERE pk_post = {post}", tx));
+            var queue = await ScalarAsync<string>(c, "SELECT pg_tviews_debug_queue()::text", tx);
+            Assert.Contains("\"entity\": \"comment\"", queue, StringComparison.Ordinal);
+            Assert.Contains("\"rows\": 20", queue, StringComparison.Ordinal);
+            Assert.Contains("\"statements\": 20", queue, StringComparison.Ordinal);
+            // tv_comment and tv_user (which counts a user's comments) read tb_comment.
+            Assert.Equal(2L, await ScalarAsync<long>(c, "SELECT (pg_tviews_queue_stats()->>'pending')::bigint", tx));
+            Assert.Equal(0L, await ScalarAsync<long>(c, "SELECT count(*) FROM pg_tviews_state WHERE locked_by = pg_current_xact_id()", tx));
+
+            // pg_tviews_flush(): read-your-writes now; each TVIEW maintained once (tv_comment and
+            // tv_user from the queue, then tv_post, which the tv_comment writes queued).
+            Assert.Equal(3, await ScalarAsync<int>(c, "SELECT pg_tviews_flush()", tx));
+            Assert.Equal("[]", await ScalarAsync<string>(c, "SELECT pg_tviews_debug_queue()::text", tx));
+            Assert.Equal(20L, await ScalarAsync<long>(c, $"SELECT (data->>'commentCount')::bigint - ('{before.Replace("'", "''", StringComparison.Ordinal)}'::jsonb->>'commentCount')::bigint FROM tv_post WHERE pk_post = {post}", tx));
+            Assert.Equal(1L, await ScalarAsync<long>(c, "SELECT calls FROM pg_stat_xact_user_functions WHERE funcname = 'pg_tviews_apply_post'", tx));
+            Assert.Equal(1L, await ScalarAsync<long>(c, "SELECT calls FROM pg_stat_xact_user_functions WHERE funcname = 'pg_tviews_apply_comment'", tx));
+            Assert.Equal(1L, await ScalarAsync<long>(c, "SELECT calls FROM pg_stat_xact_user_functions WHERE funcname = 'pg_tviews_apply_user'", tx));
+            await Oracle.AssertConsistentAsync(c, _defs, "after pg_tviews_flush()"); // inside the transaction
+
+            // More writes after the flush are queued again, and COMMIT maintains them.
+            await ExecAsync(c, $"UPDATE tb_post SET title = 'after flush' WHERE pk_post = {post}", tx);
+            Assert.NotEqual("after flush", await ScalarAsync<string>(c, $"SELECT data->>'title' FROM tv_post WHERE pk_post = {post}", tx));
+            await tx.CommitAsync();
+        }
+        Assert.Equal("after flush", await ScalarAsync<string>(c, $"SELECT data->>'title' FROM tv_post WHERE pk_post = {post}"));
+        await Oracle.AssertConsistentAsync(c, _defs, "after COMMIT");
+    }
+
+    [Fact]
+    public async Task AnImmediateStatementAfterDeferredOnesLeavesTheTViewCurrent()
+    {
+        await using var c = await OpenAsync();
+        await using var tx = await c.BeginTransactionAsync();
+        await ExecAsync(c, "SET LOCAL pg_tviews.mode = 'deferred'", tx);
+        await ExecAsync(c, "UPDATE tb_post SET title = 'queued title' WHERE pk_post = 7", tx);
+        Assert.NotEqual("queued title", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 7", tx));
+        await ExecAsync(c, "SET LOCAL pg_tviews.mode = 'immediate'", tx);
+        await ExecAsync(c, "UPDATE tb_post SET title = 'immediate title' WHERE pk_post = 8", tx);
+        // The immediate statement flushed tv_post's queue first: the earlier title is there too.
+        Assert.Equal("queued title", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 7", tx));
+        Assert.Equal("[]", await ScalarAsync<string>(c, "SELECT (SELECT coalesce(jsonb_agg(e), '[]') FROM jsonb_array_elements(pg_tviews_debug_queue()) e WHERE e->>'entity' = 'post')::text", tx));
+        await tx.CommitAsync();
+        await Oracle.AssertConsistentAsync(c, _defs, "after COMMIT");
+    }
+
+    [Fact]
+    public async Task ADeferredWriterHoldsNoTViewsLockUntilCommit()
+    {
+        await SetAllModesAsync(await OpenAsync(), "deferred");
+        await using var a = await OpenAsync();
+        await using var b = await OpenAsync();
+        await using var txA = await a.BeginTransactionAsync();
+        await ExecAsync(a, "UPDATE tb_post SET title = 'A was here' WHERE pk_post = 1", txA);
+        // B writes the same TVIEW's sources (another post) and commits, in both modes, without waiting
+        // for A, which is still open (lock_timeout turns a wait into an error).
+        foreach (var mode in new[] { "deferred", "immediate" })
+        {
+            await using var txB = await b.BeginTransactionAsync();
+            await ExecAsync(b, $"SET LOCAL lock_timeout = '2s'; SET LOCAL pg_tviews.mode = '{mode}'", txB);
+            await ExecAsync(b, $"UPDATE tb_post SET title = 'B {mode}' WHERE pk_post = 2", txB);
+            await txB.CommitAsync();
+        }
+        await txA.CommitAsync();
+        await using var check = await OpenAsync();
+        Assert.Equal("A was here", await ScalarAsync<string>(check, "SELECT data->>'title' FROM tv_post WHERE pk_post = 1"));
+        await Oracle.AssertConsistentAsync(check, _defs, "after both");
+    }
+
+    /// <summary>DESIGN §6's race with either writer deferred: keys are found at COMMIT, after the lock.</summary>
+    [Theory]
+    [InlineData("deferred", "deferred")]
+    [InlineData("deferred", "immediate")]
+    [InlineData("immediate", "deferred")]
+    public async Task RenameWhileInsertingAPostNeverLeavesTheOldName(string renameMode, string insertMode)
+    {
+        await using var t1 = await OpenAsync();
+        await using var t2 = await OpenAsync();
+        await using var check = await OpenAsync();
+        for (var order = 0; order < 2; order++)
+        {
+            var title = $"race-{renameMode}-{insertMode}-{order}";
+            var name = $"Renamed {order} {renameMode}";
+            await using var tx1 = await t1.BeginTransactionAsync();
+            await using var tx2 = await t2.BeginTransactionAsync();
+            await ExecAsync(t1, $"SET LOCAL pg_tviews.mode = '{renameMode}'", tx1);
+            await ExecAsync(t2, $"SET LOCAL pg_tviews.mode = '{insertMode}'", tx2);
+            var rename = $"UPDATE tb_user SET name = '{name}' WHERE pk_user = 3";
+            var insert = $"INSERT INTO tb_post (fk_author, title, body) VALUES (3, '{title}', 'x')";
+            // The first writer starts committing while the second writes: whichever holds TViews locks
+            // (an immediate statement, or a flush at COMMIT) makes the other wait, in either direction.
+            var (first, firstTx, firstSql, second, secondTx, secondSql) = order == 0
+                ? (t1, tx1, rename, t2, tx2, insert)
+                : (t2, tx2, insert, t1, tx1, rename);
+            await ExecAsync(first, firstSql, firstTx);
+            var pending = ExecAsync(second, secondSql, secondTx);
+            var commitFirst = firstTx.CommitAsync();
+            await pending;
+            await secondTx.CommitAsync();
+            await commitFirst;
+            Assert.Equal(name, await ScalarAsync<string>(check, $"SELECT data->'author'->>'name' FROM tv_post WHERE data->>'title' = '{title}'"));
+        }
+        await Oracle.AssertConsistentAsync(check, _defs, "after the races");
+    }
+
+    [Fact]
+    public async Task PrepareTransactionAppliesTheQueueAndCommitPreparedPublishesIt()
+    {
+        await using var c = await OpenAsync();
+        await SetAllModesAsync(c, "deferred");
+        var gid = "tviews-deferred-" + Guid.NewGuid().ToString("N");
+        await ExecAsync(c, "BEGIN");
+        await ExecAsync(c, "UPDATE tb_user SET name = 'Prepared name' WHERE pk_user = 4");
+        await ExecAsync(c, $"PREPARE TRANSACTION '{gid}'");
+        await using var other = await OpenAsync();
+        // The queue was applied at PREPARE: the prepared transaction holds the TVIEW changes.
+        var pending = await ScalarAsync<string[]>(other, $"SELECT entities FROM pg_tview_pending_refreshes WHERE gid = '{gid}'");
+        Assert.Contains("user", pending);
+        Assert.Equal(0L, await ScalarAsync<long>(other, "SELECT count(*) FROM pg_tviews_queue"));
+        await ExecAsync(other, $"COMMIT PREPARED '{gid}'");
+        Assert.Equal("Prepared name", await ScalarAsync<string>(other, "SELECT data->>'name' FROM tv_user WHERE pk_user = 4"));
+        await Oracle.AssertConsistentAsync(other, _defs, "after COMMIT PREPARED");
+    }
+
+    [Fact]
+    public async Task TruncateAndRefreshInADeferredTransactionLeaveNothingStale()
+    {
+        await using var c = await OpenAsync();
+        await SetAllModesAsync(c, "deferred");
+        await using var tx = await c.BeginTransactionAsync();
+        await ExecAsync(c, "INSERT INTO tb_comment (fk_post, fk_author, body) VALUES (5, 1, 'before truncate')", tx);
+        await ExecAsync(c, "TRUNCATE tb_post_tag", tx);
+        await ExecAsync(c, "DELETE FROM tb_comment WHERE body = 'before truncate'", tx);
+        await ExecAsync(c, "SELECT pg_tviews_refresh('comment')", tx);
+        await ExecAsync(c, "UPDATE tb_post SET title = 'after refresh' WHERE pk_post = 5", tx);
+        await tx.CommitAsync();
+        await Oracle.AssertConsistentAsync(c, _defs, "after TRUNCATE and refresh");
+    }
+
+    [Fact]
+    public async Task AnInvalidTransactionModeIsAnError()
+    {
+        await using var c = await OpenAsync();
+        await using var tx = await c.BeginTransactionAsync();
+        await ExecAsync(c, "SET LOCAL pg_tviews.mode = 'defered'", tx);
+        var e = await Assert.ThrowsAsync<PostgresException>(() => ExecAsync(c, "UPDATE tb_post SET title = 'x' WHERE pk_post = 1", tx));
+        Assert.Equal("22023", e.SqlState);
+        Assert.Contains("defered", e.MessageText, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>How the mode is chosen: the apply-file directive, <c>pg_tviews_set_mode</c>; changing it rebuilds nothing.</summary>
+public sealed class DeferredModeSelectionTests
+{
+    private const string Schema = """
+        CREATE TABLE tb_item (pk_item bigint PRIMARY KEY, name text NOT NULL);
+        INSERT INTO tb_item SELECT g, 'item ' || g FROM generate_series(1, 20) g;
+        """;
+
+    private static string Script(string? directive) => $"""
+        {directive}
+        CREATE TABLE tv_item AS SELECT i.pk_item, jsonb_build_object('name', i.name) AS data FROM tb_item i;
+        """;
+
+    [Fact]
+    public void UnknownAndBadDirectivesAreErrorsWithTheirLine()
+    {
+        var e = Assert.Throws<TViewsException>(() => TViewDefinition.FromScript("\n-- tviews:mdoe=deferred\nCREATE TABLE tv_x AS SELECT 1 AS k;", "defs.sql"));
+        Assert.Contains("defs.sql: line 2", e.Message, StringComparison.Ordinal);
+        Assert.Contains("tviews:mdoe", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<TViewsException>(() => TViewDefinition.FromScript("-- tviews:mode=later\nCREATE TABLE tv_x AS SELECT 1 AS k;", "defs.sql"));
+        Assert.Contains("line 1", e.Message, StringComparison.Ordinal);
+        Assert.Contains("immediate or deferred", e.Message, StringComparison.Ordinal);
+        Assert.Equal(TViewMode.Deferred, TViewDefinition.FromScript("-- tviews:mode=deferred\nCREATE TABLE tv_x AS SELECT 1 AS k;")[0].Mode);
+        Assert.Equal(TViewMode.Immediate, TViewDefinition.FromScript("CREATE TABLE tv_x AS SELECT 1 AS k;")[0].Mode);
+    }
+
+    [Fact]
+    public async Task TViewsWithoutSourcesAreCreatedInBothModes()
+    {
+        var db = await TestServer.CreateDatabaseAsync("mode_nosource");
+        try
+        {
+            await new TViewsEngine(db).ApplyAsync(TViewDefinition.FromScript("""
+                CREATE TABLE tv_one AS SELECT 1 AS k, 'x' AS v;
+                -- tviews:mode=deferred
+                -- tviews:key=k
+                CREATE TABLE tv_series AS SELECT g AS k FROM generate_series(1, 5) AS g WHERE g IS NOT NULL;
+                """));
+            await using var c = new NpgsqlConnection(db);
+            await c.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT (SELECT count(*) FROM tv_one) + (SELECT count(*) FROM tv_series), pg_tviews_flush(), (SELECT mode FROM pg_tviews_metadata WHERE entity_name = 'series')", c);
+            await using var r = await cmd.ExecuteReaderAsync();
+            Assert.True(await r.ReadAsync());
+            Assert.Equal(6L, r.GetInt64(0));
+            Assert.Equal(0, r.GetInt32(1));
+            Assert.Equal("deferred", r.GetString(2));
+        }
+        finally
+        {
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
+
+    [Fact]
+    public async Task ChangingTheModeWithApplyRebuildsNothingAndTakesEffect()
+    {
+        var db = await TestServer.CreateDatabaseAsync("mode_apply");
+        try
+        {
+            await using var c = new NpgsqlConnection(db);
+            await c.OpenAsync();
+            await using (var cmd = new NpgsqlCommand(Schema, c)) await cmd.ExecuteNonQueryAsync();
+            var engine = new TViewsEngine(db);
+            await engine.ApplyAsync(TViewDefinition.FromScript(Script(null)));
+            async Task<object?> Scalar(string sql)
+            {
+                await using var cmd = new NpgsqlCommand(sql, c);
+                return await cmd.ExecuteScalarAsync();
+            }
+            var oid = await Scalar("SELECT 'tv_item'::regclass::oid");
+            Assert.Equal("immediate", await Scalar("SELECT mode FROM pg_tviews_metadata WHERE entity_name = 'item'"));
+
+            var result = await engine.ApplyAsync(TViewDefinition.FromScript(Script("-- tviews:mode=deferred")));
+            Assert.Equal(["tv_item"], result.Unchanged);
+            Assert.Empty(result.Rebuilt);
+            Assert.Equal(oid, await Scalar("SELECT 'tv_item'::regclass::oid"));
+            Assert.Equal("deferred", await Scalar("SELECT mode FROM pg_tviews_metadata WHERE entity_name = 'item'"));
+            // The manifest kept with the definition view (what convert restores from) says so too.
+            Assert.Equal("deferred", await Scalar("SELECT (substr(obj_description('pg_tviews_v_item'::regclass, 'pg_class'), 8)::jsonb)->>'mode'"));
+
+            // Deferred now: inside the transaction the TVIEW does not change until COMMIT.
+            await using (var tx = await c.BeginTransactionAsync())
+            {
+                await using (var cmd = new NpgsqlCommand("UPDATE tb_item SET name = 'renamed' WHERE pk_item = 1", c, tx)) await cmd.ExecuteNonQueryAsync();
+                await using (var cmd = new NpgsqlCommand("SELECT data->>'name' FROM tv_item WHERE pk_item = 1", c, tx))
+                    Assert.Equal("item 1", await cmd.ExecuteScalarAsync());
+                await tx.CommitAsync();
+            }
+            Assert.Equal("renamed", await Scalar("SELECT data->>'name' FROM tv_item WHERE pk_item = 1"));
+
+            // And back, from psql's side.
+            await Scalar("SELECT pg_tviews_set_mode('item', 'immediate')");
+            await using (var tx = await c.BeginTransactionAsync())
+            {
+                await using (var cmd = new NpgsqlCommand("UPDATE tb_item SET name = 'again' WHERE pk_item = 1", c, tx)) await cmd.ExecuteNonQueryAsync();
+                await using (var cmd = new NpgsqlCommand("SELECT data->>'name' FROM tv_item WHERE pk_item = 1", c, tx))
+                    Assert.Equal("again", await cmd.ExecuteScalarAsync());
+                await tx.CommitAsync();
+            }
+            var bad = await Assert.ThrowsAsync<PostgresException>(() => Scalar("SELECT pg_tviews_set_mode('item', 'lazy')"));
+            Assert.Equal("22023", bad.SqlState);
+            Assert.Equal(1L, Convert.ToInt64(await Scalar("SELECT count(*) FROM tv_item WHERE data->>'name' = 'again'"), CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
+}
