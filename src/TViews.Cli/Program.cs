@@ -38,6 +38,7 @@ public static class Program
         yield return TViewCommands.Uninstall();
         yield return TViewCommands.Create();
         yield return TViewCommands.Apply();
+        yield return MigrationCommands.Script();
         yield return TViewCommands.Drop();
         yield return TViewCommands.List();
         yield return TViewCommands.Show();

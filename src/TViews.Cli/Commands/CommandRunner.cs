@@ -12,10 +12,13 @@ internal static class CommandRunner
 {
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    /// <summary>The engine for a command: its connection and runtime schema, progress and warnings on stderr (none when quiet).</summary>
-    public static TViewsEngine Engine(ParseResult pr, bool quiet = false) =>
+    /// <summary>
+    /// The engine for a command: its connection and runtime schema, progress and warnings on stderr
+    /// (none when quiet; to <paramref name="logger"/> when given).
+    /// </summary>
+    public static TViewsEngine Engine(ParseResult pr, bool quiet = false, Microsoft.Extensions.Logging.ILogger? logger = null) =>
         new(CommonOptions.ConnectionString(pr), new TViewsOptions { RuntimeSchema = pr.GetValue(CommonOptions.Schema) ?? "public" },
-            quiet ? null : new ActionLogger(Console.Error.WriteLine));
+            quiet ? null : logger ?? new ActionLogger(Console.Error.WriteLine));
 
     public static async Task<int> Run(Func<Task<int>> body)
     {

@@ -32,7 +32,7 @@ public static class FormatCommand
     }
 
     /// <summary>The command's logic with explicit streams (used by tests).</summary>
-    public static int Run(string? path, SqlFormatOptions options, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    internal static int Run(string? path, SqlFormatOptions options, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
         bool fromStdin = path is null or "-";
         string source = fromStdin ? "stdin" : path!;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Spectre.Console;
-using TViews.Plan;
 using TViews.Runtime;
 
 namespace TViews.Cli.Commands;
@@ -73,12 +72,13 @@ internal static class TViewCommands
     {
         var path = new Argument<string>("path") { Description = "A .sql file or a directory of them, holding CREATE TABLE tv_x AS <select>; statements" };
         var json = CommonOptions.Json();
-        var c = new Command("apply", "Create, rebuild or keep TVIEWs so they match the definitions in files (one transaction)") { path, json };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be created, rebuilt (and why) or left alone; change nothing" };
+        var c = new Command("apply", "Create, rebuild or keep TVIEWs so they match the definitions in files (one transaction)") { path, json, dryRun };
         c.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
             var defs = TViewDefinitions.FromDirectory(pr.GetValue(path)!);
-            var engine = CommandRunner.Engine(pr, quiet: pr.GetValue(json));
-            var result = await engine.ApplyAsync(defs, ct);
+            if (pr.GetValue(dryRun)) return await MigrationCommands.DryRunAsync(pr, defs, pr.GetValue(json), ct);
+            var result = await TViewProgress.RunAsync(pr, pr.GetValue(json), engine => engine.ApplyAsync(defs, ct));
             if (pr.GetValue(json)) { CommandRunner.WriteJson(result); return 0; }
             foreach (var t in result.Created) Console.WriteLine($"created   {t}");
             foreach (var t in result.Rebuilt) Console.WriteLine($"rebuilt   {t}");
@@ -184,7 +184,8 @@ internal static class TViewCommands
         var c = new Command("refresh", "Reconcile a TVIEW (and its dependents) with its definition") { entity, force, json };
         c.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
-            var n = await CommandRunner.Engine(pr, quiet: pr.GetValue(json)).RefreshAsync(pr.GetValue(entity)!, pr.GetValue(force), ct);
+            var n = await TViewProgress.RunAsync(pr, pr.GetValue(json), engine => engine.RefreshAsync(pr.GetValue(entity)!, pr.GetValue(force), ct),
+                engine => TViewProgress.RefreshClosureAsync(engine, pr.GetValue(entity)!, ct));
             if (pr.GetValue(json)) { CommandRunner.WriteJson(new { entity = pr.GetValue(entity), force = pr.GetValue(force), rows_written = n }); return 0; }
             Console.WriteLine($"{(pr.GetValue(force) ? "rebuilt" : "reconciled")} {pr.GetValue(entity)}: {n} rows written");
             return 0;

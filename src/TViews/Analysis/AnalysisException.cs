@@ -1,19 +1,32 @@
+using TViews.Runtime;
 using TViews.Sql;
 
 namespace TViews.Analysis;
 
-/// <summary>A definition TViews cannot accept, with the position of the construct at fault when known.</summary>
-public sealed class AnalysisException : TViews.Runtime.TViewsException
+// Public on purpose, although the rest of TViews.Analysis is internal: it is what a refused
+// definition throws, documented as a TViewsException subclass, and callers that tell "this SELECT
+// cannot be maintained" apart from other errors may catch it by type. Everything a caller needs is
+// public (the message, ErrorCode UnsupportedDefinition, Location from the base, Detail here); only
+// the analyser constructs it, so its constructor and the syntax-tree position stay internal.
+
+/// <summary>
+/// A definition TViews cannot maintain exactly (LIMIT, a volatile function, a recursive CTE, ...).
+/// <see cref="TViewsException.ErrorCode"/> is <see cref="TViewsErrorCode.UnsupportedDefinition"/>;
+/// <see cref="TViewsException.Location"/> is the position of the construct at fault when known.
+/// </summary>
+public sealed class AnalysisException : TViewsException
 {
-    public AnalysisException(string detail, LinePosition? position = null)
-        : base(position is { } p ? $"line {p.Line}, column {p.Column}: {detail}" : detail, TViews.Runtime.TViewsErrorCode.UnsupportedDefinition, position is { } l ? new(l.Line, l.Column) : null)
+    internal AnalysisException(string detail, LinePosition? position = null)
+        : base(position is { } p ? $"line {p.Line}, column {p.Column}: {detail}" : detail, TViewsErrorCode.UnsupportedDefinition, position is { } l ? new(l.Line, l.Column) : null)
     {
         Detail = detail;
         Position = position;
     }
 
+    /// <summary>Why the definition is refused: the message without the position prefix.</summary>
     public string Detail { get; }
-    public LinePosition? Position { get; }
+
+    internal LinePosition? Position { get; }
 
     internal static AnalysisException At(SourceText? source, SqlNode? node, string detail) =>
         new(detail, source is not null && node is not null && !(node.Span.IsEmpty && node.Span.Start == 0)

@@ -3,12 +3,12 @@ using TViews.Runtime;
 
 namespace TViews.Analysis;
 
-public enum RelationKind { Table, PartitionedTable, View, MaterializedView, ForeignTable, Other }
+internal enum RelationKind { Table, PartitionedTable, View, MaterializedView, ForeignTable, Other }
 
-public sealed record CatalogColumn(string Name, string Type, bool NotNull, bool Comparable);
+internal sealed record CatalogColumn(string Name, string Type, bool NotNull, bool Comparable);
 
 /// <summary>A relation as the live catalog describes it. <see cref="TViewEntity"/> is set for TVIEW tables.</summary>
-public sealed record CatalogRelation(
+internal sealed record CatalogRelation(
     string Schema,
     string Name,
     RelationKind Kind,
@@ -46,7 +46,7 @@ public sealed record CatalogRelation(
 }
 
 /// <summary>Reads relations from the live catalog, resolving unqualified names through search_path.</summary>
-public sealed class CatalogReader(NpgsqlConnection connection, string? runtimeSchema)
+internal sealed class CatalogReader(NpgsqlConnection connection, string? runtimeSchema)
 {
     private const string TypeIsComparable = """
         (SELECT bt.typname::text FROM pg_type bt

@@ -10,7 +10,7 @@ namespace TViews.Analysis;
 /// The key was given explicitly and its uniqueness could not be proven from the catalog: it held when
 /// checked at build time, and maintenance must fail loudly on a duplicate.
 /// </param>
-public sealed record DefinitionAnalysis(
+internal sealed record DefinitionAnalysis(
     IReadOnlyList<SourcePlan> Sources,
     IReadOnlyList<IndexPlan> Indexes,
     IReadOnlyList<string> Warnings,
@@ -22,7 +22,7 @@ public sealed record DefinitionAnalysis(
 /// the columns read from each, the affected-key query of every source occurrence, and the indexes
 /// dependents need. Refuses, with the construct and its position, what it cannot maintain exactly.
 /// </summary>
-public static class DefinitionAnalyzer
+internal static class DefinitionAnalyzer
 {
     /// <param name="explicitKey">
     /// The key was chosen by the user (--key, -- tviews:key=): when its uniqueness cannot be proven, it is

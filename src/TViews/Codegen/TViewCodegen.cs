@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using TViews.Plan;
+using TViews.Runtime;
 using static TViews.Runtime.SqlNames;
 
 namespace TViews.Codegen;
@@ -12,7 +13,7 @@ namespace TViews.Codegen;
 /// <paramref name="Fragment"/>, so an UPDATE costs one trigger call however many TVIEWs read the table;
 /// it comes with this TVIEW's gate.
 /// </summary>
-public sealed record GeneratedTrigger(string Schema, string Table, string Name, string Event, string FunctionName, string? FunctionDdl, string TriggerDdl,
+internal sealed record GeneratedTrigger(string Schema, string Table, string Name, string Event, string FunctionName, string? FunctionDdl, string TriggerDdl,
     string? Fragment = null, GeneratedGate? Gate = null);
 
 /// <summary>
@@ -21,10 +22,10 @@ public sealed record GeneratedTrigger(string Schema, string Table, string Name, 
 /// so an UPDATE whose SET list names none of them fires nothing at all; <paramref name="WideDdl"/> has
 /// no column list and is what the runtime installs when a BEFORE ROW trigger could change them unseen.
 /// </summary>
-public sealed record GeneratedGate(string Name, string Flag, string NarrowDdl, string WideDdl, IReadOnlyList<string> Columns);
+internal sealed record GeneratedGate(string Name, string Flag, string NarrowDdl, string WideDdl, IReadOnlyList<string> Columns);
 
 /// <summary>The SQL that creates and maintains one TVIEW, in execution order.</summary>
-public sealed record GeneratedTView(
+internal sealed record GeneratedTView(
     TViewPlan Plan,
     string CreateView,
     string CreateTable,
@@ -42,7 +43,7 @@ public sealed record GeneratedTView(
 /// static (plans cached per session); every name is quoted; the only values embedded are literals
 /// of names, quoted with <see cref="Literal"/>.
 /// </summary>
-public sealed class TViewCodegen(string runtimeSchema)
+internal sealed class TViewCodegen(string runtimeSchema)
 {
     /// <summary>
     /// The generation of the generated code. It is part of a definition's hash, so after an upgrade
@@ -50,7 +51,7 @@ public sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 4;
+    public const int Generation = 5;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -90,6 +91,9 @@ public sealed class TViewCodegen(string runtimeSchema)
     private static string KeyVar(int i) => $"pg_tviews_keys{i}";
 
     private static string KeyVars(TViewPlan p) => string.Join(", ", p.Key.Select((_, i) => KeyVar(i + 1)));
+
+    /// <summary>In the flush function: column <paramref name="i"/> of the keys to patch for the <paramref name="tag"/>-th patchable source.</summary>
+    private static string PatchKeyVar(int tag, int i) => $"pg_tviews_patch{tag}_keys{i}";
 
     private static string KeyParams(TViewPlan p) =>
         string.Join(", ", p.Key.Select((k, i) => $"{KeyVar(i + 1)} {k.Type}[]"));
@@ -574,7 +578,7 @@ public sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine("            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use immediate or deferred, or RESET pg_tviews.mode.';");
         sb.AppendLine("    END IF;");
         sb.AppendLine($"    SELECT coalesce(nullif(pg_tviews_mode, ''), pg_tviews_m.mode),");
-        sb.AppendLine($"           EXISTS (SELECT FROM {queue} AS pg_tviews_q WHERE pg_tviews_q.xact = pg_current_xact_id() AND pg_tviews_q.entity = {entity})");
+        sb.AppendLine($"           EXISTS (SELECT FROM {Rt("pg_tviews_queued")} AS pg_tviews_q WHERE pg_tviews_q.xact = pg_current_xact_id() AND pg_tviews_q.entity = {entity})");
         sb.AppendLine($"    INTO pg_tviews_mode, pg_tviews_queued");
         sb.AppendLine($"    FROM {Rt("pg_tviews_metadata")} AS pg_tviews_m WHERE pg_tviews_m.entity_name = {entity};");
         sb.AppendLine("    IF pg_tviews_mode = 'deferred' THEN");
@@ -586,15 +590,31 @@ public sealed class TViewCodegen(string runtimeSchema)
         };
         // Whole rows, as text: record I/O is exact for every type, and text keeps the queue free of
         // dependencies on the sources' row types (ALTER TABLE stays possible).
+        var full = NeedsFullRecompute(s, ev);
         var rows = string.Join("\n            UNION ALL ",
-            sides.Select(x => $"SELECT pg_current_xact_id(), {entity}, {Literal(s.QualifiedName)}, {Literal(ev)}, {x.Item2}, statement_timestamp(), pg_tviews_r::text FROM {x.Item1} AS pg_tviews_r"));
-        sb.AppendLine($"        INSERT INTO {queue} (xact, entity, source, event, removed, statement, r)");
+            sides.Select(x => $"SELECT pg_current_xact_id(), {entity}, {Literal(s.QualifiedName)}, {Literal(ev)}, {x.Item2}, {full}, statement_timestamp(), pg_tviews_r::text FROM {x.Item1} AS pg_tviews_r"));
+        sb.AppendLine($"        INSERT INTO {queue} (xact, entity, source, event, removed, \"full\", statement, r)");
         sb.AppendLine($"            {rows};");
-        // Once per transaction: the row whose deferred trigger flushes the queue at COMMIT/PREPARE.
-        sb.AppendLine($"        INSERT INTO {Rt("pg_tviews_queue_pending")} (xact) VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;");
+        // Once per transaction, TVIEW, source and event: what the flush locks and maintains; the
+        // first row's deferred trigger runs the flush at COMMIT/PREPARE.
+        sb.AppendLine($"        INSERT INTO {Rt("pg_tviews_queued")} (xact, entity, source, event) VALUES (pg_current_xact_id(), {entity}, {Literal(s.QualifiedName)}, {Literal(ev)}) ON CONFLICT DO NOTHING;");
         sb.AppendLine($"        {exit}");
         sb.AppendLine("    END IF;");
         sb.AppendLine("    pg_tviews_queued := coalesce(pg_tviews_queued, false);");
+    }
+
+    /// <summary>
+    /// Whether a statement's rows need the TVIEW's keys recomputed whole (SQL, evaluated in the trigger),
+    /// or only the leaves that read the source patched: the same decision as the immediate path.
+    /// </summary>
+    private static string NeedsFullRecompute(SourcePlan s, string ev)
+    {
+        if (s.Patch is null) return "true";
+        if (ev != "UPDATE") return s.Patch.LeafOnly ? "false" : "true";
+        var structural = s.ReferencedColumns.Where(c => s.Patch.StructuralColumns.Contains(c.Name)).ToList();
+        if (structural.Count == 0) return "false";
+        var cols = string.Join(", ", structural.Select(c => Cmp(c, "x")));
+        return $"EXISTS (SELECT {cols} FROM pg_tviews_new AS x EXCEPT ALL SELECT {cols} FROM pg_tviews_old AS x)";
     }
 
     /// <summary>
@@ -607,36 +627,65 @@ public sealed class TViewCodegen(string runtimeSchema)
     {
         var entity = Literal(p.Entity);
         var queue = Rt("pg_tviews_queue");
-        var ctes = new List<string>
-        {
-            $"pg_tviews_q AS (DELETE FROM {queue} AS q WHERE q.xact = pg_tviews_x AND q.entity = {entity} RETURNING q.source, q.removed, q.r)",
-        };
-        var parts = new List<string>();
-        for (var i = 0; i < p.Sources.Count; i++)
-        {
-            var s = p.Sources[i];
-            string Rows(bool removed) =>
-                $"SELECT (pg_tviews_d.v).* FROM (SELECT q.r::{Quote(s.Schema, s.Table)} AS v FROM pg_tviews_q AS q " +
-                $"WHERE q.source = {Literal(s.QualifiedName)} AND {(removed ? "" : "NOT ")}q.removed OFFSET 0) AS pg_tviews_d";
-            var old = $"pg_tviews_old_{i + 1}";
-            var added = $"pg_tviews_new_{i + 1}";
-            ctes.Add($"{old} AS ({Rows(true)})");
-            ctes.Add($"{added} AS ({Rows(false)})");
-            if (s.CountDelta is { } counts)
-            {
-                // Counts are recomputed per group: the groups are named by the rows' own columns.
-                var cols = string.Join(", ", counts.KeyColumns.Select(c => $"x.{Quote(c)}"));
-                parts.Add($"(SELECT {cols} FROM {old} AS x UNION ALL SELECT {cols} FROM {added} AS x)");
-                continue;
-            }
-            foreach (var q in s.KeyQueries)
-            {
-                parts.Add("(" + q.Render(old, old, Quote(p.Schema, p.Table)) + ")");
-                parts.Add("(" + q.Render(added) + ")");
-            }
-        }
         var uColumns = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}"));
         var notNull = string.Join(" AND ", p.Key.Select((_, i) => $"u.k{i + 1} IS NOT NULL"));
+        // Per source, one statement (run only when the source has queued rows) deletes its queued
+        // rows and appends the keys they reach: tag 0 for keys to recompute whole, tag n for keys
+        // whose leaves reading the n-th patchable source are patched (rows queued as not needing a
+        // full recompute, the immediate path's decision).
+        var patched = p.Sources.Where(x => x.Patch is not null).Select((x, i) => (Tag: i + 1, Source: x)).ToList();
+        var perSource = new List<string>();
+        foreach (var s in p.Sources)
+        {
+            var tag = patched.FirstOrDefault(x => ReferenceEquals(x.Source, s)).Tag;
+            var groups = tag == 0 ? new List<(int Tag, string Filter)> { (0, "") } : [(0, " AND q.\"full\""), (tag, " AND NOT q.\"full\"")];
+            var ctes = new List<string>
+            {
+                $"pg_tviews_q AS (DELETE FROM {queue} AS q WHERE q.xact = pg_tviews_x AND q.entity = {entity} AND q.source = {Literal(s.QualifiedName)} RETURNING q.removed, q.\"full\", q.r)",
+            };
+            var parts = new List<string>();
+            foreach (var (t, filter) in groups)
+            {
+                string Rows(bool removed) =>
+                    $"SELECT (pg_tviews_d.v).* FROM (SELECT q.r::{Quote(s.Schema, s.Table)} AS v FROM pg_tviews_q AS q " +
+                    $"WHERE {(removed ? "" : "NOT ")}q.removed{filter} OFFSET 0) AS pg_tviews_d";
+                var old = $"pg_tviews_old_{t}";
+                var added = $"pg_tviews_new_{t}";
+                ctes.Add($"{old} AS ({Rows(true)})");
+                ctes.Add($"{added} AS ({Rows(false)})");
+                if (s.CountDelta is { } counts)
+                {
+                    // Counts are recomputed per group: the groups are named by the rows' own columns.
+                    var cols = string.Join(", ", counts.KeyColumns.Select(c => $"x.{Quote(c)}"));
+                    parts.Add($"(SELECT {t}, {cols} FROM {old} AS x UNION ALL SELECT {t}, {cols} FROM {added} AS x)");
+                    continue;
+                }
+                foreach (var q in s.KeyQueries)
+                {
+                    parts.Add($"(SELECT {t}, pg_tviews_k.* FROM (" + q.Render(old, old, Quote(p.Schema, p.Table)) + ") AS pg_tviews_k)");
+                    parts.Add($"(SELECT {t}, pg_tviews_k.* FROM (" + q.Render(added) + ") AS pg_tviews_k)");
+                }
+            }
+            if (parts.Count == 0) continue;
+            var aggregates = p.Key.Select((_, i) => $"{KeyVar(i + 1)} || array_agg(d.k{i + 1}) FILTER (WHERE d.t = 0)").ToList();
+            var targets = p.Key.Select((_, i) => KeyVar(i + 1)).ToList();
+            if (tag != 0)
+            {
+                aggregates.AddRange(p.Key.Select((_, i) => $"{PatchKeyVar(tag, i + 1)} || array_agg(d.k{i + 1}) FILTER (WHERE d.t = {tag})"));
+                targets.AddRange(p.Key.Select((_, i) => PatchKeyVar(tag, i + 1)));
+            }
+            var sql = new StringBuilder();
+            sql.AppendLine($"    -- {Comment($"rows queued from {Quote(s.Schema, s.Table)}")}");
+            sql.AppendLine($"    IF {Literal(s.QualifiedName)} = ANY (pg_tviews_sources) THEN");
+            sql.AppendLine($"        WITH {string.Join(",\n             ", ctes)}");
+            sql.AppendLine($"        SELECT {string.Join(", ", aggregates)}");
+            sql.AppendLine($"        INTO {string.Join(", ", targets)}");
+            sql.AppendLine($"        FROM (SELECT DISTINCT u.t, {string.Join(", ", p.Key.Select((_, i) => $"u.k{i + 1}"))} FROM (");
+            sql.AppendLine("            " + string.Join("\n            UNION ALL\n            ", parts));
+            sql.AppendLine($"        ) AS u (t, {uColumns}) WHERE {notNull}) AS d;");
+            sql.Append("    END IF;");
+            perSource.Add(sql.ToString());
+        }
         var sb = new StringBuilder();
         sb.AppendLine($"CREATE OR REPLACE FUNCTION {Quote(p.Schema, FlushFunctionName(p))}() RETURNS bigint");
         // Runs as the TVIEW's owner, like the triggers that queued the rows (the commit trigger runs
@@ -646,32 +695,37 @@ public sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine($"-- {Comment($"Maintains {Quote(p.Schema, p.Table)} for the rows this transaction queued (deferred mode).")}");
         sb.AppendLine("DECLARE");
         for (var i = 0; i < p.Key.Count; i++) sb.AppendLine($"    {KeyVar(i + 1)} {p.Key[i].Type}[];");
+        foreach (var (tag, _) in patched)
+            for (var i = 0; i < p.Key.Count; i++) sb.AppendLine($"    {PatchKeyVar(tag, i + 1)} {p.Key[i].Type}[];");
         sb.AppendLine("    pg_tviews_x xid8 := pg_current_xact_id_if_assigned();");
+        sb.AppendLine("    pg_tviews_sources text[];");
+        sb.AppendLine("    pg_tviews_written bigint := 0;");
         sb.AppendLine("BEGIN");
-        sb.AppendLine($"    IF pg_tviews_x IS NULL OR NOT EXISTS (SELECT FROM {queue} AS q WHERE q.xact = pg_tviews_x AND q.entity = {entity}) THEN");
-        sb.AppendLine("        RETURN 0;");
-        sb.AppendLine("    END IF;");
+        sb.AppendLine("    IF pg_tviews_x IS NULL THEN RETURN 0; END IF;");
+        sb.AppendLine($"    SELECT array_agg(DISTINCT k.source) INTO pg_tviews_sources FROM {Rt("pg_tviews_queued")} AS k WHERE k.xact = pg_tviews_x AND k.entity = {entity};");
+        sb.AppendLine("    IF pg_tviews_sources IS NULL THEN RETURN 0; END IF;");
         // Normally held already (pg_tviews_flush locks every queued set first, a trigger its own).
         sb.AppendLine($"    IF NOT EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS s WHERE s.entity_name = {entity} AND s.locked_by = pg_tviews_x) THEN");
         sb.AppendLine($"        PERFORM {Rt("pg_tviews_lock_each")}(ARRAY(SELECT c.entity_name FROM {Rt("pg_tviews_closure")}({entity}) AS c));");
         sb.AppendLine("    END IF;");
-        if (parts.Count == 0)
+        foreach (var part in perSource) sb.AppendLine(part);
+        // Whatever is left (a source no longer read: the TVIEW was rebuilt in this transaction) is done.
+        sb.AppendLine($"    DELETE FROM {queue} AS q WHERE q.xact = pg_tviews_x AND q.entity = {entity};");
+        sb.AppendLine($"    DELETE FROM {Rt("pg_tviews_queued")} AS k WHERE k.xact = pg_tviews_x AND k.entity = {entity};");
+        sb.AppendLine($"    IF {KeyVar(1)} IS NOT NULL THEN");
+        if (p.Sources.Any(x => x.CountDelta is not null)) sb.AppendLine($"        {MarkRecomputed(p)}");
+        sb.AppendLine($"        pg_tviews_written := {Quote(p.Schema, ApplyFunctionName(p))}({KeyVars(p)});");
+        sb.AppendLine("    END IF;");
+        // Leaves that read a source whose queued rows could not move rows (after the recompute, which
+        // already rewrote some of those keys whole: patching them again changes nothing).
+        foreach (var (tag, src) in patched)
         {
-            // No source (SELECT 1 AS k, generate_series(...)): nothing is ever queued.
-            sb.AppendLine($"    DELETE FROM {queue} AS q WHERE q.xact = pg_tviews_x AND q.entity = {entity};");
-            sb.AppendLine("    RETURN 0;");
-            sb.AppendLine("END");
-            sb.AppendLine(BodyClose);
-            return SafeDollarQuote(sb.ToString());
+            var vars = string.Join(", ", p.Key.Select((_, i) => PatchKeyVar(tag, i + 1)));
+            sb.AppendLine($"    IF {PatchKeyVar(tag, 1)} IS NOT NULL THEN");
+            sb.AppendLine($"        pg_tviews_written := pg_tviews_written + {Quote(p.Schema, PatchFunctionName(p, src))}({vars});");
+            sb.AppendLine("    END IF;");
         }
-        sb.AppendLine($"    WITH {string.Join(",\n         ", ctes)}");
-        sb.AppendLine($"    SELECT {string.Join(", ", p.Key.Select((_, i) => $"array_agg(d.k{i + 1})"))}");
-        sb.AppendLine($"    INTO {KeyVars(p)}");
-        sb.AppendLine($"    FROM (SELECT DISTINCT {string.Join(", ", p.Key.Select((_, i) => $"u.k{i + 1}"))} FROM (");
-        sb.AppendLine("        " + string.Join("\n        UNION ALL\n        ", parts));
-        sb.AppendLine($"    ) AS u ({uColumns}) WHERE {notNull}) AS d;");
-        if (p.Sources.Any(x => x.CountDelta is not null)) sb.AppendLine($"    {MarkRecomputed(p)}");
-        sb.AppendLine($"    RETURN {Quote(p.Schema, ApplyFunctionName(p))}({KeyVars(p)});");
+        sb.AppendLine("    RETURN pg_tviews_written;");
         sb.AppendLine("END");
         sb.AppendLine(BodyClose);
         return SafeDollarQuote(sb.ToString());

@@ -1,11 +1,13 @@
+using TViews.Runtime;
+
 namespace TViews.Plan;
 
 /// <summary>A column of a TVIEW or of a source, as PostgreSQL types it.</summary>
 /// <param name="Comparable">Whether the type has an equality usable by IS DISTINCT FROM / EXCEPT (json, xml, geometric types have none).</param>
-public sealed record ColumnPlan(string Name, string Type, bool Comparable = true);
+internal sealed record ColumnPlan(string Name, string Type, bool Comparable = true);
 
 /// <summary>Computes, for a delta relation standing in for one occurrence of a source, the affected keys.</summary>
-public interface IKeyQuery
+internal interface IKeyQuery
 {
     /// <summary>SQL selecting the key columns (in key order) with the source occurrence replaced by <paramref name="deltaRelation"/>.</summary>
     /// <param name="removedFrom">
@@ -25,7 +27,7 @@ public interface IKeyQuery
 
 /// <summary>A part of a TVIEW row recomputed by a patch: a whole column, or one top-level key of a jsonb column.</summary>
 /// <param name="ValueColumn">The column of <see cref="PatchPlan.LeafQuery"/> holding the new value.</param>
-public sealed record PatchLeaf(string Column, string? JsonKey, string ValueColumn);
+internal sealed record PatchLeaf(string Column, string? JsonKey, string ValueColumn);
 
 /// <summary>
 /// How to maintain a TVIEW after a change to one source by recomputing only the leaves that read it.
@@ -33,21 +35,21 @@ public sealed record PatchLeaf(string Column, string? JsonKey, string ValueColum
 /// source read only inside leaves (<see cref="LeafOnly"/>).
 /// </summary>
 /// <param name="LeafQuery">SELECT k1..kn (the key), v.. (leaf values) over the definition's FROM/WHERE.</param>
-public sealed record PatchPlan(IReadOnlyList<string> StructuralColumns, bool LeafOnly, IReadOnlyList<PatchLeaf> Leaves, string LeafQuery);
+internal sealed record PatchPlan(IReadOnlyList<string> StructuralColumns, bool LeafOnly, IReadOnlyList<PatchLeaf> Leaves, string LeafQuery);
 
 /// <summary>A count kept from deltas: <c>count(Column)</c> of the source, stored whole or under a jsonb key.</summary>
-public sealed record CountLeaf(string TargetColumn, string? JsonKey, string CountedColumn);
+internal sealed record CountLeaf(string TargetColumn, string? JsonKey, string CountedColumn);
 
 /// <summary>
 /// Maintenance of a grouped TVIEW's counts from a source's delta (see CountDeltaAnalyzer):
 /// <see cref="KeyColumns"/> of the source name the group of each of its rows, in TVIEW key order.
 /// </summary>
-public sealed record CountDeltaPlan(IReadOnlyList<string> KeyColumns, IReadOnlyList<CountLeaf> Leaves);
+internal sealed record CountDeltaPlan(IReadOnlyList<string> KeyColumns, IReadOnlyList<CountLeaf> Leaves);
 
 /// <summary>How one source table's changes reach a TVIEW.</summary>
 /// <param name="ReferencedColumns">Every column of the source the definition reads; an UPDATE that changes none of them needs no work.</param>
 /// <param name="KeyQueries">One per occurrence of the source in the definition; their union is the affected key set.</param>
-public sealed record SourcePlan(
+internal sealed record SourcePlan(
     string Schema,
     string Table,
     string? TViewEntity,
@@ -63,10 +65,10 @@ public sealed record SourcePlan(
 }
 
 /// <summary>An index the TVIEW needs on one of its TVIEW sources (the lineage columns it reads them by).</summary>
-public sealed record IndexPlan(string Schema, string Table, IReadOnlyList<string> Columns);
+internal sealed record IndexPlan(string Schema, string Table, IReadOnlyList<string> Columns);
 
 /// <summary>Everything code generation needs to create and maintain one TVIEW.</summary>
-public sealed record TViewPlan(
+internal sealed record TViewPlan(
     string Entity,
     string Schema,
     string Table,
@@ -100,27 +102,4 @@ public sealed record TViewPlan(
     /// <c>pg_tviews_metadata.mode</c>, so changing it rebuilds nothing.
     /// </summary>
     public TViewMode Mode { get; init; } = TViewMode.Immediate;
-}
-
-/// <summary>When a TVIEW is maintained: by each statement (the default), or once per transaction at COMMIT.</summary>
-public enum TViewMode
-{
-    Immediate,
-    Deferred,
-}
-
-/// <summary>The SQL spelling of a <see cref="TViewMode"/> (<c>pg_tviews_metadata.mode</c>, <c>pg_tviews.mode</c>).</summary>
-public static class TViewModes
-{
-    public static string ToSql(this TViewMode mode) => mode == TViewMode.Deferred ? "deferred" : "immediate";
-
-    public static bool TryParse(string text, out TViewMode mode)
-    {
-        switch (text)
-        {
-            case "immediate": mode = TViewMode.Immediate; return true;
-            case "deferred": mode = TViewMode.Deferred; return true;
-            default: mode = TViewMode.Immediate; return false;
-        }
-    }
 }

@@ -22,7 +22,9 @@ internal static class NpgsqlExtensions
     public static async Task<int> ExecuteAsync(this NpgsqlConnection conn, string sql, CancellationToken ct, params (string Name, object? Value)[] args)
     {
         await using var cmd = Command(conn, sql, args);
-        return await cmd.ExecuteNonQueryAsync(ct);
+        var n = await cmd.ExecuteNonQueryAsync(ct);
+        StatementRecorder.Executed(sql, args); // `tviews script`: statements with an effect are recorded
+        return n;
     }
 
     public static async Task<T> ScalarAsync<T>(this NpgsqlConnection conn, string sql, CancellationToken ct, params (string Name, object? Value)[] args)

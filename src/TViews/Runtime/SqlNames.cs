@@ -3,7 +3,7 @@ using System.Text;
 namespace TViews.Runtime;
 
 /// <summary>Quoting of identifiers and literals for SQL the tool writes. Every name is quoted.</summary>
-public static class SqlNames
+internal static class SqlNames
 {
     public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 

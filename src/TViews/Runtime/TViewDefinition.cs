@@ -8,33 +8,77 @@ using TViews.Sql;
 namespace TViews.Runtime;
 
 /// <summary>
-/// A TVIEW to create: its name, the SELECT (parsed, and as written), where that text sits in its
-/// source (for error positions), and an optional explicit key.
+/// A TVIEW to create: its name, the SELECT it maintains, an optional explicit key and how it is
+/// maintained. Build one with <see cref="FromSelect"/>, or load scripts with <see cref="FromScript"/>
+/// and <see cref="TViewDefinitions"/>; change the name, key or mode with <c>with { ... }</c>.
 /// </summary>
-public sealed partial record TViewDefinition(
-    string? Schema,
-    string Table,
-    SelectStmt Query,
-    string QueryText,
-    SourceText Source,
-    int QueryOffset,
-    IReadOnlyList<string>? Key = null,
-    string? Origin = null,
-    bool AcknowledgeRowSecurity = false)
+public sealed partial record TViewDefinition
 {
+    internal TViewDefinition(string? schema, string table, SelectStmt query, string queryText, SourceText source, int queryOffset,
+        IReadOnlyList<string>? key = null, string? origin = null, bool acknowledgeRowSecurity = false)
+    {
+        Schema = schema;
+        Table = table;
+        Query = query;
+        QueryText = queryText;
+        Source = source;
+        QueryOffset = queryOffset;
+        Key = key;
+        Origin = origin;
+        AcknowledgeRowSecurity = acknowledgeRowSecurity;
+    }
+
+    /// <summary>The schema of the TVIEW's table, or null for the first schema of the search path.</summary>
+    public string? Schema { get; init; }
+
+    /// <summary>The TVIEW's table name, <c>tv_&lt;entity&gt;</c>.</summary>
+    public string Table { get; init; }
+
+    /// <summary>
+    /// The SELECT, as written (for a script, the text of the statement's query). Parsed when the
+    /// definition is built; it cannot be replaced with <c>with</c>, build a new definition instead.
+    /// </summary>
+    public string QueryText { get; internal init; }
+
+    /// <summary>
+    /// The columns of the TVIEW's key, when given explicitly (<c>--key</c>, <c>-- tviews:key=a,b</c>);
+    /// null for the default (<c>pk_&lt;entity&gt;</c> when the SELECT has it, else its first column).
+    /// </summary>
+    public IReadOnlyList<string>? Key { get; init; }
+
+    /// <summary>Where the definition comes from (a file or resource name), used in error messages; null when built in code.</summary>
+    public string? Origin { get; init; }
+
+    /// <summary>
+    /// Whether the owner accepts that a source table has row-level security (<c>-- tviews:rls=acknowledged</c>):
+    /// the TVIEW is built with the rights of the role that creates it, so rows a policy would hide from
+    /// readers of the source appear in it. A source with row-level security is refused without this.
+    /// </summary>
+    public bool AcknowledgeRowSecurity { get; init; }
+
     /// <summary>
     /// When the TVIEW is maintained by default (<c>-- tviews:mode=deferred</c>, <c>create --mode</c>).
-    /// Not part of <see cref="Hash"/>: changing it with <c>apply</c> updates the catalog, rebuilds nothing.
+    /// Not part of the definition's identity: changing it with <c>apply</c> updates the catalog, rebuilds nothing.
     /// </summary>
     public TViewMode Mode { get; init; } = TViewMode.Immediate;
 
+    /// <summary>The entity: the table name without its <c>tv_</c> prefix (how the runtime's functions name a TVIEW).</summary>
     public string Entity => Table.StartsWith("tv_", StringComparison.Ordinal) ? Table[3..] : Table;
+
+    /// <summary>The parsed SELECT (<see cref="QueryText"/> as a tree).</summary>
+    internal SelectStmt Query { get; init; }
+
+    /// <summary>The whole text the SELECT was parsed from, for line and column positions in errors.</summary>
+    internal SourceText Source { get; }
+
+    /// <summary>Where <see cref="QueryText"/> starts in <see cref="Source"/>.</summary>
+    internal int QueryOffset { get; }
 
     /// <summary>
     /// Identity of the definition for "re-apply does nothing": canonical SQL, key and the generation of
     /// the maintenance code (so an upgrade that changes that code rebuilds on the next apply), hashed.
     /// </summary>
-    public string Hash
+    internal string Hash
     {
         get
         {
@@ -44,7 +88,14 @@ public sealed partial record TViewDefinition(
         }
     }
 
-    /// <summary>Parses a single SELECT given on the command line or through the API.</summary>
+    /// <summary>A definition from one SELECT, parsed now.</summary>
+    /// <param name="name">The TVIEW's name: <c>tv_&lt;entity&gt;</c> or <c>&lt;schema&gt;.tv_&lt;entity&gt;</c>.</param>
+    /// <param name="selectSql">The SELECT (without a trailing semicolon).</param>
+    /// <param name="key">The key columns, or null for the default (<c>pk_&lt;entity&gt;</c>, else the first column).</param>
+    /// <param name="origin">Where the text comes from, for error messages.</param>
+    /// <param name="acknowledgeRowSecurity">See <see cref="AcknowledgeRowSecurity"/>.</param>
+    /// <exception cref="SqlSyntaxException">The SELECT does not parse (<see cref="TViewsErrorCode.Syntax"/>, with its position).</exception>
+    /// <exception cref="TViewsException">The name is not <c>tv_x</c> or <c>schema.tv_x</c>.</exception>
     public static TViewDefinition FromSelect(string name, string selectSql, IReadOnlyList<string>? key = null, string? origin = null, bool acknowledgeRowSecurity = false)
     {
         var (schema, table) = SplitName(name);
@@ -52,7 +103,15 @@ public sealed partial record TViewDefinition(
         return new TViewDefinition(schema, table, stmt, selectSql, new SourceText(selectSql), 0, key, origin, acknowledgeRowSecurity);
     }
 
-    /// <summary>Parses a script of <c>CREATE TABLE tv_x AS &lt;select&gt;;</c> statements.</summary>
+    /// <summary>
+    /// The definitions in a script of <c>CREATE TABLE tv_x AS &lt;select&gt;;</c> statements, each
+    /// optionally preceded by directive comments (<c>-- tviews:key=a,b</c>, <c>-- tviews:mode=deferred</c>,
+    /// <c>-- tviews:rls=acknowledged</c>).
+    /// </summary>
+    /// <param name="script">The script's text.</param>
+    /// <param name="origin">Where the script comes from (a file name), for error messages and <see cref="Origin"/>.</param>
+    /// <exception cref="SqlSyntaxException">The script does not parse.</exception>
+    /// <exception cref="TViewsException">A statement is not <c>CREATE TABLE ... AS SELECT</c>, or a directive is malformed.</exception>
     public static IReadOnlyList<TViewDefinition> FromScript(string script, string? origin = null)
     {
         var source = new SourceText(script);
@@ -136,7 +195,8 @@ public sealed partial record TViewDefinition(
     [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9_]+(\s*,\s*[A-Za-z0-9_]+)*$")]
     private static partial System.Text.RegularExpressions.Regex KeyValue();
 
-    public static (string? Schema, string Table) SplitName(string name)
+    /// <summary>Splits <c>tv_x</c> or <c>schema.tv_x</c> into its schema (null when absent) and table.</summary>
+    internal static (string? Schema, string Table) SplitName(string name)
     {
         var parts = name.Split('.');
         return parts.Length switch

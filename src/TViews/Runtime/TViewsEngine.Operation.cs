@@ -10,12 +10,13 @@ public sealed partial class TViewsEngine
 {
     /// <summary>
     /// Runs one operation: on the caller's connection and transaction when given, else on a connection
-    /// of its own in a transaction of its own (committed when the body returns). Around it: the options'
+    /// of its own in a transaction of its own (committed when the body returns, rolled back when
+    /// <paramref name="rollback"/>; callers passing it never pass a connection). Around it: the options'
     /// timeouts, NOTICEs to the logger, an activity and the metrics, and Npgsql errors wrapped in
     /// <see cref="TViewsDatabaseException"/>.
     /// </summary>
     private async Task<T> RunAsync<T>(string operation, NpgsqlConnection? connection, NpgsqlTransaction? transaction,
-        Func<NpgsqlConnection, CancellationToken, Task<T>> body, CancellationToken ct, Action<Activity?, T>? describe = null)
+        Func<NpgsqlConnection, CancellationToken, Task<T>> body, CancellationToken ct, Action<Activity?, T>? describe = null, bool rollback = false)
     {
         if (transaction is not null && connection is null) connection = transaction.Connection;
         if (transaction is not null && !ReferenceEquals(transaction.Connection, connection))
@@ -39,7 +40,9 @@ public sealed partial class TViewsEngine
                 await using var ownTx = transaction is null ? await conn.BeginTransactionAsync(ct) : null;
                 var restoreLockTimeout = await SetLockTimeoutAsync(conn, ct);
                 var result = await body(conn, ct);
-                if (ownTx is not null) await ownTx.CommitAsync(ct);
+                // A script or a dry run keeps nothing of what it did (rollback: only on a connection of its own).
+                if (ownTx is not null && rollback) await ownTx.RollbackAsync(ct);
+                else if (ownTx is not null) await ownTx.CommitAsync(ct);
                 // In the caller's transaction, the setting would otherwise outlive this operation.
                 else if (restoreLockTimeout is not null)
                     await conn.ExecuteAsync("SELECT set_config('lock_timeout', @v, true)", ct, ("v", restoreLockTimeout));

@@ -148,48 +148,112 @@ public sealed partial class TViewsEngine
     /// </summary>
     public Task<ApplyResult> ApplyAsync(NpgsqlConnection? connection, NpgsqlTransaction? transaction, IReadOnlyList<TViewDefinition> definitions, CancellationToken ct = default)
     {
-        ArgumentNullException.ThrowIfNull(definitions);
-        var dup = definitions.GroupBy(d => d.Entity).FirstOrDefault(g => g.Count() > 1);
-        if (dup is not null) throw new TViewsException($"tv_{dup.Key} is defined more than once", TViewsErrorCode.InvalidDefinition);
+        CheckDefinitionSet(definitions);
         return RunAsync("apply", connection, transaction, (conn, c) => ApplyInTransactionAsync(conn, definitions, c), ct,
             (activity, r) => activity?.SetTag("tviews.created", r.Created.Count).SetTag("tviews.rebuilt", r.Rebuilt.Count).SetTag("tviews.unchanged", r.Unchanged.Count));
     }
 
-    private async Task<ApplyResult> ApplyInTransactionAsync(NpgsqlConnection conn, IReadOnlyList<TViewDefinition> definitions, CancellationToken ct)
+    private async Task<ApplyResult> ApplyInTransactionAsync(NpgsqlConnection conn, IReadOnlyList<TViewDefinition> definitions, CancellationToken ct) =>
+        (await ApplyCoreAsync(conn, definitions, ct)).Result;
+
+    /// <summary>
+    /// The apply, in the current transaction: every statement with an effect goes through
+    /// <see cref="NpgsqlExtensions.ExecuteAsync"/>, preceded by a note saying what it does, so
+    /// <see cref="ScriptAsync"/> records exactly these statements. Both advisory locks are taken
+    /// first (installer's, then DDL's: the order every operation takes them in), then the catalog
+    /// state the decisions rest on is checked (trivially here; in a script, against the database it runs on).
+    /// </summary>
+    private async Task<(ApplyResult Result, ApplyPlan Plan)> ApplyCoreAsync(NpgsqlConnection conn, IReadOnlyList<TViewDefinition> definitions, CancellationToken ct)
     {
-        await EnsureRuntimeAsync(conn, force: false, ct);
+        StatementRecorder.Note("Serializes runtime installs, upgrades and applies in this database (advisory lock, held to the end of the transaction).");
+        await RuntimeInstaller.LockAsync(conn, ct);
+        StatementRecorder.Note("Serializes TViews DDL (create, apply, drop) in this database (advisory lock, held to the end of the transaction).");
         await LockDdlAsync(conn, ct);
+        var installed = await RuntimeInstaller.InstalledVersionAsync(conn, RuntimeSchema, ct);
+        var state = await CatalogStateAsync(conn, installed, ct);
+        StatementRecorder.Note("Checks that the runtime version and the TVIEWs in pg_tviews_metadata are what every decision below was based on; stops, changing nothing, when not.");
+        await conn.ExecuteAsync(CatalogGuard(state), ct);
+        if (installed != RuntimeInstaller.Version)
+        {
+            await RuntimeInstaller.InstallInTransactionAsync(conn, RuntimeSchema, ct);
+            if (installed is null) TViewsLog.RuntimeInstalled(_logger, RuntimeInstaller.Version, RuntimeSchema);
+            else TViewsLog.RuntimeUpgraded(_logger, installed, RuntimeInstaller.Version, RuntimeSchema);
+        }
         var existing = await ListInternalAsync(conn, withCounts: false, ct);
-        var byEntity = existing.ToDictionary(e => e.Entity);
-        CheckCycles(definitions, existing);
+        var steps = PlanApply(definitions, existing, installed);
 
-        var changed = definitions.Where(d => !byEntity.TryGetValue(d.Entity, out var e) || e.Hash != d.Hash).ToList();
-        var unchanged = definitions.Except(changed).Select(d => d.Table).ToList();
         // The mode is not part of the definition's identity: changing it only updates the catalog.
-        foreach (var d in definitions.Except(changed).Where(d => byEntity[d.Entity].Mode != d.Mode.ToSql()))
+        foreach (var (d, from) in steps.ModeChanges)
+        {
+            StatementRecorder.Note($"{d.Table}: mode {from} -> {d.Mode.ToSql()} (definition unchanged: nothing is rebuilt).");
             await conn.ExecuteAsync($"SELECT {Rt("pg_tviews_set_mode")}(@e, @m)", ct, ("e", d.Entity), ("m", d.Mode.ToSql()));
-        // Everything built on a changed TVIEW is rebuilt too: its columns may have changed.
-        var rebuild = new HashSet<string>(changed.Select(d => d.Entity).Where(byEntity.ContainsKey));
-        foreach (var e in existing.OrderBy(e => e.Depth))
-            if (e.Sources.Any(s => existing.Any(x => rebuild.Contains(x.Entity) && $"{x.Schema}.{x.Table}" == s)))
-                rebuild.Add(e.Entity);
-        foreach (var e in existing.Where(e => rebuild.Contains(e.Entity)).OrderByDescending(e => e.Depth))
+        }
+        foreach (var e in steps.Forget)
+        {
+            StatementRecorder.Note($"{e.Table}: dropped with everything generated for it, to be rebuilt below ({steps.Reasons[e.Entity]}).");
             await conn.ExecuteAsync($"SELECT {Rt("pg_tviews_forget")}(@e, true)", ct, ("e", e.Entity));
+        }
 
-        var fromFiles = definitions.ToDictionary(d => d.Entity);
-        var toCreate = changed.Select(d => d.Entity).Union(rebuild).ToHashSet();
-        var ordered = TopologicalOrder(toCreate, fromFiles, byEntity);
         var warnings = new List<string>();
         var created = new List<string>();
         var rebuilt = new List<string>();
-        foreach (var entity in ordered)
+        foreach (var (def, rebuild) in steps.Build)
         {
-            var def = fromFiles.TryGetValue(entity, out var d) ? d : StoredDefinition(byEntity[entity]);
-            TViewsLog.Building(_logger, byEntity.ContainsKey(entity) ? "rebuilding" : "creating", def.Table);
+            TViewsLog.Building(_logger, rebuild ? "rebuilding" : "creating", def.Table);
             warnings.AddRange(await CreateInTransactionAsync(conn, def, ct));
-            (byEntity.ContainsKey(entity) ? rebuilt : created).Add(def.Table);
+            (rebuild ? rebuilt : created).Add(def.Table);
         }
-        return new ApplyResult(created, rebuilt, unchanged, warnings);
+        return (new ApplyResult(created, rebuilt, steps.Plan.Unchanged, warnings), steps.Plan);
+    }
+
+    /// <summary>What apply does, step by step, and the plan it shows (<c>--dry-run</c>).</summary>
+    private sealed record ApplySteps(
+        ApplyPlan Plan,
+        IReadOnlyList<(TViewDefinition Definition, string From)> ModeChanges,
+        IReadOnlyList<TViewInfo> Forget,
+        IReadOnlyList<(TViewDefinition Definition, bool Rebuild)> Build,
+        IReadOnlyDictionary<string, string> Reasons);
+
+    /// <summary>
+    /// The decisions of apply, from the definitions and the TVIEWs in the catalog: new and changed
+    /// definitions are built; everything built on a rebuilt TVIEW is rebuilt too (its columns may have
+    /// changed); an unchanged definition whose mode differs only has its mode set.
+    /// </summary>
+    private static ApplySteps PlanApply(IReadOnlyList<TViewDefinition> definitions, IReadOnlyList<TViewInfo> existing, string? installedVersion)
+    {
+        var byEntity = existing.ToDictionary(e => e.Entity);
+        CheckCycles(definitions, existing);
+
+        var reasons = new Dictionary<string, string>();
+        var changed = definitions.Where(d => !byEntity.TryGetValue(d.Entity, out var e) || e.Hash != d.Hash).ToList();
+        foreach (var d in changed) reasons[d.Entity] = byEntity.ContainsKey(d.Entity) ? "definition changed" : "new";
+        var rebuild = new HashSet<string>(changed.Select(d => d.Entity).Where(byEntity.ContainsKey));
+        foreach (var e in existing.OrderBy(e => e.Depth))
+        {
+            var via = existing.FirstOrDefault(x => rebuild.Contains(x.Entity) && e.Sources.Contains($"{x.Schema}.{x.Table}"));
+            if (via is not null && rebuild.Add(e.Entity)) reasons[e.Entity] = $"depends on {via.Table}, which is rebuilt";
+        }
+        var forget = existing.Where(e => rebuild.Contains(e.Entity)).OrderByDescending(e => e.Depth).ToList();
+
+        var fromFiles = definitions.ToDictionary(d => d.Entity);
+        var toCreate = changed.Select(d => d.Entity).Union(rebuild).ToHashSet();
+        var build = TopologicalOrder(toCreate, fromFiles, byEntity)
+            .Select(entity => (Definition: fromFiles.TryGetValue(entity, out var d) ? d : StoredDefinition(byEntity[entity]), Rebuild: byEntity.ContainsKey(entity)))
+            .ToList();
+
+        var changes = build.Select(b => new TViewChange(b.Definition.Table, b.Rebuild ? TViewChangeKind.Rebuild : TViewChangeKind.Create, reasons[b.Definition.Entity])).ToList();
+        var modeChanges = new List<(TViewDefinition, string)>();
+        foreach (var d in definitions.Where(d => !toCreate.Contains(d.Entity)))
+        {
+            var from = byEntity[d.Entity].Mode;
+            if (from != d.Mode.ToSql())
+            {
+                modeChanges.Add((d, from));
+                changes.Add(new TViewChange(d.Table, TViewChangeKind.ModeChange, $"mode {from} -> {d.Mode.ToSql()}"));
+            }
+            else changes.Add(new TViewChange(d.Table, TViewChangeKind.Unchanged, "definition unchanged"));
+        }
+        return new ApplySteps(new ApplyPlan(installedVersion, RuntimeInstaller.Version, changes), modeChanges, forget, build, reasons);
     }
 
     private static TViewDefinition StoredDefinition(TViewInfo info)
@@ -267,6 +331,7 @@ public sealed partial class TViewsEngine
         var createView = $"CREATE VIEW {SqlNames.Quote(schema, view)} AS\n";
         try
         {
+            StatementRecorder.Note($"{def.Table}: its definition as a view: PostgreSQL resolves the names and records the dependencies; the TVIEW table is filled from it and the analysis reads it back.");
             await conn.ExecuteAsync(createView + def.QueryText, ct);
         }
         catch (PostgresException e) when (e.Position > 0 && IsDefinitionError(e))
@@ -296,6 +361,7 @@ public sealed partial class TViewsEngine
         if (await DefinitionAnalyzer.WithOneRowKeyAsync(conn, def, outputs, ct) is { } keyed)
         {
             def = keyed;
+            StatementRecorder.Note($"{def.Table}: the definition with a key column of its own (a one-row definition, docs/sql.md).");
             await conn.ExecuteAsync($"CREATE OR REPLACE VIEW {SqlNames.Quote(schema, view)} AS\n{def.QueryText}", ct);
             viewRel = (await catalog.FindAsync(schema, view, ct))!;
             outputs = viewRel.Columns.Select(c => c.Name).ToList();
@@ -319,12 +385,20 @@ public sealed partial class TViewsEngine
             Mode = def.Mode,
         };
         var gen = new TViewCodegen(RuntimeSchema).Generate(plan);
-        foreach (var ix in gen.CreateIndexes) await conn.ExecuteAsync(ix, ct);
+        foreach (var ix in gen.CreateIndexes)
+        {
+            StatementRecorder.Note($"{def.Table}: an index on a source table, for the queries that find the rows a change affects.");
+            await conn.ExecuteAsync(ix, ct);
+        }
+        StatementRecorder.Note($"{def.Table}: the TVIEW table, filled from its definition.");
         await conn.ExecuteAsync(gen.CreateTable, ct);
         try
         {
+            StatementRecorder.Note($"{def.Table}: a savepoint, so a key that is not unique is reported as such.");
             await conn.ExecuteAsync("SAVEPOINT pg_tviews_pk", ct);
+            StatementRecorder.Note($"{def.Table}: its key ({string.Join(", ", key)}) as the primary key.");
             await conn.ExecuteAsync(gen.AddPrimaryKey, ct);
+            StatementRecorder.Note($"{def.Table}: the key is unique.");
             await conn.ExecuteAsync("RELEASE SAVEPOINT pg_tviews_pk", ct);
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.NotNullViolation)
@@ -334,22 +408,43 @@ public sealed partial class TViewsEngine
                 ? $"{def.Table}: the key ({keyText}) is not unique: {e.Detail ?? e.MessageText} Choose a unique key with --key, or fix the definition."
                 : $"{def.Table}: the key ({keyText}) is NULL for some rows of the definition; a key column must never be NULL.", TViewsErrorCode.InvalidDefinition, null, e);
         }
+        StatementRecorder.Note($"{def.Table}: recomputes the rows of given keys from the definition (the maintenance's write path).");
         await ExecuteGeneratedAsync(conn, def, gen.ApplyFunction, ct);
+        StatementRecorder.Note($"{def.Table}: reconciles the TVIEW with its definition (refresh, consistency check).");
         await ExecuteGeneratedAsync(conn, def, gen.SyncFunction, ct);
+        StatementRecorder.Note($"{def.Table}: maintains the TVIEW from the keys queued by a transaction (deferred mode).");
         await ExecuteGeneratedAsync(conn, def, gen.FlushFunction, ct);
-        foreach (var f in gen.PatchFunctions) await ExecuteGeneratedAsync(conn, def, f, ct);
-        foreach (var t in gen.Triggers.Where(t => t.FunctionDdl is not null)) await ExecuteGeneratedAsync(conn, def, t.FunctionDdl!, ct);
-        foreach (var t in gen.Triggers.Where(t => t.Fragment is null)) await ExecuteGeneratedAsync(conn, def, t.TriggerDdl, ct);
-        foreach (var g in gen.Triggers.Select(t => t.Gate).OfType<GeneratedGate>()) await ExecuteGeneratedAsync(conn, def, g.NarrowDdl, ct);
+        foreach (var f in gen.PatchFunctions)
+        {
+            StatementRecorder.Note($"{def.Table}: patches rows in place when a source column it copies changes.");
+            await ExecuteGeneratedAsync(conn, def, f, ct);
+        }
+        foreach (var t in gen.Triggers.Where(t => t.FunctionDdl is not null))
+        {
+            StatementRecorder.Note($"{def.Table}: trigger function {t.FunctionName}: {t.Event} on {t.Schema}.{t.Table}.");
+            await ExecuteGeneratedAsync(conn, def, t.FunctionDdl!, ct);
+        }
+        foreach (var t in gen.Triggers.Where(t => t.Fragment is null))
+        {
+            StatementRecorder.Note($"{def.Table}: trigger {t.Name} ({t.Event}) on {t.Schema}.{t.Table}.");
+            await ExecuteGeneratedAsync(conn, def, t.TriggerDdl, ct);
+        }
+        foreach (var g in gen.Triggers.Where(t => t.Gate is not null))
+        {
+            StatementRecorder.Note($"{def.Table}: UPDATE gate {g.Gate!.Name} on {g.Schema}.{g.Table}: fires only when an UPDATE names a column the TVIEW reads ({string.Join(", ", g.Gate.Columns)}).");
+            await ExecuteGeneratedAsync(conn, def, g.Gate.NarrowDdl, ct);
+        }
         // Registering composes the shared UPDATE function of each source with this TVIEW's part in it.
         try
         {
+            StatementRecorder.Note($"{def.Table}: records it in pg_tviews_metadata and composes the shared UPDATE trigger function of each source it reads (pg_tviews_register).");
             await conn.ExecuteAsync($"SELECT {Rt("pg_tviews_register")}(@m::jsonb)", ct, ("m", gen.Manifest.ToJsonString()));
         }
         catch (PostgresException e) when (e.SqlState.StartsWith("42", StringComparison.Ordinal) && e.InternalQuery is not null)
         {
             throw new TViewsException($"{def.Table}: internal error: PostgreSQL rejected the composed UPDATE function ({e.MessageText}). Please report this with the definition.\n{e.InternalQuery}", TViewsErrorCode.Internal, null, e);
         }
+        StatementRecorder.Note($"{def.Table}: statistics for the new table.");
         await conn.ExecuteAsync($"ANALYZE {SqlNames.Quote(schema, def.Table)}", ct);
         foreach (var w in analysis.Warnings) TViewsLog.AnalysisWarning(_logger, w);
         return analysis.Warnings;

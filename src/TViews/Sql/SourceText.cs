@@ -1,7 +1,7 @@
 namespace TViews.Sql;
 
 /// <summary>SQL source text with offset-to-line/column mapping (for error messages and tooling).</summary>
-public sealed class SourceText
+internal sealed class SourceText
 {
     private readonly int[] _lineStarts;
 

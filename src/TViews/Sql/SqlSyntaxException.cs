@@ -1,13 +1,20 @@
+using TViews.Runtime;
+
 namespace TViews.Sql;
+
+// Public on purpose, although the rest of TViews.Sql is internal: it is what a definition that does
+// not parse throws, documented as a TViewsException subclass, and it carries the offset into the
+// parsed text (Location only has line and column). Only the parser constructs it: internal constructor.
 
 /// <summary>
 /// Malformed SQL. The message is always <c>line L, column C: &lt;detail&gt;</c>, e.g.
-/// <c>line 3, column 14: expected an expression, found ","</c>.
+/// <c>line 3, column 14: expected an expression, found ","</c>; <see cref="TViewsException.ErrorCode"/>
+/// is <see cref="TViewsErrorCode.Syntax"/>.
 /// </summary>
-public sealed class SqlSyntaxException : TViews.Runtime.TViewsException
+public sealed class SqlSyntaxException : TViewsException
 {
-    public SqlSyntaxException(string detail, int line, int column, int offset)
-        : base($"line {line}, column {column}: {detail}", TViews.Runtime.TViewsErrorCode.Syntax, new(line, column))
+    internal SqlSyntaxException(string detail, int line, int column, int offset)
+        : base($"line {line}, column {column}: {detail}", TViewsErrorCode.Syntax, new(line, column))
     {
         Detail = detail;
         Line = line;

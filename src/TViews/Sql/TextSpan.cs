@@ -2,7 +2,7 @@ namespace TViews.Sql;
 
 /// <summary>A range of characters in the source text: [Start, Start + Length).</summary>
 /// <remarks>Nodes built or rewritten by code carry <c>default</c> (empty at 0); only parsed nodes have real spans.</remarks>
-public readonly record struct TextSpan(int Start, int Length)
+internal readonly record struct TextSpan(int Start, int Length)
 {
     public int End => Start + Length;
 
@@ -20,7 +20,7 @@ public readonly record struct TextSpan(int Start, int Length)
 }
 
 /// <summary>A 1-based line and column (columns count characters; a surrogate pair is one character).</summary>
-public readonly record struct LinePosition(int Line, int Column)
+internal readonly record struct LinePosition(int Line, int Column)
 {
     public override string ToString() => $"line {Line}, column {Column}";
 }

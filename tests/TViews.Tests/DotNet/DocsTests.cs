@@ -15,6 +15,8 @@ public sealed partial class DocsTests
         var doc = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "dotnet.md")).ReplaceLineEndings("\n");
         var blocks = SampleBlock().Matches(doc);
         Assert.True(blocks.Count >= 3, "docs/dotnet.md should show the sample's code");
+        // The ASP.NET Core snippet is the whole of samples/aspnet/Program.cs, which PackagedSampleTests builds and starts.
+        Assert.Contains(blocks, b => b.Groups["file"].Value == "samples/aspnet/Program.cs" && b.Groups["code"].Value.Contains("WebApplication.CreateBuilder", StringComparison.Ordinal));
         foreach (Match b in blocks)
         {
             var source = File.ReadAllText(Path.Combine(RepoPaths.Root, b.Groups["file"].Value)).ReplaceLineEndings("\n");

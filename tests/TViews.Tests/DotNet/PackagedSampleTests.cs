@@ -39,11 +39,17 @@ public sealed class PackagedSampleTests
             Assert.Contains("Verified", demo, StringComparison.Ordinal);
             Assert.Empty(Directory.EnumerateFileSystemEntries(empty));
 
-            // The sample, copied out of the repository so it builds only from the packages.
-            var sample = Path.Combine(work, "sample");
+            // The samples, copied out of the repository so they build only from the packages.
+            var sample = Path.Combine(work, "samples", "console-di");
             CopyDirectory(Path.Combine(RepoPaths.Root, "samples", "console-di"), sample);
             var output = Path.Combine(work, "sample-out");
             await RunAsync("dotnet", ["build", sample, "-c", "Release", "-o", output, $"-p:TViewsVersion={version}", $"-p:RestoreAdditionalProjectSources={feed}"], work, env);
+            // The ASP.NET Core snippet of docs/dotnet.md (its Program.cs; it reads the console sample's models).
+            var web = Path.Combine(work, "samples", "aspnet");
+            CopyDirectory(Path.Combine(RepoPaths.Root, "samples", "aspnet"), web);
+            var webOutput = Path.Combine(work, "aspnet-out");
+            await RunAsync("dotnet", ["build", web, "-c", "Release", "-o", webOutput, $"-p:TViewsVersion={version}", $"-p:RestoreAdditionalProjectSources={feed}"], work, env);
+            Assert.True(File.Exists(Path.Combine(webOutput, "models", "read_models.sql")));
 
             await using var server = await LocalPostgres.StartAsync(requirePasswords: true);
             const string password = "s3cret-for-the-sample";
@@ -68,6 +74,10 @@ public sealed class PackagedSampleTests
                 Assert.Contains("health: Degraded", r, StringComparison.Ordinal);
                 Assert.Contains("pg_tviews_sql_drop is not installed", r, StringComparison.Ordinal);
             }
+
+            // The ASP.NET Core sample: it applies on startup (nothing left to create), then serves the readiness check.
+            var ready = await GetFromWebSampleAsync(Path.Combine(webOutput, "AspNet.dll"), webOutput, app, "/health/ready", env);
+            Assert.Equal((System.Net.HttpStatusCode.OK, "Degraded"), ready); // Degraded: no event triggers for a role that is not a superuser
 
             await using var check = new NpgsqlConnection(app);
             await check.OpenAsync();
@@ -113,6 +123,48 @@ public sealed class PackagedSampleTests
         var (o, e) = (await stdout, await stderr);
         Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)} exited {p.ExitCode}:\n{o}\n{e}");
         return o;
+    }
+
+    /// <summary>
+    /// Starts the web sample on a free port with <paramref name="connectionString"/> as its connection
+    /// string "app", waits until it listens (its hosted services, the startup apply among them, have
+    /// then run), requests <paramref name="path"/> and stops it.
+    /// </summary>
+    private static async Task<(System.Net.HttpStatusCode Status, string Body)> GetFromWebSampleAsync(
+        string dll, string directory, string connectionString, string path, IReadOnlyDictionary<string, string?> env)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false, WorkingDirectory = directory };
+        psi.ArgumentList.Add(dll);
+        foreach (var (k, v) in env) psi.Environment[k] = v;
+        psi.Environment["NO_COLOR"] = "1";
+        psi.Environment["ConnectionStrings__app"] = connectionString;
+        psi.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        using var p = Process.Start(psi)!;
+        var log = new System.Text.StringBuilder();
+        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnLine(string? line)
+        {
+            if (line is null) return;
+            lock (log) log.AppendLine(line);
+            if (System.Text.RegularExpressions.Regex.Match(line, @"Now listening on: (http://\S+)") is { Success: true } m) listening.TrySetResult(m.Groups[1].Value);
+        }
+        p.OutputDataReceived += (_, e) => OnLine(e.Data);
+        p.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        try
+        {
+            var started = await Task.WhenAny(listening.Task, p.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+            Assert.True(started == listening.Task, $"the web sample did not start listening:\n{log}");
+            using var http = new HttpClient { BaseAddress = new Uri(await listening.Task), Timeout = TimeSpan.FromSeconds(30) };
+            using var response = await http.GetAsync(path);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+        }
     }
 
     private static void CopyDirectory(string from, string to)

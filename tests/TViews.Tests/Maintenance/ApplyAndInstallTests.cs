@@ -89,6 +89,7 @@ public sealed class ApplyAndInstallTests
         [2] = "e9a21d62f26a9809",
         [3] = "8052066c2e321ca4",
         [4] = "360dbd9f487a86d8",
+        [5] = "e377e5f7d73e8171",
     };
 
     [Fact]

@@ -159,6 +159,8 @@ public sealed class EmergencyAndMonitoringTests
             SELECT funcname, calls, total_time > 1000 AS over_1s FROM pg_stat_xact_user_functions
             WHERE funcname = 'pg_tviews_refresh';
             COMMIT;
+            -- Flushed before this session reports idle, not at its exit (which the next session could overtake).
+            SELECT pg_stat_force_next_flush();
             """);
         Assert.Contains("pg_tviews_refresh|1|f", timing);
         var (cumulative, _) = await db.RunPsqlAsync(["-t", "-A",

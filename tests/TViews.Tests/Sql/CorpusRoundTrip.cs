@@ -17,7 +17,7 @@ public sealed record QueryResult(IReadOnlyList<string> Columns, IReadOnlyList<st
 /// </summary>
 public static class CorpusRoundTrip
 {
-    public static readonly IReadOnlyList<(string Name, SqlFormatOptions? Options)> Variants =
+    internal static readonly IReadOnlyList<(string Name, SqlFormatOptions? Options)> Variants =
     [
         ("default", null),
         ("single line", new SqlFormatOptions { SingleLine = true }),

@@ -279,19 +279,19 @@ public class ExpressionParserTests
     }
 
     [Theory]
-    [InlineData("CURRENT_DATE", SqlValueKind.CurrentDate, null)]
-    [InlineData("current_timestamp(3)", SqlValueKind.CurrentTimestamp, 3)]
-    [InlineData("LOCALTIME", SqlValueKind.LocalTime, null)]
-    [InlineData("localtimestamp", SqlValueKind.LocalTimestamp, null)]
-    [InlineData("CURRENT_TIME(0)", SqlValueKind.CurrentTime, 0)]
-    [InlineData("CURRENT_USER", SqlValueKind.CurrentUser, null)]
-    [InlineData("session_user", SqlValueKind.SessionUser, null)]
-    [InlineData("USER", SqlValueKind.User, null)]
-    [InlineData("current_role", SqlValueKind.CurrentRole, null)]
-    [InlineData("current_catalog", SqlValueKind.CurrentCatalog, null)]
-    [InlineData("current_schema", SqlValueKind.CurrentSchema, null)]
-    public void Sql_value_functions(string sql, SqlValueKind kind, int? precision) =>
-        Assert.Equal(new SqlValueFunction(kind, precision), SqlParser.ParseExpression(sql));
+    [InlineData("CURRENT_DATE", nameof(SqlValueKind.CurrentDate), null)]
+    [InlineData("current_timestamp(3)", nameof(SqlValueKind.CurrentTimestamp), 3)]
+    [InlineData("LOCALTIME", nameof(SqlValueKind.LocalTime), null)]
+    [InlineData("localtimestamp", nameof(SqlValueKind.LocalTimestamp), null)]
+    [InlineData("CURRENT_TIME(0)", nameof(SqlValueKind.CurrentTime), 0)]
+    [InlineData("CURRENT_USER", nameof(SqlValueKind.CurrentUser), null)]
+    [InlineData("session_user", nameof(SqlValueKind.SessionUser), null)]
+    [InlineData("USER", nameof(SqlValueKind.User), null)]
+    [InlineData("current_role", nameof(SqlValueKind.CurrentRole), null)]
+    [InlineData("current_catalog", nameof(SqlValueKind.CurrentCatalog), null)]
+    [InlineData("current_schema", nameof(SqlValueKind.CurrentSchema), null)]
+    public void Sql_value_functions(string sql, string kind, int? precision) =>
+        Assert.Equal(new SqlValueFunction(Enum.Parse<SqlValueKind>(kind), precision), SqlParser.ParseExpression(sql));
 
     [Fact]
     public void Current_schema_with_parentheses_is_a_function_call() =>

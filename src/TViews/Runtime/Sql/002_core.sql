@@ -111,6 +111,7 @@ BEGIN
             INTO n USING CASE WHEN force THEN 'rebuild' ELSE 'reconcile' END;
         -- Now equal to its definition: what this transaction queued for it (deferred mode) is done.
         DELETE FROM @schema@.pg_tviews_queue q WHERE q.xact = pg_current_xact_id_if_assigned() AND q.entity = d.entity_name;
+        DELETE FROM @schema@.pg_tviews_queued k WHERE k.xact = pg_current_xact_id_if_assigned() AND k.entity = d.entity_name;
         IF d.entity_name = pg_tviews_refresh.entity_name THEN result := n; END IF;
         RAISE NOTICE 'pg_tviews_refresh: % % (% rows written)', CASE WHEN force THEN 'rebuilt' ELSE 'reconciled' END, m.entity_name, n;
     END LOOP;

@@ -16,17 +16,26 @@ CREATE UNLOGGED TABLE IF NOT EXISTS @schema@.pg_tviews_queue (
     source     text NOT NULL,         -- schema.table, as in pg_tviews_metadata.sources and pg_tviews_lock_set
     event      text NOT NULL CHECK (event IN ('INSERT', 'UPDATE', 'DELETE')),
     removed    boolean NOT NULL,      -- a row the statement removed (DELETE, old side of an UPDATE) or added
+    "full"     boolean NOT NULL DEFAULT true, -- its keys need a whole recompute (else a patch of the leaves reading the source)
     statement  timestamptz NOT NULL,  -- statement_timestamp(), for pg_tviews_debug_queue()
     r          text NOT NULL          -- the whole row, as text (record I/O: exact for every type)
 );
+ALTER TABLE @schema@.pg_tviews_queue ADD COLUMN IF NOT EXISTS "full" boolean NOT NULL DEFAULT true;
 CREATE INDEX IF NOT EXISTS pg_tviews_queue_xact_idx ON @schema@.pg_tviews_queue (xact, entity);
 REVOKE ALL ON @schema@.pg_tviews_queue FROM PUBLIC;
 
--- One row per transaction with a non-empty queue; inserting it queues the flush at COMMIT.
-CREATE UNLOGGED TABLE IF NOT EXISTS @schema@.pg_tviews_queue_pending (
-    xact  xid8 PRIMARY KEY
+-- What the queue holds, one row per transaction, TVIEW, source and event (a statement adds its row
+-- if it is not there): the flush reads this small table, not the queue, to know what to lock and
+-- maintain; inserting a row queues the flush at COMMIT (the deferred trigger below).
+DROP TABLE IF EXISTS @schema@.pg_tviews_queue_pending; -- its predecessor (one row per transaction)
+CREATE UNLOGGED TABLE IF NOT EXISTS @schema@.pg_tviews_queued (
+    xact    xid8 NOT NULL,
+    entity  text NOT NULL,
+    source  text NOT NULL,
+    event   text NOT NULL,
+    PRIMARY KEY (xact, entity, source, event)
 );
-REVOKE ALL ON @schema@.pg_tviews_queue_pending FROM PUBLIC;
+REVOKE ALL ON @schema@.pg_tviews_queued FROM PUBLIC;
 
 -- Maintains every TVIEW this transaction queued, now. Locks first, at once and in the global order,
 -- everything the queued changes can reach (the lock sets of each queued source, event and TVIEW);
@@ -47,24 +56,26 @@ BEGIN
     END IF;
     SELECT pg_catalog.array_agg(u.e ORDER BY u.e), pg_catalog.array_agg(u.t ORDER BY u.e) INTO wanted, relations
     FROM (SELECT DISTINCT v.e COLLATE "C" AS e, v.t
-          FROM (SELECT DISTINCT q.source, q.event, q.entity FROM @schema@.pg_tviews_queue q WHERE q.xact = x) k
+          FROM @schema@.pg_tviews_queued k
           JOIN @schema@.pg_tviews_lock_set l ON (l.source, l.event, l.entity) = (k.source, k.event, k.entity)
-          CROSS JOIN LATERAL unnest(l.entities, l.tables) AS v (e, t)) u;
+          CROSS JOIN LATERAL unnest(l.entities, l.tables) AS v (e, t)
+          WHERE k.xact = x) u;
     IF wanted IS NOT NULL THEN
         PERFORM @schema@.pg_tviews_lock_sorted(wanted, relations);
     END IF;
     LOOP
-        SELECT q.entity, m.table_schema, m.table_name INTO e
-        FROM @schema@.pg_tviews_queue q
-        LEFT JOIN @schema@.pg_tviews_metadata m ON m.entity_name = q.entity
-        WHERE q.xact = x
-        ORDER BY m.depth NULLS FIRST, q.entity
+        SELECT k.entity, m.table_schema, m.table_name INTO e
+        FROM @schema@.pg_tviews_queued k
+        LEFT JOIN @schema@.pg_tviews_metadata m ON m.entity_name = k.entity
+        WHERE k.xact = x
+        ORDER BY m.depth NULLS FIRST, k.entity
         LIMIT 1;
         EXIT WHEN NOT FOUND;
         IF e.table_schema IS NULL THEN
             -- The metadata went in this transaction: refuse like a write would (the table is still
             -- there), or drop what was queued for a TVIEW that is gone.
             DELETE FROM @schema@.pg_tviews_queue q WHERE q.xact = x AND q.entity = e.entity;
+            DELETE FROM @schema@.pg_tviews_queued k WHERE k.xact = x AND k.entity = e.entity;
             PERFORM @schema@.pg_tviews_missing(e.entity,
                 (SELECT c.oid::regclass FROM pg_catalog.pg_class c
                  WHERE c.relname = 'tv_' || e.entity AND c.relkind = 'r' ORDER BY c.oid LIMIT 1));
@@ -73,20 +84,26 @@ BEGIN
         IF pg_catalog.to_regclass(pg_catalog.format('%I.%I', e.table_schema, e.table_name)) IS NULL THEN
             -- Dropped without the event trigger: skipped, as its triggers skip it.
             DELETE FROM @schema@.pg_tviews_queue q WHERE q.xact = x AND q.entity = e.entity;
+            DELETE FROM @schema@.pg_tviews_queued k WHERE k.xact = x AND k.entity = e.entity;
             CONTINUE;
         END IF;
-        -- Names from the owner-only catalog, quoted.
+        -- Names from the owner-only catalog, quoted. The generated function deletes the TVIEW's
+        -- queued rows and its pg_tviews_queued rows; a TVIEW comes back only if maintaining others
+        -- queued rows for it again (a user trigger on a TVIEW writing a source), which must end.
         EXECUTE pg_catalog.format('SELECT %I.%I()', e.table_schema, 'pg_tviews_flush_' || e.entity);
-        -- The generated function deletes what it maintained; anything left would loop forever.
-        DELETE FROM @schema@.pg_tviews_queue q WHERE q.xact = x AND q.entity = e.entity;
         n := n + 1;
+        IF n > 10000 THEN
+            RAISE EXCEPTION 'pg_tviews_flush: the queue does not drain (% TVIEWs maintained, % again)', n, e.entity
+                USING ERRCODE = 'program_limit_exceeded',
+                      HINT = 'A trigger on a TVIEW table writes the sources of a TVIEW it depends on.';
+        END IF;
     END LOOP;
-    DELETE FROM @schema@.pg_tviews_queue_pending p WHERE p.xact = x;
     RETURN n;
 END $fn$;
 
--- The deferred trigger on pg_tviews_queue_pending: fires at COMMIT or PREPARE TRANSACTION (or at
--- SET CONSTRAINTS ALL IMMEDIATE), once per transaction that queued anything.
+-- The deferred trigger on pg_tviews_queued: fires at COMMIT or PREPARE TRANSACTION (or at SET
+-- CONSTRAINTS ALL IMMEDIATE), once per row; the first firing maintains everything, the others
+-- find nothing left.
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_commit_hook() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER AS $fn$
 BEGIN
@@ -98,9 +115,9 @@ END $fn$;
 -- triggers of TVIEWs), and disabling this one would leave deferred TVIEWs stale.
 DO $do$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = (@schema_literal@ || '.pg_tviews_queue_pending')::regclass
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = (@schema_literal@ || '.pg_tviews_queued')::regclass
                                                        AND tgname = 'tviews_flush_at_commit') THEN
-        CREATE CONSTRAINT TRIGGER tviews_flush_at_commit AFTER INSERT ON @schema@.pg_tviews_queue_pending
+        CREATE CONSTRAINT TRIGGER tviews_flush_at_commit AFTER INSERT ON @schema@.pg_tviews_queued
             DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION @schema@.pg_tviews_commit_hook();
     END IF;
 END $do$;

@@ -1,7 +1,7 @@
 namespace TViews.Sql;
 
 /// <summary>Options of <see cref="SqlFormatter"/>.</summary>
-public sealed record SqlFormatOptions
+internal sealed record SqlFormatOptions
 {
     /// <summary>The default: canonical multi-line layout, identifiers quoted only when needed.</summary>
     public static SqlFormatOptions Default { get; } = new();

@@ -8,7 +8,7 @@ namespace TViews.Sql;
 /// Parenthesises by precedence conservatively, quotes identifiers when needed, and re-escapes literals.
 /// Output is canonical: <c>Format(Parse(Format(x))) == Format(x)</c>.
 /// </summary>
-public static class SqlFormatter
+internal static class SqlFormatter
 {
     /// <summary>Formats a statement, query, expression or any other node.</summary>
     /// <exception cref="InvalidOperationException">For a tree that no SQL can express (e.g. LIMIT and FETCH on one query).</exception>

@@ -3,7 +3,7 @@ using System.Collections.Frozen;
 namespace TViews.Sql;
 
 /// <summary>Keyword classes of PostgreSQL's grammar (kwlist.h); they decide where a word can be a name.</summary>
-public enum KeywordCategory
+internal enum KeywordCategory
 {
     /// <summary>Not a keyword, or an unreserved keyword that behaves exactly like a plain identifier.</summary>
     None,
@@ -22,7 +22,7 @@ public enum KeywordCategory
 }
 
 /// <summary>PostgreSQL 15's keyword facts (categories, and which keywords can be a column label without AS).</summary>
-public static class SqlKeywords
+internal static class SqlKeywords
 {
     private const string Reserved =
         "all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create " +

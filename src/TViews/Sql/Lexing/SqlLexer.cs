@@ -8,7 +8,7 @@ namespace TViews.Sql;
 /// (PostgreSQL 16 syntax) are rejected as "trailing junk after numeric literal", as are <c>123abc</c> and <c>$1abc</c>.
 /// Strings assume <c>standard_conforming_strings = on</c> (backslashes are ordinary in '...').
 /// </summary>
-public sealed class SqlLexer
+internal sealed class SqlLexer
 {
     // PostgreSQL's NAMEDATALEN - 1: longer identifiers are truncated (PostgreSQL emits a NOTICE).
     private const int MaxIdentifierBytes = 63;

@@ -1,6 +1,6 @@
 namespace TViews.Sql;
 
-public enum TokenKind
+internal enum TokenKind
 {
     EndOfInput,
 
@@ -45,7 +45,7 @@ public enum TokenKind
 }
 
 /// <summary>A lexical token with its exact source span.</summary>
-public sealed class Token
+internal sealed class Token
 {
     public Token(TokenKind kind, string value, TextSpan span)
     {

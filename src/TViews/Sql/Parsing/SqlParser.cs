@@ -4,7 +4,7 @@ namespace TViews.Sql;
 /// Entry points of the PostgreSQL (15) SQL front end. Every syntax error, whatever the input, is reported as a
 /// <see cref="SqlSyntaxException"/> with the line and column of the offending token.
 /// </summary>
-public static class SqlParser
+internal static class SqlParser
 {
     /// <summary>
     /// Parses one query: SELECT, VALUES, TABLE, WITH ..., or a parenthesised query, with an optional trailing

@@ -7,7 +7,7 @@ namespace TViews.Sql;
 /// A column reference <c>a</c>, <c>t.a</c>, <c>s.t.a</c> (the binder decides what each part means: a leading
 /// part may also be a composite column). <c>t.*</c> is a <see cref="StarExpr"/>.
 /// </summary>
-public sealed record ColumnRef(ImmutableArray<Identifier> Parts) : Expr
+internal sealed record ColumnRef(ImmutableArray<Identifier> Parts) : Expr
 {
     /// <summary>The last part (the column name).</summary>
     public string Name => Parts.OrEmpty().IsEmpty ? "" : Parts[^1].Value;
@@ -26,7 +26,7 @@ public sealed record ColumnRef(ImmutableArray<Identifier> Parts) : Expr
 
 /// <summary><c>*</c> or <c>t.*</c> in a select list (or as a function argument such as <c>row_to_json(t.*)</c>).
 /// <c>count(*)</c> is <see cref="FuncCall.Star"/> instead.</summary>
-public sealed record StarExpr(QualifiedName? Qualifier = null) : Expr
+internal sealed record StarExpr(QualifiedName? Qualifier = null) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Qualifier);
 
@@ -35,7 +35,7 @@ public sealed record StarExpr(QualifiedName? Qualifier = null) : Expr
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum LiteralKind
+internal enum LiteralKind
 {
     /// <summary>Digits only (PostgreSQL types it int4, int8 or numeric by size).</summary>
     Integer,
@@ -55,7 +55,7 @@ public enum LiteralKind
 }
 
 /// <summary>How a string literal was written (kept for tooling; the formatter always prints the standard form).</summary>
-public enum StringLiteralForm
+internal enum StringLiteralForm
 {
     Standard,
 
@@ -74,7 +74,7 @@ public enum StringLiteralForm
 /// <see cref="UnaryExpr"/> over 1); String the decoded value; BitString "b0101"/"x1F"; Boolean "true"/"false";
 /// Null "null".
 /// </summary>
-public sealed record Literal(LiteralKind Kind, string Value) : Expr
+internal sealed record Literal(LiteralKind Kind, string Value) : Expr
 {
     [SyntaxDetail]
     public StringLiteralForm Form { get; init; }
@@ -103,7 +103,7 @@ public sealed record Literal(LiteralKind Kind, string Value) : Expr
 
 /// <summary>A typed constant: <c>DATE '2024-01-01'</c>, <c>interval '1' day</c>, <c>timestamp with time zone '...'</c>,
 /// <c>N'abc'</c> (bpchar). Same meaning as <c>'value'::type</c>.</summary>
-public sealed record TypedLiteral(TypeName Type, string Value) : Expr
+internal sealed record TypedLiteral(TypeName Type, string Value) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Type);
 
@@ -113,7 +113,7 @@ public sealed record TypedLiteral(TypeName Type, string Value) : Expr
 }
 
 /// <summary>A positional parameter <c>$n</c>.</summary>
-public sealed record ParamRef(int Number) : Expr
+internal sealed record ParamRef(int Number) : Expr
 {
     public override IEnumerable<SqlNode> Children => [];
 
@@ -126,7 +126,7 @@ public sealed record ParamRef(int Number) : Expr
 /// An infix operator: arithmetic, comparison (<c>!=</c> is recorded as <c>&lt;&gt;</c>), <c>||</c>, JSON, regex, any
 /// user operator; <c>a OPERATOR(schema.op) b</c> sets <see cref="OperatorSchema"/>.
 /// </summary>
-public sealed record BinaryExpr(string Operator, Expr Left, Expr Right) : Expr
+internal sealed record BinaryExpr(string Operator, Expr Left, Expr Right) : Expr
 {
     public string? OperatorSchema { get; init; }
 
@@ -138,7 +138,7 @@ public sealed record BinaryExpr(string Operator, Expr Left, Expr Right) : Expr
 }
 
 /// <summary>A prefix operator: <c>-x</c>, <c>+x</c>, <c>~x</c>, <c>@x</c>, <c>|/x</c>, <c>OPERATOR(schema.op) x</c>.</summary>
-public sealed record UnaryExpr(string Operator, Expr Operand) : Expr
+internal sealed record UnaryExpr(string Operator, Expr Operand) : Expr
 {
     public string? OperatorSchema { get; init; }
 
@@ -149,14 +149,14 @@ public sealed record UnaryExpr(string Operator, Expr Operand) : Expr
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum BoolOperator
+internal enum BoolOperator
 {
     And,
     Or,
 }
 
 /// <summary><c>a AND b AND c</c> / <c>a OR b</c> (a chain is one node with all operands).</summary>
-public sealed record BoolExpr(BoolOperator Operator, ImmutableArray<Expr> Operands) : Expr
+internal sealed record BoolExpr(BoolOperator Operator, ImmutableArray<Expr> Operands) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().All(Operands);
 
@@ -172,7 +172,7 @@ public sealed record BoolExpr(BoolOperator Operator, ImmutableArray<Expr> Operan
 }
 
 /// <summary><c>NOT operand</c>.</summary>
-public sealed record NotExpr(Expr Operand) : Expr
+internal sealed record NotExpr(Expr Operand) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Operand);
 
@@ -181,7 +181,7 @@ public sealed record NotExpr(Expr Operand) : Expr
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum IsTest
+internal enum IsTest
 {
     Null,
     True,
@@ -190,7 +190,7 @@ public enum IsTest
 }
 
 /// <summary><c>x IS [NOT] NULL | TRUE | FALSE | UNKNOWN</c>; also <c>x ISNULL</c> / <c>x NOTNULL</c>.</summary>
-public sealed record IsExpr(Expr Operand, IsTest Test, bool Negated = false) : Expr
+internal sealed record IsExpr(Expr Operand, IsTest Test, bool Negated = false) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Operand);
 
@@ -200,7 +200,7 @@ public sealed record IsExpr(Expr Operand, IsTest Test, bool Negated = false) : E
 }
 
 /// <summary><c>a IS [NOT] DISTINCT FROM b</c>.</summary>
-public sealed record IsDistinctFromExpr(Expr Left, Expr Right, bool Negated = false) : Expr
+internal sealed record IsDistinctFromExpr(Expr Left, Expr Right, bool Negated = false) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Left).One(Right);
 
@@ -210,7 +210,7 @@ public sealed record IsDistinctFromExpr(Expr Left, Expr Right, bool Negated = fa
 }
 
 /// <summary><c>x [NOT] IN (a, b, ...)</c>.</summary>
-public sealed record InListExpr(Expr Operand, ImmutableArray<Expr> Items, bool Negated = false) : Expr
+internal sealed record InListExpr(Expr Operand, ImmutableArray<Expr> Items, bool Negated = false) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Operand).All(Items);
 
@@ -220,7 +220,7 @@ public sealed record InListExpr(Expr Operand, ImmutableArray<Expr> Items, bool N
 }
 
 /// <summary><c>x [NOT] IN (subquery)</c>; <see cref="Operand"/> may be a <see cref="RowExpr"/>.</summary>
-public sealed record InSubqueryExpr(Expr Operand, SelectStmt Query, bool Negated = false) : Expr
+internal sealed record InSubqueryExpr(Expr Operand, SelectStmt Query, bool Negated = false) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Operand).One(Query);
 
@@ -230,7 +230,7 @@ public sealed record InSubqueryExpr(Expr Operand, SelectStmt Query, bool Negated
 }
 
 /// <summary>ANY (SOME is parsed as ANY) or ALL.</summary>
-public enum Quantifier
+internal enum Quantifier
 {
     Any,
     All,
@@ -239,7 +239,7 @@ public enum Quantifier
 /// <summary>
 /// <c>x op ANY|ALL (subquery)</c> when <see cref="Query"/> is set, else <c>x op ANY|ALL (array)</c> with <see cref="Array"/>.
 /// </summary>
-public sealed record QuantifiedExpr(Expr Left, string Operator, Quantifier Quantifier) : Expr
+internal sealed record QuantifiedExpr(Expr Left, string Operator, Quantifier Quantifier) : Expr
 {
     public string? OperatorSchema { get; init; }
 
@@ -255,7 +255,7 @@ public sealed record QuantifiedExpr(Expr Left, string Operator, Quantifier Quant
 }
 
 /// <summary><c>x [NOT] BETWEEN [SYMMETRIC] low AND high</c>.</summary>
-public sealed record BetweenExpr(Expr Operand, Expr Low, Expr High) : Expr
+internal sealed record BetweenExpr(Expr Operand, Expr Low, Expr High) : Expr
 {
     public bool Negated { get; init; }
 
@@ -268,7 +268,7 @@ public sealed record BetweenExpr(Expr Operand, Expr Low, Expr High) : Expr
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum LikeKind
+internal enum LikeKind
 {
     Like,
     ILike,
@@ -276,7 +276,7 @@ public enum LikeKind
 }
 
 /// <summary><c>x [NOT] LIKE | ILIKE | SIMILAR TO pattern [ESCAPE e]</c> (the <c>~~</c> operators are <see cref="BinaryExpr"/>).</summary>
-public sealed record LikeExpr(Expr Operand, LikeKind Kind, Expr Pattern) : Expr
+internal sealed record LikeExpr(Expr Operand, LikeKind Kind, Expr Pattern) : Expr
 {
     public bool Negated { get; init; }
 
@@ -290,7 +290,7 @@ public sealed record LikeExpr(Expr Operand, LikeKind Kind, Expr Pattern) : Expr
 }
 
 /// <summary><c>CASE [operand] WHEN ... THEN ... [ELSE ...] END</c>.</summary>
-public sealed record CaseExpr(Expr? Operand, ImmutableArray<CaseWhen> Whens, Expr? Else = null) : Expr
+internal sealed record CaseExpr(Expr? Operand, ImmutableArray<CaseWhen> Whens, Expr? Else = null) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Operand).All(Whens).One(Else);
 
@@ -300,7 +300,7 @@ public sealed record CaseExpr(Expr? Operand, ImmutableArray<CaseWhen> Whens, Exp
 }
 
 /// <summary><c>WHEN condition THEN result</c> (with a CASE operand, condition is the value compared to it).</summary>
-public sealed record CaseWhen(Expr Condition, Expr Result) : SqlNode
+internal sealed record CaseWhen(Expr Condition, Expr Result) : SqlNode
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Condition).One(Result);
 
@@ -309,7 +309,7 @@ public sealed record CaseWhen(Expr Condition, Expr Result) : SqlNode
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum CastSyntax
+internal enum CastSyntax
 {
     /// <summary><c>x::type</c>.</summary>
     DoubleColon,
@@ -319,7 +319,7 @@ public enum CastSyntax
 }
 
 /// <summary><c>x::type</c> or <c>CAST(x AS type)</c>.</summary>
-public sealed record CastExpr(Expr Operand, TypeName Type) : Expr
+internal sealed record CastExpr(Expr Operand, TypeName Type) : Expr
 {
     [SyntaxDetail]
     public CastSyntax Syntax { get; init; }
@@ -332,7 +332,7 @@ public sealed record CastExpr(Expr Operand, TypeName Type) : Expr
 }
 
 /// <summary>A function argument: <c>value</c>, <c>name =&gt; value</c> (or <c>name := value</c>), <c>VARIADIC value</c>.</summary>
-public sealed record FuncArg(Expr Value, Identifier? Name = null, bool Variadic = false) : SqlNode
+internal sealed record FuncArg(Expr Value, Identifier? Name = null, bool Variadic = false) : SqlNode
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Name).One(Value);
 
@@ -347,7 +347,7 @@ public sealed record FuncArg(Expr Value, Identifier? Name = null, bool Variadic 
 /// GREATEST, LEAST and GROUPING are calls named accordingly; plain-argument calls of <c>substring</c>,
 /// <c>overlay</c>, <c>position</c>, <c>trim</c> etc. too.
 /// </summary>
-public sealed record FuncCall(QualifiedName Name, ImmutableArray<FuncArg> Args) : Expr
+internal sealed record FuncCall(QualifiedName Name, ImmutableArray<FuncArg> Args) : Expr
 {
     /// <summary><c>f(*)</c>.</summary>
     public bool Star { get; init; }
@@ -379,7 +379,7 @@ public sealed record FuncCall(QualifiedName Name, ImmutableArray<FuncArg> Args) 
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum SubqueryKind
+internal enum SubqueryKind
 {
     /// <summary><c>(SELECT ...)</c> as a value.</summary>
     Scalar,
@@ -392,7 +392,7 @@ public enum SubqueryKind
 }
 
 /// <summary>A subquery used as an expression.</summary>
-public sealed record SubqueryExpr(SubqueryKind Kind, SelectStmt Query) : Expr
+internal sealed record SubqueryExpr(SubqueryKind Kind, SelectStmt Query) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Query);
 
@@ -402,7 +402,7 @@ public sealed record SubqueryExpr(SubqueryKind Kind, SelectStmt Query) : Expr
 }
 
 /// <summary><c>ARRAY[a, b]</c>; nested brackets <c>ARRAY[[1, 2], [3, 4]]</c> are nested ArrayExprs (same meaning as nested ARRAY[...]).</summary>
-public sealed record ArrayExpr(ImmutableArray<Expr> Elements) : Expr
+internal sealed record ArrayExpr(ImmutableArray<Expr> Elements) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().All(Elements);
 
@@ -412,7 +412,7 @@ public sealed record ArrayExpr(ImmutableArray<Expr> Elements) : Expr
 }
 
 /// <summary><c>ROW(a, b)</c> or <c>(a, b)</c>.</summary>
-public sealed record RowExpr(ImmutableArray<Expr> Fields) : Expr
+internal sealed record RowExpr(ImmutableArray<Expr> Fields) : Expr
 {
     /// <summary>
     /// Written with the ROW keyword (required for zero or one field). Not just syntax: in GROUP BY, <c>(a, b)</c>
@@ -428,7 +428,7 @@ public sealed record RowExpr(ImmutableArray<Expr> Fields) : Expr
 }
 
 /// <summary><c>x[i]</c>, or a slice <c>x[lo:hi]</c> (either bound may be omitted) when <see cref="IsSlice"/>.</summary>
-public sealed record SubscriptExpr(Expr Target, Expr? Lower, Expr? Upper = null, bool IsSlice = false) : Expr
+internal sealed record SubscriptExpr(Expr Target, Expr? Lower, Expr? Upper = null, bool IsSlice = false) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Target).One(Lower).One(Upper);
 
@@ -438,7 +438,7 @@ public sealed record SubscriptExpr(Expr Target, Expr? Lower, Expr? Upper = null,
 }
 
 /// <summary><c>(x).field</c>, or <c>(x).*</c> when <see cref="Field"/> is null.</summary>
-public sealed record FieldSelectExpr(Expr Target, Identifier? Field) : Expr
+internal sealed record FieldSelectExpr(Expr Target, Identifier? Field) : Expr
 {
     public bool IsStar => Field is null;
 
@@ -450,7 +450,7 @@ public sealed record FieldSelectExpr(Expr Target, Identifier? Field) : Expr
 }
 
 /// <summary><c>x COLLATE "C"</c>.</summary>
-public sealed record CollateExpr(Expr Operand, QualifiedName Collation) : Expr
+internal sealed record CollateExpr(Expr Operand, QualifiedName Collation) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Operand).One(Collation);
 
@@ -460,7 +460,7 @@ public sealed record CollateExpr(Expr Operand, QualifiedName Collation) : Expr
 }
 
 /// <summary><c>x AT TIME ZONE zone</c>.</summary>
-public sealed record AtTimeZoneExpr(Expr Operand, Expr Zone) : Expr
+internal sealed record AtTimeZoneExpr(Expr Operand, Expr Zone) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Operand).One(Zone);
 
@@ -470,7 +470,7 @@ public sealed record AtTimeZoneExpr(Expr Operand, Expr Zone) : Expr
 }
 
 /// <summary><c>EXTRACT(field FROM source)</c>; <see cref="Field"/> is lower case (<c>year</c>, <c>epoch</c>, ...).</summary>
-public sealed record ExtractExpr(string Field, Expr Source) : Expr
+internal sealed record ExtractExpr(string Field, Expr Source) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Source);
 
@@ -484,7 +484,7 @@ public sealed record ExtractExpr(string Field, Expr Source) : Expr
 /// when <see cref="Similar"/> is set (then <see cref="From"/> holds the pattern and <see cref="For"/> the escape).
 /// Plain <c>substring(a, b, c)</c> is a <see cref="FuncCall"/>.
 /// </summary>
-public sealed record SubstringExpr(Expr Source, Expr? From, Expr? For = null) : Expr
+internal sealed record SubstringExpr(Expr Source, Expr? From, Expr? For = null) : Expr
 {
     /// <summary>Written with SIMILAR/ESCAPE. PostgreSQL turns both spellings into the same <c>substring(a, b, c)</c> call.</summary>
     [SyntaxDetail]
@@ -498,7 +498,7 @@ public sealed record SubstringExpr(Expr Source, Expr? From, Expr? For = null) : 
 }
 
 /// <summary><c>POSITION(needle IN haystack)</c>.</summary>
-public sealed record PositionExpr(Expr Needle, Expr Haystack) : Expr
+internal sealed record PositionExpr(Expr Needle, Expr Haystack) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Needle).One(Haystack);
 
@@ -507,7 +507,7 @@ public sealed record PositionExpr(Expr Needle, Expr Haystack) : Expr
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum TrimSide
+internal enum TrimSide
 {
     Both,
     Leading,
@@ -515,7 +515,7 @@ public enum TrimSide
 }
 
 /// <summary><c>TRIM([BOTH | LEADING | TRAILING] [characters] FROM source)</c>; also <c>trim(source [, characters])</c>.</summary>
-public sealed record TrimExpr(TrimSide Side, Expr? Characters, Expr Source) : Expr
+internal sealed record TrimExpr(TrimSide Side, Expr? Characters, Expr Source) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Characters).One(Source);
 
@@ -525,7 +525,7 @@ public sealed record TrimExpr(TrimSide Side, Expr? Characters, Expr Source) : Ex
 }
 
 /// <summary><c>OVERLAY(source PLACING replacement FROM start [FOR length])</c>.</summary>
-public sealed record OverlayExpr(Expr Source, Expr Replacement, Expr From, Expr? For = null) : Expr
+internal sealed record OverlayExpr(Expr Source, Expr Replacement, Expr From, Expr? For = null) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Source).One(Replacement).One(From).One(For);
 
@@ -534,7 +534,7 @@ public sealed record OverlayExpr(Expr Source, Expr Replacement, Expr From, Expr?
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum SqlValueKind
+internal enum SqlValueKind
 {
     CurrentDate,
     CurrentTime,
@@ -551,7 +551,7 @@ public enum SqlValueKind
 
 /// <summary>Keyword functions without parentheses: <c>CURRENT_DATE</c>, <c>CURRENT_TIMESTAMP[(p)]</c>, <c>LOCALTIME[(p)]</c>,
 /// <c>CURRENT_USER</c>, <c>SESSION_USER</c>, <c>USER</c>, <c>CURRENT_ROLE</c>, <c>CURRENT_CATALOG</c>, <c>CURRENT_SCHEMA</c>.</summary>
-public sealed record SqlValueFunction(SqlValueKind Kind, int? Precision = null) : Expr
+internal sealed record SqlValueFunction(SqlValueKind Kind, int? Precision = null) : Expr
 {
     public override IEnumerable<SqlNode> Children => [];
 
@@ -560,7 +560,7 @@ public sealed record SqlValueFunction(SqlValueKind Kind, int? Precision = null) 
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum GroupingSetKind
+internal enum GroupingSetKind
 {
     /// <summary><c>()</c>.</summary>
     Empty,
@@ -575,7 +575,7 @@ public enum GroupingSetKind
 /// A GROUP BY grouping construct (only valid in <see cref="SelectCore.GroupBy"/> or inside another grouping set):
 /// <c>ROLLUP (a, (b, c))</c>, <c>CUBE (...)</c>, <c>GROUPING SETS (...)</c>, <c>()</c>. Multi-column elements are <see cref="RowExpr"/>s.
 /// </summary>
-public sealed record GroupingSet(GroupingSetKind Kind, ImmutableArray<Expr> Items = default) : Expr
+internal sealed record GroupingSet(GroupingSetKind Kind, ImmutableArray<Expr> Items = default) : Expr
 {
     public override IEnumerable<SqlNode> Children => Kids().All(Items);
 

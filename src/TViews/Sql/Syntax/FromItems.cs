@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace TViews.Sql;
 
 /// <summary>A table, view or CTE reference: <c>[ONLY] name [AS alias (cols)]</c>.</summary>
-public sealed record TableRef(QualifiedName Name) : FromItem
+internal sealed record TableRef(QualifiedName Name) : FromItem
 {
     /// <summary><c>ONLY name</c>: exclude inheritance children.</summary>
     public bool Only { get; init; }
@@ -19,7 +19,7 @@ public sealed record TableRef(QualifiedName Name) : FromItem
 /// <c>[LATERAL] (query) [AS alias (cols)]</c>; also <c>(VALUES ...) AS v(a, b)</c>, whose query body is a
 /// <see cref="ValuesQuery"/>. PostgreSQL before 16 requires the alias; the formatter invents one if missing.
 /// </summary>
-public sealed record SubqueryRef(SelectStmt Query) : FromItem
+internal sealed record SubqueryRef(SelectStmt Query) : FromItem
 {
     public bool Lateral { get; init; }
 
@@ -34,7 +34,7 @@ public sealed record SubqueryRef(SelectStmt Query) : FromItem
 /// A function in FROM: <c>[LATERAL] f(...) [WITH ORDINALITY] [AS alias (cols) | AS alias (col type, ...)]</c>,
 /// or <c>ROWS FROM (f(...) [AS (col type, ...)], g(...)) ...</c> when <see cref="RowsFrom"/>.
 /// </summary>
-public sealed record FunctionRef(ImmutableArray<RangeFunction> Functions) : FromItem
+internal sealed record FunctionRef(ImmutableArray<RangeFunction> Functions) : FromItem
 {
     /// <summary>Written as <c>ROWS FROM (...)</c>.</summary>
     public bool RowsFrom { get; init; }
@@ -58,7 +58,7 @@ public sealed record FunctionRef(ImmutableArray<RangeFunction> Functions) : From
 
 /// <summary>One function of a <see cref="FunctionRef"/>. <see cref="Call"/> is usually a <see cref="FuncCall"/>
 /// (special forms such as <c>CURRENT_DATE</c> or <c>COALESCE(...)</c> are allowed too).</summary>
-public sealed record RangeFunction(Expr Call) : SqlNode
+internal sealed record RangeFunction(Expr Call) : SqlNode
 {
     /// <summary>Column definitions inside ROWS FROM: <c>f() AS (a int, b text)</c>.</summary>
     public ImmutableArray<ColumnDef> ColumnDefinitions { get; init; } = [];
@@ -70,7 +70,7 @@ public sealed record RangeFunction(Expr Call) : SqlNode
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum JoinKind
+internal enum JoinKind
 {
     Inner,
     Left,
@@ -83,7 +83,7 @@ public enum JoinKind
 /// <c>Left [NATURAL] {[INNER] | LEFT [OUTER] | RIGHT [OUTER] | FULL [OUTER] | CROSS} JOIN Right [ON cond | USING (cols)]</c>.
 /// An alias is only possible on a parenthesised join: <c>(a JOIN b ON ...) AS j</c>.
 /// </summary>
-public sealed record JoinExpr(JoinKind Kind, FromItem Left, FromItem Right) : FromItem
+internal sealed record JoinExpr(JoinKind Kind, FromItem Left, FromItem Right) : FromItem
 {
     public bool Natural { get; init; }
 

@@ -8,7 +8,7 @@ namespace TViews.Sql;
 /// </summary>
 /// <param name="Value">The effective (folded) name.</param>
 /// <param name="Quoted">Whether the source spelled it in double quotes (informational only).</param>
-public sealed record Identifier(string Value, [property: SyntaxDetail] bool Quoted = false) : SqlNode
+internal sealed record Identifier(string Value, [property: SyntaxDetail] bool Quoted = false) : SqlNode
 {
     public override IEnumerable<SqlNode> Children => [];
 
@@ -20,7 +20,7 @@ public sealed record Identifier(string Value, [property: SyntaxDetail] bool Quot
 }
 
 /// <summary>A dotted name: <c>schema.table</c>, <c>pg_catalog.lower</c>, <c>public.my_type</c>.</summary>
-public sealed record QualifiedName(ImmutableArray<Identifier> Parts) : SqlNode
+internal sealed record QualifiedName(ImmutableArray<Identifier> Parts) : SqlNode
 {
     public override IEnumerable<SqlNode> Children => Kids().All(Parts);
 
@@ -38,7 +38,7 @@ public sealed record QualifiedName(ImmutableArray<Identifier> Parts) : SqlNode
 }
 
 /// <summary><c>AS name (col, ...)</c> on a FROM item.</summary>
-public sealed record Alias(Identifier Name, ImmutableArray<Identifier> Columns = default) : SqlNode
+internal sealed record Alias(Identifier Name, ImmutableArray<Identifier> Columns = default) : SqlNode
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Name).All(Columns);
 
@@ -48,7 +48,7 @@ public sealed record Alias(Identifier Name, ImmutableArray<Identifier> Columns =
 }
 
 /// <summary>A column definition of a record-returning function: <c>AS f(x int, y text)</c>.</summary>
-public sealed record ColumnDef(Identifier Name, TypeName Type) : SqlNode
+internal sealed record ColumnDef(Identifier Name, TypeName Type) : SqlNode
 {
     /// <summary><c>COLLATE name</c> after the type, if any.</summary>
     public QualifiedName? Collation { get; init; }
@@ -61,7 +61,7 @@ public sealed record ColumnDef(Identifier Name, TypeName Type) : SqlNode
 }
 
 /// <summary>Field qualifiers of the <c>interval</c> type (<c>interval '1' day</c>, <c>interval year to month</c>).</summary>
-public enum IntervalFields
+internal enum IntervalFields
 {
     Year,
     Month,
@@ -91,7 +91,7 @@ public enum IntervalFields
 /// </summary>
 /// <param name="Name">Type name; system types are <c>pg_catalog.xxx</c>.</param>
 /// <param name="Modifiers">Type modifiers: <c>numeric(10, 2)</c> → [10, 2]; for interval the seconds precision.</param>
-public sealed record TypeName(QualifiedName Name, ImmutableArray<Expr> Modifiers = default) : SqlNode
+internal sealed record TypeName(QualifiedName Name, ImmutableArray<Expr> Modifiers = default) : SqlNode
 {
     /// <summary>One entry per array dimension: <c>int[]</c> → [-1], <c>int[3][4]</c> → [3, 4]. Empty if not an array.</summary>
     public ImmutableArray<int> ArrayBounds { get; init; } = [];

@@ -11,7 +11,7 @@ namespace TViews.Sql;
 /// The parser merges a parenthesised query's clauses into the outer statement exactly like PostgreSQL
 /// (<c>(SELECT ... LIMIT 5) ORDER BY x</c> is one statement with both clauses; repeating a clause is an error).
 /// </remarks>
-public sealed record SelectStmt(QueryExpr Body) : SqlNode
+internal sealed record SelectStmt(QueryExpr Body) : SqlNode
 {
     public WithClause? With { get; init; }
 
@@ -41,7 +41,7 @@ public sealed record SelectStmt(QueryExpr Body) : SqlNode
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum DistinctKind
+internal enum DistinctKind
 {
     /// <summary>No quantifier.</summary>
     None,
@@ -57,7 +57,7 @@ public enum DistinctKind
 /// <c>SELECT [DISTINCT [ON (...)]] targets [FROM ...] [WHERE ...] [GROUP BY ...] [HAVING ...] [WINDOW ...]</c>.
 /// <c>TABLE t</c> is parsed as <c>SELECT * FROM t</c>.
 /// </summary>
-public sealed record SelectCore(ImmutableArray<ResultTarget> Targets) : QueryExpr
+internal sealed record SelectCore(ImmutableArray<ResultTarget> Targets) : QueryExpr
 {
     public DistinctKind Distinct { get; init; }
 
@@ -88,7 +88,7 @@ public sealed record SelectCore(ImmutableArray<ResultTarget> Targets) : QueryExp
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum SetOperator
+internal enum SetOperator
 {
     Union,
     Intersect,
@@ -96,7 +96,7 @@ public enum SetOperator
 }
 
 /// <summary><c>Left UNION|INTERSECT|EXCEPT [ALL] Right</c>. The tree shape encodes precedence and parentheses.</summary>
-public sealed record SetOperationQuery(SetOperator Operator, bool All, QueryExpr Left, QueryExpr Right) : QueryExpr
+internal sealed record SetOperationQuery(SetOperator Operator, bool All, QueryExpr Left, QueryExpr Right) : QueryExpr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Left).One(Right);
 
@@ -106,7 +106,7 @@ public sealed record SetOperationQuery(SetOperator Operator, bool All, QueryExpr
 }
 
 /// <summary><c>VALUES (a, b), (c, d)</c>.</summary>
-public sealed record ValuesQuery(ImmutableArray<ImmutableArray<Expr>> Rows) : QueryExpr
+internal sealed record ValuesQuery(ImmutableArray<ImmutableArray<Expr>> Rows) : QueryExpr
 {
     public override IEnumerable<SqlNode> Children
     {
@@ -128,7 +128,7 @@ public sealed record ValuesQuery(ImmutableArray<ImmutableArray<Expr>> Rows) : Qu
 /// operand of a set operation: <c>(SELECT ... ORDER BY x LIMIT 1) UNION ...</c>. Parenthesised queries
 /// without such clauses are not wrapped: their body is used directly.
 /// </summary>
-public sealed record NestedQuery(SelectStmt Query) : QueryExpr
+internal sealed record NestedQuery(SelectStmt Query) : QueryExpr
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Query);
 
@@ -138,7 +138,7 @@ public sealed record NestedQuery(SelectStmt Query) : QueryExpr
 }
 
 /// <summary>An item of the select list: <c>expr [AS alias]</c>, or a <see cref="StarExpr"/>.</summary>
-public sealed record ResultTarget(Expr Value, Identifier? Alias = null) : SqlNode
+internal sealed record ResultTarget(Expr Value, Identifier? Alias = null) : SqlNode
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Value).One(Alias);
 
@@ -148,7 +148,7 @@ public sealed record ResultTarget(Expr Value, Identifier? Alias = null) : SqlNod
 }
 
 /// <summary><c>WITH [RECURSIVE] cte, ...</c>.</summary>
-public sealed record WithClause(bool Recursive, ImmutableArray<CommonTableExpr> Ctes) : SqlNode
+internal sealed record WithClause(bool Recursive, ImmutableArray<CommonTableExpr> Ctes) : SqlNode
 {
     public override IEnumerable<SqlNode> Children => Kids().All(Ctes);
 
@@ -157,7 +157,7 @@ public sealed record WithClause(bool Recursive, ImmutableArray<CommonTableExpr> 
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum CteMaterialization
+internal enum CteMaterialization
 {
     Default,
     Materialized,
@@ -165,7 +165,7 @@ public enum CteMaterialization
 }
 
 /// <summary><c>name [(col, ...)] AS [[NOT] MATERIALIZED] (query)</c>.</summary>
-public sealed record CommonTableExpr(Identifier Name, SelectStmt Query) : SqlNode
+internal sealed record CommonTableExpr(Identifier Name, SelectStmt Query) : SqlNode
 {
     public ImmutableArray<Identifier> Columns { get; init; } = [];
 
@@ -178,14 +178,14 @@ public sealed record CommonTableExpr(Identifier Name, SelectStmt Query) : SqlNod
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum SortDirection
+internal enum SortDirection
 {
     Default,
     Asc,
     Desc,
 }
 
-public enum NullsOrder
+internal enum NullsOrder
 {
     Default,
     First,
@@ -193,7 +193,7 @@ public enum NullsOrder
 }
 
 /// <summary><c>expr [ASC | DESC | USING op] [NULLS FIRST | LAST]</c>.</summary>
-public sealed record SortItem(Expr Value) : SqlNode
+internal sealed record SortItem(Expr Value) : SqlNode
 {
     public SortDirection Direction { get; init; }
 
@@ -213,7 +213,7 @@ public sealed record SortItem(Expr Value) : SqlNode
 }
 
 /// <summary><c>FETCH FIRST [count] ROWS ONLY | WITH TIES</c>; a null count means 1.</summary>
-public sealed record FetchClause(Expr? Count, bool WithTies = false) : SqlNode
+internal sealed record FetchClause(Expr? Count, bool WithTies = false) : SqlNode
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Count);
 
@@ -222,7 +222,7 @@ public sealed record FetchClause(Expr? Count, bool WithTies = false) : SqlNode
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum LockStrength
+internal enum LockStrength
 {
     Update,
     NoKeyUpdate,
@@ -230,7 +230,7 @@ public enum LockStrength
     KeyShare,
 }
 
-public enum LockWaitPolicy
+internal enum LockWaitPolicy
 {
     Block,
     NoWait,
@@ -238,7 +238,7 @@ public enum LockWaitPolicy
 }
 
 /// <summary><c>FOR UPDATE [OF t, ...] [NOWAIT | SKIP LOCKED]</c> and the other strengths.</summary>
-public sealed record LockingClause(LockStrength Strength) : SqlNode
+internal sealed record LockingClause(LockStrength Strength) : SqlNode
 {
     public ImmutableArray<QualifiedName> Of { get; init; } = [];
 
@@ -252,7 +252,7 @@ public sealed record LockingClause(LockStrength Strength) : SqlNode
 }
 
 /// <summary>A named window: <c>WINDOW name AS (spec)</c>.</summary>
-public sealed record WindowDef(Identifier Name, WindowSpec Spec) : SqlNode
+internal sealed record WindowDef(Identifier Name, WindowSpec Spec) : SqlNode
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Name).One(Spec);
 
@@ -265,7 +265,7 @@ public sealed record WindowDef(Identifier Name, WindowSpec Spec) : SqlNode
 /// A window: <c>([existing] [PARTITION BY ...] [ORDER BY ...] [frame])</c>, or, when <see cref="IsNameOnly"/>,
 /// the bare reference of <c>OVER w</c> (which differs from <c>OVER (w)</c>: the latter copies w and may add to it).
 /// </summary>
-public sealed record WindowSpec : SqlNode
+internal sealed record WindowSpec : SqlNode
 {
     public Identifier? ExistingName { get; init; }
 
@@ -288,14 +288,14 @@ public sealed record WindowSpec : SqlNode
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum FrameMode
+internal enum FrameMode
 {
     Range,
     Rows,
     Groups,
 }
 
-public enum FrameExclusion
+internal enum FrameExclusion
 {
     /// <summary>No EXCLUDE clause.</summary>
     None,
@@ -306,7 +306,7 @@ public enum FrameExclusion
 }
 
 /// <summary><c>ROWS|RANGE|GROUPS [BETWEEN] start [AND end] [EXCLUDE ...]</c>; <see cref="End"/> null means no BETWEEN.</summary>
-public sealed record FrameClause(FrameMode Mode, FrameBound Start, FrameBound? End = null) : SqlNode
+internal sealed record FrameClause(FrameMode Mode, FrameBound Start, FrameBound? End = null) : SqlNode
 {
     public FrameExclusion Exclusion { get; init; }
 
@@ -317,7 +317,7 @@ public sealed record FrameClause(FrameMode Mode, FrameBound Start, FrameBound? E
     public override int GetHashCode() => base.GetHashCode();
 }
 
-public enum FrameBoundKind
+internal enum FrameBoundKind
 {
     UnboundedPreceding,
     Preceding,
@@ -327,7 +327,7 @@ public enum FrameBoundKind
 }
 
 /// <summary>A frame bound; <see cref="Offset"/> is set for <c>n PRECEDING</c> / <c>n FOLLOWING</c>.</summary>
-public sealed record FrameBound(FrameBoundKind Kind, Expr? Offset = null) : SqlNode
+internal sealed record FrameBound(FrameBoundKind Kind, Expr? Offset = null) : SqlNode
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Offset);
 

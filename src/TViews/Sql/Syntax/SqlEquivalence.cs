@@ -9,7 +9,7 @@ namespace TViews.Sql;
 /// Structural comparison of syntax trees: same node types and same meaningful properties,
 /// ignoring spans and <see cref="SyntaxDetailAttribute"/> properties. Backs <c>SqlNode.Equals</c>.
 /// </summary>
-public static class SqlEquivalence
+internal static class SqlEquivalence
 {
     private static readonly ConcurrentDictionary<Type, Member[]> Members = new();
 

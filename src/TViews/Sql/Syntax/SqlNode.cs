@@ -11,7 +11,7 @@ namespace TViews.Sql;
 /// purely syntactic details (marked <see cref="SyntaxDetailAttribute"/>, e.g. identifier quoting), so
 /// two spellings of the same expression compare equal; use <see cref="object.ReferenceEquals"/> for identity.
 /// </remarks>
-public abstract record SqlNode
+internal abstract record SqlNode
 {
     /// <summary>Source range of the node; <c>default</c> for nodes built by code.</summary>
     [SyntaxDetail]
@@ -83,13 +83,13 @@ public abstract record SqlNode
 }
 
 /// <summary>A scalar expression (also a row, an array, a grouping set in GROUP BY).</summary>
-public abstract record Expr : SqlNode;
+internal abstract record Expr : SqlNode;
 
 /// <summary>The body of a query: SELECT core, VALUES, set operation, or a parenthesised query.</summary>
-public abstract record QueryExpr : SqlNode;
+internal abstract record QueryExpr : SqlNode;
 
 /// <summary>An item of a FROM list.</summary>
-public abstract record FromItem : SqlNode
+internal abstract record FromItem : SqlNode
 {
     public virtual bool Equals(FromItem? other) => base.Equals(other);
 
@@ -100,14 +100,14 @@ public abstract record FromItem : SqlNode
 }
 
 /// <summary>A top-level statement of a script.</summary>
-public abstract record Statement : SqlNode;
+internal abstract record Statement : SqlNode;
 
 /// <summary>
 /// Marks a property that records how something was written (quoting, literal form, cast syntax, span)
 /// but not what it means; structural equality ignores it.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class SyntaxDetailAttribute : Attribute;
+internal sealed class SyntaxDetailAttribute : Attribute;
 
 internal static class ImmutableArrayExtensions
 {

@@ -14,7 +14,7 @@ namespace TViews.Sql;
 /// </summary>
 /// <remarks>A replacement must fit where the node sits (an Expr for an Expr, a FromItem for a FromItem, ...);
 /// otherwise <see cref="InvalidOperationException"/> is thrown.</remarks>
-public abstract class SqlRewriter
+internal abstract class SqlRewriter
 {
     private int _depth;
 

@@ -8,7 +8,7 @@ namespace TViews.Sql;
 /// Read-only traversal. Override a <c>VisitXxx</c> method to act on that node type; call <c>base.VisitXxx(node)</c>
 /// (or <see cref="VisitChildren"/>) to keep descending, or skip it to prune (e.g. stay out of subqueries).
 /// </summary>
-public abstract class SqlWalker
+internal abstract class SqlWalker
 {
     private int _depth;
 

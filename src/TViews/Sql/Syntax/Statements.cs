@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace TViews.Sql;
 
 /// <summary>A query used as a statement.</summary>
-public sealed record QueryStatement(SelectStmt Query) : Statement
+internal sealed record QueryStatement(SelectStmt Query) : Statement
 {
     public override IEnumerable<SqlNode> Children => Kids().One(Query);
 
@@ -13,7 +13,7 @@ public sealed record QueryStatement(SelectStmt Query) : Statement
 }
 
 /// <summary><c>CREATE TABLE name [(col, ...)] AS query [WITH [NO] DATA]</c>.</summary>
-public sealed record CreateTableAsStatement(QualifiedName Name, SelectStmt Query) : Statement
+internal sealed record CreateTableAsStatement(QualifiedName Name, SelectStmt Query) : Statement
 {
     public ImmutableArray<Identifier> ColumnNames { get; init; } = [];
 
@@ -28,7 +28,7 @@ public sealed record CreateTableAsStatement(QualifiedName Name, SelectStmt Query
 }
 
 /// <summary><c>CREATE [OR REPLACE] VIEW name [(col, ...)] AS query</c>.</summary>
-public sealed record CreateViewStatement(QualifiedName Name, SelectStmt Query) : Statement
+internal sealed record CreateViewStatement(QualifiedName Name, SelectStmt Query) : Statement
 {
     public ImmutableArray<Identifier> ColumnNames { get; init; } = [];
 
