@@ -51,7 +51,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 5;
+    public const int Generation = 6;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -188,18 +188,20 @@ internal sealed class TViewCodegen(string runtimeSchema)
         if (rest.Count == 1) // a one-element row constructor is not a row: compare the values directly
             conflict = $"DO UPDATE SET {Quote(rest[0].Name)} = excluded.{Quote(rest[0].Name)}\n        WHERE {Cmp(rest[0], "t")} IS DISTINCT FROM {Cmp(rest[0], "excluded")}";
         var vKeys = string.Join(", ", p.Key.Select(k => "v." + Quote(k.Name)));
-        // An explicit key the analysis could not prove unique: a key the definition yields twice would
-        // make the upsert fail with PostgreSQL's generic ON CONFLICT error (or, with DO NOTHING, drop a
-        // row silently). Find it first, write nothing, and raise an error that names the TVIEW and key.
-        var dupCte = !p.EnforceUniqueKey ? "" : $"""
+        // A key the definition yields twice would make the upsert fail with PostgreSQL's generic ON
+        // CONFLICT error, or (with DO NOTHING, or when the first row left the stored one unchanged)
+        // keep one row silently. Find it first, write nothing, and raise an error that names the TVIEW
+        // and the key. Always: a key proven unique by the sources' constraints when the TVIEW was
+        // created stops being unique if one of them is dropped later.
+        var dupCte = $"""
             , pg_tviews_dup AS MATERIALIZED (
                     SELECT ROW({vKeys})::text AS pg_tviews_key FROM pg_tviews_fresh_keys AS v
                     GROUP BY {vKeys} HAVING count(*) > 1 LIMIT 1
                 )
             """;
-        var putGuard = !p.EnforceUniqueKey ? "" : "\n        WHERE NOT EXISTS (SELECT FROM pg_tviews_dup)";
-        var dupInto = !p.EnforceUniqueKey ? "" : ", (SELECT d.pg_tviews_key FROM pg_tviews_dup AS d)";
-        var dupVar = !p.EnforceUniqueKey ? "" : ", pg_tviews_dup_key";
+        var putGuard = "\n        WHERE NOT EXISTS (SELECT FROM pg_tviews_dup)";
+        var dupInto = ", (SELECT d.pg_tviews_key FROM pg_tviews_dup AS d)";
+        var dupVar = ", pg_tviews_dup_key";
         var keyText = string.Join(", ", p.Key.Select(k => k.Name));
         // One evaluation of the definition for the keys feeds both the delete and the upsert; the key
         // restriction sits inside the CTE so PostgreSQL pushes it down (also into a grouped view).
@@ -224,8 +226,13 @@ internal sealed class TViewCodegen(string runtimeSchema)
                 )
                 SELECT (SELECT count(*) FROM pg_tviews_gone) + (SELECT count(*) FROM pg_tviews_put){dupInto} INTO pg_tviews_written{dupVar};
             """;
-        if (p.EnforceUniqueKey)
-            statement = $"""
+        var dupDetail = p.EnforceUniqueKey
+            ? "The key was given explicitly and is not provably unique; the statement that made it repeat is refused."
+            : "The key was proven unique by constraints of the sources when the TVIEW was created; one of them is gone. The statement that made it repeat is refused.";
+        var dupHint = p.EnforceUniqueKey
+            ? "Make the key unique in the sources (a unique constraint), or recreate the TVIEW with a unique key."
+            : "Restore the dropped primary key or unique constraint, or recreate the TVIEW (tviews apply) so its key is checked again.";
+        statement = $"""
                 DECLARE
                     pg_tviews_dup_key text;
                 BEGIN
@@ -234,8 +241,8 @@ internal sealed class TViewCodegen(string runtimeSchema)
                         RAISE EXCEPTION USING ERRCODE = 'unique_violation',
                             MESSAGE = format('TVIEW %s: key (%s) = %s is produced by more than one row of its definition',
                                              {Literal($"{p.Schema}.{p.Table}")}, {Literal(keyText)}, pg_tviews_dup_key),
-                            DETAIL = 'The key was given explicitly and is not provably unique; the statement that made it repeat is refused.',
-                            HINT = 'Make the key unique in the sources (a unique constraint), or recreate the TVIEW with a unique key.',
+                            DETAIL = {Literal(dupDetail)},
+                            HINT = {Literal(dupHint)},
                             SCHEMA = {Literal(p.Schema)}, TABLE = {Literal(p.Table)};
                     END IF;
                 END;

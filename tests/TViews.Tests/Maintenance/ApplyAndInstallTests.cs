@@ -90,6 +90,7 @@ public sealed class ApplyAndInstallTests
         [3] = "8052066c2e321ca4",
         [4] = "360dbd9f487a86d8",
         [5] = "e377e5f7d73e8171",
+        [6] = "d4b61e41bad0a96e",
     };
 
     [Fact]

@@ -41,6 +41,32 @@ public sealed class SourceDdlTests(ITestOutputHelper output)
         Assert.Equal("OK", await Scalar(db.Connection, "SELECT status FROM pg_tviews_health_check() WHERE check_name = 'definitions'"));
     }
 
+    /// <summary>
+    /// The key of tv_order is proven unique by tb_order's primary key. Dropping it later let a
+    /// duplicate key through: the upsert kept one of the two rows and the write succeeded, leaving
+    /// the TVIEW silently stale. Now the write that makes a key repeat is refused, naming the key.
+    /// </summary>
+    [Fact]
+    public async Task DroppingTheConstraintThatProvedTheKeyNeverLeavesTheTViewStale()
+    {
+        await using var db = await WorkloadDatabase.CreateAsync("source_ddl_key", Schema, Definitions, output.WriteLine);
+        await Exec(db.Connection, "ALTER TABLE tb_order DROP CONSTRAINT tb_order_pkey");
+        foreach (var write in new[]
+        {
+            "INSERT INTO tb_order VALUES (1, 2, 99, 'duplicate key')",
+            "UPDATE tb_order SET pk_order = 1 WHERE pk_order = 2",
+        })
+        {
+            var e = await Assert.ThrowsAsync<PostgresException>(() => Exec(db.Connection, write));
+            Assert.Equal(PostgresErrorCodes.UniqueViolation, e.SqlState);
+            Assert.Contains("tv_order: key (pk_order) = (1) is produced by more than one row", e.MessageText, StringComparison.Ordinal);
+            Assert.Contains("one of them is gone", e.Detail, StringComparison.Ordinal);
+        }
+        // Writes that keep the key unique still work.
+        await Exec(db.Connection, "INSERT INTO tb_order VALUES (3, 1, 30, NULL); UPDATE tb_order SET total = 11 WHERE pk_order = 1");
+        await Oracle.AssertConsistentAsync(db.Connection, db.Definitions, "after the refused and the accepted writes");
+    }
+
     [Fact]
     public async Task WithoutTheEventTriggerTheHealthCheckReportsTheRename()
     {
