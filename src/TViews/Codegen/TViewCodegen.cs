@@ -549,17 +549,16 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine($"    ) AS u ({uColumns}) WHERE {notNull}) AS d;");
         var apply = $"PERFORM {Quote(p.Schema, ApplyFunctionName(p))}({KeyVars(p)});";
         if (p.Sources.Any(x => x.CountDelta is not null)) apply = $"{MarkRecomputed(p)} {apply}";
+        var full = NeedsFullRecompute(s, ev);
         var patchCall = s.Patch is null ? null : $"PERFORM {Quote(p.Schema, PatchFunctionName(p, s))}({KeyVars(p)});";
-        var structural = s.Patch is null ? [] : s.ReferencedColumns.Where(c => s.Patch.StructuralColumns.Contains(c.Name)).ToList();
-        if (patchCall is null || (ev != "UPDATE" && !s.Patch!.LeafOnly))
+        if (full == "true")
             sb.AppendLine($"    {apply}");
-        else if (ev != "UPDATE" || structural.Count == 0)
+        else if (full == "false")
             sb.AppendLine($"    {patchCall} -- cannot change which rows exist: recompute the parts that read it");
         else
         {
             // Only leaf columns changed: rows keep existing, recompute the parts that read them.
-            var cols = string.Join(", ", structural.Select(c => Cmp(c, "x")));
-            sb.AppendLine($"    IF EXISTS (SELECT {cols} FROM pg_tviews_new AS x EXCEPT ALL SELECT {cols} FROM pg_tviews_old AS x) THEN");
+            sb.AppendLine($"    IF {full} THEN");
             sb.AppendLine($"        {apply}");
             sb.AppendLine("    ELSE");
             sb.AppendLine($"        {patchCall}");
@@ -611,8 +610,10 @@ internal sealed class TViewCodegen(string runtimeSchema)
     }
 
     /// <summary>
-    /// Whether a statement's rows need the TVIEW's keys recomputed whole (SQL, evaluated in the trigger),
-    /// or only the leaves that read the source patched: the same decision as the immediate path.
+    /// Whether a statement's rows need the TVIEW's keys recomputed whole, or only the leaves that read
+    /// the source patched: "true", "false", or an SQL test over the transition tables (an UPDATE that
+    /// may or may not have changed a structural column). Immediate mode acts on it at once; deferred
+    /// mode stores its value with the queued rows.
     /// </summary>
     private static string NeedsFullRecompute(SourcePlan s, string ev)
     {

@@ -11,35 +11,8 @@ namespace TViews.Tests.Maintenance;
 /// T2 inserts a post by that user); at REPEATABLE READ / SERIALIZABLE the result is correct or the
 /// writer gets SQLSTATE 40001, never stale data.
 /// </summary>
-public sealed class ConcurrencyTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class ConcurrencyTests(ITestOutputHelper output) : BlogDatabaseTest("conc")
 {
-    private string _db = "";
-    private List<(string Table, string Definition)> _defs = [];
-
-    public async Task InitializeAsync()
-    {
-        _db = await TestServer.CreateDatabaseAsync("conc");
-        await WorkloadRunner.LoadBlogAsync(_db, 0.01);
-        var script = await File.ReadAllTextAsync(WorkloadRunner.BlogReadModelsPath);
-        await new TViewsEngine(_db).ApplyAsync(TViewDefinition.FromScript(script));
-        _defs = WorkloadRunner.Definitions(script);
-    }
-
-    public Task DisposeAsync() => TestServer.DropDatabaseAsync(_db);
-
-    private async Task<NpgsqlConnection> OpenAsync()
-    {
-        var c = new NpgsqlConnection(_db);
-        await c.OpenAsync();
-        return c;
-    }
-
-    private static async Task ExecAsync(NpgsqlConnection c, string sql, NpgsqlTransaction? tx = null)
-    {
-        await using var cmd = new NpgsqlCommand(sql, c, tx);
-        await cmd.ExecuteNonQueryAsync();
-    }
-
     private async Task<string> AuthorNameInTvPost(NpgsqlConnection c, string title)
     {
         await using var cmd = new NpgsqlCommand("SELECT data->'author'->>'name' FROM tv_post WHERE data->>'title' = @t", c);
@@ -81,7 +54,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output) : IAsyncLifetime
         }
         Assert.Equal("Renamed B", await AuthorNameInTvPost(check, "race-b"));
         Assert.Equal("Renamed B", await AuthorNameInTvPost(check, "race-a"));
-        await Oracle.AssertConsistentAsync(check, _defs, "after the races");
+        await Oracle.AssertConsistentAsync(check, Definitions, "after the races");
     }
 
     [Fact]
@@ -97,7 +70,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output) : IAsyncLifetime
             ExecAsync(t1, "INSERT INTO tb_post (fk_author, title, body) VALUES (2, 'rr-post', 'x')", tx1));
         Assert.Equal("40001", e.SqlState);
         await tx1.RollbackAsync();
-        await Oracle.AssertConsistentAsync(check, _defs, "after the REPEATABLE READ conflict");
+        await Oracle.AssertConsistentAsync(check, Definitions, "after the REPEATABLE READ conflict");
     }
 
     /// <summary>In immediate mode, and in deferred mode (maintenance at COMMIT; docs/design.md, Deferred mode).</summary>
@@ -144,6 +117,6 @@ public sealed class ConcurrencyTests(ITestOutputHelper output) : IAsyncLifetime
         // most conflicting transactions end in 40001 (about 70 of 240 commit), so the bar is low.
         Assert.True(committed >= sessions * perSession / 8, $"only {committed} transactions committed");
         await using var check = await OpenAsync();
-        await Oracle.AssertConsistentAsync(check, _defs, $"seed {seed}, {level}, {mode}");
+        await Oracle.AssertConsistentAsync(check, Definitions, $"seed {seed}, {level}, {mode}");
     }
 }

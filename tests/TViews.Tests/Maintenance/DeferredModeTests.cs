@@ -13,35 +13,8 @@ namespace TViews.Tests.Maintenance;
 /// workload with savepoints, mixed modes switched mid-transaction, two-phase commit (concurrent
 /// sessions at every isolation level: ConcurrencyTests); no TViews lock before COMMIT; the queue is visible.
 /// </summary>
-public sealed class DeferredModeTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class DeferredModeTests(ITestOutputHelper output) : BlogDatabaseTest("deferred")
 {
-    private string _db = "";
-    private List<(string Table, string Definition)> _defs = [];
-
-    public async Task InitializeAsync()
-    {
-        _db = await TestServer.CreateDatabaseAsync("deferred");
-        await WorkloadRunner.LoadBlogAsync(_db, 0.01);
-        var script = await File.ReadAllTextAsync(WorkloadRunner.BlogReadModelsPath);
-        await new TViewsEngine(_db).ApplyAsync(TViewDefinition.FromScript(script));
-        _defs = WorkloadRunner.Definitions(script);
-    }
-
-    public Task DisposeAsync() => TestServer.DropDatabaseAsync(_db);
-
-    private async Task<NpgsqlConnection> OpenAsync()
-    {
-        var c = new NpgsqlConnection(_db);
-        await c.OpenAsync();
-        return c;
-    }
-
-    private static async Task ExecAsync(NpgsqlConnection c, string sql, NpgsqlTransaction? tx = null)
-    {
-        await using var cmd = new NpgsqlCommand(sql, c, tx) { CommandTimeout = 300 };
-        await cmd.ExecuteNonQueryAsync();
-    }
-
     private static async Task<T> ScalarAsync<T>(NpgsqlConnection c, string sql, NpgsqlTransaction? tx = null)
     {
         await using var cmd = new NpgsqlCommand(sql, c, tx);
@@ -50,7 +23,7 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task SetAllModesAsync(NpgsqlConnection c, string mode)
     {
-        foreach (var (table, _) in _defs)
+        foreach (var (table, _) in Definitions)
             await ExecAsync(c, $"SELECT pg_tviews_set_mode('{table[3..]}', '{mode}')");
     }
 
@@ -113,12 +86,12 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : IAsyncLifetime
             if (failed || rng.Next(10) == 0) { await tx.RollbackAsync(); continue; }
             await tx.CommitAsync();
             committed++;
-            if (committed % 40 == 0) await Oracle.AssertConsistentAsync(c, _defs, $"seed {seed}, after transaction {i}");
+            if (committed % 40 == 0) await Oracle.AssertConsistentAsync(c, Definitions, $"seed {seed}, after transaction {i}");
         }
         output.WriteLine($"committed {committed}, savepoints {savepoints}, rolled back to {rolledBackTo}");
         Assert.True(committed > 120, $"only {committed} transactions committed");
         Assert.True(rolledBackTo > 20, $"only {rolledBackTo} savepoints rolled back");
-        await Oracle.AssertConsistentAsync(c, _defs, $"seed {seed}, at the end");
+        await Oracle.AssertConsistentAsync(c, Definitions, $"seed {seed}, at the end");
         Assert.Equal("[]", await ScalarAsync<string>(c, "SELECT pg_tviews_debug_queue()::text"));
         Assert.Equal(0L, await ScalarAsync<long>(c, "SELECT count(*) FROM pg_tviews_queue"));
     }
@@ -155,7 +128,7 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : IAsyncLifetime
                 "SELECT string_agg(funcname || ':' || calls, ',') FROM pg_stat_xact_user_functions WHERE funcname ~ '^pg_tviews_(apply|patch)_post'", tx));
             Assert.Equal(1L, await ScalarAsync<long>(c, "SELECT calls FROM pg_stat_xact_user_functions WHERE funcname = 'pg_tviews_apply_comment'", tx));
             Assert.Equal(1L, await ScalarAsync<long>(c, "SELECT calls FROM pg_stat_xact_user_functions WHERE funcname = 'pg_tviews_apply_user'", tx));
-            await Oracle.AssertConsistentAsync(c, _defs, "after pg_tviews_flush()"); // inside the transaction
+            await Oracle.AssertConsistentAsync(c, Definitions, "after pg_tviews_flush()"); // inside the transaction
 
             // More writes after the flush are queued again, and COMMIT maintains them.
             await ExecAsync(c, $"UPDATE tb_post SET title = 'after flush' WHERE pk_post = {post}", tx);
@@ -163,7 +136,7 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : IAsyncLifetime
             await tx.CommitAsync();
         }
         Assert.Equal("after flush", await ScalarAsync<string>(c, $"SELECT data->>'title' FROM tv_post WHERE pk_post = {post}"));
-        await Oracle.AssertConsistentAsync(c, _defs, "after COMMIT");
+        await Oracle.AssertConsistentAsync(c, Definitions, "after COMMIT");
     }
 
     [Fact]
@@ -180,7 +153,7 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal("queued title", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 7", tx));
         Assert.Equal("[]", await ScalarAsync<string>(c, "SELECT (SELECT coalesce(jsonb_agg(e), '[]') FROM jsonb_array_elements(pg_tviews_debug_queue()) e WHERE e->>'entity' = 'post')::text", tx));
         await tx.CommitAsync();
-        await Oracle.AssertConsistentAsync(c, _defs, "after COMMIT");
+        await Oracle.AssertConsistentAsync(c, Definitions, "after COMMIT");
     }
 
     [Fact]
@@ -203,7 +176,7 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : IAsyncLifetime
         await txA.CommitAsync();
         await using var check = await OpenAsync();
         Assert.Equal("A was here", await ScalarAsync<string>(check, "SELECT data->>'title' FROM tv_post WHERE pk_post = 1"));
-        await Oracle.AssertConsistentAsync(check, _defs, "after both");
+        await Oracle.AssertConsistentAsync(check, Definitions, "after both");
     }
 
     /// <summary>DESIGN §6's race with either writer deferred: keys are found at COMMIT, after the lock.</summary>
@@ -239,7 +212,7 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : IAsyncLifetime
             await commitFirst;
             Assert.Equal(name, await ScalarAsync<string>(check, $"SELECT data->'author'->>'name' FROM tv_post WHERE data->>'title' = '{title}'"));
         }
-        await Oracle.AssertConsistentAsync(check, _defs, "after the races");
+        await Oracle.AssertConsistentAsync(check, Definitions, "after the races");
     }
 
     [Fact]
@@ -258,7 +231,7 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(0L, await ScalarAsync<long>(other, "SELECT count(*) FROM pg_tviews_queue"));
         await ExecAsync(other, $"COMMIT PREPARED '{gid}'");
         Assert.Equal("Prepared name", await ScalarAsync<string>(other, "SELECT data->>'name' FROM tv_user WHERE pk_user = 4"));
-        await Oracle.AssertConsistentAsync(other, _defs, "after COMMIT PREPARED");
+        await Oracle.AssertConsistentAsync(other, Definitions, "after COMMIT PREPARED");
     }
 
     [Fact]
@@ -273,7 +246,7 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : IAsyncLifetime
         await ExecAsync(c, "SELECT pg_tviews_refresh('comment')", tx);
         await ExecAsync(c, "UPDATE tb_post SET title = 'after refresh' WHERE pk_post = 5", tx);
         await tx.CommitAsync();
-        await Oracle.AssertConsistentAsync(c, _defs, "after TRUNCATE and refresh");
+        await Oracle.AssertConsistentAsync(c, Definitions, "after TRUNCATE and refresh");
     }
 
     [Fact]
