@@ -24,7 +24,7 @@ public static class BenchCommand
         var benchDir = new Option<string?>("--bench-dir") { Description = "The workload directory (default: ../shared/bench beside the repository root)" };
         var seed = new Option<int>("--seed") { Description = "Base pgbench random seed (each round uses its own, the same in every mode)", DefaultValueFactory = _ => 42 };
         var keep = new Option<bool>("--keep") { Description = "Keep the benchmark databases on an existing server (for EXPLAIN afterwards)" };
-        var concurrent = new Option<string?>("--concurrent") { Description = "Also run the concurrent workloads (every mode) at these client counts, e.g. 1,4,8,16" };
+        var concurrent = new Option<string?>("--concurrent", "--clients") { Description = "Also run the concurrent workloads (every mode) at these client counts, e.g. 1,4,8,16" };
         var concurrentWorkloads = new Option<string?>("--concurrent-workloads") { Description = "Concurrent workloads to run: app-mix,deletes,think,unit-of-work (default: all)" };
         var concurrentSeconds = new Option<int>("--concurrent-seconds") { Description = "Seconds per run of the concurrent mix", DefaultValueFactory = _ => 20 };
 

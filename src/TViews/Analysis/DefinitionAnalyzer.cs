@@ -15,7 +15,13 @@ internal sealed record DefinitionAnalysis(
     IReadOnlyList<IndexPlan> Indexes,
     IReadOnlyList<string> Warnings,
     IReadOnlyList<Expr> KeyExpressions,
-    bool KeyEnforced = false);
+    bool KeyEnforced = false)
+{
+    /// <summary>Key-level locking, when the definition allows it (else <see cref="KeyLockRefusal"/> says why not).</summary>
+    public KeyLockPlan? KeyLocks { get; init; }
+
+    public string? KeyLockRefusal { get; init; }
+}
 
 /// <summary>
 /// Binds a TVIEW definition against the live catalog and derives its maintenance plan: sources,
@@ -102,7 +108,27 @@ internal static class DefinitionAnalyzer
             })
             .ToList();
         var (indexes, warnings) = LineageIndexes(binder);
-        return new DefinitionAnalysis(sources, indexes, warnings, keyExprs, keyEnforced);
+        var (keyLocks, keyLockRefusal) = KeyLockAnalyzer.Analyze(binder, keyExprs, counts is not null);
+        if (keyLocks is not null && await NondeterministicColumnAsync(conn, KeyLockAnalyzer.TextColumns(keyLocks), ct) is { } column)
+            (keyLocks, keyLockRefusal) = (null, $"{column} has a nondeterministic collation: equal values may differ as text");
+        return new DefinitionAnalysis(sources, indexes, warnings, keyExprs, keyEnforced) { KeyLocks = keyLocks, KeyLockRefusal = keyLockRefusal };
+    }
+
+    /// <summary>The first of the columns (schema.table.column) whose collation is nondeterministic, if any.</summary>
+    private static async Task<string?> NondeterministicColumnAsync(NpgsqlConnection conn, IEnumerable<(string Schema, string Table, string Column)> columns, CancellationToken ct)
+    {
+        var list = columns.ToList();
+        if (list.Count == 0) return null;
+        var rows = await conn.RowsAsync(
+            """
+            SELECT x.s || '.' || x.t || '.' || x.c
+            FROM unnest(@s, @t, @c) AS x (s, t, c)
+            JOIN pg_attribute a ON a.attrelid = to_regclass(format('%I.%I', x.s, x.t)) AND a.attname = x.c
+            JOIN pg_collation k ON k.oid = a.attcollation
+            WHERE NOT k.collisdeterministic LIMIT 1
+            """,
+            r => r.GetString(0), ct, ("s", list.Select(x => x.Schema).ToArray()), ("t", list.Select(x => x.Table).ToArray()), ("c", list.Select(x => x.Column).ToArray()));
+        return rows.Count == 0 ? null : rows[0];
     }
 
     /// <summary>

@@ -51,7 +51,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 6;
+    public const int Generation = 7;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -475,6 +475,15 @@ internal sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine("    pg_tviews_mode text;");
             sb.AppendLine("    pg_tviews_queued boolean;");
         }
+        var keyed = p.KeyLocks is not null && ev != "TRUNCATE";
+        if (keyed)
+        {
+            sb.AppendLine("    pg_tviews_keyed boolean;");
+            sb.AppendLine("    pg_tviews_key_locked boolean;");
+            sb.AppendLine("    pg_tviews_tokens bigint[];");
+            sb.AppendLine("    pg_tviews_exclusive boolean[];");
+            sb.AppendLine("    pg_tviews_held bigint[];");
+        }
         sb.AppendLine("BEGIN");
         // Not marked by the gate: no UPDATE in this transaction could have changed a column we read.
         if (ev == "UPDATE")
@@ -503,7 +512,8 @@ internal sealed class TViewCodegen(string runtimeSchema)
                 break;
         }
         AppendDeferredBranch(sb, p, s, ev, exit);
-        // Serialize maintenance of this TVIEW, then compute keys with a snapshot taken after the lock.
+        // Serialize maintenance of this TVIEW (or, with key locks, take the key-level writer's lock),
+        // then compute keys with a snapshot taken after the lock.
         AppendStatementLock(sb, p, s, ev, exit);
         // Rows an earlier statement of this transaction queued (deferred) are maintained first, so the
         // stored rows are current before this statement's delta is applied to them.
@@ -542,11 +552,14 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var parts = deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : Quote(p.Schema, p.Table)) + ")"));
         var uColumns = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}")); // column aliases of the key union, not variables
         var notNull = string.Join(" AND ", p.Key.Select((_, i) => $"u.k{i + 1} IS NOT NULL"));
-        sb.AppendLine($"    {with}SELECT {string.Join(", ", p.Key.Select((_, i) => $"array_agg(d.k{i + 1})"))}");
-        sb.AppendLine($"    INTO {KeyVars(p)}");
-        sb.AppendLine($"    FROM (SELECT DISTINCT {string.Join(", ", p.Key.Select((_, i) => $"u.k{i + 1}"))} FROM (");
-        sb.AppendLine("        " + string.Join("\n        UNION ALL\n        ", parts));
-        sb.AppendLine($"    ) AS u ({uColumns}) WHERE {notNull}) AS d;");
+        var keyQuery = new StringBuilder();
+        keyQuery.AppendLine($"    {with}SELECT {string.Join(", ", p.Key.Select((_, i) => $"array_agg(d.k{i + 1})"))}");
+        keyQuery.AppendLine($"    INTO {KeyVars(p)}");
+        keyQuery.AppendLine($"    FROM (SELECT DISTINCT {string.Join(", ", p.Key.Select((_, i) => $"u.k{i + 1}"))} FROM (");
+        keyQuery.AppendLine("        " + string.Join("\n        UNION ALL\n        ", parts));
+        keyQuery.AppendLine($"    ) AS u ({uColumns}) WHERE {notNull}) AS d;");
+        sb.Append(keyQuery);
+        if (keyed) AppendKeyLocks(sb, p, s, deltas.Select(d => d.Relation).ToList(), with, keyQuery.ToString());
         var apply = $"PERFORM {Quote(p.Schema, ApplyFunctionName(p))}({KeyVars(p)});";
         if (p.Sources.Any(x => x.CountDelta is not null)) apply = $"{MarkRecomputed(p)} {apply}";
         var full = NeedsFullRecompute(s, ev);
@@ -876,6 +889,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             ["sources"] = new JsonArray(p.Sources.Select(s => (JsonNode)JsonValue.Create(s.QualifiedName)!).ToArray()),
             ["depth"] = p.Depth,
             ["mode"] = p.Mode.ToSql(),
+            ["key_locks"] = p.KeyLocks is not null,
             ["search_path"] = new JsonArray(p.SearchPath.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray()),
             ["definition_hash"] = p.DefinitionHash,
             ["sync_function"] = SyncFunctionName(p),
@@ -884,6 +898,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             {
                 ["functions"] = functions,
                 ["triggers"] = new JsonArray(triggers.SelectMany(t => TriggerEntries(p, t)).ToArray()),
+                ["locking"] = Comment(LockingDescription(p)),
             },
         };
     }
@@ -902,6 +917,20 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var entity = Literal(p.Entity);
         var tableRegclass = $"to_regclass({Literal(Quote(p.Schema, p.Table))})";
         var marks = ev == "UPDATE" ? $"current_setting({Literal(UpdateFlag(s))}, true)" : "NULL";
+        if (p.KeyLocks is not null && ev != "TRUNCATE")
+        {
+            // Held already, whole or key-level (the owner-only rows say which, not a setting)?
+            var whole = $"EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS pg_tviews_s WHERE pg_tviews_s.entity_name = {entity} AND pg_tviews_s.locked_by = pg_current_xact_id())";
+            var keyLevel = $"EXISTS (SELECT FROM {Rt("pg_tviews_trace")} AS pg_tviews_r WHERE pg_tviews_r.entity_name = {entity} AND pg_tviews_r.xact = pg_current_xact_id())";
+            sb.AppendLine($"    SELECT NOT {whole}, {keyLevel} INTO pg_tviews_keyed, pg_tviews_key_locked;");
+            sb.AppendLine("    IF pg_tviews_keyed AND NOT pg_tviews_key_locked THEN");
+            sb.AppendLine($"        IF NOT {Rt("pg_tviews_lock_statement")}({Literal(s.QualifiedName)}, {Literal(ev)}, {entity}, {marks}, true) OR {tableRegclass} IS NULL THEN");
+            sb.AppendLine($"            PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); {exit}");
+            sb.AppendLine("        END IF;");
+            sb.AppendLine($"        pg_tviews_keyed := NOT {whole};");
+            sb.AppendLine("    END IF;");
+            return;
+        }
         // pg_tviews.locked is a hint (a session can SET it): when it claims the lock, the state row
         // must say so (locked_by is this transaction), else the locks are taken.
         sb.AppendLine($"    IF strpos(coalesce(current_setting('pg_tviews.locked', true), ''), {Literal(EntityMark(p))}) = 0");
@@ -911,4 +940,106 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine("        END IF;");
         sb.AppendLine("    END IF;");
     }
+
+    /// <summary>
+    /// Key-level locking of one maintenance step (docs/design.md, Concurrency): in one sorted batch,
+    /// exclusive locks on the values of the lookup columns in the rows this statement changed, and
+    /// shared locks on the values a recompute of the keys just found looks up; then the keys again,
+    /// with a snapshot taken after those locks (a writer we waited for may have added some), and the
+    /// values their recompute looks up, locked until nothing new turns up.
+    /// </summary>
+    private void AppendKeyLocks(StringBuilder sb, TViewPlan p, SourcePlan s, IReadOnlyList<string> deltas, string with, string keyQuery)
+    {
+        var plan = p.KeyLocks!;
+        var writeColumns = plan.ColumnsOf(s).ToList();
+        var writes = deltas.SelectMany(d => writeColumns.Select(c => $"SELECT {Token(p, c, $"x.{Quote(c.Column)}")}, true FROM {d} AS x")).ToList();
+        var reads = ReadTokenQueries(p);
+        // The tables this step locks values of: their tokens, taken shared (or exclusive on escalation).
+        var tables = writeColumns.Select(c => TableToken(p, c.Schema, c.Table))
+            .Concat(plan.Reads.Select(r => TableToken(p, r.Target.Schema, r.Target.Table))).Distinct().ToList();
+        var tableArray = $"ARRAY[{string.Join(", ", tables)}]";
+        sb.AppendLine("    IF pg_tviews_keyed THEN");
+        sb.AppendLine($"    {with}SELECT array_agg(z.t), array_agg(z.ex) INTO pg_tviews_tokens, pg_tviews_exclusive");
+        sb.AppendLine("    FROM (" + string.Join("\n        UNION ALL ", writes.Concat(reads)) + ") AS z (t, ex) WHERE z.t IS NOT NULL;");
+        AppendTokenLock(sb, tableArray, "    ");
+        sb.AppendLine($"    pg_tviews_held := coalesce(pg_tviews_tokens, '{{}}') || {tableArray};");
+        sb.Append(keyQuery);
+        sb.AppendLine("    LOOP");
+        sb.AppendLine("        SELECT array_agg(z.t), array_agg(z.ex) INTO pg_tviews_tokens, pg_tviews_exclusive");
+        sb.AppendLine("        FROM (" + string.Join("\n            UNION ALL ", reads) + ") AS z (t, ex)");
+        sb.AppendLine("        WHERE z.t IS NOT NULL AND NOT EXISTS (SELECT FROM unnest(pg_tviews_held) AS h (t) WHERE h.t = z.t);");
+        sb.AppendLine("        EXIT WHEN pg_tviews_tokens IS NULL;");
+        AppendTokenLock(sb, tableArray, "        ");
+        sb.AppendLine("        pg_tviews_held := pg_tviews_held || pg_tviews_tokens;");
+        sb.AppendLine("    END LOOP;");
+        sb.AppendLine("    END IF;");
+    }
+
+    /// <summary>
+    /// Locks pg_tviews_tokens (exclusive where pg_tviews_exclusive says so) and the step's table tokens
+    /// (shared), in one sorted batch; above 256 values (the lock table is finite) the table tokens
+    /// alone, exclusively: the step then covers those tables whole, for this TVIEW. PostgreSQL
+    /// evaluates the volatile lock calls of a sorted subquery's select list after the sort.
+    /// </summary>
+    private static void AppendTokenLock(StringBuilder sb, string tableArray, string indent)
+    {
+        sb.AppendLine($"{indent}IF cardinality(pg_tviews_tokens) > 256 THEN");
+        sb.AppendLine($"{indent}    PERFORM count(pg_catalog.pg_advisory_xact_lock(l.k)::text) FROM (SELECT DISTINCT u.k FROM unnest({tableArray}) AS u (k) ORDER BY u.k OFFSET 0) AS l;");
+        sb.AppendLine($"{indent}ELSE");
+        sb.AppendLine($"{indent}    PERFORM count(CASE WHEN l.ex THEN pg_catalog.pg_advisory_xact_lock(l.k)::text ELSE pg_catalog.pg_advisory_xact_lock_shared(l.k)::text END)");
+        sb.AppendLine($"{indent}    FROM (SELECT u.k, bool_or(u.ex) AS ex FROM unnest(coalesce(pg_tviews_tokens, '{{}}') || {tableArray},");
+        sb.AppendLine($"{indent}          coalesce(pg_tviews_exclusive, '{{}}') || array_fill(false, ARRAY[cardinality({tableArray})])) AS u (k, ex)");
+        sb.AppendLine($"{indent}          GROUP BY u.k ORDER BY u.k OFFSET 0) AS l;");
+        sb.AppendLine($"{indent}END IF;");
+    }
+
+    /// <summary>For each value a recompute of the keys in the key variables looks up: (token, table token, false).</summary>
+    private static List<string> ReadTokenQueries(TViewPlan p)
+    {
+        var plan = p.KeyLocks!;
+        var result = new List<string>();
+        foreach (var r in plan.Reads)
+        {
+            if (r.KeyIndex is { } i)
+            {
+                result.Add($"SELECT {Token(p, r.Target, "x.v")}, false FROM unnest({KeyVar(i + 1)}) AS x (v)");
+                continue;
+            }
+            var from = new StringBuilder($"{Quote(plan.Schema, plan.Table)} AS pg_tviews_a0");
+            for (var h = 0; h < r.Hops.Count; h++)
+                from.Append($" JOIN {Quote(r.Hops[h].Schema, r.Hops[h].Table)} AS pg_tviews_a{h + 1} ON pg_tviews_a{h + 1}.{Quote(r.Hops[h].Column)} = pg_tviews_a{h}.{Quote(r.Hops[h].PreviousColumn)}");
+            var keyIn = plan.KeyColumns.Count == 1
+                ? $"pg_tviews_a0.{Quote(plan.KeyColumns[0])} = ANY ({KeyVar(1)})"
+                : $"({string.Join(", ", plan.KeyColumns.Select(c => "pg_tviews_a0." + Quote(c)))}) IN (SELECT * FROM unnest({KeyVars(p)}))";
+            result.Add($"SELECT {Token(p, r.Target, $"pg_tviews_a{r.Hops.Count}.{Quote(r.ValueColumn)}")}, false FROM {from} WHERE {keyIn}");
+        }
+        return result;
+    }
+
+    /// <summary>The lock token of a value of a lookup column: a 64-bit hash, seeded per TVIEW and column.</summary>
+    private static string Token(TViewPlan p, LockColumn c, string value) => c.Integer
+        ? $"pg_catalog.hashint8extended(({value})::bigint, {Seed(p.Entity, c.Schema, c.Table, c.Column)})"
+        : $"pg_catalog.hashtextextended(({value})::text, {Seed(p.Entity, c.Schema, c.Table, c.Column)})";
+
+    private static string TableToken(TViewPlan p, string schema, string table) =>
+        $"({Seed(p.Entity, schema, table, "").ToString(System.Globalization.CultureInfo.InvariantCulture)})::bigint";
+
+    /// <summary>FNV-1a over the names: stable across processes and versions, unlike string.GetHashCode.</summary>
+    internal static long Seed(params string[] parts)
+    {
+        var h = 14695981039346656037UL;
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(string.Join("\0", parts)))
+        {
+            h ^= b;
+            h *= 1099511628211UL;
+        }
+        return unchecked((long)h);
+    }
+
+    /// <summary>How writers of the TVIEW lock, for <c>tviews explain</c>.</summary>
+    internal static string LockingDescription(TViewPlan p) => p.KeyLocks is { } k
+        ? "key level: a READ COMMITTED statement that reaches this TVIEW alone (immediate mode) locks the values of "
+          + string.Join(", ", k.Columns.Select(c => $"{Quote(c.Schema, c.Table)}.{Quote(c.Column)}"))
+          + " in the rows it changes, and the values a recompute of its keys looks up; other statements lock the whole TVIEW"
+        : $"whole TVIEW: {p.KeyLockRefusal ?? "key locks do not apply"}";
 }

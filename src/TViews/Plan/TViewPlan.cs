@@ -102,4 +102,35 @@ internal sealed record TViewPlan(
     /// <c>pg_tviews_metadata.mode</c>, so changing it rebuilds nothing.
     /// </summary>
     public TViewMode Mode { get; init; } = TViewMode.Immediate;
+
+    /// <summary>How writers lock at key level; null when they lock the whole TVIEW (<see cref="KeyLockRefusal"/> says why).</summary>
+    public KeyLockPlan? KeyLocks { get; init; }
+
+    public string? KeyLockRefusal { get; init; }
+}
+
+/// <summary>A column a source is looked up by when keys are recomputed (or the column of the key itself).</summary>
+/// <param name="Integer">Integer-typed (hashed as bigint); otherwise text-like (text, varchar, uuid), hashed as text.</param>
+internal sealed record LockColumn(string Schema, string Table, string Column, bool Integer);
+
+/// <summary>One join of a lock read's path: <c>JOIN Table AS next ON next.Column = previous.PreviousColumn</c>.</summary>
+internal sealed record LockHop(string Schema, string Table, string Column, string PreviousColumn);
+
+/// <summary>
+/// The values of <paramref name="Target"/> a recompute of some keys looks up: from the key relation,
+/// along <paramref name="Hops"/>, the column <paramref name="ValueColumn"/> of the last relation; or,
+/// with <paramref name="KeyIndex"/>, the key values themselves (0-based TVIEW key column).
+/// </summary>
+internal sealed record LockRead(LockColumn Target, IReadOnlyList<LockHop> Hops, string ValueColumn, int? KeyIndex = null);
+
+/// <summary>
+/// Key-level locking of a TVIEW (docs/design.md, Concurrency): every relation a recompute reads is
+/// reached from the key relation through equality lookups, so what a recompute of some keys reads is
+/// named by the values of <see cref="Columns"/> it looks up (<see cref="Reads"/>), and a write to a
+/// source by the values of its lookup columns in the rows it changed.
+/// </summary>
+/// <param name="KeyColumns">The key relation's column for each TVIEW key column.</param>
+internal sealed record KeyLockPlan(string Schema, string Table, IReadOnlyList<string> KeyColumns, IReadOnlyList<LockColumn> Columns, IReadOnlyList<LockRead> Reads)
+{
+    public IEnumerable<LockColumn> ColumnsOf(SourcePlan s) => Columns.Where(c => c.Schema == s.Schema && c.Table == s.Table);
 }

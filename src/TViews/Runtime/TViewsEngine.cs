@@ -383,6 +383,8 @@ public sealed partial class TViewsEngine
             EnforceUniqueKey = analysis.KeyEnforced,
             SearchPath = await DefinitionSchemasAsync(conn, schema, view, ct),
             Mode = def.Mode,
+            KeyLocks = analysis.KeyLocks,
+            KeyLockRefusal = analysis.KeyLockRefusal,
         };
         var gen = new TViewCodegen(RuntimeSchema).Generate(plan);
         foreach (var ix in gen.CreateIndexes)
@@ -636,6 +638,8 @@ public sealed partial class TViewsEngine
                 WHERE m.entity_name = @e
                 """, c, ("e", info.Entity));
             rows.Add(new TViewExplanation("(recompute)", "apply", apply ?? "-- function missing"));
+            var locking = await conn.ScalarAsync<string?>($"SELECT m.objects->>'locking' FROM {Rt("pg_tviews_metadata")} m WHERE m.entity_name = @e", c, ("e", info.Entity));
+            rows.Add(new TViewExplanation("(writers)", "locks", "-- " + (locking ?? "whole TVIEW")));
             return rows;
         }, ct);
     }

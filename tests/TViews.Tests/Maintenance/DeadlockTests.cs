@@ -270,15 +270,18 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
             await ExecAsync(c, sql, tx);
             // The state rows this transaction holds (pg_tviews.locked is only a hint).
             var locked = await ScalarAsync<string>(c, "SELECT coalesce(string_agg(entity_name, ',' ORDER BY entity_name COLLATE \"C\"), '') FROM pg_tviews_state WHERE locked_by = pg_current_xact_id()", tx);
+            // Key-level writers' locks (docs/design.md, Key-level locking): a slot of the TVIEW.
+            var keyLevel = await ScalarAsync<string>(c, "SELECT coalesce(string_agg(DISTINCT entity_name, ',' ORDER BY entity_name), '') FROM pg_tviews_trace WHERE xact = pg_current_xact_id()", tx);
             await tx.RollbackAsync();
-            return locked;
+            return keyLevel.Length == 0 ? locked : $"{locked} keys:{keyLevel}";
         }
         // A comment insert: its TVIEWs and tv_post, built on tv_comment.
         Assert.Equal("comment,post,user", await LockedBy("INSERT INTO tb_comment (fk_post, fk_user, body) VALUES (5, 5, 'x')"));
         // A post delete: also what its FK cascades reach (comments, tags).
         Assert.Equal("comment,post,tag,user", await LockedBy("DELETE FROM tb_post WHERE pk_post = 5"));
-        // An UPDATE locks only for the TVIEWs its gates marked: email is read by tv_user alone.
-        Assert.Equal("user", await LockedBy("UPDATE tb_user SET email = 'changed@example.com' WHERE pk_user = 5"));
+        // An UPDATE locks only for the TVIEWs its gates marked: email is read by tv_user alone, which
+        // that statement reaches alone, so it takes key locks (tv_user's definition allows them).
+        Assert.Equal(" keys:user", await LockedBy("UPDATE tb_user SET email = 'changed@example.com' WHERE pk_user = 5"));
         Assert.Equal("comment,post,user", await LockedBy("UPDATE tb_user SET name = 'changed' WHERE pk_user = 5"));
         // Nothing changed: nothing locked.
         Assert.Equal("", await LockedBy("DELETE FROM tb_post WHERE pk_post = -1"));

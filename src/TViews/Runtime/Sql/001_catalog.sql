@@ -41,6 +41,25 @@ CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_state (
 ALTER TABLE @schema@.pg_tviews_state ADD COLUMN IF NOT EXISTS locked_by xid8;
 ALTER TABLE @schema@.pg_tviews_state ADD COLUMN IF NOT EXISTS rebuilding_by xid8;
 
+-- Key-level locking (docs/design.md, Concurrency). A TVIEW whose definition reaches every row it
+-- reads from its key through equality conditions (key_locks) lets READ COMMITTED statements that
+-- reach it alone lock what they write and read (advisory locks on hashed values) instead of the
+-- whole TVIEW. Such a writer also updates a free slot here (64 rows per TVIEW): a
+-- REPEATABLE READ / SERIALIZABLE maintainer, which cannot see what committed after its snapshot,
+-- locks every slot FOR SHARE and so fails with 40001 when a key-level writer committed after it
+-- began (its whole-TVIEW advisory lock makes it wait for those still running).
+ALTER TABLE @schema@.pg_tviews_metadata ADD COLUMN IF NOT EXISTS key_locks boolean NOT NULL DEFAULT false;
+CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_trace (
+    entity_name  text NOT NULL REFERENCES @schema@.pg_tviews_metadata (entity_name)
+                      ON DELETE CASCADE ON UPDATE CASCADE,
+    slot         integer NOT NULL CHECK (slot >= 0 AND slot < 64),
+    xact         xid8,
+    PRIMARY KEY (entity_name, slot)
+);
+INSERT INTO @schema@.pg_tviews_trace (entity_name, slot)
+SELECT m.entity_name, g FROM @schema@.pg_tviews_metadata m CROSS JOIN generate_series(0, 63) AS g
+ON CONFLICT DO NOTHING;
+
 -- Per backend, what its current transaction is doing that maintenance must know and no session
 -- may forge: re-gating in progress (the DDL it runs fires pg_tviews_ddl again), and the TVIEWs
 -- whose rows a recompute already rewrote in the current statement (counts kept from the delta must
@@ -63,7 +82,7 @@ CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_dismissed_prepared (
     PRIMARY KEY (gid)
 );
 
-REVOKE ALL ON @schema@.pg_tviews_metadata, @schema@.pg_tviews_state, @schema@.pg_tviews_dismissed_prepared FROM PUBLIC;
+REVOKE ALL ON @schema@.pg_tviews_metadata, @schema@.pg_tviews_state, @schema@.pg_tviews_trace, @schema@.pg_tviews_dismissed_prepared FROM PUBLIC;
 GRANT SELECT ON @schema@.pg_tviews_metadata TO PUBLIC;
 -- Read-only to everyone: maintenance takes these row locks inside the TVIEW owner's trigger
 -- functions (SECURITY DEFINER), so no writer needs to write, or can hold, them.

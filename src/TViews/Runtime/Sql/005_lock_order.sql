@@ -19,8 +19,22 @@ CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_lock_set (
     entity    text NOT NULL,
     entities  text[] NOT NULL,  -- sorted by name ("C")
     tables    text[] NOT NULL,  -- their tables, quoted and qualified, in the same order
+    single_step boolean NOT NULL DEFAULT false, -- see below
     PRIMARY KEY (source, event, entity)
 );
+-- Whether a statement of that event on that source maintains `entity` in one step (one trigger
+-- call): no FK action of the statement, or of the statement on a table `entity` does not read that
+-- led to it, reaches a second table `entity` reads (or the same one again). Only then can that
+-- statement use key locks (docs/design.md, Key-level locking): each step takes its own batch.
+-- (Added by this release: an ALTER TABLE only when missing, since it fires pg_tviews_ddl, whose
+-- pg_tviews_sync_lock_order a fresh install has not created yet.)
+DO $do$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                   WHERE a.attrelid = (@schema_literal@ || '.pg_tviews_lock_set')::regclass AND a.attname = 'single_step') THEN
+        ALTER TABLE @schema@.pg_tviews_lock_set ADD COLUMN single_step boolean NOT NULL DEFAULT false;
+    END IF;
+END $do$;
 COMMENT ON TABLE @schema@.pg_tviews_lock_set IS
     'TViews: the TVIEW locks a statement takes at once, per source, event and TVIEW. Derived; rebuilt by pg_tviews_sync_lock_order().';
 REVOKE ALL ON @schema@.pg_tviews_lock_set FROM PUBLIC;
@@ -37,8 +51,9 @@ GRANT SELECT ON @schema@.pg_tviews_lock_set TO PUBLIC;
 -- whole set before any child's trigger runs; but a DELETE on a table no TVIEW reads, or an UPDATE
 -- whose gates did not fire, first reaches TViews in a child, and that child's set must then cover
 -- the siblings the same statement reaches next.
-CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_sets_computed()
-RETURNS TABLE (source text, event text, entity text, entities text[], tables text[])
+DROP FUNCTION IF EXISTS @schema@.pg_tviews_lock_sets_computed(); -- its result gained a column
+CREATE FUNCTION @schema@.pg_tviews_lock_sets_computed()
+RETURNS TABLE (source text, event text, entity text, entities text[], tables text[], single_step boolean)
 -- No JIT: the recursive CTEs' estimates make PostgreSQL compile it (seconds) for a 10 ms query.
 LANGUAGE sql STABLE SET jit = off AS $fn$
     WITH RECURSIVE
@@ -120,10 +135,35 @@ LANGUAGE sql STABLE SET jit = off AS $fn$
         FROM source_node n JOIN reader r ON r.rel = n.rel
         JOIN early_ancestor a ON (a.rel, a.event) = (n.rel, n.event)
         JOIN reached x ON (x.rel, x.event) = (a.anc_rel, a.anc_event)
+    ),
+    -- Where a statement maintaining `entity` through (rel, event) can start: there, or at an
+    -- ancestor whose own triggers do not maintain `entity` first.
+    v_start (rel, event, entity, srel, sevent) AS (
+        SELECT n.rel, n.event, r.entity_name, n.rel, n.event FROM source_node n JOIN reader r ON r.rel = n.rel
+        UNION
+        SELECT a.rel, a.event, r.entity_name, a.anc_rel, a.anc_event
+        FROM ancestor a JOIN reader r ON r.rel = a.rel
+        WHERE a.anc_event = 'UPDATE' OR NOT EXISTS (SELECT 1 FROM reader q WHERE q.rel = a.anc_rel AND q.entity_name = r.entity_name)
+    ),
+    fk_reach (srel, sevent, rel, event) AS (
+        SELECT DISTINCT v.srel, v.sevent, v.srel, v.sevent FROM v_start v
+        UNION
+        SELECT f.srel, f.sevent, e.next_rel, e.next_event FROM fk_reach f JOIN fk_edge e ON (e.rel, e.event) = (f.rel, f.event)
+    ),
+    -- Steps of `entity` from one start: the start itself if it reads it, plus each FK action into a
+    -- table it reads.
+    multi (rel, event, entity) AS (
+        SELECT v.rel, v.event, v.entity FROM v_start v
+        WHERE (CASE WHEN EXISTS (SELECT 1 FROM reader q WHERE q.rel = v.srel AND q.entity_name = v.entity) THEN 1 ELSE 0 END)
+              + (SELECT count(DISTINCT (e.rel, e.event, e.next_rel, e.next_event))
+                 FROM fk_reach f JOIN fk_edge e ON (e.rel, e.event) = (f.rel, f.event)
+                 JOIN reader q ON q.rel = e.next_rel AND q.entity_name = v.entity
+                 WHERE (f.srel, f.sevent) = (v.srel, v.sevent)) >= 2
     )
     SELECT m.source, m.event, m.entity,
            array_agg(m.member COLLATE "C" ORDER BY m.member COLLATE "C"),
-           array_agg(format('%I.%I', t.table_schema, t.table_name) ORDER BY m.member COLLATE "C")
+           array_agg(format('%I.%I', t.table_schema, t.table_name) ORDER BY m.member COLLATE "C"),
+           NOT EXISTS (SELECT 1 FROM multi x WHERE (x.rel, x.event, x.entity) = (m.source, m.event, m.entity))
     FROM (SELECT DISTINCT * FROM member) m
     JOIN @schema@.pg_tviews_metadata t ON t.entity_name = m.member
     GROUP BY m.source, m.event, m.entity
@@ -141,9 +181,10 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
         DELETE FROM @schema@.pg_tviews_lock_set l
         WHERE NOT EXISTS (SELECT 1 FROM computed n WHERE (n.source, n.event, n.entity) = (l.source, l.event, l.entity))
     )
-    INSERT INTO @schema@.pg_tviews_lock_set AS l SELECT * FROM computed
-    ON CONFLICT (source, event, entity) DO UPDATE SET entities = excluded.entities, tables = excluded.tables
-    WHERE (l.entities, l.tables) IS DISTINCT FROM (excluded.entities, excluded.tables)
+    INSERT INTO @schema@.pg_tviews_lock_set AS l (source, event, entity, entities, tables, single_step)
+    SELECT c.source, c.event, c.entity, c.entities, c.tables, c.single_step FROM computed c
+    ON CONFLICT (source, event, entity) DO UPDATE SET entities = excluded.entities, tables = excluded.tables, single_step = excluded.single_step
+    WHERE (l.entities, l.tables, l.single_step) IS DISTINCT FROM (excluded.entities, excluded.tables, excluded.single_step)
 $fn$;
 
 -- Locks the given TVIEWs for the rest of the transaction, in the global order (entity name, "C"
@@ -174,9 +215,7 @@ BEGIN
         IF (tables IS NULL OR to_regclass(tables[i]) IS NOT NULL) THEN
             -- Not skipped on the strength of pg_tviews.locked (a session can SET it): the row says
             -- whether this transaction holds the lock already.
-            UPDATE @schema@.pg_tviews_state s SET seq = s.seq + 1, locked_by = pg_current_xact_id()
-            WHERE s.entity_name = e AND s.locked_by IS DISTINCT FROM pg_current_xact_id();
-            IF FOUND OR EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id()) THEN
+            IF @schema@.pg_tviews_lock_whole(e) THEN
                 IF strpos(held, ',' || e || ',') = 0 THEN held := held || ',' || e || ','; END IF;
                 added := true;
             END IF;
@@ -188,13 +227,72 @@ BEGIN
     RETURN held;
 END $fn$;
 
+-- The advisory lock standing for a whole TVIEW: exclusive for a whole-TVIEW lock, shared for a
+-- key-level writer (so the two exclude each other, and key-level writers do not).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_whole_key(entity text) RETURNS bigint
+LANGUAGE sql IMMUTABLE AS $fn$ SELECT pg_catalog.hashtextextended('pg_tviews whole ' || entity, 0) $fn$;
+
+-- Takes the whole-TVIEW lock of `entity` until the end of the transaction; false when it has no
+-- state row (its metadata is gone). Three parts: the exclusive advisory lock (waits for key-level
+-- writers, keeps new ones out), the update of the state row (serializes whole-TVIEW writers; under
+-- REPEATABLE READ / SERIALIZABLE fails with 40001 when one committed after our snapshot), and
+-- under those isolation levels, for a TVIEW with key locks, FOR SHARE on its key-level writers'
+-- slots: 40001 when one of them committed after our snapshot, whose rows we could not see.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_whole(e text) RETURNS boolean
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id()) THEN
+        RETURN true;
+    END IF;
+    PERFORM pg_catalog.pg_advisory_xact_lock(@schema@.pg_tviews_whole_key(e));
+    UPDATE @schema@.pg_tviews_state s SET seq = s.seq + 1, locked_by = pg_current_xact_id()
+    WHERE s.entity_name = e AND s.locked_by IS DISTINCT FROM pg_current_xact_id();
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF current_setting('transaction_isolation') <> 'read committed'
+       AND EXISTS (SELECT FROM @schema@.pg_tviews_metadata m WHERE m.entity_name = e AND m.key_locks) THEN
+        PERFORM FROM @schema@.pg_tviews_trace t WHERE t.entity_name = e FOR SHARE;
+    END IF;
+    RETURN true;
+END $fn$;
+
+-- Takes the key-level writer's lock of `entity`: the shared advisory lock and a slot (see
+-- pg_tviews_trace): the first one no other transaction holds, starting at pid % 64, so key-level
+-- writers never wait for each other here. False when every slot is taken (64 key-level writers at
+-- once, or slots missing): the caller then locks the whole TVIEW.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_shared(e text) RETURNS boolean
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM pg_catalog.pg_advisory_xact_lock_shared(@schema@.pg_tviews_whole_key(e));
+    -- This backend's own slot first (one index probe); another only when that one is taken.
+    UPDATE @schema@.pg_tviews_trace t SET xact = pg_current_xact_id()
+    WHERE t.entity_name = e AND t.slot = (SELECT f.slot FROM @schema@.pg_tviews_trace f
+                                          WHERE f.entity_name = e AND f.slot = pg_backend_pid() % 64 FOR UPDATE SKIP LOCKED);
+    IF NOT FOUND THEN
+        UPDATE @schema@.pg_tviews_trace t SET xact = pg_current_xact_id()
+        FROM (SELECT f.slot FROM @schema@.pg_tviews_trace f WHERE f.entity_name = e
+              ORDER BY (f.slot - pg_backend_pid() % 64 + 64) % 64 LIMIT 1 FOR UPDATE SKIP LOCKED) AS free
+        WHERE t.entity_name = e AND t.slot = free.slot;
+    END IF;
+    RETURN FOUND;
+END $fn$;
+
+DROP FUNCTION IF EXISTS @schema@.pg_tviews_lock_keys(bigint[], bigint[], boolean[], bigint[]); -- a pre-release helper
+
 -- Called by a generated trigger when `tview` is not locked yet in this transaction: takes the lock
 -- set of the statement (pg_tviews_lock_set; for an UPDATE, the sets of the TVIEWs whose gates
 -- marked the table, `gate_marks`). Returns whether `tview` itself is locked. TVIEWs whose metadata
 -- or table is gone are left out: their own triggers must still run their checks (refuse the write,
 -- or skip a dropped table), which a lock taken here would let them skip. A set not computed yet
 -- falls back to the TVIEW and those built on it.
-CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_statement(source_table text, source_event text, tview text, gate_marks text DEFAULT NULL)
+-- With by_key (a trigger of a TVIEW with key locks), when the statement can reach that
+-- TVIEW alone, the transaction is READ COMMITTED, the TVIEW is maintained now (immediate mode,
+-- nothing queued) and the transaction does not hold its whole lock, only the key-level writer's
+-- lock is taken (pg_tviews_lock_shared); the trigger then locks the keys it writes and reads. A
+-- statement reaching several TVIEWs locks them whole, in the global order, as before: key locks
+-- taken as a cascade reaches each TVIEW would come in different orders in different statements.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_statement(source_table text, source_event text, tview text, gate_marks text, by_key boolean)
 RETURNS boolean
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -204,6 +302,7 @@ DECLARE
     added boolean := false;
     mine boolean := false;
     e text;
+    mode text;
 BEGIN
     IF source_event <> 'UPDATE' OR gate_marks = ',' || tview || ',' THEN
         -- One set: every set of an INSERT, DELETE or TRUNCATE on the table is the same.
@@ -224,18 +323,27 @@ BEGIN
               UNION
               SELECT * FROM unnest(wanted, relations)) x;
     END IF;
-    -- pg_tviews_lock_sorted, inlined: this runs on the first write of most transactions.
+    IF by_key AND cardinality(wanted) = 1 AND current_setting('transaction_isolation') = 'read committed'
+       AND to_regclass(relations[1]) IS NOT NULL
+       AND EXISTS (SELECT FROM @schema@.pg_tviews_lock_set l
+                   WHERE l.source = source_table AND l.event = source_event AND l.entity = tview AND l.single_step) THEN
+        mode := coalesce(nullif(current_setting('pg_tviews.mode', true), ''),
+                         (SELECT m.mode FROM @schema@.pg_tviews_metadata m WHERE m.entity_name = tview AND m.key_locks));
+        IF mode = 'immediate'
+           AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_queued q WHERE q.xact = pg_current_xact_id() AND q.entity = tview)
+           AND EXISTS (SELECT FROM @schema@.pg_tviews_metadata m WHERE m.entity_name = tview AND m.key_locks)
+           AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = tview AND s.locked_by = pg_current_xact_id())
+           AND @schema@.pg_tviews_lock_shared(tview) THEN
+            RETURN true;
+        END IF;
+    END IF;
     FOR i IN 1 .. coalesce(cardinality(wanted), 0) LOOP
         e := wanted[i];
-        IF to_regclass(relations[i]) IS NOT NULL THEN
+        IF to_regclass(relations[i]) IS NOT NULL AND @schema@.pg_tviews_lock_whole(e) THEN
             -- The row, not pg_tviews.locked, says whether this transaction holds the lock already.
-            UPDATE @schema@.pg_tviews_state s SET seq = s.seq + 1, locked_by = pg_current_xact_id()
-            WHERE s.entity_name = e AND s.locked_by IS DISTINCT FROM pg_current_xact_id();
-            IF FOUND OR EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id()) THEN
-                IF strpos(held, ',' || e || ',') = 0 THEN held := held || ',' || e || ','; END IF;
-                added := true;
-                mine := mine OR e = tview;
-            END IF;
+            IF strpos(held, ',' || e || ',') = 0 THEN held := held || ',' || e || ','; END IF;
+            added := true;
+            mine := mine OR e = tview;
         END IF;
     END LOOP;
     IF added THEN
@@ -243,6 +351,13 @@ BEGIN
     END IF;
     RETURN mine;
 END $fn$;
+
+-- (The form generated triggers of TVIEWs without key locks call.)
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_statement(source_table text, source_event text, tview text, gate_marks text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE sql AS $fn$
+    SELECT @schema@.pg_tviews_lock_statement(source_table, source_event, tview, gate_marks, false)
+$fn$;
 
 -- For multi-statement transactions: locks, at once and in the global order, everything a statement
 -- of any kind on any of the given tables can need, so the transaction's later statements take no
@@ -266,3 +381,32 @@ END $fn$;
 
 -- TVIEWs created by a runtime that had no lock sets.
 SELECT @schema@.pg_tviews_sync_lock_order();
+
+-- Turns key-level locking of a TVIEW off (whole-TVIEW locks for every writer, as for definitions
+-- key locks do not cover) or back on, for the catalog and the manifest stored with its definition
+-- view. Rebuilds nothing: the generated code asks pg_tviews_lock_statement, which reads the
+-- catalog, at each transaction's first write. A rebuild (apply of a changed definition) sets it
+-- back to what the definition allows.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_set_key_locks(entity text, enabled boolean) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    m record;
+    manifest text;
+BEGIN
+    SELECT x.* INTO m FROM @schema@.pg_tviews_metadata x WHERE x.entity_name = entity;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'Metadata not found for TVIEW: %', entity USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM @schema@.pg_tviews_require_owner(pg_catalog.to_regclass(pg_catalog.format('%I.%I', m.table_schema, m.table_name)), entity, 'change the locking of');
+    IF enabled AND coalesce(m.objects->>'locking', 'whole') NOT LIKE 'key level%' THEN
+        RAISE EXCEPTION 'TVIEW % cannot use key locks', entity
+            USING ERRCODE = 'feature_not_supported', DETAIL = coalesce(m.objects->>'locking', 'it was built by an older TViews');
+    END IF;
+    UPDATE @schema@.pg_tviews_metadata x SET key_locks = coalesce(enabled, false), updated_at = pg_catalog.now()
+    WHERE x.entity_name = entity;
+    manifest := pg_catalog.obj_description(pg_catalog.to_regclass(pg_catalog.format('%I.%I', m.table_schema, m.view_name)), 'pg_class');
+    IF manifest LIKE 'tviews:%' THEN
+        EXECUTE pg_catalog.format('COMMENT ON VIEW %I.%I IS %L', m.table_schema, m.view_name,
+            'tviews:' || pg_catalog.jsonb_set(substr(manifest, 8)::jsonb, '{key_locks}', pg_catalog.to_jsonb(coalesce(enabled, false)))::text);
+    END IF;
+END $fn$;

@@ -1,0 +1,197 @@
+using TViews.Plan;
+using TViews.Sql;
+
+namespace TViews.Analysis;
+
+/// <summary>
+/// Decides whether writers of a TVIEW can lock at key level (docs/design.md, Concurrency), and if so
+/// what a recompute of some keys reads. It can when the key columns are plain columns of one base
+/// relation R of the root query, and every other relation of the definition (joins, correlated
+/// subqueries) is reached from R by equality lookups <c>o.c = x.d</c> between integer or text-like
+/// columns: then the rows a recompute of key k reads are exactly the rows found by those lookups,
+/// and locking the looked-up values (shared) while writers lock the values of the lookup columns in
+/// the rows they change (exclusive) makes every writer that could change what a recompute read wait
+/// for it, or it for them, including writers of rows that did not exist yet (the lock is on the value
+/// looked up, not on a row).
+/// </summary>
+internal static class KeyLockAnalyzer
+{
+    public static (KeyLockPlan? Plan, string? Refusal) Analyze(Binder binder, IReadOnlyList<Expr> keyExprs, bool countsFromDelta)
+    {
+        try
+        {
+            return (Build(binder, keyExprs, countsFromDelta), null);
+        }
+        catch (Refusal r)
+        {
+            return (null, r.Message);
+        }
+    }
+
+    private sealed class Refusal(string message) : Exception(message);
+
+    /// <summary>How a range variable was reached: its lookup column, and the variable and column it is looked up from.</summary>
+    private sealed record Reach(TableVar? From, string? FromColumn, string? Column);
+
+    private static KeyLockPlan Build(Binder binder, IReadOnlyList<Expr> keyExprs, bool countsFromDelta)
+    {
+        if (countsFromDelta) throw new Refusal("counts are kept from deltas (a grouped count), which key locks do not cover yet");
+        foreach (var scope in binder.Scopes)
+        {
+            if (scope.Link == ScopeLink.Derived) throw new Refusal("a subquery in FROM (or a CTE) is read");
+            if (scope.Statement is { With: not null }) throw new Refusal("a WITH query is read");
+            if (scope.Statement?.Body is not SelectCore) throw new Refusal("a set operation (UNION, INTERSECT, EXCEPT) is read");
+            if (scope.Core.DescendantsAndSelf(n => n is not SelectStmt).OfType<FuncCall>().Any(f => f.Over is not null))
+                throw new Refusal("a window function reads other rows of its partition");
+            foreach (var v in scope.Vars)
+                if (v is not TableVar)
+                    throw new Refusal(v is DerivedVar
+                        ? $"a subquery in FROM (or a CTE), \"{v.Name}\", is read"
+                        : $"\"{v.Name}\" is a function or VALUES list, not a table or TVIEW");
+        }
+
+        // The key relation: every key column a plain column of the same relation of the root query.
+        TableVar? r = null;
+        var keyColumns = new List<string>();
+        foreach (var k in keyExprs)
+        {
+            if (Bind(binder, k) is not { Var: TableVar tv, Column: { } col } || !ReferenceEquals(tv.Scope, binder.Root) || (r is not null && !ReferenceEquals(r, tv)))
+                throw new Refusal("the key is not made of plain columns of one table of the main query");
+            r = tv;
+            keyColumns.Add(tv.RelationColumn(col));
+        }
+        if (r is null) throw new Refusal("the TVIEW has no key columns from a table");
+
+        // Lookups: (var looked up, its column) <- (var it is looked up from, that var's column).
+        var edges = new List<(TableVar From, string FromColumn, TableVar To, string ToColumn)>();
+        foreach (var scope in binder.Scopes)
+        {
+            if (scope.Core.Where is { } where)
+                foreach (var c in KeyQueryBuilder.Conjuncts(where)) AddEdges(binder, scope, c, null, null, edges);
+            foreach (var item in scope.Core.From) AddJoinEdges(binder, scope, item, edges);
+        }
+
+        var reached = new Dictionary<TableVar, Reach>(ReferenceEqualityComparer.Instance) { [r] = new Reach(null, null, null) };
+        var queue = new Queue<TableVar>([r]);
+        while (queue.Count > 0)
+        {
+            var x = queue.Dequeue();
+            foreach (var e in edges)
+                if (ReferenceEquals(e.From, x) && !reached.ContainsKey(e.To))
+                {
+                    reached[e.To] = new Reach(x, e.FromColumn, e.ToColumn);
+                    queue.Enqueue(e.To);
+                }
+        }
+        foreach (var t in binder.Tables)
+            if (!reached.ContainsKey(t))
+                throw new Refusal($"\"{t.Name}\" ({t.Relation.QualifiedName}) is not reached from the key by equality conditions on integer or text columns");
+
+        var columns = new List<LockColumn>();
+        LockColumn Column(TableVar v, string column)
+        {
+            var c = new LockColumn(v.Relation.Schema, v.Relation.Name, column, IsInteger(v, column));
+            if (!columns.Contains(c)) columns.Add(c);
+            return c;
+        }
+        var reads = new List<LockRead>();
+        for (var i = 0; i < keyColumns.Count; i++)
+            reads.Add(new LockRead(Column(r, keyColumns[i]), [], keyColumns[i], i));
+        foreach (var (v, reach) in reached)
+        {
+            if (reach.From is null) continue;
+            var hops = Path(reached, reach.From);
+            var target = Column(v, reach.Column!);
+            // Looked up by a key column of R itself: the values are the keys.
+            var keyIndex = hops.Count == 0 ? keyColumns.IndexOf(reach.FromColumn!) : -1;
+            var read = new LockRead(target, hops, reach.FromColumn!, keyIndex >= 0 ? keyIndex : null);
+            if (!reads.Contains(read)) reads.Add(read);
+        }
+        return new KeyLockPlan(r.Relation.Schema, r.Relation.Name, keyColumns, columns, reads);
+    }
+
+    private static List<LockHop> Path(Dictionary<TableVar, Reach> reached, TableVar v)
+    {
+        var hops = new List<LockHop>();
+        for (var x = v; reached[x].From is { } from; x = from)
+            hops.Add(new LockHop(x.Relation.Schema, x.Relation.Name, reached[x].Column!, reached[x].FromColumn!));
+        hops.Reverse();
+        return hops;
+    }
+
+    private static ColumnBinding? Bind(Binder binder, Expr e) =>
+        e is ColumnRef c && binder.Columns.TryGetValue(c, out var bs) && bs.Count == 1 && bs[0].Column is not null ? bs[0] : null;
+
+    private static bool IsInteger(TableVar v, string relationColumn) =>
+        Kind(v.Relation.Columns.First(c => c.Name == relationColumn).Type) == "integer";
+
+    /// <summary>The class of a type whose equality is equality of the hashed value (null: not lockable).</summary>
+    private static string? Kind(string type) => type switch
+    {
+        "smallint" or "integer" or "bigint" => "integer",
+        "text" => "text",
+        "uuid" => "uuid",
+        _ when type.StartsWith("character varying", StringComparison.Ordinal) => "text",
+        _ => null,
+    };
+
+    /// <summary>The text-like lookup columns (schema, table, column): their collations must be deterministic.</summary>
+    public static IEnumerable<(string Schema, string Table, string Column)> TextColumns(KeyLockPlan plan) =>
+        plan.Columns.Where(c => !c.Integer).Select(c => (c.Schema, c.Table, c.Column))
+            .Concat(plan.Reads.Where(x => !x.Target.Integer).Select(x => x.Hops.Count == 0
+                ? (plan.Schema, plan.Table, x.ValueColumn)
+                : (x.Hops[^1].Schema, x.Hops[^1].Table, x.ValueColumn)))
+            .Distinct();
+
+    private static void AddJoinEdges(Binder binder, Scope scope, FromItem item, List<(TableVar, string, TableVar, string)> edges)
+    {
+        if (item is not JoinExpr j) return;
+        AddJoinEdges(binder, scope, j.Left, edges);
+        AddJoinEdges(binder, scope, j.Right, edges);
+        if (j.Natural || !j.Using.OrEmpty().IsEmpty) throw new Refusal("a join with USING or NATURAL");
+        if (j.On is not { } on) return;
+        var left = VarsIn(scope, j.Left);
+        var right = VarsIn(scope, j.Right);
+        foreach (var c in KeyQueryBuilder.Conjuncts(on))
+            AddEdges(binder, scope, c, j.Kind switch
+            {
+                // An outer join's ON restricts only the rows of its nullable side.
+                JoinKind.Left => right,
+                JoinKind.Right => left,
+                JoinKind.Full => [],
+                _ => null,
+            }, [.. left, .. right], edges);
+    }
+
+    private static HashSet<RangeVar> VarsIn(Scope scope, FromItem item) => item is JoinExpr j
+        ? [.. VarsIn(scope, j.Left), .. VarsIn(scope, j.Right)]
+        : scope.Vars.Where(v => ReferenceEquals(v.Node, item)).ToHashSet<RangeVar>(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Adds the lookups an equality conjunct gives: both ways between two relations of this scope,
+    /// only into this scope from an outer one (a correlation), and, for an outer join's ON
+    /// (<paramref name="restricted"/>), only into its nullable side.
+    /// </summary>
+    private static void AddEdges(Binder binder, Scope scope, Expr conjunct, HashSet<RangeVar>? restricted, HashSet<RangeVar>? joined,
+        List<(TableVar, string, TableVar, string)> edges)
+    {
+        if (conjunct is not BinaryExpr { Operator: "=", OperatorSchema: null or "pg_catalog" } eq) return;
+        if (Bind(binder, eq.Left) is not { Var: TableVar a, Column: { } ac } || Bind(binder, eq.Right) is not { Var: TableVar b, Column: { } bc }) return;
+        if (ReferenceEquals(a, b)) return;
+        var (acol, bcol) = (a.RelationColumn(ac), b.RelationColumn(bc));
+        var (ka, kb) = (Kind(a.Relation.Columns.First(c => c.Name == acol).Type), Kind(b.Relation.Columns.First(c => c.Name == bcol).Type));
+        if (ka is null || ka != kb) return;
+        bool Here(TableVar v) => ReferenceEquals(v.Scope, scope) && (joined is null || joined.Contains(v));
+        bool Into(TableVar v) => Here(v) && (restricted is null || restricted.Contains(v));
+        // a looked up from b, and b from a.
+        if (Into(a) && (Here(b) || IsOuter(b.Scope, scope))) edges.Add((b, bcol, a, acol));
+        if (Into(b) && (Here(a) || IsOuter(a.Scope, scope))) edges.Add((a, acol, b, bcol));
+    }
+
+    private static bool IsOuter(Scope candidate, Scope scope)
+    {
+        for (var s = scope.Parent; s is not null; s = s.Parent)
+            if (ReferenceEquals(s, candidate)) return true;
+        return false;
+    }
+}

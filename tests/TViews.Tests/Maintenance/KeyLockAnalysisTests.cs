@@ -1,0 +1,135 @@
+using Npgsql;
+using TViews.Runtime;
+using TViews.Tests.Infrastructure;
+
+namespace TViews.Tests.Maintenance;
+
+/// <summary>
+/// Which definitions writers can lock at key level (docs/design.md, Key-level locking), and that
+/// `tviews explain` says how writers lock and, when they lock the whole TVIEW, why.
+/// </summary>
+public sealed class KeyLockAnalysisTests : IAsyncLifetime
+{
+    private const string Schema = """
+        CREATE COLLATION pg_tviews_test_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+        CREATE TABLE tb_user (pk_user bigint PRIMARY KEY, name text NOT NULL, login text COLLATE pg_tviews_test_ci, born date);
+        CREATE TABLE tb_post (pk_post integer PRIMARY KEY, fk_user bigint, title text, author_login text COLLATE pg_tviews_test_ci, day date);
+        CREATE TABLE tb_tag (id uuid PRIMARY KEY, label varchar(40));
+        CREATE TABLE tb_post_tag (fk_post integer, fk_tag uuid, PRIMARY KEY (fk_post, fk_tag));
+        """;
+
+    private string _db = "";
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestServer.CreateDatabaseAsync("klan");
+        await using var c = new NpgsqlConnection(_db);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand(Schema, c);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    public Task DisposeAsync() => TestServer.DropDatabaseAsync(_db);
+
+    private async Task<(bool KeyLocks, string Explained)> ApplyAsync(string table, string select)
+    {
+        var engine = new TViewsEngine(_db);
+        await engine.ApplyAsync(TViewDefinition.FromScript($"CREATE TABLE {table} AS {select};"));
+        await using var c = new NpgsqlConnection(_db);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT key_locks FROM pg_tviews_metadata WHERE table_name = @t", c);
+        cmd.Parameters.AddWithValue("t", table);
+        var keyLocks = (bool)(await cmd.ExecuteScalarAsync())!;
+        var explained = (await engine.ExplainAsync(table)).Single(e => e.Event == "locks").Sql;
+        return (keyLocks, explained);
+    }
+
+    [Fact]
+    public async Task JoinsAndCorrelatedSubqueriesOnIntegerTextAndUuidColumnsGetKeyLocks()
+    {
+        var (keyLocks, explained) = await ApplyAsync("tv_kl_post", """
+            SELECT p.pk_post, p.title, u.name,
+                   (SELECT jsonb_agg(t.label ORDER BY t.label) FROM tb_post_tag pt JOIN tb_tag t ON t.id = pt.fk_tag WHERE pt.fk_post = p.pk_post) AS tags
+            FROM tb_post p LEFT JOIN tb_user u ON u.pk_user = p.fk_user
+            """);
+        Assert.True(keyLocks, explained);
+        Assert.StartsWith("-- key level:", explained, StringComparison.Ordinal);
+        // Every lookup column: the key, the joined user, the link table by post, the tag by id.
+        foreach (var column in new[] { "\"public\".\"tb_post\".\"pk_post\"", "\"public\".\"tb_user\".\"pk_user\"", "\"public\".\"tb_post_tag\".\"fk_post\"", "\"public\".\"tb_tag\".\"id\"" })
+            Assert.Contains(column, explained, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    // A relation no equality leads to from the key (an uncorrelated subquery).
+    [InlineData("SELECT p.pk_post, (SELECT max(u.pk_user) FROM tb_user u) AS m FROM tb_post p",
+        "tv_kl_r1", "is not reached from the key")]
+    // A lookup by a date (its text depends on DateStyle) is only a filter when the other conjunct reaches.
+    [InlineData("SELECT p.pk_post, u.name FROM tb_post p JOIN tb_user u ON u.born = p.day AND u.pk_user = p.pk_post",
+        "tv_kl_r2", null)]
+    [InlineData("SELECT p.pk_post, (SELECT count(*) FROM tb_user u WHERE u.born = p.day) AS n FROM tb_post p",
+        "tv_kl_r3", "is not reached from the key")]
+    // Equal under a nondeterministic collation, different as text.
+    [InlineData("SELECT p.pk_post, (SELECT count(*) FROM tb_user u WHERE u.login = p.author_login) AS n FROM tb_post p",
+        "tv_kl_r4", "nondeterministic collation")]
+    [InlineData("SELECT p.pk_post, x.n FROM tb_post p JOIN (SELECT fk_post, count(*) AS n FROM tb_post_tag GROUP BY fk_post) x ON x.fk_post = p.pk_post",
+        "tv_kl_r5", "subquery in FROM")]
+    [InlineData("SELECT u.pk_user, count(p.pk_post) AS posts FROM tb_user u LEFT JOIN tb_post p ON p.fk_user = u.pk_user GROUP BY u.pk_user",
+        "tv_kl_r6", "counts are kept from deltas")]
+    [InlineData("SELECT p.pk_post, row_number() OVER (PARTITION BY p.pk_post ORDER BY p.title) AS n FROM tb_post p",
+        "tv_kl_r7", "window function")]
+    public async Task ShapesKeyLocksDoNotCoverLockTheWholeTViewAndSayWhy(string select, string table, string? reason)
+    {
+        var (keyLocks, explained) = await ApplyAsync(table, select);
+        if (reason is null)
+        {
+            // Reached through the other conjunct: the date equality is only a filter.
+            Assert.True(keyLocks, explained);
+            return;
+        }
+        Assert.False(keyLocks, explained);
+        Assert.StartsWith("-- whole TVIEW:", explained, StringComparison.Ordinal);
+        Assert.Contains(reason, explained, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KeyLocksCanBeTurnedOffAndOnButNotOnWhereTheDefinitionDoesNotAllowThem()
+    {
+        await ApplyAsync("tv_kl_switch", "SELECT p.pk_post, u.name FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user");
+        await ApplyAsync("tv_kl_window", "SELECT p.pk_post, row_number() OVER (PARTITION BY p.pk_post ORDER BY p.title) AS n FROM tb_post p");
+        await using var c = new NpgsqlConnection(_db);
+        await c.OpenAsync();
+        async Task<bool> KeyLocks(string entity)
+        {
+            await using var q = new NpgsqlCommand("SELECT key_locks FROM pg_tviews_metadata WHERE entity_name = @e", c);
+            q.Parameters.AddWithValue("e", entity);
+            return (bool)(await q.ExecuteScalarAsync())!;
+        }
+        async Task Set(string entity, bool enabled)
+        {
+            await using var q = new NpgsqlCommand("SELECT pg_tviews_set_key_locks(@e, @b)", c);
+            q.Parameters.AddWithValue("e", entity);
+            q.Parameters.AddWithValue("b", enabled);
+            await q.ExecuteNonQueryAsync();
+        }
+        await Set("kl_switch", false);
+        Assert.False(await KeyLocks("kl_switch"));
+        // Writers then take the whole-TVIEW lock (the state row), not a slot.
+        await using (var tx = await c.BeginTransactionAsync())
+        {
+            await using (var w = new NpgsqlCommand("UPDATE tb_user SET name = name || '!' WHERE pk_user = 1; INSERT INTO tb_user VALUES (1000, 'x')", c, tx))
+                await w.ExecuteNonQueryAsync();
+            await using var q = new NpgsqlCommand("SELECT (SELECT count(*) FROM pg_tviews_state WHERE entity_name = 'kl_switch' AND locked_by = pg_current_xact_id()), (SELECT count(*) FROM pg_tviews_trace WHERE entity_name = 'kl_switch' AND xact = pg_current_xact_id())", c, tx);
+            await using var r = await q.ExecuteReaderAsync();
+            Assert.True(await r.ReadAsync());
+            Assert.Equal((1L, 0L), (r.GetInt64(0), r.GetInt64(1)));
+            await r.CloseAsync();
+            await tx.RollbackAsync();
+        }
+        await Set("kl_switch", true);
+        Assert.True(await KeyLocks("kl_switch"));
+        var e = await Assert.ThrowsAsync<PostgresException>(() => Set("kl_window", true));
+        Assert.Equal("0A000", e.SqlState);
+        Assert.Contains("window function", e.Detail, StringComparison.Ordinal);
+        Assert.False(await KeyLocks("kl_window"));
+    }
+}
