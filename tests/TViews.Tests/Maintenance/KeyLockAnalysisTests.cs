@@ -92,44 +92,72 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task KeyLocksCanBeTurnedOffAndOnButNotOnWhereTheDefinitionDoesNotAllowThem()
+    public async Task LockingCanBeSetPerTViewButKeyLocksOnlyWhereTheDefinitionAllowsThem()
     {
-        await ApplyAsync("tv_kl_switch", "SELECT p.pk_post, u.name FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user");
+        // Tables of its own: a statement must reach this TVIEW alone to take key locks.
+        await using (var setup = new NpgsqlConnection(_db))
+        {
+            await setup.OpenAsync();
+            await using var ddl = new NpgsqlCommand("""
+                CREATE TABLE tb_sw_a (pk bigint PRIMARY KEY, name text);
+                CREATE TABLE tb_sw_b (pk bigint PRIMARY KEY, fk bigint);
+                INSERT INTO tb_sw_a VALUES (1, 'one'); INSERT INTO tb_sw_b VALUES (1, 1);
+                """, setup);
+            await ddl.ExecuteNonQueryAsync();
+        }
+        await ApplyAsync("tv_kl_switch", "SELECT b.pk, a.name FROM tb_sw_b b JOIN tb_sw_a a ON a.pk = b.fk");
         await ApplyAsync("tv_kl_window", "SELECT p.pk_post, row_number() OVER (PARTITION BY p.pk_post ORDER BY p.title) AS n FROM tb_post p");
         await using var c = new NpgsqlConnection(_db);
         await c.OpenAsync();
-        async Task<bool> KeyLocks(string entity)
+        async Task<string> Locking(string entity)
         {
-            await using var q = new NpgsqlCommand("SELECT key_locks FROM pg_tviews_metadata WHERE entity_name = @e", c);
+            await using var q = new NpgsqlCommand("SELECT locking FROM pg_tviews_metadata WHERE entity_name = @e", c);
             q.Parameters.AddWithValue("e", entity);
-            return (bool)(await q.ExecuteScalarAsync())!;
+            return (string)(await q.ExecuteScalarAsync())!;
         }
-        async Task Set(string entity, bool enabled)
+        async Task Set(string entity, string locking)
         {
-            await using var q = new NpgsqlCommand("SELECT pg_tviews_set_key_locks(@e, @b)", c);
+            await using var q = new NpgsqlCommand("SELECT pg_tviews_set_locking(@e, @l)", c);
             q.Parameters.AddWithValue("e", entity);
-            q.Parameters.AddWithValue("b", enabled);
+            q.Parameters.AddWithValue("l", locking);
             await q.ExecuteNonQueryAsync();
         }
-        await Set("kl_switch", false);
-        Assert.False(await KeyLocks("kl_switch"));
-        // Writers then take the whole-TVIEW lock (the state row), not a slot.
-        await using (var tx = await c.BeginTransactionAsync())
+        // What a write takes, seen from its own transaction: (whole lock, key-level slot).
+        async Task<(long Whole, long Keyed)> LocksOfAWrite()
         {
-            await using (var w = new NpgsqlCommand("UPDATE tb_user SET name = name || '!' WHERE pk_user = 1; INSERT INTO tb_user VALUES (1000, 'x')", c, tx))
+            await using var tx = await c.BeginTransactionAsync();
+            await using (var w = new NpgsqlCommand("UPDATE tb_sw_a SET name = name || '!' WHERE pk = 1", c, tx))
                 await w.ExecuteNonQueryAsync();
             await using var q = new NpgsqlCommand("SELECT (SELECT count(*) FROM pg_tviews_state WHERE entity_name = 'kl_switch' AND locked_by = pg_current_xact_id()), (SELECT count(*) FROM pg_tviews_trace WHERE entity_name = 'kl_switch' AND xact = pg_current_xact_id())", c, tx);
             await using var r = await q.ExecuteReaderAsync();
             Assert.True(await r.ReadAsync());
-            Assert.Equal((1L, 0L), (r.GetInt64(0), r.GetInt64(1)));
+            var result = (r.GetInt64(0), r.GetInt64(1));
             await r.CloseAsync();
             await tx.RollbackAsync();
+            return result;
         }
-        await Set("kl_switch", true);
-        Assert.True(await KeyLocks("kl_switch"));
-        var e = await Assert.ThrowsAsync<PostgresException>(() => Set("kl_window", true));
+        Assert.Equal("auto", await Locking("kl_switch"));
+        // 'auto' and no other writer running: the whole lock.
+        Assert.Equal((1L, 0L), await LocksOfAWrite());
+        // 'auto' while another writer of the TVIEW runs (a key-level writer holds the shared lock).
+        await using (var other = new NpgsqlConnection(_db))
+        {
+            await other.OpenAsync();
+            await using var otx = await other.BeginTransactionAsync();
+            await using (var hold = new NpgsqlCommand("SELECT pg_advisory_xact_lock_shared(pg_tviews_whole_key('kl_switch'))", other, otx))
+                await hold.ExecuteNonQueryAsync();
+            Assert.Equal((0L, 1L), await LocksOfAWrite());
+            await otx.RollbackAsync();
+        }
+        await Set("kl_switch", "key");
+        Assert.Equal((0L, 1L), await LocksOfAWrite());
+        await Set("kl_switch", "whole");
+        Assert.Equal((1L, 0L), await LocksOfAWrite());
+        var e = await Assert.ThrowsAsync<PostgresException>(() => Set("kl_window", "key"));
         Assert.Equal("0A000", e.SqlState);
         Assert.Contains("window function", e.Detail, StringComparison.Ordinal);
-        Assert.False(await KeyLocks("kl_window"));
+        var bad = await Assert.ThrowsAsync<PostgresException>(() => Set("kl_switch", "sometimes"));
+        Assert.Equal("22023", bad.SqlState);
+        Assert.Equal("whole", await Locking("kl_switch"));
     }
 }

@@ -119,6 +119,14 @@ public sealed class KeyLockingDatabase : IAsyncLifetime
         }
         await new TViewsEngine(ConnectionString).ApplyAsync(TViewDefinition.FromScript(Script));
         Definitions = WorkloadRunner.Definitions(Script);
+        // Key locks always, not only while another writer runs ('auto', the default): the cases
+        // below step writers whose first statement runs alone.
+        await using (var c = new NpgsqlConnection(ConnectionString))
+        {
+            await c.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT pg_tviews_set_locking(entity_name, 'key') FROM pg_tviews_metadata WHERE key_locks", c);
+            await cmd.ExecuteNonQueryAsync();
+        }
     }
 
     public Task DisposeAsync() => TestServer.DropDatabaseAsync(ConnectionString);

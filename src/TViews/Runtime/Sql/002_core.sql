@@ -133,19 +133,20 @@ DECLARE
     e text := manifest->>'entity_name';
 BEGIN
     INSERT INTO @schema@.pg_tviews_metadata AS m (entity_name, table_schema, table_name, view_name, definition,
-        key_columns, sources, depth, mode, definition_hash, sync_function, apply_function, objects, runtime_version, key_locks)
+        key_columns, sources, depth, mode, definition_hash, sync_function, apply_function, objects, runtime_version, key_locks, locking)
     VALUES (e, manifest->>'table_schema', manifest->>'table_name', manifest->>'view_name', manifest->>'definition',
         ARRAY(SELECT jsonb_array_elements_text(manifest->'key_columns')),
         ARRAY(SELECT jsonb_array_elements_text(manifest->'sources')),
         (manifest->>'depth')::integer, COALESCE(manifest->>'mode', 'immediate'), manifest->>'definition_hash',
         manifest->>'sync_function', manifest->>'apply_function', manifest->'objects', @schema@.pg_tviews_version(),
-        COALESCE((manifest->>'key_locks')::boolean, false))
+        COALESCE((manifest->>'key_locks')::boolean, false), COALESCE(manifest->>'locking', 'auto'))
     ON CONFLICT (entity_name) DO UPDATE SET
         table_schema = excluded.table_schema, table_name = excluded.table_name, view_name = excluded.view_name,
         definition = excluded.definition, key_columns = excluded.key_columns, sources = excluded.sources,
         depth = excluded.depth, mode = excluded.mode, definition_hash = excluded.definition_hash,
         sync_function = excluded.sync_function, apply_function = excluded.apply_function,
-        objects = excluded.objects, runtime_version = excluded.runtime_version, key_locks = excluded.key_locks, updated_at = now();
+        objects = excluded.objects, runtime_version = excluded.runtime_version, key_locks = excluded.key_locks,
+        locking = excluded.locking, updated_at = now();
     INSERT INTO @schema@.pg_tviews_state (entity_name) VALUES (e) ON CONFLICT DO NOTHING;
     INSERT INTO @schema@.pg_tviews_trace (entity_name, slot) SELECT e, g FROM generate_series(0, 63) AS g ON CONFLICT DO NOTHING;
     EXECUTE format('COMMENT ON VIEW %I.%I IS %L', manifest->>'table_schema', manifest->>'view_name',

@@ -228,7 +228,8 @@ BEGIN
 END $fn$;
 
 -- The advisory lock standing for a whole TVIEW: exclusive for a whole-TVIEW lock, shared for a
--- key-level writer (so the two exclude each other, and key-level writers do not).
+-- key-level writer (so the two exclude each other, and key-level writers do not). The lock
+-- functions below spell the expression out (a SQL function call costs a query on the write path).
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_whole_key(entity text) RETURNS bigint
 LANGUAGE sql IMMUTABLE AS $fn$ SELECT pg_catalog.hashtextextended('pg_tviews whole ' || entity, 0) $fn$;
 
@@ -244,7 +245,7 @@ BEGIN
     IF EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id()) THEN
         RETURN true;
     END IF;
-    PERFORM pg_catalog.pg_advisory_xact_lock(@schema@.pg_tviews_whole_key(e));
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('pg_tviews whole ' || e, 0));
     UPDATE @schema@.pg_tviews_state s SET seq = s.seq + 1, locked_by = pg_current_xact_id()
     WHERE s.entity_name = e AND s.locked_by IS DISTINCT FROM pg_current_xact_id();
     IF NOT FOUND THEN
@@ -264,7 +265,7 @@ END $fn$;
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_shared(e text) RETURNS boolean
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    PERFORM pg_catalog.pg_advisory_xact_lock_shared(@schema@.pg_tviews_whole_key(e));
+    PERFORM pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended('pg_tviews whole ' || e, 0));
     -- This backend's own slot first (one index probe); another only when that one is taken.
     UPDATE @schema@.pg_tviews_trace t SET xact = pg_current_xact_id()
     WHERE t.entity_name = e AND t.slot = (SELECT f.slot FROM @schema@.pg_tviews_trace f
@@ -303,6 +304,7 @@ DECLARE
     mine boolean := false;
     e text;
     mode text;
+    locking text;
 BEGIN
     IF source_event <> 'UPDATE' OR gate_marks = ',' || tview || ',' THEN
         -- One set: every set of an INSERT, DELETE or TRUNCATE on the table is the same.
@@ -327,27 +329,43 @@ BEGIN
        AND to_regclass(relations[1]) IS NOT NULL
        AND EXISTS (SELECT FROM @schema@.pg_tviews_lock_set l
                    WHERE l.source = source_table AND l.event = source_event AND l.entity = tview AND l.single_step) THEN
-        mode := coalesce(nullif(current_setting('pg_tviews.mode', true), ''),
-                         (SELECT m.mode FROM @schema@.pg_tviews_metadata m WHERE m.entity_name = tview AND m.key_locks));
-        IF mode = 'immediate'
+        SELECT coalesce(nullif(current_setting('pg_tviews.mode', true), ''), m.mode), m.locking INTO mode, locking
+        FROM @schema@.pg_tviews_metadata m WHERE m.entity_name = tview AND m.key_locks AND m.locking <> 'whole';
+        -- (Nested IFs: the lock calls must run only when everything before them held; an AND with
+        -- a NULL operand evaluates the rest.)
+        IF coalesce(mode = 'immediate', false)
            AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_queued q WHERE q.xact = pg_current_xact_id() AND q.entity = tview)
-           AND EXISTS (SELECT FROM @schema@.pg_tviews_metadata m WHERE m.entity_name = tview AND m.key_locks)
-           AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = tview AND s.locked_by = pg_current_xact_id())
-           AND @schema@.pg_tviews_lock_shared(tview) THEN
-            RETURN true;
+           AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = tview AND s.locked_by = pg_current_xact_id()) THEN
+            -- 'auto': when no other writer holds any lock on the TVIEW now, the whole lock waits for
+            -- no one; it is taken (exclusive, below) instead of paying for key locks.
+            IF locking = 'key' OR NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtextextended('pg_tviews whole ' || tview, 0)) THEN
+                IF @schema@.pg_tviews_lock_shared(tview) THEN
+                    RETURN true;
+                END IF;
+            END IF;
         END IF;
     END IF;
+    -- pg_tviews_lock_whole, inlined: this runs on the first write of most transactions.
     FOR i IN 1 .. coalesce(cardinality(wanted), 0) LOOP
         e := wanted[i];
-        IF to_regclass(relations[i]) IS NOT NULL AND @schema@.pg_tviews_lock_whole(e) THEN
+        IF to_regclass(relations[i]) IS NOT NULL THEN
+            PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('pg_tviews whole ' || e, 0));
             -- The row, not pg_tviews.locked, says whether this transaction holds the lock already.
-            IF strpos(held, ',' || e || ',') = 0 THEN held := held || ',' || e || ','; END IF;
-            added := true;
-            mine := mine OR e = tview;
+            UPDATE @schema@.pg_tviews_state s SET seq = s.seq + 1, locked_by = pg_current_xact_id()
+            WHERE s.entity_name = e AND s.locked_by IS DISTINCT FROM pg_current_xact_id();
+            IF FOUND OR EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id()) THEN
+                IF strpos(held, ',' || e || ',') = 0 THEN held := held || ',' || e || ','; END IF;
+                added := true;
+                mine := mine OR e = tview;
+            END IF;
         END IF;
     END LOOP;
     IF added THEN
         PERFORM set_config('pg_tviews.locked', held, true);
+        IF current_setting('transaction_isolation') <> 'read committed' THEN
+            PERFORM FROM @schema@.pg_tviews_trace t JOIN @schema@.pg_tviews_metadata m USING (entity_name)
+            WHERE m.key_locks AND t.entity_name = ANY (wanted) FOR SHARE OF t;
+        END IF;
     END IF;
     RETURN mine;
 END $fn$;
@@ -382,31 +400,36 @@ END $fn$;
 -- TVIEWs created by a runtime that had no lock sets.
 SELECT @schema@.pg_tviews_sync_lock_order();
 
--- Turns key-level locking of a TVIEW off (whole-TVIEW locks for every writer, as for definitions
--- key locks do not cover) or back on, for the catalog and the manifest stored with its definition
--- view. Rebuilds nothing: the generated code asks pg_tviews_lock_statement, which reads the
--- catalog, at each transaction's first write. A rebuild (apply of a changed definition) sets it
--- back to what the definition allows.
-CREATE OR REPLACE FUNCTION @schema@.pg_tviews_set_key_locks(entity text, enabled boolean) RETURNS void
+-- Sets when writers of a TVIEW use key locks: 'auto' (when another writer of it is running; the
+-- default), 'key' (always) or 'whole' (never: every writer takes the whole-TVIEW lock), for the
+-- catalog and the manifest stored with its definition view. 'auto' and 'key' need a definition
+-- key locks cover (pg_tviews_metadata.key_locks; else feature_not_supported, with the reason
+-- `tviews explain` prints). Rebuilds nothing: pg_tviews_lock_statement reads the catalog at each
+-- transaction's first write. A rebuild (apply of a changed definition) sets it back to 'auto'.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_set_locking(entity text, locking text) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
     m record;
     manifest text;
 BEGIN
+    IF locking IS NULL OR locking NOT IN ('auto', 'key', 'whole') THEN
+        RAISE EXCEPTION 'invalid TVIEW locking %', pg_catalog.quote_literal(coalesce(locking, 'NULL'))
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use auto, key or whole.';
+    END IF;
     SELECT x.* INTO m FROM @schema@.pg_tviews_metadata x WHERE x.entity_name = entity;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'Metadata not found for TVIEW: %', entity USING ERRCODE = 'undefined_object';
     END IF;
     PERFORM @schema@.pg_tviews_require_owner(pg_catalog.to_regclass(pg_catalog.format('%I.%I', m.table_schema, m.table_name)), entity, 'change the locking of');
-    IF enabled AND coalesce(m.objects->>'locking', 'whole') NOT LIKE 'key level%' THEN
+    IF locking <> 'whole' AND NOT m.key_locks THEN
         RAISE EXCEPTION 'TVIEW % cannot use key locks', entity
             USING ERRCODE = 'feature_not_supported', DETAIL = coalesce(m.objects->>'locking', 'it was built by an older TViews');
     END IF;
-    UPDATE @schema@.pg_tviews_metadata x SET key_locks = coalesce(enabled, false), updated_at = pg_catalog.now()
+    UPDATE @schema@.pg_tviews_metadata x SET locking = pg_tviews_set_locking.locking, updated_at = pg_catalog.now()
     WHERE x.entity_name = entity;
     manifest := pg_catalog.obj_description(pg_catalog.to_regclass(pg_catalog.format('%I.%I', m.table_schema, m.view_name)), 'pg_class');
     IF manifest LIKE 'tviews:%' THEN
         EXECUTE pg_catalog.format('COMMENT ON VIEW %I.%I IS %L', m.table_schema, m.view_name,
-            'tviews:' || pg_catalog.jsonb_set(substr(manifest, 8)::jsonb, '{key_locks}', pg_catalog.to_jsonb(coalesce(enabled, false)))::text);
+            'tviews:' || pg_catalog.jsonb_set(substr(manifest, 8)::jsonb, '{locking}', pg_catalog.to_jsonb(locking))::text);
     END IF;
 END $fn$;
