@@ -20,6 +20,9 @@ public sealed record BenchOptions
     public IReadOnlyList<ConcurrentWorkload> ConcurrentWorkloads { get; init; } = ConcurrentWorkload.All;
     public int ConcurrentSeconds { get; init; } = 20;
 
+    /// <summary>When the TViews read models that allow key locks use them (pg_tviews_set_locking); null: as built (whole).</summary>
+    public string? Locking { get; init; }
+
     /// <summary>The --concurrent option: client counts, e.g. "1,2,4,8".</summary>
     public static IReadOnlyList<int> ParseClients(string? text) =>
         string.IsNullOrWhiteSpace(text) ? [] :
@@ -45,5 +48,6 @@ public sealed record BenchOptions
         if (Modes.Count == 0) throw new ArgumentException("--modes selects no mode");
         if (ConcurrentSeconds < 1) throw new ArgumentException("--concurrent-seconds must be at least 1");
         if (ConcurrentClients.Count > 0 && ConcurrentWorkloads.Count == 0) throw new ArgumentException("--concurrent-workloads selects no workload");
+        if (Locking is not (null or "whole" or "auto" or "key")) throw new ArgumentException($"--locking {Locking}: use whole, auto or key");
     }
 }

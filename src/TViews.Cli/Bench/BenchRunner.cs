@@ -131,6 +131,9 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
             // database sees the same writes and each is verified on its own.
             if (tviewsDatabase is not null)
             {
+                if (options.Locking is { } locking)
+                    await _server.ExecuteAsync(tviewsDatabase,
+                        $"SELECT pg_tviews_set_locking(entity_name, {TViews.Runtime.SqlNames.Literal(locking)}) FROM pg_tviews_metadata WHERE key_locks", ct);
                 if (modes.Contains(Modes.TViews)) opDatabases[Modes.TViews] = tviewsDatabase;
                 if (modes.Contains(Modes.TViewsDeferred))
                 {

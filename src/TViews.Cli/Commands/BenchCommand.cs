@@ -27,10 +27,11 @@ public static class BenchCommand
         var concurrent = new Option<string?>("--concurrent", "--clients") { Description = "Also run the concurrent workloads (every mode) at these client counts, e.g. 1,4,8,16" };
         var concurrentWorkloads = new Option<string?>("--concurrent-workloads") { Description = "Concurrent workloads to run: app-mix,deletes,think,unit-of-work (default: all)" };
         var concurrentSeconds = new Option<int>("--concurrent-seconds") { Description = "Seconds per run of the concurrent mix", DefaultValueFactory = _ => 20 };
+        var locking = new Option<string?>("--locking") { Description = "Locking of the TViews read models that allow key locks: whole (as built), auto or key (docs/design.md, Key-level locking)" };
 
         var command = new Command("bench", "Benchmark TViews against the hand-written yardstick and no read models (../shared/bench)")
         {
-            scale, ops, json, rounds, buildRounds, transactions, modes, benchDir, seed, keep, concurrent, concurrentWorkloads, concurrentSeconds,
+            scale, ops, json, rounds, buildRounds, transactions, modes, benchDir, seed, keep, concurrent, concurrentWorkloads, concurrentSeconds, locking,
         };
         command.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
@@ -51,6 +52,7 @@ public static class BenchCommand
                 ConcurrentClients = BenchOptions.ParseClients(pr.GetValue(concurrent)),
                 ConcurrentWorkloads = ConcurrentWorkload.Parse(pr.GetValue(concurrentWorkloads)),
                 ConcurrentSeconds = pr.GetValue(concurrentSeconds),
+                Locking = pr.GetValue(locking),
             };
             options.Validate();
             var jsonPath = pr.GetValue(json);

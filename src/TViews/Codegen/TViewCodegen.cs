@@ -890,7 +890,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             ["depth"] = p.Depth,
             ["mode"] = p.Mode.ToSql(),
             ["key_locks"] = p.KeyLocks is not null,
-            ["locking"] = "auto",
+            ["locking"] = "whole",
             ["search_path"] = new JsonArray(p.SearchPath.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray()),
             ["definition_hash"] = p.DefinitionHash,
             ["sync_function"] = SyncFunctionName(p),
@@ -1039,7 +1039,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
 
     /// <summary>How writers of the TVIEW lock, for <c>tviews explain</c>.</summary>
     internal static string LockingDescription(TViewPlan p) => p.KeyLocks is { } k
-        ? "key level: a READ COMMITTED statement that reaches this TVIEW alone (immediate mode), while another writer of it runs (locking 'auto'; always with 'key'), locks the values of "
+        ? "key level, when enabled (pg_tviews_set_locking: 'auto' while another writer of it runs, 'key' always): a READ COMMITTED statement that reaches this TVIEW alone (immediate mode) locks the values of "
           + string.Join(", ", k.Columns.Select(c => $"{Quote(c.Schema, c.Table)}.{Quote(c.Column)}"))
           + " in the rows it changes, and the values a recompute of its keys looks up; other statements lock the whole TVIEW"
         : $"whole TVIEW: {p.KeyLockRefusal ?? "key locks do not apply"}";

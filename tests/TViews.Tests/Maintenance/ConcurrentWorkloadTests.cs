@@ -186,6 +186,14 @@ public sealed class ConcurrentWorkloadTests(ITestOutputHelper output) : IAsyncLi
         }
         await new TViewsEngine(_db).ApplyAsync(TViewDefinition.FromScript(Script));
         _defs = WorkloadRunner.Definitions(Script);
+        // Key locks while writers overlap, the whole lock when one runs alone: both kinds, and their
+        // interplay, in every workload.
+        await using (var c = new NpgsqlConnection(_db))
+        {
+            await c.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT pg_tviews_set_locking(entity_name, 'auto') FROM pg_tviews_metadata WHERE key_locks", c);
+            await cmd.ExecuteNonQueryAsync();
+        }
     }
 
     public Task DisposeAsync() => TestServer.DropDatabaseAsync(_db);

@@ -280,12 +280,12 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
         // A post delete: also what its FK cascades reach (comments, tags).
         Assert.Equal("comment,post,tag,user", await LockedBy("DELETE FROM tb_post WHERE pk_post = 5"));
         // An UPDATE locks only for the TVIEWs its gates marked: email is read by tv_user alone. That
-        // statement reaches tv_user alone, whose definition allows key locks: with no other writer
-        // running it takes the whole lock ('auto'), with locking 'key' key locks.
+        // statement reaches tv_user alone, whose definition allows key locks: the whole lock by
+        // default, key locks with locking 'key'.
         Assert.Equal("user", await LockedBy("UPDATE tb_user SET email = 'changed@example.com' WHERE pk_user = 5"));
         await ExecAsync(c, "SELECT pg_tviews_set_locking('user', 'key')");
         Assert.Equal(" keys:user", await LockedBy("UPDATE tb_user SET email = 'changed@example.com' WHERE pk_user = 5"));
-        await ExecAsync(c, "SELECT pg_tviews_set_locking('user', 'auto')");
+        await ExecAsync(c, "SELECT pg_tviews_set_locking('user', 'whole')");
         Assert.Equal("comment,post,user", await LockedBy("UPDATE tb_user SET name = 'changed' WHERE pk_user = 5"));
         // Nothing changed: nothing locked.
         Assert.Equal("", await LockedBy("DELETE FROM tb_post WHERE pk_post = -1"));

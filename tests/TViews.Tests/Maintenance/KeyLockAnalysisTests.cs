@@ -53,7 +53,7 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
             FROM tb_post p LEFT JOIN tb_user u ON u.pk_user = p.fk_user
             """);
         Assert.True(keyLocks, explained);
-        Assert.StartsWith("-- key level:", explained, StringComparison.Ordinal);
+        Assert.StartsWith("-- key level, when enabled", explained, StringComparison.Ordinal);
         // Every lookup column: the key, the joined user, the link table by post, the tag by id.
         foreach (var column in new[] { "\"public\".\"tb_post\".\"pk_post\"", "\"public\".\"tb_user\".\"pk_user\"", "\"public\".\"tb_post_tag\".\"fk_post\"", "\"public\".\"tb_tag\".\"id\"" })
             Assert.Contains(column, explained, StringComparison.Ordinal);
@@ -136,8 +136,10 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
             await tx.RollbackAsync();
             return result;
         }
-        Assert.Equal("auto", await Locking("kl_switch"));
+        Assert.Equal("whole", await Locking("kl_switch"));
+        Assert.Equal((1L, 0L), await LocksOfAWrite());
         // 'auto' and no other writer running: the whole lock.
+        await Set("kl_switch", "auto");
         Assert.Equal((1L, 0L), await LocksOfAWrite());
         // 'auto' while another writer of the TVIEW runs (a key-level writer holds the shared lock).
         await using (var other = new NpgsqlConnection(_db))

@@ -374,6 +374,34 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
     }
 
     /// <summary>
+    /// Three sessions: A runs <paramref name="first"/> and keeps its transaction open; B runs
+    /// <paramref name="second"/> and must wait for A; C runs <paramref name="third"/> and must wait
+    /// for A or B; they commit in that order; then the oracle and <paramref name="check"/>.
+    /// </summary>
+    private async Task OrderedTripleAsync(string first, string second, string third, string context, string check)
+    {
+        await using var monitor = await OpenAsync();
+        var watch = new WaitWatcher(monitor);
+        await using var a = await SessionAsync("A");
+        await using var b = await SessionAsync("B");
+        await using var c = await SessionAsync("C");
+        await a.BeginAsync();
+        await a.RunAsync(first);
+        await b.BeginAsync();
+        var runB = b.TryAsync(second);
+        await watch.MustWaitAsync(b, runB, a);
+        await c.BeginAsync();
+        var runC = c.TryAsync(third);
+        await watch.MustWaitAsync(c, runC, a, b);
+        await a.CommitAsync();
+        Assert.Null(await runB);
+        await b.CommitAsync();
+        Assert.Null(await runC);
+        await c.CommitAsync();
+        await AssertExactAsync(context, check);
+    }
+
+    /// <summary>
     /// A runs <paramref name="first"/> and keeps its transaction open; B (lock_timeout 20 s) runs
     /// <paramref name="second"/>, which affects other TVIEW rows and must complete while A is open.
     /// </summary>
@@ -445,25 +473,11 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
     {
         var u = db.Take("tb_user");
         var other = db.Take("tb_user");
-        await using var monitor = await OpenAsync();
-        var watch = new WaitWatcher(monitor);
-        await using var a = await SessionAsync("A");
-        await using var b = await SessionAsync("B");
-        await using var c = await SessionAsync("C");
-        await a.BeginAsync();
-        await a.RunAsync($"UPDATE tb_user SET name = 'renamed {u}' WHERE pk_user = {u}");
-        await b.BeginAsync();
-        var runB = b.TryAsync($"INSERT INTO tb_post (fk_user, title) VALUES ({u}, 'three-way {u}')");
-        await watch.MustWaitAsync(b, runB, a);
-        await c.BeginAsync();
-        var runC = c.TryAsync($"UPDATE tb_post SET fk_user = {u} WHERE pk_post = (SELECT min(pk_post) FROM tb_post WHERE fk_user = {other})");
-        await watch.MustWaitAsync(c, runC, a, b);
-        await a.CommitAsync();
-        Assert.Null(await runB);
-        await b.CommitAsync();
-        Assert.Null(await runC);
-        await c.CommitAsync();
-        await AssertExactAsync("rename with two joining writers",
+        await OrderedTripleAsync(
+            $"UPDATE tb_user SET name = 'renamed {u}' WHERE pk_user = {u}",
+            $"INSERT INTO tb_post (fk_user, title) VALUES ({u}, 'three-way {u}')",
+            $"UPDATE tb_post SET fk_user = {u} WHERE pk_post = (SELECT min(pk_post) FROM tb_post WHERE fk_user = {other})",
+            "rename with two joining writers",
             $"SELECT count(*) = 6 AND bool_and(author = 'renamed {u}') FROM tv_post WHERE fk_user = {u}");
     }
 
@@ -527,25 +541,11 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
     public async Task ATaskMoveRacesInsertsIntoBothProjects()
     {
         var (from, to) = (db.Take("tb_project"), db.Take("tb_project"));
-        await using var monitor = await OpenAsync();
-        var watch = new WaitWatcher(monitor);
-        await using var a = await SessionAsync("A");
-        await using var b = await SessionAsync("B");
-        await using var c = await SessionAsync("C");
-        await a.BeginAsync();
-        await a.RunAsync($"UPDATE tb_task SET fk_project = {to} WHERE pk_task = (SELECT min(pk_task) FROM tb_task WHERE fk_project = {from})");
-        await b.BeginAsync();
-        var runB = b.TryAsync($"INSERT INTO tb_task (fk_project, title, hours) VALUES ({from}, 'b', 3)");
-        await watch.MustWaitAsync(b, runB, a);
-        await c.BeginAsync();
-        var runC = c.TryAsync($"INSERT INTO tb_task (fk_project, title, hours) VALUES ({to}, 'c', 4)");
-        await watch.MustWaitAsync(c, runC, a, b);
-        await a.CommitAsync();
-        Assert.Null(await runB);
-        await b.CommitAsync();
-        Assert.Null(await runC);
-        await c.CommitAsync();
-        await AssertExactAsync("a move with inserts into both projects",
+        await OrderedTripleAsync(
+            $"UPDATE tb_task SET fk_project = {to} WHERE pk_task = (SELECT min(pk_task) FROM tb_task WHERE fk_project = {from})",
+            $"INSERT INTO tb_task (fk_project, title, hours) VALUES ({from}, 'b', 3)",
+            $"INSERT INTO tb_task (fk_project, title, hours) VALUES ({to}, 'c', 4)",
+            "a move with inserts into both projects",
             // The source lost one task and gained one; the target gained two.
             $"SELECT (SELECT jsonb_array_length(tasks) = 10 FROM tv_project WHERE pk_project = {from}) " +
             $"AND (SELECT jsonb_array_length(tasks) = 12 FROM tv_project WHERE pk_project = {to})");
@@ -628,26 +628,8 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
     {
         var team = db.Take("tb_team");
         var before = await IntAsync($"SELECT hours FROM tv_team WHERE pk_team = {team}");
-        await using var monitor = await OpenAsync();
-        var watch = new WaitWatcher(monitor);
-        await using var a = await SessionAsync("A");
-        await using var b = await SessionAsync("B");
-        await using var c = await SessionAsync("C");
         var insert = $"INSERT INTO tb_entry (fk_team, hours) VALUES ({team}, 10)";
-        await a.BeginAsync();
-        await a.RunAsync(insert);
-        await b.BeginAsync();
-        var runB = b.TryAsync(insert);
-        await watch.MustWaitAsync(b, runB, a);
-        await c.BeginAsync();
-        var runC = c.TryAsync(insert);
-        await watch.MustWaitAsync(c, runC, a, b);
-        await a.CommitAsync();
-        Assert.Null(await runB);
-        await b.CommitAsync();
-        Assert.Null(await runC);
-        await c.CommitAsync();
-        await AssertExactAsync("three inserts into one group", $"SELECT hours = {before + 30} FROM tv_team WHERE pk_team = {team}");
+        await OrderedTripleAsync(insert, insert, insert, "three inserts into one group", $"SELECT hours = {before + 30} FROM tv_team WHERE pk_team = {team}");
     }
 
     // ---- 6. A TVIEW on a TVIEW (the whole-TVIEW path; exactness must still hold) ---------------------

@@ -139,7 +139,7 @@ BEGIN
         ARRAY(SELECT jsonb_array_elements_text(manifest->'sources')),
         (manifest->>'depth')::integer, COALESCE(manifest->>'mode', 'immediate'), manifest->>'definition_hash',
         manifest->>'sync_function', manifest->>'apply_function', manifest->'objects', @schema@.pg_tviews_version(),
-        COALESCE((manifest->>'key_locks')::boolean, false), COALESCE(manifest->>'locking', 'auto'))
+        COALESCE((manifest->>'key_locks')::boolean, false), COALESCE(manifest->>'locking', 'whole'))
     ON CONFLICT (entity_name) DO UPDATE SET
         table_schema = excluded.table_schema, table_name = excluded.table_name, view_name = excluded.view_name,
         definition = excluded.definition, key_columns = excluded.key_columns, sources = excluded.sources,

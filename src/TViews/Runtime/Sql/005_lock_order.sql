@@ -305,6 +305,7 @@ DECLARE
     e text;
     mode text;
     locking text;
+    keyed boolean;
 BEGIN
     IF source_event <> 'UPDATE' OR gate_marks = ',' || tview || ',' THEN
         -- One set: every set of an INSERT, DELETE or TRUNCATE on the table is the same.
@@ -345,10 +346,27 @@ BEGIN
             END IF;
         END IF;
     END IF;
+    -- A transaction that took key locks in an earlier statement (a slot of some TVIEW) goes on with
+    -- key locks wherever it may: whole locks taken while holding key locks make a cycle with the
+    -- next such transaction (it holds key locks we need and waits for our whole lock) every time.
+    keyed := current_setting('transaction_isolation') = 'read committed'
+             AND EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.xact = pg_current_xact_id());
     -- pg_tviews_lock_whole, inlined: this runs on the first write of most transactions.
     FOR i IN 1 .. coalesce(cardinality(wanted), 0) LOOP
         e := wanted[i];
-        IF to_regclass(relations[i]) IS NOT NULL THEN
+        IF to_regclass(relations[i]) IS NOT NULL
+           AND EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.entity_name = e AND t.xact = pg_current_xact_id()) THEN
+            -- Key locks taken by an earlier statement: its triggers go on with them (they see the slot).
+            mine := mine OR e = tview;
+        ELSIF to_regclass(relations[i]) IS NOT NULL AND keyed
+              AND EXISTS (SELECT FROM @schema@.pg_tviews_metadata m
+                          WHERE m.entity_name = e AND m.key_locks AND m.locking <> 'whole'
+                            AND coalesce(nullif(current_setting('pg_tviews.mode', true), ''), m.mode) = 'immediate')
+              AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_queued q WHERE q.xact = pg_current_xact_id() AND q.entity = e)
+              AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id())
+              AND @schema@.pg_tviews_lock_shared(e) THEN
+            mine := mine OR e = tview;
+        ELSIF to_regclass(relations[i]) IS NOT NULL THEN
             PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('pg_tviews whole ' || e, 0));
             -- The row, not pg_tviews.locked, says whether this transaction holds the lock already.
             UPDATE @schema@.pg_tviews_state s SET seq = s.seq + 1, locked_by = pg_current_xact_id()
@@ -400,12 +418,12 @@ END $fn$;
 -- TVIEWs created by a runtime that had no lock sets.
 SELECT @schema@.pg_tviews_sync_lock_order();
 
--- Sets when writers of a TVIEW use key locks: 'auto' (when another writer of it is running; the
--- default), 'key' (always) or 'whole' (never: every writer takes the whole-TVIEW lock), for the
+-- Sets when writers of a TVIEW use key locks: 'whole' (never: every writer takes the whole-TVIEW
+-- lock; the default), 'auto' (when another writer of it is running) or 'key' (always), for the
 -- catalog and the manifest stored with its definition view. 'auto' and 'key' need a definition
 -- key locks cover (pg_tviews_metadata.key_locks; else feature_not_supported, with the reason
 -- `tviews explain` prints). Rebuilds nothing: pg_tviews_lock_statement reads the catalog at each
--- transaction's first write. A rebuild (apply of a changed definition) sets it back to 'auto'.
+-- transaction's first write. A rebuild (apply of a changed definition) sets it back to 'whole'.
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_set_locking(entity text, locking text) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
