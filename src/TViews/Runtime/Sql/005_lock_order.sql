@@ -279,8 +279,6 @@ BEGIN
     RETURN FOUND;
 END $fn$;
 
-DROP FUNCTION IF EXISTS @schema@.pg_tviews_lock_keys(bigint[], bigint[], boolean[], bigint[]); -- a pre-release helper
-
 -- Called by a generated trigger when `tview` is not locked yet in this transaction: takes the lock
 -- set of the statement (pg_tviews_lock_set; for an UPDATE, the sets of the TVIEWs whose gates
 -- marked the table, `gate_marks`). Returns whether `tview` itself is locked. TVIEWs whose metadata
