@@ -79,7 +79,11 @@ public sealed class BenchReport
 
 public sealed record BenchConfig(
     double Scale, long Posts, long Users, int Rounds, int BuildRounds, int Seed,
-    IReadOnlyList<string> Modes, IReadOnlyList<string> Ops, string BenchDirectory, string Server);
+    IReadOnlyList<string> Modes, IReadOnlyList<string> Ops, string BenchDirectory, string Server)
+{
+    /// <summary>The TViews read models' locking (--locking): whole (as built), auto or key.</summary>
+    public string Locking { get; init; } = "whole";
+}
 
 public sealed record MachineInfo(
     int Processors, long MemoryMb, string? Cpu, string Os, string ServerVersion,

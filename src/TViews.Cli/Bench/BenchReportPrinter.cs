@@ -10,7 +10,7 @@ public static class BenchReportPrinter
         var c = r.Config;
         var m = r.Machine;
         console.MarkupLine($"[bold]tviews bench[/]: scale {c.Scale} ({c.Posts:N0} posts, {c.Users:N0} users), {c.Rounds} alternated rounds, " +
-                           $"{c.BuildRounds} build round(s), seed {c.Seed}; {Markup.Escape(c.Server)}");
+                           $"{c.BuildRounds} build round(s), seed {c.Seed}, locking {Markup.Escape(c.Locking)}; {Markup.Escape(c.Server)}");
         if (m is not null)
         {
             console.MarkupLine(Markup.Escape($"{m.Processors} CPUs ({m.Cpu}), {m.MemoryMb:N0} MB; {Short(m.ServerVersion)}; load {m.LoadAverageAtStart} -> {m.LoadAverageAtEnd}"));

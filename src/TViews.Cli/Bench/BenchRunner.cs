@@ -32,7 +32,10 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
         {
             Config = new BenchConfig(options.Scale, posts, users, options.Rounds, options.BuildRounds, options.Seed, modes,
                 ops.Select(o => o.Name).ToList(), workload.Directory,
-                options.Connection is null ? "throwaway local server" : "existing server (--connection / TVIEWS_CONNECTION)"),
+                options.Connection is null ? "throwaway local server" : "existing server (--connection / TVIEWS_CONNECTION)")
+            {
+                Locking = options.Locking ?? "whole",
+            },
         };
 
         var buildKinds = new List<string>();

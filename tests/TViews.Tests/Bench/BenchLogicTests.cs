@@ -140,6 +140,20 @@ public sealed class BenchLogicTests
         Assert.Throws<ArgumentException>(() => Modes.Parse("fast"));
     }
 
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("whole", true)]
+    [InlineData("auto", true)]
+    [InlineData("key", true)]
+    [InlineData("keys", false)]
+    [InlineData("AUTO", false)]
+    public void LockingIsWholeAutoOrKey(string? locking, bool valid)
+    {
+        var options = new BenchOptions { BenchDirectory = "/bench", Locking = locking };
+        if (valid) options.Validate();
+        else Assert.Contains("--locking", Assert.Throws<ArgumentException>(options.Validate).Message, StringComparison.Ordinal);
+    }
+
     private const string Script = """
         -- Read models; the comment has a ; in it
         CREATE TABLE tv_comment AS
