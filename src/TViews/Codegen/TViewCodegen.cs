@@ -994,7 +994,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine($"{indent}END IF;");
     }
 
-    /// <summary>For each value a recompute of the keys in the key variables looks up: (token, table token, false).</summary>
+    /// <summary>For each value a recompute of the keys in the key variables looks up: a query yielding (token, false).</summary>
     private static List<string> ReadTokenQueries(TViewPlan p)
     {
         var plan = p.KeyLocks!;

@@ -119,8 +119,8 @@ public sealed class KeyLockingDatabase : IAsyncLifetime
         }
         await new TViewsEngine(ConnectionString).ApplyAsync(TViewDefinition.FromScript(Script));
         Definitions = WorkloadRunner.Definitions(Script);
-        // Key locks always, not only while another writer runs ('auto', the default): the cases
-        // below step writers whose first statement runs alone.
+        // Key locks always (locking 'key'; the default is the whole lock, and 'auto' takes it for a
+        // writer running alone): the cases below step writers whose first statement runs alone.
         await using (var c = new NpgsqlConnection(ConnectionString))
         {
             await c.OpenAsync();
