@@ -481,6 +481,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine("    pg_tviews_keyed boolean;");
             sb.AppendLine("    pg_tviews_key_locked boolean;");
             sb.AppendLine("    pg_tviews_tokens bigint[];");
+            sb.AppendLine("    pg_tviews_tables bigint[];");
             sb.AppendLine("    pg_tviews_exclusive boolean[];");
             sb.AppendLine("    pg_tviews_held bigint[];");
         }
@@ -953,21 +954,22 @@ internal sealed class TViewCodegen(string runtimeSchema)
     {
         var plan = p.KeyLocks!;
         var writeColumns = plan.ColumnsOf(s).ToList();
-        var writes = deltas.SelectMany(d => writeColumns.Select(c => $"SELECT {Token(p, c, $"x.{Quote(c.Column)}")}, true FROM {d} AS x")).ToList();
+        var writes = deltas.SelectMany(d => writeColumns.Select(c =>
+            $"SELECT {Token(p, c, $"x.{Quote(c.Column)}")}, {TableToken(p, c.Schema, c.Table)}, true FROM {d} AS x")).ToList();
         var reads = ReadTokenQueries(p);
         // The tables this step locks values of: their tokens, taken shared (or exclusive on escalation).
         var tables = writeColumns.Select(c => TableToken(p, c.Schema, c.Table))
             .Concat(plan.Reads.Select(r => TableToken(p, r.Target.Schema, r.Target.Table))).Distinct().ToList();
         var tableArray = $"ARRAY[{string.Join(", ", tables)}]";
         sb.AppendLine("    IF pg_tviews_keyed THEN");
-        sb.AppendLine($"    {with}SELECT array_agg(z.t), array_agg(z.ex) INTO pg_tviews_tokens, pg_tviews_exclusive");
-        sb.AppendLine("    FROM (" + string.Join("\n        UNION ALL ", writes.Concat(reads)) + ") AS z (t, ex) WHERE z.t IS NOT NULL;");
+        sb.AppendLine($"    {with}SELECT array_agg(z.t), array_agg(z.tt), array_agg(z.ex) INTO pg_tviews_tokens, pg_tviews_tables, pg_tviews_exclusive");
+        sb.AppendLine("    FROM (" + string.Join("\n        UNION ALL ", writes.Concat(reads)) + ") AS z (t, tt, ex) WHERE z.t IS NOT NULL;");
         AppendTokenLock(sb, tableArray, "    ");
         sb.AppendLine($"    pg_tviews_held := coalesce(pg_tviews_tokens, '{{}}') || {tableArray};");
         sb.Append(keyQuery);
         sb.AppendLine("    LOOP");
-        sb.AppendLine("        SELECT array_agg(z.t), array_agg(z.ex) INTO pg_tviews_tokens, pg_tviews_exclusive");
-        sb.AppendLine("        FROM (" + string.Join("\n            UNION ALL ", reads) + ") AS z (t, ex)");
+        sb.AppendLine("        SELECT array_agg(z.t), array_agg(z.tt), array_agg(z.ex) INTO pg_tviews_tokens, pg_tviews_tables, pg_tviews_exclusive");
+        sb.AppendLine("        FROM (" + string.Join("\n            UNION ALL ", reads) + ") AS z (t, tt, ex)");
         sb.AppendLine("        WHERE z.t IS NOT NULL AND NOT EXISTS (SELECT FROM unnest(pg_tviews_held) AS h (t) WHERE h.t = z.t);");
         sb.AppendLine("        EXIT WHEN pg_tviews_tokens IS NULL;");
         AppendTokenLock(sb, tableArray, "        ");
@@ -978,23 +980,31 @@ internal sealed class TViewCodegen(string runtimeSchema)
 
     /// <summary>
     /// Locks pg_tviews_tokens (exclusive where pg_tviews_exclusive says so) and the step's table tokens
-    /// (shared), in one sorted batch; above 256 values (the lock table is finite) the table tokens
-    /// alone, exclusively: the step then covers those tables whole, for this TVIEW. PostgreSQL
-    /// evaluates the volatile lock calls of a sorted subquery's select list after the sort.
+    /// (shared), in one sorted batch. A table with more than 256 values (the lock table is finite)
+    /// has its table token taken exclusively instead of its values: the step then covers that table
+    /// whole, for this TVIEW. PostgreSQL evaluates the volatile lock calls of a sorted subquery's
+    /// select list after the sort.
     /// </summary>
     private static void AppendTokenLock(StringBuilder sb, string tableArray, string indent)
     {
+        const string locked = "CASE WHEN l.ex THEN pg_catalog.pg_advisory_xact_lock(l.k)::text ELSE pg_catalog.pg_advisory_xact_lock_shared(l.k)::text END";
         sb.AppendLine($"{indent}IF cardinality(pg_tviews_tokens) > 256 THEN");
-        sb.AppendLine($"{indent}    PERFORM count(pg_catalog.pg_advisory_xact_lock(l.k)::text) FROM (SELECT DISTINCT u.k FROM unnest({tableArray}) AS u (k) ORDER BY u.k OFFSET 0) AS l;");
+        sb.AppendLine($"{indent}    PERFORM count({locked}) FROM (SELECT w.k, bool_or(w.ex) AS ex FROM (");
+        sb.AppendLine($"{indent}        WITH pg_tviews_big AS (SELECT y.tt FROM unnest(pg_tviews_tokens, pg_tviews_tables) AS y (t, tt) GROUP BY y.tt HAVING count(DISTINCT y.t) > 256)");
+        sb.AppendLine($"{indent}        SELECT x.t, x.ex FROM unnest(pg_tviews_tokens, pg_tviews_tables, pg_tviews_exclusive) AS x (t, tt, ex)");
+        sb.AppendLine($"{indent}        WHERE x.tt NOT IN (SELECT b.tt FROM pg_tviews_big AS b)");
+        sb.AppendLine($"{indent}        UNION ALL");
+        sb.AppendLine($"{indent}        SELECT u.tt, u.tt IN (SELECT b.tt FROM pg_tviews_big AS b) FROM unnest({tableArray}) AS u (tt)) AS w (k, ex)");
+        sb.AppendLine($"{indent}        GROUP BY w.k ORDER BY w.k OFFSET 0) AS l;");
         sb.AppendLine($"{indent}ELSE");
-        sb.AppendLine($"{indent}    PERFORM count(CASE WHEN l.ex THEN pg_catalog.pg_advisory_xact_lock(l.k)::text ELSE pg_catalog.pg_advisory_xact_lock_shared(l.k)::text END)");
+        sb.AppendLine($"{indent}    PERFORM count({locked})");
         sb.AppendLine($"{indent}    FROM (SELECT u.k, bool_or(u.ex) AS ex FROM unnest(coalesce(pg_tviews_tokens, '{{}}') || {tableArray},");
         sb.AppendLine($"{indent}          coalesce(pg_tviews_exclusive, '{{}}') || array_fill(false, ARRAY[cardinality({tableArray})])) AS u (k, ex)");
         sb.AppendLine($"{indent}          GROUP BY u.k ORDER BY u.k OFFSET 0) AS l;");
         sb.AppendLine($"{indent}END IF;");
     }
 
-    /// <summary>For each value a recompute of the keys in the key variables looks up: a query yielding (token, false).</summary>
+    /// <summary>For each value a recompute of the keys in the key variables looks up: a query yielding (token, table token, false).</summary>
     private static List<string> ReadTokenQueries(TViewPlan p)
     {
         var plan = p.KeyLocks!;
@@ -1003,7 +1013,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         {
             if (r.KeyIndex is { } i)
             {
-                result.Add($"SELECT {Token(p, r.Target, "x.v")}, false FROM unnest({KeyVar(i + 1)}) AS x (v)");
+                result.Add($"SELECT {Token(p, r.Target, "x.v")}, {TableToken(p, r.Target.Schema, r.Target.Table)}, false FROM unnest({KeyVar(i + 1)}) AS x (v)");
                 continue;
             }
             var from = new StringBuilder($"{Quote(plan.Schema, plan.Table)} AS pg_tviews_a0");
@@ -1012,7 +1022,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             var keyIn = plan.KeyColumns.Count == 1
                 ? $"pg_tviews_a0.{Quote(plan.KeyColumns[0])} = ANY ({KeyVar(1)})"
                 : $"({string.Join(", ", plan.KeyColumns.Select(c => "pg_tviews_a0." + Quote(c)))}) IN (SELECT * FROM unnest({KeyVars(p)}))";
-            result.Add($"SELECT {Token(p, r.Target, $"pg_tviews_a{r.Hops.Count}.{Quote(r.ValueColumn)}")}, false FROM {from} WHERE {keyIn}");
+            result.Add($"SELECT {Token(p, r.Target, $"pg_tviews_a{r.Hops.Count}.{Quote(r.ValueColumn)}")}, {TableToken(p, r.Target.Schema, r.Target.Table)}, false FROM {from} WHERE {keyIn}");
         }
         return result;
     }

@@ -91,7 +91,7 @@ public sealed class ApplyAndInstallTests
         [4] = "360dbd9f487a86d8",
         [5] = "e377e5f7d73e8171",
         [6] = "d4b61e41bad0a96e",
-        [7] = "b51ca2df88f4f2fd",
+        [7] = "b35d01a5f54811e4",
     };
 
     [Fact]

@@ -321,7 +321,10 @@ public sealed class ConcurrentWorkloadBlogTests(ITestOutputHelper output) : Blog
                 s => new BlogWorkload(seed * 10 + int.Parse(s, CultureInfo.InvariantCulture), users: 100, posts: 1000, comments: 5000, allowTruncate: false))
             .Statement());
         output.WriteLine(tally.ToString());
-        Assert.True(tally["committed"] >= sessions * perSession / 4, $"only {tally["committed"]} transactions committed: {tally}");
+        // Enough committed work for the oracle to mean something. Multi-statement transactions over
+        // several TVIEWs lock them statement by statement and deadlock often (docs/design.md, "One
+        // lock order"): about a quarter commit on an idle machine, fewer under load, so the bar is low.
+        Assert.True(tally["committed"] >= sessions * perSession / 8, $"only {tally["committed"]} transactions committed: {tally}");
         await using var check = await OpenAsync();
         await Oracle.AssertConsistentAsync(check, Definitions, $"seed {seed}");
     }

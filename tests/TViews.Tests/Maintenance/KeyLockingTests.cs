@@ -825,6 +825,20 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
         }
     }
 
+    // ---- Escalation: more than 256 values of a table lock the table, for this TVIEW -------------------
+
+    /// <summary>
+    /// A rename of 280 users (over 1,100 posts) locks too many values of tb_npost and tb_nuser: it
+    /// takes their table tokens for tv_npost exclusively instead, so a post inserted for a user it did
+    /// not touch waits too (it would not, with value locks); the result is exact either way.
+    /// </summary>
+    [Fact]
+    public Task ABulkWriteEscalatesToItsTablesAndStaysExact() =>
+        OrderedPairAsync(
+            "UPDATE tb_nuser SET name = name || ' bulk' WHERE pk_user <= 280",
+            "INSERT INTO tb_npost (fk_user, title) VALUES (300, 'after the bulk rename')",
+            "SELECT bool_and(author LIKE '% bulk') FROM tv_npost WHERE fk_user <= 280");
+
     // ---- 8. Many writers of new, ever-increasing keys ------------------------------------------------
 
     /// <summary>
