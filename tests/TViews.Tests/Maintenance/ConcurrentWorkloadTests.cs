@@ -172,31 +172,23 @@ public sealed class ConcurrentWorkloadTests(ITestOutputHelper output) : IAsyncLi
         GROUP BY tm.pk_team, tm.name;
         """;
 
+    private WorkloadDatabase? _database;
     private string _db = "";
     private List<(string Table, string Definition)> _defs = [];
 
     public async Task InitializeAsync()
     {
-        _db = await TestServer.CreateDatabaseAsync("cwork");
-        await using (var c = new NpgsqlConnection(_db))
-        {
-            await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand(Schema, c);
-            await cmd.ExecuteNonQueryAsync();
-        }
-        await new TViewsEngine(_db).ApplyAsync(TViewDefinition.FromScript(Script));
-        _defs = WorkloadRunner.Definitions(Script);
+        _database = await WorkloadDatabase.CreateAsync("cwork", Schema, Script, _ => { });
+        (_db, _defs) = (_database.ConnectionString, _database.Definitions);
         // Key locks while writers overlap, the whole lock when one runs alone: both kinds, and their
         // interplay, in every workload.
-        await using (var c = new NpgsqlConnection(_db))
-        {
-            await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand("SELECT pg_tviews_set_locking(entity_name, 'auto') FROM pg_tviews_metadata WHERE key_locks", c);
-            await cmd.ExecuteNonQueryAsync();
-        }
+        await _database.SetLockingAsync("auto");
     }
 
-    public Task DisposeAsync() => TestServer.DropDatabaseAsync(_db);
+    public async Task DisposeAsync()
+    {
+        if (_database is not null) await _database.DisposeAsync();
+    }
 
     private static string S(int v) => v.ToString(CultureInfo.InvariantCulture);
 

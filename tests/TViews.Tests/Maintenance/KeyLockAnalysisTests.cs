@@ -153,6 +153,9 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
         }
         await Set("kl_switch", "key");
         Assert.Equal((0L, 1L), await LocksOfAWrite());
+        // The manifest stored with the definition view carries it (pg_tviews_convert_existing_table restores from it).
+        await using (var q = new NpgsqlCommand("SELECT substr(obj_description('pg_tviews_v_kl_switch'::regclass, 'pg_class'), 8)::jsonb->>'locking'", c))
+            Assert.Equal("key", (string?)await q.ExecuteScalarAsync());
         await Set("kl_switch", "whole");
         Assert.Equal((1L, 0L), await LocksOfAWrite());
         var e = await Assert.ThrowsAsync<PostgresException>(() => Set("kl_window", "key"));

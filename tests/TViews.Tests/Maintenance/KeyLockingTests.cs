@@ -104,32 +104,25 @@ public sealed class KeyLockingDatabase : IAsyncLifetime
 
     private readonly ConcurrentDictionary<string, int> _taken = new();
 
+    private WorkloadDatabase? _database;
+
     public string ConnectionString { get; private set; } = "";
 
     public List<(string Table, string Definition)> Definitions { get; private set; } = [];
 
     public async Task InitializeAsync()
     {
-        ConnectionString = await TestServer.CreateDatabaseAsync("keylock");
-        await using (var c = new NpgsqlConnection(ConnectionString))
-        {
-            await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand(Schema, c);
-            await cmd.ExecuteNonQueryAsync();
-        }
-        await new TViewsEngine(ConnectionString).ApplyAsync(TViewDefinition.FromScript(Script));
-        Definitions = WorkloadRunner.Definitions(Script);
+        _database = await WorkloadDatabase.CreateAsync("keylock", Schema, Script, _ => { });
+        (ConnectionString, Definitions) = (_database.ConnectionString, _database.Definitions);
         // Key locks always (locking 'key'; the default is the whole lock, and 'auto' takes it for a
         // writer running alone): the cases below step writers whose first statement runs alone.
-        await using (var c = new NpgsqlConnection(ConnectionString))
-        {
-            await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand("SELECT pg_tviews_set_locking(entity_name, 'key') FROM pg_tviews_metadata WHERE key_locks", c);
-            await cmd.ExecuteNonQueryAsync();
-        }
+        await _database.SetLockingAsync("key");
     }
 
-    public Task DisposeAsync() => TestServer.DropDatabaseAsync(ConnectionString);
+    public async Task DisposeAsync()
+    {
+        if (_database is not null) await _database.DisposeAsync();
+    }
 
     /// <summary>The next unused row of a kind (user, project, ...), from 1: each case works on rows no other case touched.</summary>
     public int Take(string kind) => _taken.AddOrUpdate(kind, 1, (_, n) => n + 1);

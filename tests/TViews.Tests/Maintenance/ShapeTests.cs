@@ -5,6 +5,7 @@ using TViews.Runtime;
 using TViews.Sql;
 using TViews.Tests.Infrastructure;
 using Xunit.Abstractions;
+using static TViews.Tests.Infrastructure.Db;
 
 namespace TViews.Tests.Maintenance;
 
@@ -221,27 +222,6 @@ public sealed class ShapeTests(ITestOutputHelper output)
     private static async Task<bool> ChecksDuplicateKeysAsync(NpgsqlConnection conn, string entity) =>
         (await ScalarAsync<string>(conn, $"SELECT pg_get_functiondef('pg_tviews_apply_{entity}'::regproc)")).Contains("given explicitly and is not provably unique", StringComparison.Ordinal);
 
-    internal static async Task<List<string>> ColumnsAsync(NpgsqlConnection conn, string table)
-    {
-        await using var cmd = new NpgsqlCommand("SELECT attname::text FROM pg_attribute WHERE attrelid = @t::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", conn);
-        cmd.Parameters.AddWithValue("t", table);
-        await using var r = await cmd.ExecuteReaderAsync();
-        var list = new List<string>();
-        while (await r.ReadAsync()) list.Add(r.GetString(0));
-        return list;
-    }
-
-    private static async Task<T> ScalarAsync<T>(NpgsqlConnection conn, string sql)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        return (T)(await cmd.ExecuteScalarAsync())!;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection conn, string sql)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        await cmd.ExecuteNonQueryAsync();
-    }
 }
 
 /// <summary>The shapes of issue 16 that stay refused: each with its position, and nothing created.</summary>

@@ -5,6 +5,7 @@ using TViews.Runtime;
 using TViews.Sql;
 using TViews.Tests.Infrastructure;
 using Xunit.Abstractions;
+using static TViews.Tests.Infrastructure.Db;
 
 namespace TViews.Tests.Maintenance;
 
@@ -164,28 +165,6 @@ public sealed class SqlCoverageTests(ITestOutputHelper output)
             13 => $"UPDATE tb_detail SET pk_item = {item} WHERE pk_item = {S(1 + rng.Next(230))}",
             _ => $"UPDATE tb_owner SET pk_owner = pk_owner + 1000 WHERE pk_owner = {owner} AND NOT EXISTS (SELECT 1 FROM tb_item WHERE fk_owner = {owner})",
         };
-    }
-
-    private static async Task<List<string>> ColumnsAsync(NpgsqlConnection conn, string table)
-    {
-        await using var cmd = new NpgsqlCommand("SELECT attname::text FROM pg_attribute WHERE attrelid = @t::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", conn);
-        cmd.Parameters.AddWithValue("t", table);
-        await using var r = await cmd.ExecuteReaderAsync();
-        var list = new List<string>();
-        while (await r.ReadAsync()) list.Add(r.GetString(0));
-        return list;
-    }
-
-    private static async Task<T> ScalarAsync<T>(NpgsqlConnection conn, string sql)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        return (T)(await cmd.ExecuteScalarAsync())!;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection conn, string sql)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        await cmd.ExecuteNonQueryAsync();
     }
 }
 

@@ -46,6 +46,14 @@ public sealed class WorkloadDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>Sets the locking of every TVIEW that allows key locks (pg_tviews_set_locking: whole, auto or key).</summary>
+    public async Task SetLockingAsync(string locking)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_tviews_set_locking(entity_name, @l) FROM pg_tviews_metadata WHERE key_locks", Connection);
+        cmd.Parameters.AddWithValue("l", locking);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Connection.DisposeAsync();

@@ -258,6 +258,20 @@ BEGIN
     RETURN true;
 END $fn$;
 
+-- The locking ('auto' or 'key') with which this transaction may take key locks on `e` now: its
+-- definition allows them and its locking is not 'whole', it is maintained now (immediate mode,
+-- nothing queued for it) and the transaction does not hold its whole lock. Else NULL.
+-- (PL/pgSQL: pg_tviews_queued is created by a later script.)
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_key_locking(e text) RETURNS text
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    RETURN (SELECT m.locking FROM @schema@.pg_tviews_metadata m
+            WHERE m.entity_name = e AND m.key_locks AND m.locking <> 'whole'
+              AND coalesce(nullif(current_setting('pg_tviews.mode', true), ''), m.mode) = 'immediate'
+              AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_queued q WHERE q.xact = pg_current_xact_id() AND q.entity = e)
+              AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id()));
+END $fn$;
+
 -- Takes the key-level writer's lock of `entity`: the shared advisory lock and a slot (see
 -- pg_tviews_trace): the first one no other transaction holds, starting at pid % 64, so key-level
 -- writers never wait for each other here. False when every slot is taken (64 key-level writers at
@@ -301,7 +315,6 @@ DECLARE
     added boolean := false;
     mine boolean := false;
     e text;
-    mode text;
     locking text;
     keyed boolean;
 BEGIN
@@ -328,13 +341,10 @@ BEGIN
        AND to_regclass(relations[1]) IS NOT NULL
        AND EXISTS (SELECT FROM @schema@.pg_tviews_lock_set l
                    WHERE l.source = source_table AND l.event = source_event AND l.entity = tview AND l.single_step) THEN
-        SELECT coalesce(nullif(current_setting('pg_tviews.mode', true), ''), m.mode), m.locking INTO mode, locking
-        FROM @schema@.pg_tviews_metadata m WHERE m.entity_name = tview AND m.key_locks AND m.locking <> 'whole';
+        locking := @schema@.pg_tviews_key_locking(tview);
         -- (Nested IFs: the lock calls must run only when everything before them held; an AND with
         -- a NULL operand evaluates the rest.)
-        IF coalesce(mode = 'immediate', false)
-           AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_queued q WHERE q.xact = pg_current_xact_id() AND q.entity = tview)
-           AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = tview AND s.locked_by = pg_current_xact_id()) THEN
+        IF locking IS NOT NULL THEN
             -- 'auto': when no other writer holds any lock on the TVIEW now, the whole lock waits for
             -- no one; it is taken (exclusive, below) instead of paying for key locks.
             IF locking = 'key' OR NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtextextended('pg_tviews whole ' || tview, 0)) THEN
@@ -352,19 +362,13 @@ BEGIN
     -- pg_tviews_lock_whole, inlined: this runs on the first write of most transactions.
     FOR i IN 1 .. coalesce(cardinality(wanted), 0) LOOP
         e := wanted[i];
-        IF to_regclass(relations[i]) IS NOT NULL
-           AND EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.entity_name = e AND t.xact = pg_current_xact_id()) THEN
+        CONTINUE WHEN to_regclass(relations[i]) IS NULL;
+        IF EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.entity_name = e AND t.xact = pg_current_xact_id()) THEN
             -- Key locks taken by an earlier statement: its triggers go on with them (they see the slot).
             mine := mine OR e = tview;
-        ELSIF to_regclass(relations[i]) IS NOT NULL AND keyed
-              AND EXISTS (SELECT FROM @schema@.pg_tviews_metadata m
-                          WHERE m.entity_name = e AND m.key_locks AND m.locking <> 'whole'
-                            AND coalesce(nullif(current_setting('pg_tviews.mode', true), ''), m.mode) = 'immediate')
-              AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_queued q WHERE q.xact = pg_current_xact_id() AND q.entity = e)
-              AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id())
-              AND @schema@.pg_tviews_lock_shared(e) THEN
+        ELSIF keyed AND @schema@.pg_tviews_key_locking(e) IS NOT NULL AND @schema@.pg_tviews_lock_shared(e) THEN
             mine := mine OR e = tview;
-        ELSIF to_regclass(relations[i]) IS NOT NULL THEN
+        ELSE
             PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('pg_tviews whole ' || e, 0));
             -- The row, not pg_tviews.locked, says whether this transaction holds the lock already.
             UPDATE @schema@.pg_tviews_state s SET seq = s.seq + 1, locked_by = pg_current_xact_id()
@@ -416,6 +420,19 @@ END $fn$;
 -- TVIEWs created by a runtime that had no lock sets.
 SELECT @schema@.pg_tviews_sync_lock_order();
 
+-- Sets one field of the manifest stored as the comment of a TVIEW's definition view (which
+-- pg_tviews_convert_existing_table restores from), for settings changed without a rebuild.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_set_manifest(view_schema text, view_name text, field text, value jsonb) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    manifest text := pg_catalog.obj_description(pg_catalog.to_regclass(pg_catalog.format('%I.%I', view_schema, view_name)), 'pg_class');
+BEGIN
+    IF manifest LIKE 'tviews:%' THEN
+        EXECUTE pg_catalog.format('COMMENT ON VIEW %I.%I IS %L', view_schema, view_name,
+            'tviews:' || pg_catalog.jsonb_set(substr(manifest, 8)::jsonb, ARRAY[field], value)::text);
+    END IF;
+END $fn$;
+
 -- Sets when writers of a TVIEW use key locks: 'whole' (never: every writer takes the whole-TVIEW
 -- lock; the default), 'auto' (when another writer of it is running) or 'key' (always), for the
 -- catalog and the manifest stored with its definition view. 'auto' and 'key' need a definition
@@ -426,7 +443,6 @@ CREATE OR REPLACE FUNCTION @schema@.pg_tviews_set_locking(entity text, locking t
 LANGUAGE plpgsql AS $fn$
 DECLARE
     m record;
-    manifest text;
 BEGIN
     IF locking IS NULL OR locking NOT IN ('auto', 'key', 'whole') THEN
         RAISE EXCEPTION 'invalid TVIEW locking %', pg_catalog.quote_literal(coalesce(locking, 'NULL'))
@@ -443,9 +459,5 @@ BEGIN
     END IF;
     UPDATE @schema@.pg_tviews_metadata x SET locking = pg_tviews_set_locking.locking, updated_at = pg_catalog.now()
     WHERE x.entity_name = entity;
-    manifest := pg_catalog.obj_description(pg_catalog.to_regclass(pg_catalog.format('%I.%I', m.table_schema, m.view_name)), 'pg_class');
-    IF manifest LIKE 'tviews:%' THEN
-        EXECUTE pg_catalog.format('COMMENT ON VIEW %I.%I IS %L', m.table_schema, m.view_name,
-            'tviews:' || pg_catalog.jsonb_set(substr(manifest, 8)::jsonb, '{locking}', pg_catalog.to_jsonb(locking))::text);
-    END IF;
+    PERFORM @schema@.pg_tviews_set_manifest(m.table_schema, m.view_name, 'locking', pg_catalog.to_jsonb(locking));
 END $fn$;

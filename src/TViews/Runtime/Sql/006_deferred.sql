@@ -130,7 +130,6 @@ CREATE OR REPLACE FUNCTION @schema@.pg_tviews_set_mode(entity text, mode text) R
 LANGUAGE plpgsql AS $fn$
 DECLARE
     m record;
-    manifest text;
 BEGIN
     IF mode IS NULL OR mode NOT IN ('immediate', 'deferred') THEN
         RAISE EXCEPTION 'invalid TVIEW mode %', pg_catalog.quote_literal(coalesce(mode, 'NULL'))
@@ -143,11 +142,7 @@ BEGIN
     PERFORM @schema@.pg_tviews_require_owner(pg_catalog.to_regclass(pg_catalog.format('%I.%I', m.table_schema, m.table_name)), entity, 'change the mode of');
     UPDATE @schema@.pg_tviews_metadata x SET mode = pg_tviews_set_mode.mode, updated_at = pg_catalog.now()
     WHERE x.entity_name = entity AND x.mode IS DISTINCT FROM pg_tviews_set_mode.mode;
-    manifest := pg_catalog.obj_description(pg_catalog.to_regclass(pg_catalog.format('%I.%I', m.table_schema, m.view_name)), 'pg_class');
-    IF manifest LIKE 'tviews:%' THEN
-        EXECUTE pg_catalog.format('COMMENT ON VIEW %I.%I IS %L', m.table_schema, m.view_name,
-            'tviews:' || pg_catalog.jsonb_set(substr(manifest, 8)::jsonb, '{mode}', pg_catalog.to_jsonb(mode))::text);
-    END IF;
+    PERFORM @schema@.pg_tviews_set_manifest(m.table_schema, m.view_name, 'mode', pg_catalog.to_jsonb(mode));
 END $fn$;
 
 -- The current transaction's queue, one element per TVIEW: the rows queued (removed and added), the
