@@ -122,60 +122,11 @@ internal static partial class TViewsSql
             throw new ArgumentException($"bad runtime schema name {runtimeSchema}", nameof(runtimeSchema));
         return $"-- TViews: drop {Quote("tv_" + entity)} and everything generated for it{(cascade ? ", with the TVIEWs built on it" : "")}.\nDO {tag}\n{body}\n{tag};";
     }
-    /// <summary>The installer's advisory lock (0x747669657773, docs/dotnet.md).</summary>
-    private const long InstallerLock = 128051923220339;
-
     /// <summary>
     /// One DO block removing the TViews runtime from <paramref name="runtimeSchema"/> (its event triggers,
-    /// and its pg_tview* functions, tables and views, as <c>tviews uninstall</c> does), refused while TVIEWs remain.
+    /// and its pg_tview* functions, tables and views, as <c>tviews uninstall</c> does, from the same
+    /// code), refused while TVIEWs remain.
     /// </summary>
-    public static string DropRuntime(string runtimeSchema)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(runtimeSchema);
-        var rt = Quote(runtimeSchema);
-        var schema = Literal(runtimeSchema);
-        var body = $"""
-            DECLARE
-                r record;
-                remaining text;
-            BEGIN
-                IF pg_catalog.to_regprocedure({Literal(rt + ".pg_tviews_version()")}) IS NULL THEN
-                    RETURN;
-                END IF;
-                PERFORM pg_catalog.pg_advisory_xact_lock({InstallerLock});
-                PERFORM pg_catalog.pg_advisory_xact_lock({DdlLock});
-                SELECT pg_catalog.string_agg(m.table_name, ', ' ORDER BY m.table_name) INTO remaining FROM {rt}.pg_tviews_metadata m;
-                IF remaining IS NOT NULL THEN
-                    RAISE EXCEPTION USING ERRCODE = 'dependent_objects_still_exist',
-                        MESSAGE = pg_catalog.format('TViews: cannot remove the runtime from schema %s: %s still use it', {schema}, remaining),
-                        HINT = 'Drop those TVIEWs first (DropTView), or keep the runtime.';
-                END IF;
-                DROP EVENT TRIGGER IF EXISTS pg_tviews_sql_drop;
-                DROP EVENT TRIGGER IF EXISTS pg_tviews_ddl;
-                -- Indexes TViews added to source tables.
-                FOR r IN SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                         WHERE c.relname LIKE 'pg\_tviews\_%' AND c.relkind = 'i'
-                           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = c.oid)
-                LOOP
-                    EXECUTE pg_catalog.format('DROP INDEX IF EXISTS %I.%I', r.nspname, r.relname);
-                END LOOP;
-                FOR r IN SELECT c.relname, c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                         WHERE n.nspname = {schema} AND c.relname LIKE 'pg\_tview%' AND c.relkind IN ('v', 'r')
-                         ORDER BY c.relkind = 'r'
-                LOOP
-                    EXECUTE pg_catalog.format(CASE r.relkind WHEN 'v' THEN 'DROP VIEW IF EXISTS %I.%I CASCADE' ELSE 'DROP TABLE IF EXISTS %I.%I CASCADE' END,
-                                              {schema}, r.relname);
-                END LOOP;
-                FOR r IN SELECT p.oid::regprocedure AS sig FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-                         WHERE n.nspname = {schema} AND p.proname LIKE 'pg\_tview%'
-                LOOP
-                    EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s CASCADE', r.sig);
-                END LOOP;
-            END
-            """;
-        const string tag = "$tviews_uninstall$";
-        if (body.Contains(tag, StringComparison.Ordinal))
-            throw new ArgumentException($"bad runtime schema name {runtimeSchema}", nameof(runtimeSchema));
-        return $"-- TViews: remove the TViews runtime from schema {rt} (refused while TVIEWs remain).\nDO {tag}\n{body}\n{tag};";
-    }
+    public static string DropRuntime(string runtimeSchema) =>
+        TViews.Runtime.TViewsRuntimeSql.Uninstall(runtimeSchema, TViews.Runtime.TViewsRemoval.RefuseWhileTViewsRemain);
 }

@@ -10,15 +10,22 @@ internal static class MigrationCommands
     {
         var path = new Argument<string>("path") { Description = "A .sql file or a directory of them, holding CREATE TABLE tv_x AS <select>; statements" };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the script to this file (default: standard output)" };
+        var snapshot = new Option<FileInfo?>("--snapshot")
+        {
+            Description = "Generate against this catalog snapshot instead of a database: a SQL file that recreates the target's schema "
+                + "(pg_dump --schema-only --no-owner --no-privileges, plus the data of TViews' catalog tables: docs/migrations.md), "
+                + "loaded into a throwaway local PostgreSQL",
+        };
         var json = CommonOptions.Json();
         var c = new Command("script",
             "Print the SQL that apply would run against this database (runtime install or upgrade included, one transaction, "
-            + "every statement commented), to review and run with psql or a migration tool; changes nothing") { path, output, json };
+            + "every statement commented), to review and run with psql or a migration tool; changes nothing") { path, output, snapshot, json };
         c.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
             var defs = TViewDefinitions.FromDirectory(pr.GetValue(path)!);
-            var engine = CommandRunner.Engine(pr, quiet: true);
-            var (sql, plan, result) = await engine.GenerateScriptAsync(defs, ct);
+            await using var loaded = pr.GetValue(snapshot) is { } snapshotFile ? await SnapshotServer.LoadAsync(snapshotFile, pr.GetValue(json), ct) : null;
+            var engine = loaded is null ? CommandRunner.Engine(pr, quiet: true) : loaded.Engine(pr.GetValue(CommonOptions.Schema) ?? "public");
+            var (sql, plan, result) = await engine.GenerateScriptAsync(defs, ct, loaded?.Description);
             if (pr.GetValue(output) is { } file) await File.WriteAllTextAsync(file.FullName, sql, ct);
             if (pr.GetValue(json))
             {

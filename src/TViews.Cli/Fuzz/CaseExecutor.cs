@@ -28,6 +28,9 @@ public sealed record Refusal(FuzzDefinition Definition, string Cause, string Mes
 public sealed class CaseResult
 {
     public string? SetupError { get; set; }
+
+    /// <summary>The locking set on the TVIEWs that allow key locks, when not as built (whole).</summary>
+    public string? Locking { get; set; }
     public List<FuzzDefinition> Accepted { get; } = [];
     public List<Refusal> Refused { get; } = [];
     public List<FuzzDefinition> Skipped { get; } = [];
@@ -52,7 +55,7 @@ public sealed class CaseResult
 /// (refusals recorded by cause), an optional sabotage, then every transaction followed by the oracle.
 /// Stops at the first finding.
 /// </summary>
-public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = "immediate")
+public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = "immediate", string locking = "whole")
 {
     private static readonly string[] MixedModes = ["", "deferred", "immediate"];
 
@@ -81,6 +84,12 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
             await ApplyAsync(c, cs, result, ct);
             result.ApplyTime = applying.Elapsed;
             if (result.Finding is not null) return result;
+            if (locking != "whole")
+            {
+                result.Locking = locking;
+                await ExecAsync(conn, $"SELECT {Rt("pg_tviews_set_locking")}(m.entity_name, '{(locking == "key" ? "key" : "auto")}') " +
+                                      $"FROM {Rt("pg_tviews_metadata")} AS m WHERE m.key_locks", ct);
+            }
             if (await CheckAsync(conn, result, -1, ct)) return result;
             if (c.Sabotage is { } sabotage)
             {
@@ -139,6 +148,8 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
     }
 
     private static string FirstLine(string s) => s.Split('\n')[0];
+
+    private string Rt(string name) => $"\"{databases.RuntimeSchema.Replace("\"", "\"\"", StringComparison.Ordinal)}\".{name}";
 
     /// <summary>Runs the oracle; records a divergence and returns true when a TVIEW differs from its definition.</summary>
     private static async Task<bool> CheckAsync(NpgsqlConnection conn, CaseResult result, int transaction, CancellationToken ct)

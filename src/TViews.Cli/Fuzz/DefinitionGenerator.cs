@@ -8,8 +8,10 @@ namespace TViews.Cli.Fuzz;
 /// bool_or, jsonb_agg / array_agg / string_agg with ORDER BY, FILTER), m:n through link tables,
 /// EXISTS / NOT EXISTS / IN filters, CASE and COALESCE, jsonb_build_object documents, GROUP BY with
 /// HAVING (by the root's key or by a value), DISTINCT, DISTINCT ON the key, anti-joins, LATERAL,
-/// CTEs, and TVIEWs over earlier TVIEWs. Keys are unique by construction (the root's primary key
-/// through to-one joins, the grouping columns, the DISTINCT columns), so a divergence is never the
+/// CTEs, UNION [ALL] of keyed branches, window functions partitioned by other columns than the key,
+/// and TVIEWs over earlier TVIEWs. Keys are unique by
+/// construction (the root's primary key through to-one joins, the grouping columns, the DISTINCT
+/// columns, a branch's own constant with its relation's key), so a divergence is never the
 /// generator's fault. Every ORDER BY inside an aggregate is total, so the definition is deterministic.
 /// </summary>
 public sealed class DefinitionGenerator
@@ -53,14 +55,16 @@ public sealed class DefinitionGenerator
     {
         var shape = _rng.Next(100) switch
         {
-            < 30 => "row",
+            < 22 => "row",
+            < 30 => "union",
             < 45 => "doc",
             < 60 => "grp",
             < 68 => "gval",
             < 74 => "dist",
             < 80 => "anti",
             < 86 => "lat",
-            < 92 => "cte",
+            < 89 => "cte",
+            < 92 => "win",
             _ => "don",
         };
         var q = new Query(shape, ++_next);
@@ -74,6 +78,8 @@ public sealed class DefinitionGenerator
             "anti" => AntiJoin(q),
             "lat" => Lateral(q),
             "cte" => Cte(q),
+            "union" => Union(q),
+            "win" => Windowed(q),
             _ => DistinctOn(q),
         };
     }
@@ -562,6 +568,113 @@ public sealed class DefinitionGenerator
         var order = $"r.{g}" + (orderValue is null ? "" : $", r.{orderValue.Name} DESC NULLS LAST") + ", " + string.Join(", ", x.Key.Select(k => $"r.{k}"));
         var sql = $"SELECT DISTINCT ON (r.{g}) {q.SelectList()}\nFROM {x.Name} r\nWHERE r.{g} IS NOT NULL\nORDER BY {order}";
         return q.Finish(sql, [g], null);
+    }
+
+    /// <summary>
+    /// A UNION [ALL] of two or three branches, each the rows of a relation keyed by one column (sometimes
+    /// with a to-one join and a filter) under a constant kind of its own; the key is (kind, id). When every
+    /// branch is keyed like the first, id is the key column itself (a proven key); otherwise it is cast to
+    /// text to fit (an explicit key, checked at creation and enforced). Values are cast to text so every
+    /// branch fits the first.
+    /// </summary>
+    private (FuzzDefinition, Rel?)? Union(Query q)
+    {
+        var single = _rels.Where(r => r.Key.Count == 1).ToList();
+        if (single.Count == 0) return null;
+        var first = PickRel(single);
+        var rels = new List<Rel> { first };
+        for (var i = 2 + (Chance(0.3) ? 1 : 0); i > 1; i--)
+            rels.Add(Chance(0.6) ? Pick(single.Where(r => r.Root == first.Root).ToList()) : Pick(single));
+        var cast = rels.Any(r => r.Root != first.Root);
+        var width = 1 + _rng.Next(2);
+        var branches = new List<string>();
+        foreach (var rel in rels)
+        {
+            var a = q.Alias("b");
+            q.Reads.Add(rel.Name);
+            var from = $"{rel.Name} {a}";
+            var sources = new List<(string Alias, Rel Rel)> { (a, rel) };
+            var parents = ToOne(rel).ToList();
+            if (parents.Count > 0 && Chance(0.4))
+            {
+                var (cols, target, notNull) = Pick(parents);
+                q.Reads.Add(target.Name);
+                var ja = q.Alias("j");
+                from += $" {(notNull && Chance(0.5) ? "JOIN" : "LEFT JOIN")} {target.Name} {ja} ON {Eq(ja, target.Key, a, cols)}";
+                sources.Add((ja, target));
+            }
+            var head = branches.Count == 0;
+            var items = new List<string> { $"'k{branches.Count + 1}'{(head ? " AS kind" : "")}", $"{a}.{rel.Key[0]}{(cast ? "::text" : "")}{(head ? " AS id" : "")}" };
+            for (var j = 0; j < width; j++)
+            {
+                var (va, vr) = Pick(sources);
+                var values = vr.Values.ToList();
+                var value = values.Count == 0 ? "NULL::text" : $"({ValueExpr(va, Pick(values)).Sql})::text";
+                items.Add(head ? $"{value} AS v{j}" : value);
+            }
+            var where = Chance(0.3) && Filter(a, rel) is { } f ? $" WHERE {f}" : "";
+            branches.Add($"SELECT {string.Join(", ", items)}\nFROM {from}{where}");
+        }
+        string Op() => Chance(0.25) ? "UNION" : "UNION ALL";
+        var sql = branches.Count == 3 && Chance(0.5)
+            ? $"({branches[0]}\n{Op()}\n{branches[1]})\n{Op()}\n{branches[2]}"
+            : string.Join($"\n{Op()}\n", branches);
+        return q.Finish(sql, ["kind", "id"], null);
+    }
+
+    /// <summary>
+    /// Rows of a relation (sometimes with a to-one join) with window functions partitioned by one or two
+    /// columns of the select list other than the key: a reference, a value (NULLs are a partition too),
+    /// a column of the joined relation, or none at all (the whole result). Every window is deterministic:
+    /// its ORDER BY ends with the key, or the function gives ties the same value (rank, count, sum).
+    /// </summary>
+    private (FuzzDefinition, Rel?)? Windowed(Query q)
+    {
+        var x = PickRel(_rels);
+        q.Reads.Add(x.Name);
+        const string ra = "r";
+        var from = $"{x.Name} {ra}";
+        foreach (var k in x.Key) q.Output($"{ra}.{k}", k, x.Column(k).Type);
+        var candidates = x.Columns.Where(c => !x.Key.Contains(c.Name) && c.Type != ColType.Jsonb).Select(c => (Sql: $"{ra}.{c.Name}", c.Name, c.Type)).ToList();
+        var parents = ToOne(x).ToList();
+        if (parents.Count > 0 && Chance(0.4))
+        {
+            var (cols, target, notNull) = Pick(parents);
+            q.Reads.Add(target.Name);
+            var ja = q.Alias("j");
+            from += $"\n{(notNull && Chance(0.5) ? "JOIN" : "LEFT JOIN")} {target.Name} {ja} ON {Eq(ja, target.Key, ra, cols)}";
+            candidates.AddRange(target.Columns.Where(c => c.Type != ColType.Jsonb).Select(c => (Sql: $"{ja}.{c.Name}", Name: $"{ja}_{c.Name}", c.Type)));
+        }
+        var order = string.Join(", ", x.Key.Select(k => $"{ra}.{k}"));
+        var numbers = x.Columns.Where(c => c.Type is ColType.Int or ColType.Numeric).ToList();
+        var windows = 1 + _rng.Next(3);
+        for (var w = 0; w < windows; w++)
+        {
+            var parts = candidates.Count == 0 || Chance(0.1) ? [] : Enumerable.Range(0, Chance(0.2) ? 2 : 1).Select(_ => Pick(candidates)).Distinct().ToList();
+            foreach (var part in parts)
+                if (!q.Outputs.Any(o => o.Sql == part.Sql)) q.Output(part.Sql, part.Name, part.Type);
+            var partition = parts.Count == 0 ? "" : "PARTITION BY " + string.Join(", ", parts.Select(p => p.Sql));
+            string Over(string orderBy) => $"OVER ({string.Join(" ", new[] { partition, orderBy }.Where(z => z.Length > 0))})";
+            var options = new List<(string Sql, string Name, ColType Type)>
+            {
+                ($"row_number() {Over($"ORDER BY {order}")}", "nth", ColType.Int),
+                ($"count(*) {Over("")}", "n", ColType.Int),
+                ($"lag({ra}.{x.Key[0]}) {Over($"ORDER BY {order} DESC")}", "prev", ColType.Key),
+                ($"lead({ra}.{x.Key[0]}, 2) {Over($"ORDER BY {order}")}", "next", ColType.Key),
+            };
+            if (numbers.Count > 0)
+            {
+                var v = Pick(numbers);
+                options.Add(($"rank() {Over($"ORDER BY {ra}.{v.Name} DESC NULLS LAST")}", "rnk", ColType.Int));
+                options.Add(($"dense_rank() {Over($"ORDER BY {ra}.{v.Name}")}", "drnk", ColType.Int));
+                options.Add(($"sum({ra}.{v.Name}) {Over($"ORDER BY {order}")}", "running", ColType.Numeric));
+                options.Add(($"max({ra}.{v.Name}) {Over("")}", "top", ColType.Numeric));
+            }
+            var (sql, name, type) = Pick(options);
+            q.Output(sql, name, type);
+        }
+        var where = Chance(0.3) && Filter(ra, x) is { } f ? $"\nWHERE {f}" : "";
+        return q.Finish($"SELECT {q.SelectList()}\nFROM {from}{where}", x.Key, null);
     }
 
     /// <summary>A definition under construction: its name, select list (unique output names), relations read, aliases.</summary>

@@ -28,6 +28,12 @@ public sealed record FuzzOptions
     /// </summary>
     public string Mode { get; init; } = "immediate";
 
+    /// <summary>
+    /// The locking of the TVIEWs that allow key locks (<c>pg_tviews_set_locking</c>): whole (as built)
+    /// or key, so single-session runs also go through the key-lock paths (tokens, re-checks, the flush's).
+    /// </summary>
+    public string Locking { get; init; } = "whole";
+
     /// <summary>SQL run after the definitions are applied: a deliberate break, to test that the fuzzer notices.</summary>
     public Func<FuzzCase, string?>? Sabotage { get; init; }
 }
@@ -98,7 +104,7 @@ public sealed class FuzzRunner(FuzzDatabases databases, FuzzOptions options, Act
         var report = new FuzzReport { Seed = options.Seed };
         var clock = Stopwatch.StartNew();
         var deadline = DateTime.UtcNow + options.Duration;
-        var executor = new CaseExecutor(databases, options.Mode);
+        var executor = new CaseExecutor(databases, options.Mode, options.Locking);
         for (var set = options.FirstSet; (options.Sets is not { } max || set < options.FirstSet + max) && DateTime.UtcNow < deadline; set++)
         {
             ct.ThrowIfCancellationRequested();

@@ -17,6 +17,8 @@ public sealed record Repro(string Header, string Setup, string Definitions, stri
             .AppendLine($"-- TViews fuzz reproduction (seed {c.Seed}, set {c.Set}): {Shrinker.Describe(c)}")
             .AppendLine($"-- {f?.Kind}: {f?.Summary}");
         var workload = new StringBuilder();
+        if (r.Locking is { } locking)
+            workload.AppendLine($"SELECT pg_tviews_set_locking(entity_name, '{locking}') FROM pg_tviews_metadata WHERE key_locks;");
         if (c.Sabotage is { } s) workload.AppendLine("-- sabotage (a test of the fuzzer itself)").AppendLine(s + ";");
         foreach (var t in r.Trace)
         {

@@ -47,10 +47,25 @@ internal sealed class Binder
     public static IEnumerable<QualifiedName> TableNames(SqlNode root) =>
         root.DescendantsAndSelf().OfType<TableRef>().Select(t => t.Name);
 
+    /// <summary>
+    /// The top-level scopes: the root alone, or each branch of a UNION at the top (in order; the first is
+    /// <see cref="Root"/>, whose names the others' outputs take).
+    /// </summary>
+    public IReadOnlyList<Scope> Branches { get; private set; } = [];
+
     public void BindDefinition(SelectStmt definition)
     {
         var scopes = BindStatement(definition, null, ScopeLink.Root, null, CteEnv.Empty);
         Root = scopes[0];
+        Branches = scopes;
+    }
+
+    /// <summary>The top-level scope (<see cref="Branches"/>) that <paramref name="scope"/> belongs to.</summary>
+    public static Scope BranchOf(Scope scope)
+    {
+        var s = scope;
+        while (s.Parent is { } p) s = p;
+        return s;
     }
 
     private AnalysisException Error(SqlNode node, string detail) => AnalysisException.At(_source, node, detail);

@@ -16,6 +16,7 @@ internal static class CountDeltaAnalyzer
     public static (string Relation, CountDeltaPlan Plan)? Analyze(Binder binder, IReadOnlyList<string> outputColumns, IReadOnlyList<string> keyColumns, IReadOnlyList<Expr> keyExprs)
     {
         var core = binder.Root.Core;
+        if (binder.Branches.Count > 1) return null; // a UNION at the top: the root is only its first branch
         if (core.GroupBy.OrEmpty().IsEmpty || core.Where is not null || core.Having is not null || core.Distinct != DistinctKind.None
             || !core.DistinctOn.OrEmpty().IsEmpty || core.Targets.Length != outputColumns.Count
             || core.DescendantsAndSelf().Any(n => n is SelectStmt) || core.From.Length != 1

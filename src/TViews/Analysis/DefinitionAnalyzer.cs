@@ -21,6 +21,9 @@ internal sealed record DefinitionAnalysis(
     public KeyLockPlan? KeyLocks { get; init; }
 
     public string? KeyLockRefusal { get; init; }
+
+    /// <summary>The NOT NULL columns the proof that the key is never NULL rests on (<see cref="KeyNullProof"/>).</summary>
+    public IReadOnlyList<NotNullColumn> KeyNotNull { get; init; } = [];
 }
 
 /// <summary>
@@ -56,9 +59,9 @@ internal static class DefinitionAnalyzer
         aggregates.UnionWith(functions.Where(f => f.Value.Aggregate).Select(f => f.Key));
 
         CheckDeterministic(definition, source, functions);
-        var binder = new Binder(source, relations, await FunctionColumnsAsync(conn, definition, definitionView, ct));
+        var functionColumns = await FunctionColumnsAsync(conn, definition, definitionView, ct);
+        var binder = new Binder(source, relations, functionColumns);
         binder.BindDefinition(definition);
-        var root = binder.Root;
         CheckRootShape(definition, source, aggregates, outputColumns);
         if (!acknowledgeRowSecurity && binder.Tables.FirstOrDefault(t => t.Relation.RowSecurity) is { } rls)
             throw AnalysisException.At(source, rls.Ref,
@@ -66,10 +69,98 @@ internal static class DefinitionAnalyzer
                 "and its readers would see rows the policies hide from them. If that is intended, acknowledge it: --acknowledge-rls " +
                 "(or -- tviews:rls=acknowledged before the statement in an apply file); see docs/security.md");
 
-        var outputs = binder.Outputs(root);
-        if (outputs.Count != outputColumns.Count)
-            throw new AnalysisException($"internal: the definition has {outputs.Count} output columns but PostgreSQL reports {outputColumns.Count}");
-        CheckSingleRowKey(root.Core, outputs, outputColumns, keyColumns, source, aggregates);
+        // One SELECT, or each branch of a UNION at the top: its outputs and key expressions.
+        var branches = binder.Branches;
+        var union = branches.Count > 1;
+        var branchOutputs = new List<List<Expr>>();
+        var branchKeys = new List<List<Expr>>();
+        WindowShape? windowShape = null;
+        foreach (var branch in branches)
+        {
+            var outputs = binder.Outputs(branch);
+            if (outputs.Count != outputColumns.Count)
+                throw new AnalysisException($"internal: the definition has {outputs.Count} output columns but PostgreSQL reports {outputColumns.Count}");
+            CheckSingleRowKey(branch.Core, outputs, outputColumns, keyColumns, source, aggregates);
+            var branchKey = KeyExpressions(outputs, outputColumns, keyColumns, source, aggregates);
+            CheckDistinctOn(branch, branchKey, source);
+            windowShape ??= WindowPartitionAnalyzer.Analyze(binder, branch, outputs, branchKey, source, aggregates, union);
+            branchOutputs.Add(outputs);
+            branchKeys.Add(branchKey);
+        }
+        var keyExprs = branchKeys[0];
+
+        var setReturning = functions.Where(f => f.Value.SetReturning).Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+        var positions = keyColumns.Select(k => outputColumns.ToList().IndexOf(k)).ToList();
+        var uniqueness = new KeyUniquenessAnalyzer(binder, source, aggregates, setReturning);
+        AnalysisException? mayRepeat;
+        if (!union)
+        {
+            var verdict = uniqueness.Check(branchOutputs[0], positions, keyColumns);
+            if (verdict.MayBeNull is { } mayBeNull) throw mayBeNull;
+            mayRepeat = verdict.MayRepeat;
+        }
+        else mayRepeat = await UnionKeyAsync(conn, definition, source, uniqueness, branches, branchOutputs, branchKeys, positions, keyColumns, outputColumns.Count, aggregates, ct);
+        if (mayRepeat is not null && !explicitKey) throw mayRepeat;
+        var keyEnforced = mayRepeat is not null;
+        // The key was proven never NULL (in every branch): from which NOT NULL constraints.
+        var keyNotNull = KeyNullProof.Dependencies(relations, binder, catalog =>
+        {
+            var b = new Binder(source, catalog, functionColumns);
+            b.BindDefinition(definition);
+            var check = new KeyUniquenessAnalyzer(b, source, aggregates, setReturning);
+            return b.Branches.All(branch => check.Check(b.Outputs(branch), positions, keyColumns, branch).MayBeNull is null);
+        });
+        if (keyEnforced) await CheckKeyHoldsAsync(conn, definition, keyColumns, ct);
+
+        // A UNION's occurrences each get the key queries of their branch (its constants included).
+        // Patches and counts from the delta address the rows of one SELECT: not for a UNION.
+        var builders = branches
+            .Select((b, i) => new KeyQueryBuilder(binder, branchKeys[i], keyColumns, aggregates, union ? new UnionBranch(b, i + 1, definition.With) : null))
+            .ToList();
+        KeyQueryBuilder BuilderOf(TableVar t) => builders[branches.ToList().IndexOf(Binder.BranchOf(t.Scope))];
+        var patches = union ? new Dictionary<string, PatchPlan>() : new PatchAnalyzer(binder, outputColumns, keyColumns, aggregates).Analyze(keyExprs);
+        var counts = union ? null : CountDeltaAnalyzer.Analyze(binder, outputColumns, keyColumns, keyExprs);
+        // Windows not partitioned by the key: each partition's columns are a pseudo-key, found by key queries of their own.
+        var windows = windowShape is null ? null : WindowPlan(binder, definition, branchOutputs[0], outputColumns, positions, windowShape);
+        var partitionBuilders = windowShape?.Partitions
+            .Select(set => set.Count == 0
+                ? new KeyQueryBuilder(binder, [Literal.True], [WholeResultColumn], aggregates)
+                : new KeyQueryBuilder(binder, set.Select(i => branchOutputs[0][i]).ToList(), set.Select(i => outputColumns[i]).ToList(), aggregates, nullSafeProbe: true))
+            .ToList() ?? [];
+        var sources = binder.Tables
+            .GroupBy(t => t.Relation.QualifiedName)
+            .Select(g =>
+            {
+                var rel = g.First().Relation;
+                var referenced = g.SelectMany(t => t.ReferencedColumns).ToHashSet(StringComparer.Ordinal);
+                var cols = rel.Columns.Where(c => referenced.Contains(c.Name)).Select(c => new ColumnPlan(c.Name, c.Type, c.Comparable)).ToList();
+                return new SourcePlan(rel.Schema, rel.Name, rel.TViewEntity, cols, g.Select(t => BuilderOf(t).Build(t)).ToList(),
+                    patches.TryGetValue(rel.QualifiedName, out var patch) ? patch : null,
+                    counts is { } cd && cd.Relation == rel.QualifiedName ? cd.Plan : null)
+                {
+                    OnlyTable = g.All(t => t.Ref.Only), InTopLevelUnion = union, Windows = windows,
+                    PartitionQueries = partitionBuilders.Select(b => (IReadOnlyList<IKeyQuery>)g.Select(b.Build).ToList()).ToList(),
+                };
+            })
+            .ToList();
+        var (indexes, warnings) = LineageIndexes(binder);
+        if (windowShape is not null) PartitionIndexes(binder, branchOutputs[0], windowShape, indexes, warnings);
+        // A UNION's explicit key is usually meant to be proven (the discriminator): say why it is not.
+        if (union && mayRepeat is not null)
+            warnings.Insert(0, $"the key ({string.Join(", ", keyColumns)}) is taken as given (it holds now, and a write that makes it repeat fails): {mayRepeat.Message}");
+        var (keyLocks, keyLockRefusal) = KeyLockAnalyzer.Analyze(binder, keyExprs, counts is not null);
+        if (keyLocks is not null && await NondeterministicColumnAsync(conn, KeyLockAnalyzer.TextColumns(keyLocks), ct) is { } column)
+            (keyLocks, keyLockRefusal) = (null, $"{column} has a nondeterministic collation: equal values may differ as text");
+        return new DefinitionAnalysis(sources, indexes, warnings, keyExprs, keyEnforced)
+        {
+            KeyLocks = keyLocks, KeyLockRefusal = keyLockRefusal, KeyNotNull = keyNotNull,
+        };
+    }
+
+    /// <summary>The key's expressions in one SELECT's outputs; refuses keys computed by aggregates, windows or subqueries.</summary>
+    private static List<Expr> KeyExpressions(IReadOnlyList<Expr> outputs, IReadOnlyList<string> outputColumns, IReadOnlyList<string> keyColumns,
+        SourceText? source, ISet<string> aggregates)
+    {
         var keyExprs = new List<Expr>();
         foreach (var k in keyColumns)
         {
@@ -82,36 +173,73 @@ internal static class DefinitionAnalyzer
                 throw AnalysisException.At(source, e, $"key column \"{k}\" is computed by a subquery; the key must come from the FROM clause");
             keyExprs.Add(e);
         }
-        CheckDistinctOnAndWindows(root, keyExprs, source);
+        return keyExprs;
+    }
 
-        var setReturning = functions.Where(f => f.Value.SetReturning).Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
-        var positions = keyColumns.Select(k => outputColumns.ToList().IndexOf(k)).ToList();
-        var verdict = new KeyUniquenessAnalyzer(binder, source, aggregates, setReturning).Check(outputs, positions, keyColumns);
-        if (verdict.MayBeNull is { } mayBeNull) throw mayBeNull;
-        if (verdict.MayRepeat is { } mayRepeat && !explicitKey) throw mayRepeat;
-        var keyEnforced = verdict.MayRepeat is not null;
-        if (keyEnforced) await CheckKeyHoldsAsync(conn, definition, keyColumns, ct);
+    /// <summary>
+    /// The key of a UNION at the top: never NULL in any branch (else refused), and unique across the
+    /// whole result when some key columns are constants in every branch whose values tell every two
+    /// branches apart (the discriminator, <c>'post' AS kind</c>) and each branch is unique on the key by
+    /// itself; or when the UNION (without ALL) removes duplicates and the key is every column. Returns
+    /// why the key may repeat, null when it cannot.
+    /// </summary>
+    private static async Task<AnalysisException?> UnionKeyAsync(NpgsqlConnection conn, SelectStmt definition, SourceText? source,
+        KeyUniquenessAnalyzer uniqueness, IReadOnlyList<Scope> branches, List<List<Expr>> branchOutputs, List<List<Expr>> branchKeys,
+        IReadOnlyList<int> positions, IReadOnlyList<string> keyColumns, int width, ISet<string> aggregates, CancellationToken ct)
+    {
+        var keyText = string.Join(", ", keyColumns);
+        var verdicts = new List<KeyVerdict>();
+        for (var b = 0; b < branches.Count; b++)
+        {
+            var verdict = uniqueness.Check(branchOutputs[b], positions, keyColumns, branches[b]);
+            if (verdict.MayBeNull is { } mayBeNull) throw InBranch(b, mayBeNull);
+            verdicts.Add(verdict);
+        }
+        if (definition.Body is SetOperationQuery { All: false } && positions.Distinct().Count() == width) return null;
+        var constant = Enumerable.Range(0, keyColumns.Count).Where(k => branchKeys.All(keys => IsConstant(keys[k], aggregates))).ToList();
+        if (constant.Count == 0)
+            return AnalysisException.At(source, branches[1].Core,
+                $"the key ({keyText}) is not provably unique across the branches of the UNION: no key column is a constant of every branch " +
+                "that tells the branches apart, so two branches may yield the same key. Add one to every branch and to the key " +
+                "(SELECT 'post' AS kind, p.pk_post AS id ... UNION ALL SELECT 'comment', c.pk_comment ..., with -- tviews:key=kind,id), " +
+                "or give the key explicitly (--key, -- tviews:key=... in an apply file): it is then checked against the data and enforced");
+        if (constant.Count == keyColumns.Count)
+            return AnalysisException.At(source, branches[0].Core,
+                $"the key ({keyText}) is a constant in each branch of the UNION, so it cannot tell the rows of a branch apart: " +
+                "add each branch's own key to it (-- tviews:key=kind,id for SELECT 'post' AS kind, p.pk_post AS id ...)");
+        if (await ClashingBranchesAsync(conn, branchKeys, constant, ct) is { } clash)
+        {
+            var names = string.Join(", ", constant.Select(k => keyColumns[k]));
+            return AnalysisException.At(source, branchKeys[clash.Second][constant[0]],
+                $"the key ({keyText}) is not provably unique across the branches of the UNION: UNION branches {clash.First + 1} and {clash.Second + 1} " +
+                $"have the same constant {names}, so they may yield the same key. Give every branch a value of its own");
+        }
+        for (var b = 0; b < branches.Count; b++)
+            if (verdicts[b].MayRepeat is { } mayRepeat) return InBranch(b, mayRepeat);
+        return null;
+    }
 
-        var builder = new KeyQueryBuilder(binder, keyExprs, keyColumns, aggregates);
-        var patches = new PatchAnalyzer(binder, outputColumns, keyColumns, aggregates).Analyze(keyExprs);
-        var counts = CountDeltaAnalyzer.Analyze(binder, outputColumns, keyColumns, keyExprs);
-        var sources = binder.Tables
-            .GroupBy(t => t.Relation.QualifiedName)
-            .Select(g =>
-            {
-                var rel = g.First().Relation;
-                var referenced = g.SelectMany(t => t.ReferencedColumns).ToHashSet(StringComparer.Ordinal);
-                var cols = rel.Columns.Where(c => referenced.Contains(c.Name)).Select(c => new ColumnPlan(c.Name, c.Type, c.Comparable)).ToList();
-                return new SourcePlan(rel.Schema, rel.Name, rel.TViewEntity, cols, g.Select(builder.Build).ToList(),
-                    patches.TryGetValue(rel.QualifiedName, out var patch) ? patch : null,
-                    counts is { } cd && cd.Relation == rel.QualifiedName ? cd.Plan : null) { OnlyTable = g.All(t => t.Ref.Only) };
-            })
-            .ToList();
-        var (indexes, warnings) = LineageIndexes(binder);
-        var (keyLocks, keyLockRefusal) = KeyLockAnalyzer.Analyze(binder, keyExprs, counts is not null);
-        if (keyLocks is not null && await NondeterministicColumnAsync(conn, KeyLockAnalyzer.TextColumns(keyLocks), ct) is { } column)
-            (keyLocks, keyLockRefusal) = (null, $"{column} has a nondeterministic collation: equal values may differ as text");
-        return new DefinitionAnalysis(sources, indexes, warnings, keyExprs, keyEnforced) { KeyLocks = keyLocks, KeyLockRefusal = keyLockRefusal };
+    private static AnalysisException InBranch(int branch, AnalysisException e) => new($"UNION branch {branch + 1}: {e.Detail}", e.Position);
+
+    /// <summary>
+    /// Two branches whose constant key columns are equal, if any. PostgreSQL compares them, typed as in
+    /// the definition (the same expressions under UNION ALL resolve to the same types): <c>1</c> and
+    /// <c>1.0</c>, or <c>'a'::char(2)</c> and <c>'a '::char(2)</c>, are the same value.
+    /// </summary>
+    private static async Task<(int First, int Second)?> ClashingBranchesAsync(NpgsqlConnection conn, List<List<Expr>> branchKeys,
+        IReadOnlyList<int> constant, CancellationToken ct)
+    {
+        QueryExpr? body = null;
+        for (var b = 0; b < branchKeys.Count; b++)
+        {
+            var core = new SelectCore([new ResultTarget(Literal.Integer(b)), .. constant.Select(k => new ResultTarget(branchKeys[b][k]))]);
+            body = body is null ? core : new SetOperationQuery(SetOperator.Union, true, body, core);
+        }
+        var columns = string.Join(", ", constant.Select((_, j) => $"pg_tviews_c{j}"));
+        var sql = $"SELECT array_agg(pg_tviews_q.pg_tviews_b ORDER BY pg_tviews_q.pg_tviews_b) FROM ({SqlFormatter.Format(new SelectStmt(body!))}) " +
+                  $"AS pg_tviews_q (pg_tviews_b, {columns}) GROUP BY {columns} HAVING count(*) > 1 LIMIT 1";
+        var rows = await conn.RowsAsync(sql, r => r.GetFieldValue<int[]>(0), ct);
+        return rows.Count == 0 ? null : (rows[0][0], rows[0][1]);
     }
 
     /// <summary>The first of the columns (schema.table.column) whose collation is nondeterministic, if any.</summary>
@@ -204,19 +332,74 @@ internal static class DefinitionAnalyzer
 
     private static void CheckRootShape(SelectStmt definition, SourceText? source, ISet<string> aggregates, IReadOnlyList<string> outputColumns)
     {
-        if (definition.Body is not SelectCore core)
-            throw AnalysisException.At(source, definition.Body, "UNION / INTERSECT / EXCEPT / VALUES at the top of a TVIEW definition is not maintainable yet: define one TVIEW per branch");
+        if (definition.Body is ValuesQuery values)
+            throw AnalysisException.At(source, values, "VALUES at the top of a TVIEW definition is not maintainable: its rows read no table (keep them in a table, or write SELECT ... without FROM)");
+        var cores = TopLevelSelects(definition.Body, source);
         // PostgreSQL accepts `SELECT FROM t`: rows without columns, so without a key to address them by.
         if (outputColumns.Count == 0)
-            throw AnalysisException.At(source, core, "the select list is empty: a TVIEW needs at least one column, its key");
+            throw AnalysisException.At(source, cores[0], "the select list is empty: a TVIEW needs at least one column, its key");
         if (definition.Limit is not null || definition.Offset is not null || definition.Fetch is not null)
             throw AnalysisException.At(source, (SqlNode?)definition.Limit ?? (SqlNode?)definition.Offset ?? definition.Fetch,
                 "LIMIT / OFFSET / FETCH is not maintainable incrementally: a change to any row can move the cut-off");
         if (!definition.Locking.OrEmpty().IsEmpty)
             throw AnalysisException.At(source, definition.Locking[0], "locking clauses (FOR UPDATE ...) have no meaning in a TVIEW definition");
-        foreach (var g in core.GroupBy.OrEmpty())
-            if (g is GroupingSet gs && gs.Kind != GroupingSetKind.Empty)
-                throw AnalysisException.At(source, g, "GROUPING SETS / ROLLUP / CUBE are not maintainable yet: their rows have no single key");
+        foreach (var core in cores)
+            foreach (var g in core.GroupBy.OrEmpty())
+                if (g is GroupingSet gs && gs.Kind != GroupingSetKind.Empty)
+                    throw AnalysisException.At(source, g, "GROUPING SETS / ROLLUP / CUBE are not maintainable yet: their rows have no single key");
+    }
+
+    /// <summary>
+    /// The SELECTs of the definition's body: itself, or the branches of a UNION [ALL] at the top, in text
+    /// order (nested unions flattened). Refuses INTERSECT / EXCEPT there (with the keyword's position),
+    /// VALUES as a branch, and a parenthesised branch with LIMIT, locking or a WITH of its own.
+    /// </summary>
+    private static List<SelectCore> TopLevelSelects(QueryExpr body, SourceText? source)
+    {
+        switch (body)
+        {
+            case SelectCore core:
+                return [core];
+            case SetOperationQuery { Operator: SetOperator.Union } op:
+                return [.. TopLevelSelects(op.Left, source), .. TopLevelSelects(op.Right, source)];
+            case SetOperationQuery op:
+            {
+                var name = op.Operator == SetOperator.Intersect ? "INTERSECT" : "EXCEPT";
+                var detail = $"{name} at the top of a TVIEW definition is not maintainable yet: whether a row is kept depends on rows of the other " +
+                             "side equal to it as a whole, which no key addresses. Write the other side as a filter on the key " +
+                             $"(WHERE {(op.Operator == SetOperator.Intersect ? "" : "NOT ")}EXISTS (SELECT ... WHERE ...)), or use {name} inside a subquery";
+                return KeywordPosition(op, name, source) is { } at ? throw new AnalysisException(detail, at) : throw AnalysisException.At(source, op.Right, detail);
+            }
+            case NestedQuery { Query: var q }:
+                if (q.Limit is not null || q.Offset is not null || q.Fetch is not null)
+                    throw AnalysisException.At(source, (SqlNode?)q.Limit ?? (SqlNode?)q.Offset ?? q.Fetch,
+                        "LIMIT / OFFSET / FETCH in a branch of a UNION is not maintainable incrementally: a change to any row of the branch can move the cut-off");
+                if (!q.Locking.OrEmpty().IsEmpty)
+                    throw AnalysisException.At(source, q.Locking[0], "locking clauses (FOR UPDATE ...) have no meaning in a TVIEW definition");
+                if (q.With is not null)
+                    throw AnalysisException.At(source, q.With, "WITH inside a branch of a UNION at the top is not supported: move it to the top of the definition, before the first branch");
+                return TopLevelSelects(q.Body, source);
+            case ValuesQuery values:
+                throw AnalysisException.At(source, values, "VALUES as a branch of a UNION at the top is not maintainable yet: write each of its rows as a branch SELECT ... without FROM");
+            default:
+                throw AnalysisException.At(source, body, $"unsupported query form {body.GetType().Name}");
+        }
+    }
+
+    /// <summary>Where the keyword of a set operation stands in the text: the first token between its operands.</summary>
+    private static LinePosition? KeywordPosition(SetOperationQuery op, string keyword, SourceText? source)
+    {
+        if (source is null || op.Left.Span.IsEmpty || op.Right.Span.IsEmpty || op.Right.Span.Start <= op.Left.Span.End) return null;
+        var between = source.GetText(TextSpan.FromBounds(op.Left.Span.End, op.Right.Span.Start));
+        try
+        {
+            var token = SqlLexer.Tokenize(between).FirstOrDefault(t => string.Equals(t.Value, keyword, StringComparison.OrdinalIgnoreCase));
+            return token is null ? null : source.GetLinePosition(op.Left.Span.End + token.Span.Start);
+        }
+        catch (SqlSyntaxException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The key column TViews adds to a one-row definition that has no constant to be keyed by.</summary>
@@ -302,20 +485,24 @@ internal static class DefinitionAnalyzer
     private static bool IsTopLevelAggregate(Expr e, ISet<string> aggregates) =>
         e.DescendantsAndSelf(n => n is not SelectStmt).Any(n => n is FuncCall f && f.Over is null && aggregates.Contains(f.Name.Name));
 
-    private static void CheckDistinctOnAndWindows(Scope root, IReadOnlyList<Expr> keyExprs, SourceText? source)
+    private static void CheckDistinctOn(Scope root, IReadOnlyList<Expr> keyExprs, SourceText? source)
     {
         var core = root.Core;
         if (!core.DistinctOn.OrEmpty().IsEmpty && !SameSet(core.DistinctOn, keyExprs))
             throw AnalysisException.At(source, core.DistinctOn[0], "DISTINCT ON is maintainable only when its expressions are exactly the key columns");
-        var windows = core.DescendantsAndSelf(n => n is not SelectStmt).OfType<FuncCall>().Where(f => f.Over is not null);
-        foreach (var w in windows)
-        {
-            var spec = w.Over!;
-            if (spec.ExistingName is { } name)
-                spec = core.Windows.FirstOrDefault(d => d.Name.Value == name.Value)?.Spec ?? spec;
-            if (!keyExprs.All(k => spec.PartitionBy.OrEmpty().Any(p => p.Equals(k))))
-                throw AnalysisException.At(source, w, $"window function {w.Name.Name}() over a partition that does not include the key is not maintainable incrementally: a change to one row changes other keys' rows");
-        }
+    }
+
+    /// <summary>The pseudo-key column of a window over the whole result (no PARTITION BY): one constant partition.</summary>
+    public const string WholeResultColumn = "pg_tviews_all";
+
+    private static WindowPartitionPlan WindowPlan(Binder binder, SelectStmt definition, IReadOnlyList<Expr> outputs, IReadOnlyList<string> outputColumns,
+        IReadOnlyList<int> keyPositions, WindowShape shape)
+    {
+        var projected = keyPositions.Concat(shape.Partitions.SelectMany(p => p)).Distinct().ToList();
+        return new WindowPartitionPlan(
+            shape.Partitions.Select(set => (IReadOnlyList<string>)set.Select(i => outputColumns[i]).ToList()).ToList(),
+            shape.Pushdown.Select(i => outputColumns[i]).ToList(),
+            WindowPartitionAnalyzer.Projection(binder, definition, binder.Root, outputs, outputColumns, projected));
     }
 
     private static bool SameSet(IEnumerable<Expr> a, IEnumerable<Expr> b) => a.ToHashSet().SetEquals(b);
@@ -349,6 +536,29 @@ internal static class DefinitionAnalyzer
             if (!mine.Span.IsEmpty && mine.ColumnDefinitions.OrEmpty().IsEmpty && theirs.Alias is { Columns: { IsDefaultOrEmpty: false } columns })
                 result[mine.Span.Start] = columns.Select(c => c.Value).ToList();
         return result;
+    }
+
+    /// <summary>
+    /// A window partition is read by its columns (the rows a touched partition holds now): a column of a
+    /// TVIEW source gets an index, a base table without one a warning, as for the lineage columns below.
+    /// </summary>
+    private static void PartitionIndexes(Binder binder, IReadOnlyList<Expr> outputs, WindowShape shape, List<IndexPlan> indexes, List<string> warnings)
+    {
+        foreach (var i in shape.Partitions.Where(p => p.Count > 0).Select(p => p[0]).Distinct())
+        {
+            if (outputs[i] is not ColumnRef cr || !binder.Columns.TryGetValue(cr, out var bs) || bs.Count != 1 || bs[0].Var is not TableVar tv || bs[0].Column is null) continue;
+            var col = tv.RelationColumn(bs[0].Column!);
+            if (tv.Relation.HasIndexLeadingWith([col])) continue;
+            if (tv.Relation.TViewEntity is not null)
+            {
+                if (!indexes.Any(x => x.Schema == tv.Relation.Schema && x.Table == tv.Relation.Name && x.Columns.SequenceEqual([col])))
+                    indexes.Add(new IndexPlan(tv.Relation.Schema, tv.Relation.Name, [col]));
+                continue;
+            }
+            var msg = $"{tv.Relation.QualifiedName}.{col} has no index: maintenance will scan {tv.Relation.QualifiedName} to find the rows of a window partition " +
+                      $"(CREATE INDEX ON {SqlNames.Quote(tv.Relation.Schema, tv.Relation.Name)} ({SqlNames.Quote(col)}))";
+            if (!warnings.Contains(msg)) warnings.Add(msg);
+        }
     }
 
     /// <summary>

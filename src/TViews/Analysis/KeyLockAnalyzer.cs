@@ -36,6 +36,7 @@ internal static class KeyLockAnalyzer
     private static KeyLockPlan Build(Binder binder, IReadOnlyList<Expr> keyExprs, bool countsFromDelta)
     {
         if (countsFromDelta) throw new Refusal("counts are kept from deltas (a grouped count), which key locks do not cover yet");
+        if (binder.Branches.Count > 1) throw new Refusal("the definition is a UNION of branches, whose keys come from different tables");
         foreach (var scope in binder.Scopes)
         {
             if (scope.Link == ScopeLink.Derived) throw new Refusal("a subquery in FROM (or a CTE) is read");

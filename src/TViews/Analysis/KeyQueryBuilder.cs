@@ -12,10 +12,26 @@ namespace TViews.Analysis;
 /// their pass-through columns), and the root projects the key. Filters that cannot be kept exactly
 /// are dropped, which only over-approximates: the recompute decides.
 /// </summary>
-internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExprs, IReadOnlyList<string> keyNames, ISet<string> aggregates)
+/// <param name="branch">
+/// For a UNION at the top: the branch whose occurrences this builder serves, <paramref name="keyExprs"/>
+/// being that branch's key expressions (constants included). Null for a definition of one SELECT.
+/// </param>
+/// <param name="nullSafeProbe">
+/// The "key" may be NULL (the columns of a window partition): a probe of the TVIEW by the columns the
+/// removed rows reach matches NULL to NULL, as PARTITION BY groups them.
+/// </param>
+internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExprs, IReadOnlyList<string> keyNames, ISet<string> aggregates,
+    UnionBranch? branch = null, bool nullSafeProbe = false)
 {
     private static readonly SqlFormatOptions Options = new() { QuoteAllIdentifiers = true, SingleLine = true };
+
+    /// <summary>The top-level scope the key is projected from: the root, or the branch of a UNION.</summary>
+    private readonly Scope _root = branch?.Scope ?? binder.Root;
+
+    /// <summary>The WITH of the whole definition, which every key query needs (a branch's scope may hang from a nested statement).</summary>
+    private readonly WithClause? _with = branch is null ? binder.Root.Statement?.With : branch.With;
     private readonly RelationQualifier _qualifier = new(binder);
+    private readonly bool _nullSafeProbe = nullSafeProbe;
     private readonly JoinGraph _graph = JoinGraph.Build(binder);
     private int KeyCount => keyExprs.Count;
     private string KeyName(int i) => keyNames[i];
@@ -36,7 +52,10 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
     private RemovedPlan RemovedSide(TableVar occ)
     {
         var all = Enumerable.Range(0, keyExprs.Count).ToList();
-        var anchor = KeyRelations(keyExprs[0]);
+        // A branch of a UNION typically starts its key with its constant (the discriminator): the path
+        // leads to the first key column that reads a relation.
+        var anchor = branch is null ? KeyRelations(keyExprs[0])
+            : keyExprs.Select(KeyRelations).FirstOrDefault(r => r.Count > 0) ?? [];
         if (anchor.Count == 0) return new RemovedPlan(null, all);
         var keep = _graph.PathsBetween(occ, anchor);
         if (keep is null) return new RemovedPlan(null, all);
@@ -93,6 +112,13 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
             string Col(int i) => "pg_tviews_t." + SqlFormatter.QuoteIdentifier(b.KeyName(i), always: true);
             var all = string.Join(", ", Enumerable.Range(0, b.KeyCount).Select(Col));
             var matched = string.Join(", ", removed.Projected.Select(Col));
+            if (b._nullSafeProbe)
+            {
+                var names = string.Join(", ", removed.Projected.Select(i => SqlFormatter.QuoteIdentifier(b.KeyName(i), always: true)));
+                var same = string.Join(" AND ", removed.Projected.Select(i =>
+                    $"pg_tviews_m.{SqlFormatter.QuoteIdentifier(b.KeyName(i), always: true)} IS NOT DISTINCT FROM {Col(i)}"));
+                return $"SELECT {all} FROM {tview} AS pg_tviews_t WHERE EXISTS (SELECT FROM ({sql}) AS pg_tviews_m ({names}) WHERE {same})";
+            }
             return $"SELECT {all} FROM {tview} AS pg_tviews_t WHERE ({matched}) IN ({sql})";
         }
 
@@ -105,6 +131,7 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
         for (var s = occ.Scope; s.Parent is not null; s = s.Parent)
             path.Add(s.Link == ScopeLink.Derived ? "derived table" : "subquery");
         var where = path.Count == 0 ? "FROM clause" : string.Join(" in ", path);
+        if (branch is not null) where += $" of UNION branch {branch.Number}";
         return $"{occ.Relation.QualifiedName} AS {occ.Name} ({where})";
     }
 
@@ -195,7 +222,7 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
 
     private SelectStmt Project(IEnumerable<Expr> exprs, IReadOnlyList<string> names, ImmutableArray<FromItem> from, IEnumerable<Expr> where) =>
         new(new SelectCore([.. exprs.Select((e, i) => new ResultTarget(e, new Identifier(names[i])))]) { From = from, Where = And(where) })
-        { With = binder.Root.Statement?.With };
+        { With = _with };
 
     private static string OriginalName(Scope s, int i)
     {
@@ -269,11 +296,13 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
     /// </summary>
     private SelectStmt? TryCorrelatedKeys(Scope s, Level level)
     {
-        var root = binder.Root;
+        var root = _root;
         var inner = new Expr[keyExprs.Count];
         var used = new List<Expr>();
         for (var k = 0; k < keyExprs.Count; k++)
         {
+            // A branch's constant (its discriminator) is the same for every row of the branch.
+            if (branch is not null && !ColumnRefs(keyExprs[k]).Any() && !HasSubquery(keyExprs[k])) { inner[k] = keyExprs[k]; continue; }
             if (keyExprs[k] is not ColumnRef kc || !binder.Columns.TryGetValue(kc, out var kb) || kb.Count != 1 || kb[0].Column is null) return null;
             foreach (var c in level.Where)
             {
@@ -374,6 +403,9 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
         return j with { Kind = kind, Left = left, Right = right, On = on };
     }
 }
+
+/// <summary>A branch of a UNION at the top of a definition: its scope, its number (1-based, in text order), the definition's WITH.</summary>
+internal sealed record UnionBranch(Scope Scope, int Number, WithClause? With);
 
 /// <summary>Aggregate function names PostgreSQL ships (a definition's own aggregates are found through the catalog).</summary>
 internal static class Aggregates

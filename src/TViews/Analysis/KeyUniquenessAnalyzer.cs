@@ -44,10 +44,12 @@ internal sealed class KeyUniquenessAnalyzer(Binder binder, SourceText? source, I
     /// <summary>USING / NATURAL columns: the atom an unqualified reference to the merged column means.</summary>
     private readonly Dictionary<(Scope, string), Atom?> _merged = [];
 
-    public KeyVerdict Check(IReadOnlyList<Expr> outputs, IReadOnlyList<int> keyPositions, IReadOnlyList<string> keyColumns)
+    /// <param name="branch">The top-level scope whose rows are checked: the root, or one branch of a UNION at the top.</param>
+    public KeyVerdict Check(IReadOnlyList<Expr> outputs, IReadOnlyList<int> keyPositions, IReadOnlyList<string> keyColumns, Scope? branch = null)
     {
-        var root = new ScopeRows(this, _binder.Root, outputs);
-        _scopes[_binder.Root] = root;
+        var top = branch ?? _binder.Root;
+        var root = new ScopeRows(this, top, outputs);
+        _scopes[top] = root;
         var keyText = string.Join(", ", keyColumns);
         AnalysisException? mayBeNull = null;
         for (var i = 0; i < keyPositions.Count && mayBeNull is null; i++)

@@ -21,6 +21,8 @@ internal sealed class PatchAnalyzer(Binder binder, IReadOnlyList<string> outputC
     public IReadOnlyDictionary<string, PatchPlan> Analyze(IReadOnlyList<Expr> keyExprs)
     {
         var result = new Dictionary<string, PatchPlan>(StringComparer.Ordinal);
+        // A UNION at the top: a row is one branch's, and the leaves of the root (the first branch) are not its.
+        if (binder.Branches.Count > 1) return result;
         var root = binder.Root;
         var core = root.Core;
         if (!core.GroupBy.OrEmpty().IsEmpty || core.Distinct != DistinctKind.None || !core.DistinctOn.OrEmpty().IsEmpty

@@ -51,7 +51,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 7;
+    public const int Generation = 8;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -75,6 +75,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var addPk = $"ALTER TABLE {table} ADD CONSTRAINT {Quote(pkName)} PRIMARY KEY ({string.Join(", ", p.Key.Select(k => Quote(k.Name)))})";
         var indexes = p.Indexes.Select(ix =>
             $"CREATE INDEX IF NOT EXISTS {Quote(Generated($"pg_tviews_{ix.Table}_{string.Join("_", ix.Columns)}_idx"))} ON {Quote(ix.Schema, ix.Table)} ({string.Join(", ", ix.Columns.Select(Quote))})").ToList();
+        if (p.Windows is { } windows) createTable += WindowIndexes(p, windows);
         var triggers = GenerateTriggers(p);
         var apply = ApplyFunction(p);
         var sync = SyncFunction(p);
@@ -104,6 +105,114 @@ internal sealed class TViewCodegen(string runtimeSchema)
     private static string KeyIn(TViewPlan p, string alias) => p.Key.Count == 1
         ? $"{alias}.{Quote(p.Key[0].Name)} = ANY ({KeyVar(1)})"
         : $"({string.Join(", ", p.Key.Select(k => $"{alias}.{Quote(k.Name)}"))}) IN (SELECT * FROM unnest({KeyVars(p)}))";
+
+    /// <summary>
+    /// The key restriction of a recompute through the view. A UNION at the top with a key of several
+    /// columns restricts each column alone too (= ANY): PostgreSQL pushes those into every branch (an
+    /// index scan on the branch's key; a branch whose constant is not asked for is skipped), where the
+    /// semi-join with the key pairs alone would scan every branch whole.
+    /// </summary>
+    private static string RecomputeKeyIn(TViewPlan p, string alias, Func<int, string> keyVar, string keyIn) =>
+        p.Windows is { } windows ? keyIn + WindowPushdown(p, windows, alias, keyVar)
+        : !p.TopLevelUnion || p.Key.Count == 1 ? keyIn
+        : string.Join(" AND ", p.Key.Select((k, i) => $"{alias}.{Quote(k.Name)} = ANY ({keyVar(i + 1)})")) + " AND " + keyIn;
+
+    // Windows partitioned by something other than the key (docs/sql.md): a change recomputes the
+    // partitions it touches. Their columns are stored in the TVIEW; the projection (the definition
+    // without its windows) tells which partition a key is in now, and which keys a partition holds.
+
+    /// <summary>
+    /// Restricts a recompute of some keys to their partitions now, on the columns every window is
+    /// partitioned by: PostgreSQL pushes that below the windows (the key restriction alone would stop
+    /// above them and evaluate the whole definition). Whole partitions are kept, so the windows are
+    /// exact. Not for array columns, which <c>= ANY (ARRAY(...))</c> would flatten.
+    /// </summary>
+    private static string WindowPushdown(TViewPlan p, WindowPartitionPlan w, string alias, Func<int, string> keyVar)
+    {
+        const string d = "pg_tviews_d";
+        var keyIn = p.Key.Count == 1
+            ? $"{d}.{Quote(p.Key[0].Name)} = ANY ({keyVar(1)})"
+            : $"({string.Join(", ", p.Key.Select(k => $"{d}.{Quote(k.Name)}"))}) IN (SELECT * FROM unnest({string.Join(", ", p.Key.Select((_, i) => keyVar(i + 1)))}))";
+        var sb = new StringBuilder();
+        foreach (var c in w.PushdownColumns.Where(c => !p.Columns.First(x => x.Name == c).Type.EndsWith("[]", StringComparison.Ordinal)))
+        {
+            var col = Quote(c);
+            sb.Append($"\n              AND ({alias}.{col} = ANY (ARRAY(SELECT {d}.{col} FROM ({w.Projection}) AS {d} WHERE {keyIn}))");
+            sb.Append($"\n                   OR ({alias}.{col} IS NULL AND EXISTS (SELECT FROM ({w.Projection}) AS {d} WHERE {keyIn} AND {d}.{col} IS NULL)))");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The keys to recompute after a change to <paramref name="s"/>, for a TVIEW with windows: the keys
+    /// its key queries find, then, per window partition, the partitions the change touches and every key
+    /// in them, in the definition now (moved in, or staying) and in the TVIEW (moved out, or deleted).
+    /// The touched partitions are those the source's partition queries find over each delta, and those
+    /// the found keys are in, stored and now: a row whose partition column comes from the nullable side
+    /// of an outer join changes partition without any delta holding its old or new value.
+    /// </summary>
+    private static string WindowKeyQuery(TViewPlan p, SourcePlan s, IReadOnlyList<(string Relation, string? RemovedFrom)> deltas)
+    {
+        var w = p.Windows!;
+        var table = Quote(p.Schema, p.Table);
+        string Keys(string alias) => string.Join(", ", p.Key.Select(k => $"{alias}.{Quote(k.Name)}"));
+        string Found(string alias) => $"({Keys(alias)}) IN (SELECT * FROM pg_tviews_keys)";
+        var found = deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : table) + ")"));
+        var ctes = new List<string> { $"pg_tviews_keys ({string.Join(", ", p.Key.Select(k => Quote(k.Name)))}) AS MATERIALIZED ({string.Join(" UNION ALL ", found)})" };
+        var selects = new List<string> { $"SELECT {Keys("pg_tviews_k")} FROM pg_tviews_keys AS pg_tviews_k" };
+        for (var j = 0; j < w.Partitions.Count; j++)
+        {
+            var set = w.Partitions[j];
+            var parts = $"pg_tviews_parts{j + 1}";
+            string Values(string alias) => set.Count == 0 ? "true" : string.Join(", ", set.Select(c => $"{alias}.{Quote(c)}"));
+            var values = deltas.SelectMany(d => s.PartitionQueries[j].Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : table) + ")"))
+                .Append($"SELECT {Values("pg_tviews_t")} FROM {table} AS pg_tviews_t WHERE {Found("pg_tviews_t")}")
+                .Append($"SELECT {Values("pg_tviews_d")} FROM ({w.Projection}) AS pg_tviews_d WHERE {Found("pg_tviews_d")}");
+            IReadOnlyList<string> columns = set.Count == 0 ? [TViews.Analysis.DefinitionAnalyzer.WholeResultColumn] : set;
+            ctes.Add($"{parts} ({string.Join(", ", columns.Select(Quote))}) AS MATERIALIZED ({string.Join(" UNION ALL ", values)})");
+            selects.AddRange(PartitionRows(set, "pg_tviews_d", parts).Select(c => $"SELECT {Keys("pg_tviews_d")} FROM ({w.Projection}) AS pg_tviews_d WHERE {c}"));
+            selects.AddRange(PartitionRows(set, "pg_tviews_t", parts).Select(c => $"SELECT {Keys("pg_tviews_t")} FROM {table} AS pg_tviews_t WHERE {c}"));
+        }
+        return $"WITH {string.Join(", ", ctes)} {string.Join(" UNION ALL ", selects)}";
+    }
+
+    /// <summary>
+    /// Conditions selecting the rows of <paramref name="alias"/> in one of the partitions of
+    /// <paramref name="parts"/>, each for a SELECT of its own (an OR would keep PostgreSQL from turning
+    /// the IN into a join that reads an index): the non-NULL partitions, then, per column, those where it
+    /// is NULL (PARTITION BY groups NULLs; read only when such a partition was touched). A whole-result
+    /// partition holds every row once any is touched.
+    /// </summary>
+    private static List<string> PartitionRows(IReadOnlyList<string> columns, string alias, string parts)
+    {
+        const string v = "pg_tviews_v";
+        if (columns.Count == 0) return [$"EXISTS (SELECT FROM {parts})"];
+        var list = new List<string>
+        {
+            $"({string.Join(", ", columns.Select(c => $"{alias}.{Quote(c)}"))}) IN (SELECT {string.Join(", ", columns.Select(c => $"{v}.{Quote(c)}"))} FROM {parts} AS {v})",
+        };
+        foreach (var c in columns)
+        {
+            var same = columns.Where(o => o != c).Select(o => $" AND {v}.{Quote(o)} IS NOT DISTINCT FROM {alias}.{Quote(o)}");
+            list.Add($"{alias}.{Quote(c)} IS NULL AND EXISTS (SELECT FROM {parts} AS {v} WHERE {v}.{Quote(c)} IS NULL{string.Concat(same)})");
+        }
+        return list;
+    }
+
+    /// <summary>An index on the TVIEW's columns of each window partition, for the rows a partition held (appended to the table's creation).</summary>
+    private static string WindowIndexes(TViewPlan p, WindowPartitionPlan w)
+    {
+        var sb = new StringBuilder();
+        var done = new List<IReadOnlyList<string>>();
+        foreach (var set in w.Partitions.Where(x => x.Count > 0))
+        {
+            if (done.Any(x => x.SequenceEqual(set)) || p.Key.Take(set.Count).Select(k => k.Name).SequenceEqual(set)) continue;
+            done.Add(set);
+            var name = Generated($"pg_tviews_{p.Table}_{string.Join("_", set)}_idx");
+            sb.Append($";\nCREATE INDEX {Quote(name)} ON {Quote(p.Schema, p.Table)} ({string.Join(", ", set.Select(Quote))})");
+        }
+        return sb.ToString();
+    }
 
     private static string KeyEq(TViewPlan p, string a, string b) =>
         string.Join(" AND ", p.Key.Select(k => $"{a}.{Quote(k.Name)} = {b}.{Quote(k.Name)}"));
@@ -209,7 +318,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
                 WITH pg_tviews_fresh AS MATERIALIZED (
                     SELECT {string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)))}
                     FROM {view} AS v
-                    WHERE {KeyIn(p, "v")}
+                    WHERE {RecomputeKeyIn(p, "v", KeyVar, KeyIn(p, "v"))}
                 ), pg_tviews_fresh_keys AS MATERIALIZED (
                     -- the anti-join below hashes keys only, not whole (jsonb) rows
                     SELECT {vKeys} FROM pg_tviews_fresh AS v
@@ -318,9 +427,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var append = string.Join("\n            ", p.Key.Select((k, i) => $"{Batch(i + 1)} := {Batch(i + 1)} || pg_tviews_row.{Quote(k.Name)};"));
         var reset = string.Join(" ", p.Key.Select((_, i) => $"{Batch(i + 1)} := '{{}}';"));
         var args = string.Join(", ", p.Key.Select((_, i) => Batch(i + 1)));
-        var bIn = p.Key.Count == 1
+        var bIn = RecomputeKeyIn(p, "v", Batch, p.Key.Count == 1
             ? $"v.{Quote(p.Key[0].Name)} = ANY ({Batch(1)})"
-            : $"({KeyCols("v")}) IN (SELECT * FROM unnest({args}))";
+            : $"({KeyCols("v")}) IN (SELECT * FROM unnest({args}))");
         var cols = string.Join(", ", p.Columns.Select(c => Quote(c.Name)));
         var vCols = string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)));
         var entity = Literal(p.Entity);
@@ -550,7 +659,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine("    END IF;");
             return Close(sb, fn, label);
         }
-        var parts = deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : Quote(p.Schema, p.Table)) + ")"));
+        var parts = p.Windows is null
+            ? deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : Quote(p.Schema, p.Table)) + ")"))
+            : ["(" + WindowKeyQuery(p, s, deltas) + ")"];
         var uColumns = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}")); // column aliases of the key union, not variables
         var notNull = string.Join(" AND ", p.Key.Select((_, i) => $"u.k{i + 1} IS NOT NULL"));
         var keyQuery = new StringBuilder();
@@ -682,6 +793,11 @@ internal sealed class TViewCodegen(string runtimeSchema)
                     parts.Add($"(SELECT {t}, {cols} FROM {old} AS x UNION ALL SELECT {t}, {cols} FROM {added} AS x)");
                     continue;
                 }
+                if (p.Windows is not null)
+                {
+                    parts.Add($"(SELECT {t}, pg_tviews_k.* FROM ({WindowKeyQuery(p, s, [(old, old), (added, null)])}) AS pg_tviews_k)");
+                    continue;
+                }
                 foreach (var q in s.KeyQueries)
                 {
                     parts.Add($"(SELECT {t}, pg_tviews_k.* FROM (" + q.Render(old, old, Quote(p.Schema, p.Table)) + ") AS pg_tviews_k)");
@@ -722,18 +838,32 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine("    pg_tviews_x xid8 := pg_current_xact_id_if_assigned();");
         sb.AppendLine("    pg_tviews_sources text[];");
         sb.AppendLine("    pg_tviews_written bigint := 0;");
+        if (p.KeyLocks is not null)
+        {
+            sb.AppendLine("    pg_tviews_keyed boolean;");
+            sb.AppendLine("    pg_tviews_tokens bigint[];");
+            sb.AppendLine("    pg_tviews_tables bigint[];");
+            sb.AppendLine("    pg_tviews_exclusive boolean[];");
+            sb.AppendLine("    pg_tviews_held bigint[];");
+        }
         sb.AppendLine("BEGIN");
         sb.AppendLine("    IF pg_tviews_x IS NULL THEN RETURN 0; END IF;");
         sb.AppendLine($"    SELECT array_agg(DISTINCT k.source) INTO pg_tviews_sources FROM {Rt("pg_tviews_queued")} AS k WHERE k.xact = pg_tviews_x AND k.entity = {entity};");
         sb.AppendLine("    IF pg_tviews_sources IS NULL THEN RETURN 0; END IF;");
-        // Normally held already (pg_tviews_flush locks every queued set first, a trigger its own).
-        sb.AppendLine($"    IF NOT EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS s WHERE s.entity_name = {entity} AND s.locked_by = pg_tviews_x) THEN");
+        // Normally held already (pg_tviews_flush locks every queued set first, a trigger its own):
+        // the whole-TVIEW lock, or the key-level writer's (a slot), with key locks.
+        var keyedFlush = p.KeyLocks is not null;
+        if (keyedFlush)
+            sb.AppendLine($"    pg_tviews_keyed := EXISTS (SELECT FROM {Rt("pg_tviews_trace")} AS t WHERE t.entity_name = {entity} AND t.xact = pg_tviews_x);");
+        sb.AppendLine($"    IF {(keyedFlush ? "NOT pg_tviews_keyed AND " : "")}NOT EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS s WHERE s.entity_name = {entity} AND s.locked_by = pg_tviews_x) THEN");
         sb.AppendLine($"        PERFORM {Rt("pg_tviews_lock_each")}(ARRAY(SELECT c.entity_name FROM {Rt("pg_tviews_closure")}({entity}) AS c));");
         sb.AppendLine("    END IF;");
+        if (keyedFlush) AppendFlushKeyLocks(sb, p, queue, perSource, patched.Select(x => x.Tag).ToList());
         foreach (var part in perSource) sb.AppendLine(part);
         // Whatever is left (a source no longer read: the TVIEW was rebuilt in this transaction) is done.
         sb.AppendLine($"    DELETE FROM {queue} AS q WHERE q.xact = pg_tviews_x AND q.entity = {entity};");
         sb.AppendLine($"    DELETE FROM {Rt("pg_tviews_queued")} AS k WHERE k.xact = pg_tviews_x AND k.entity = {entity};");
+        if (keyedFlush) AppendReadLockLoop(sb, p, patched.Select(x => x.Tag).ToList());
         sb.AppendLine($"    IF {KeyVar(1)} IS NOT NULL THEN");
         if (p.Sources.Any(x => x.CountDelta is not null)) sb.AppendLine($"        {MarkRecomputed(p)}");
         sb.AppendLine($"        pg_tviews_written := {Quote(p.Schema, ApplyFunctionName(p))}({KeyVars(p)});");
@@ -901,6 +1031,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
                 ["functions"] = functions,
                 ["triggers"] = new JsonArray(triggers.SelectMany(t => TriggerEntries(p, t)).ToArray()),
                 ["locking"] = Comment(LockingDescription(p)),
+                // The runtime refuses dropping these NOT NULLs (pg_tviews_nullable_key_columns).
+                ["key_not_null"] = new JsonArray(p.KeyNotNull
+                    .Select(c => (JsonNode)new JsonObject { ["schema"] = c.Schema, ["table"] = c.Table, ["column"] = c.Column }).ToArray()),
             },
         };
     }
@@ -967,6 +1100,16 @@ internal sealed class TViewCodegen(string runtimeSchema)
         AppendTokenLock(sb, tableArray, "    ");
         sb.AppendLine($"    pg_tviews_held := coalesce(pg_tviews_tokens, '{{}}') || {tableArray};");
         sb.Append(keyQuery);
+        AppendNewReadsLoop(sb, reads, tableArray);
+        sb.AppendLine("    END IF;");
+    }
+
+    /// <summary>
+    /// After the keys were computed again under the lock: locks, shared, what their recompute looks up
+    /// and no earlier batch locked, until nothing new appears (a commit in between may have changed it).
+    /// </summary>
+    private static void AppendNewReadsLoop(StringBuilder sb, IReadOnlyList<string> reads, string tableArray)
+    {
         sb.AppendLine("    LOOP");
         sb.AppendLine("        SELECT array_agg(z.t), array_agg(z.tt), array_agg(z.ex) INTO pg_tviews_tokens, pg_tviews_tables, pg_tviews_exclusive");
         sb.AppendLine("        FROM (" + string.Join("\n            UNION ALL ", reads) + ") AS z (t, tt, ex)");
@@ -975,8 +1118,64 @@ internal sealed class TViewCodegen(string runtimeSchema)
         AppendTokenLock(sb, tableArray, "        ");
         sb.AppendLine("        pg_tviews_held := pg_tviews_held || pg_tviews_tokens;");
         sb.AppendLine("    END LOOP;");
+    }
+
+    /// <summary>
+    /// Key locks of a flush (deferred mode) that holds the key-level writer's lock: the lookup values
+    /// of every row the transaction queued for this TVIEW, from every source (old and new, exclusive),
+    /// and the values the recompute of the keys they reach now looks up (shared), in one sorted batch,
+    /// as a trigger does for one statement. The keys are then computed again under the lock (by the
+    /// per-source statements, which consume the queue) and new lookups locked before the recompute
+    /// (<see cref="AppendReadLockLoop"/>). A flush maintains its TVIEWs one at a time in dependency
+    /// order, so flushes take key locks of different TVIEWs in one order.
+    /// </summary>
+    private void AppendFlushKeyLocks(StringBuilder sb, TViewPlan p, string queue, IReadOnlyList<string> perSource, IReadOnlyList<int> patchTags)
+    {
+        var plan = p.KeyLocks!;
+        var entity = Literal(p.Entity);
+        var writes = new List<string>();
+        foreach (var s in p.Sources)
+        {
+            var rows = $"(SELECT (pg_tviews_d.v).* FROM (SELECT q.r::{Quote(s.Schema, s.Table)} AS v FROM {queue} AS q " +
+                       $"WHERE q.xact = pg_tviews_x AND q.entity = {entity} AND q.source = {Literal(s.QualifiedName)} OFFSET 0) AS pg_tviews_d)";
+            writes.AddRange(plan.ColumnsOf(s).Select(c => $"SELECT {Token(p, c, $"x.{Quote(c.Column)}")}, {TableToken(p, c.Schema, c.Table)}, true FROM {rows} AS x"));
+        }
+        var reads = ReadTokenQueriesForAllKeys(p, patchTags);
+        var tables = p.Sources.SelectMany(s => plan.ColumnsOf(s)).Select(c => TableToken(p, c.Schema, c.Table))
+            .Concat(plan.Reads.Select(r => TableToken(p, r.Target.Schema, r.Target.Table))).Distinct().ToList();
+        var tableArray = $"ARRAY[{string.Join(", ", tables)}]";
+        sb.AppendLine("    IF pg_tviews_keyed THEN");
+        sb.AppendLine("    -- The keys the queued rows reach now (the queue is only read here), for what the recompute reads.");
+        foreach (var part in perSource)
+            sb.AppendLine(part
+                .Replace($"(DELETE FROM {queue} AS q WHERE", $"(SELECT q.removed, q.\"full\", q.r FROM {queue} AS q WHERE", StringComparison.Ordinal)
+                .Replace(" RETURNING q.removed, q.\"full\", q.r)", ")", StringComparison.Ordinal));
+        sb.AppendLine("    SELECT array_agg(z.t), array_agg(z.tt), array_agg(z.ex) INTO pg_tviews_tokens, pg_tviews_tables, pg_tviews_exclusive");
+        sb.AppendLine("    FROM (" + string.Join("\n        UNION ALL ", writes.Concat(reads)) + ") AS z (t, tt, ex) WHERE z.t IS NOT NULL;");
+        AppendTokenLock(sb, tableArray, "    ");
+        sb.AppendLine($"    pg_tviews_held := coalesce(pg_tviews_tokens, '{{}}') || {tableArray};");
+        foreach (var v in AllKeyVars(p, patchTags)) sb.AppendLine($"    {v} := NULL;");
         sb.AppendLine("    END IF;");
     }
+
+    /// <summary>The flush's <see cref="AppendNewReadsLoop"/>, for the keys recomputed whole and those patched.</summary>
+    private void AppendReadLockLoop(StringBuilder sb, TViewPlan p, IReadOnlyList<int> patchTags)
+    {
+        var tables = p.KeyLocks!.Reads.Select(r => TableToken(p, r.Target.Schema, r.Target.Table)).Distinct().ToList();
+        var reads = ReadTokenQueriesForAllKeys(p, patchTags);
+        if (reads.Count == 0) return;
+        sb.AppendLine("    IF pg_tviews_keyed THEN");
+        AppendNewReadsLoop(sb, reads, $"ARRAY[{string.Join(", ", tables)}]::bigint[]");
+        sb.AppendLine("    END IF;");
+    }
+
+    /// <summary>The key variables of a flush: those of the keys recomputed whole, then those of each patched source.</summary>
+    private static IEnumerable<string> AllKeyVars(TViewPlan p, IReadOnlyList<int> patchTags) =>
+        p.Key.Select((_, i) => KeyVar(i + 1)).Concat(patchTags.SelectMany(t => p.Key.Select((_, i) => PatchKeyVar(t, i + 1))));
+
+    /// <summary><see cref="ReadTokenQueries"/> for the keys recomputed whole and for those patched (a patch reads too).</summary>
+    private static List<string> ReadTokenQueriesForAllKeys(TViewPlan p, IReadOnlyList<int> patchTags) =>
+        ReadTokenQueries(p).Concat(patchTags.SelectMany(t => ReadTokenQueries(p, i => PatchKeyVar(t, i)))).ToList();
 
     /// <summary>
     /// Locks pg_tviews_tokens (exclusive where pg_tviews_exclusive says so) and the step's table tokens
@@ -1005,23 +1204,24 @@ internal sealed class TViewCodegen(string runtimeSchema)
     }
 
     /// <summary>For each value a recompute of the keys in the key variables looks up: a query yielding (token, table token, false).</summary>
-    private static List<string> ReadTokenQueries(TViewPlan p)
+    private static List<string> ReadTokenQueries(TViewPlan p, Func<int, string>? keyVar = null)
     {
+        keyVar ??= KeyVar;
         var plan = p.KeyLocks!;
         var result = new List<string>();
         foreach (var r in plan.Reads)
         {
             if (r.KeyIndex is { } i)
             {
-                result.Add($"SELECT {Token(p, r.Target, "x.v")}, {TableToken(p, r.Target.Schema, r.Target.Table)}, false FROM unnest({KeyVar(i + 1)}) AS x (v)");
+                result.Add($"SELECT {Token(p, r.Target, "x.v")}, {TableToken(p, r.Target.Schema, r.Target.Table)}, false FROM unnest({keyVar(i + 1)}) AS x (v)");
                 continue;
             }
             var from = new StringBuilder($"{Quote(plan.Schema, plan.Table)} AS pg_tviews_a0");
             for (var h = 0; h < r.Hops.Count; h++)
                 from.Append($" JOIN {Quote(r.Hops[h].Schema, r.Hops[h].Table)} AS pg_tviews_a{h + 1} ON pg_tviews_a{h + 1}.{Quote(r.Hops[h].Column)} = pg_tviews_a{h}.{Quote(r.Hops[h].PreviousColumn)}");
             var keyIn = plan.KeyColumns.Count == 1
-                ? $"pg_tviews_a0.{Quote(plan.KeyColumns[0])} = ANY ({KeyVar(1)})"
-                : $"({string.Join(", ", plan.KeyColumns.Select(c => "pg_tviews_a0." + Quote(c)))}) IN (SELECT * FROM unnest({KeyVars(p)}))";
+                ? $"pg_tviews_a0.{Quote(plan.KeyColumns[0])} = ANY ({keyVar(1)})"
+                : $"({string.Join(", ", plan.KeyColumns.Select(c => "pg_tviews_a0." + Quote(c)))}) IN (SELECT * FROM unnest({string.Join(", ", p.Key.Select((_, i) => keyVar(i + 1)))}))";
             result.Add($"SELECT {Token(p, r.Target, $"pg_tviews_a{r.Hops.Count}.{Quote(r.ValueColumn)}")}, {TableToken(p, r.Target.Schema, r.Target.Table)}, false FROM {from} WHERE {keyIn}");
         }
         return result;

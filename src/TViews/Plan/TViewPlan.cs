@@ -62,7 +62,29 @@ internal sealed record SourcePlan(
 
     /// <summary>Every occurrence reads the table with ONLY: rows of inheritance children do not count.</summary>
     public bool OnlyTable { get; init; }
+
+    /// <summary>The definition is a UNION at the top (see <see cref="TViewPlan.TopLevelUnion"/>).</summary>
+    public bool InTopLevelUnion { get; init; }
+
+    /// <summary>The definition's windows not partitioned by the key (the same for every source), if any.</summary>
+    public WindowPartitionPlan? Windows { get; init; }
+
+    /// <summary>
+    /// With <see cref="Windows"/>: for each of its partitions, one query per occurrence of the source
+    /// selecting the partition columns' values (in the partition's column order; one constant column for
+    /// the whole result) of the rows a change to it can move, enter or leave.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<IKeyQuery>> PartitionQueries { get; init; } = [];
 }
+
+/// <summary>
+/// Window functions partitioned by something other than the key (docs/sql.md): a change recomputes
+/// every row of the partitions it touches, before and after.
+/// </summary>
+/// <param name="Partitions">Each window partition as TVIEW columns; an empty one is the whole result (no PARTITION BY).</param>
+/// <param name="PushdownColumns">Columns every window is partitioned by: a recompute restricts the view by them, which PostgreSQL pushes below the windows.</param>
+/// <param name="Projection">The definition without its windows, selecting the key and every partition column (named as in the TVIEW).</param>
+internal sealed record WindowPartitionPlan(IReadOnlyList<IReadOnlyList<string>> Partitions, IReadOnlyList<string> PushdownColumns, string Projection);
 
 /// <summary>An index the TVIEW needs on one of its TVIEW sources (the lineage columns it reads them by).</summary>
 internal sealed record IndexPlan(string Schema, string Table, IReadOnlyList<string> Columns);
@@ -81,6 +103,16 @@ internal sealed record TViewPlan(
     string DefinitionHash)
 {
     public string View => $"pg_tviews_v_{Entity}";
+
+    /// <summary>
+    /// The definition is a UNION at the top, its branches read by key queries of their own: a recompute
+    /// restricts each key column alone too, which PostgreSQL pushes into every branch (docs/sql.md).
+    /// Carried by the sources, which the analysis builds.
+    /// </summary>
+    public bool TopLevelUnion => Sources.Any(s => s.InTopLevelUnion);
+
+    /// <summary>Windows not partitioned by the key (carried by the sources, which the analysis builds).</summary>
+    public WindowPartitionPlan? Windows => Sources.Select(s => s.Windows).FirstOrDefault(w => w is not null);
 
     /// <summary>
     /// The key was given explicitly and is not provably unique: the apply function checks each batch
@@ -107,6 +139,9 @@ internal sealed record TViewPlan(
     public KeyLockPlan? KeyLocks { get; init; }
 
     public string? KeyLockRefusal { get; init; }
+
+    /// <summary>NOT NULL columns of the sources the key's never-NULL proof rests on: the runtime refuses dropping them.</summary>
+    public IReadOnlyList<NotNullColumn> KeyNotNull { get; init; } = [];
 }
 
 /// <summary>A column a source is looked up by when keys are recomputed (or the column of the key itself).</summary>

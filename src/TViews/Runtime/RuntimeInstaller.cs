@@ -107,39 +107,6 @@ internal static class RuntimeInstaller
     /// </summary>
     public static async Task UninstallAsync(NpgsqlConnection conn, string schema, bool dropTables, CancellationToken ct)
     {
-        await LockAsync(conn, ct);
-        var s = SqlNames.Quote(schema);
-        if (await InstalledVersionAsync(conn, schema, ct) is null) return;
-        var entities = await conn.ListAsync<string>($"SELECT entity_name FROM {s}.pg_tviews_metadata ORDER BY depth DESC, entity_name", ct);
-        foreach (var e in entities)
-            await conn.ExecuteAsync($"SELECT {s}.pg_tviews_forget(@e, @d)", ct, ("e", e), ("d", dropTables));
-        await conn.ExecuteAsync("DROP EVENT TRIGGER IF EXISTS pg_tviews_sql_drop", ct);
-        await conn.ExecuteAsync("DROP EVENT TRIGGER IF EXISTS pg_tviews_ddl", ct);
-        // Everything else the runtime owns is named pg_tviews_* / pg_tview_* in this schema.
-        await conn.ExecuteAsync($"""
-            DO $do$
-            DECLARE r record;
-            BEGIN
-                -- Indexes TViews added to (kept) TVIEW tables live in the TVIEWs' schemas.
-                FOR r IN SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                         WHERE c.relname LIKE 'pg\_tviews\_%' AND c.relkind = 'i'
-                           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid)
-                LOOP
-                    EXECUTE format('DROP INDEX IF EXISTS %I.%I', r.nspname, r.relname);
-                END LOOP;
-                FOR r IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                         WHERE n.nspname = {SqlNames.Literal(schema)} AND c.relname LIKE 'pg\_tview%' AND c.relkind IN ('v', 'r')
-                         ORDER BY c.relkind = 'r'
-                LOOP
-                    EXECUTE format(CASE r.relkind WHEN 'v' THEN 'DROP VIEW IF EXISTS %I.%I CASCADE' ELSE 'DROP TABLE IF EXISTS %I.%I CASCADE' END,
-                                   {SqlNames.Literal(schema)}, r.relname);
-                END LOOP;
-                FOR r IN SELECT p.oid::regprocedure AS sig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                         WHERE n.nspname = {SqlNames.Literal(schema)} AND p.proname LIKE 'pg\_tview%'
-                LOOP
-                    EXECUTE format('DROP FUNCTION IF EXISTS %s CASCADE', r.sig);
-                END LOOP;
-            END $do$
-            """, ct);
+        await conn.ExecuteAsync(TViewsRuntimeSql.Uninstall(schema, dropTables ? TViewsRemoval.DropTViewTables : TViewsRemoval.KeepTViewTables), ct);
     }
 }

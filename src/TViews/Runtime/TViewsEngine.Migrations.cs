@@ -21,8 +21,13 @@ public sealed partial class TViewsEngine
     public async Task<string> ScriptAsync(IReadOnlyList<TViewDefinition> definitions, CancellationToken ct = default) =>
         (await GenerateScriptAsync(definitions, ct)).Sql;
 
-    /// <summary><see cref="ScriptAsync"/> with the plan it carries out (for the CLI's summary and JSON).</summary>
-    internal Task<(string Sql, ApplyPlan Plan, ApplyResult Result)> GenerateScriptAsync(IReadOnlyList<TViewDefinition> definitions, CancellationToken ct = default)
+    /// <summary>
+    /// <see cref="ScriptAsync"/> with the plan it carries out (for the CLI's summary and JSON). A
+    /// snapshot description is set when this engine's database is a catalog snapshot loaded into a
+    /// throwaway server (for the header).
+    /// </summary>
+    internal Task<(string Sql, ApplyPlan Plan, ApplyResult Result)> GenerateScriptAsync(IReadOnlyList<TViewDefinition> definitions, CancellationToken ct = default,
+        string? snapshot = null)
     {
         CheckDefinitionSet(definitions);
         return RunAsync("script", null, null, async (conn, c) =>
@@ -32,7 +37,7 @@ public sealed partial class TViewsEngine
                 SELECT pg_catalog.current_database()::text, pg_catalog.current_schemas(false)::text[],
                        pg_catalog.current_setting('server_version'), current_user::text
                 """,
-                r => new ScriptContext(r.GetString(0), r.GetFieldValue<string[]>(1), r.GetString(2), r.GetString(3)), c);
+                r => new ScriptContext(r.GetString(0), r.GetFieldValue<string[]>(1), r.GetString(2), r.GetString(3), snapshot), c);
             var recorder = StatementRecorder.Start();
             try
             {
@@ -63,7 +68,7 @@ public sealed partial class TViewsEngine
             await conn.ExecuteAsync("SET TRANSACTION READ ONLY", c);
             var installed = await RuntimeInstaller.InstalledVersionAsync(conn, RuntimeSchema, c);
             var existing = installed is null ? [] : await ListInternalAsync(conn, withCounts: false, c);
-            return PlanApply(definitions, existing, installed).Plan;
+            return PlanApply(definitions, existing, installed, installed is null ? new Dictionary<string, string>() : await OutOfDateAsync(conn, c)).Plan;
         }, ct, rollback: true);
     }
 

@@ -180,7 +180,7 @@ public sealed partial class TViewsEngine
             else TViewsLog.RuntimeUpgraded(_logger, installed, RuntimeInstaller.Version, RuntimeSchema);
         }
         var existing = await ListInternalAsync(conn, withCounts: false, ct);
-        var steps = PlanApply(definitions, existing, installed);
+        var steps = PlanApply(definitions, existing, installed, await OutOfDateAsync(conn, ct));
 
         // The mode is not part of the definition's identity: changing it only updates the catalog.
         foreach (var (d, from) in steps.ModeChanges)
@@ -217,16 +217,22 @@ public sealed partial class TViewsEngine
     /// <summary>
     /// The decisions of apply, from the definitions and the TVIEWs in the catalog: new and changed
     /// definitions are built; everything built on a rebuilt TVIEW is rebuilt too (its columns may have
-    /// changed); an unchanged definition whose mode differs only has its mode set.
+    /// changed); an unchanged definition whose mode differs only has its mode set. So are TVIEWs whose
+    /// definition is unchanged but which DDL left out of date without the event triggers
+    /// (<paramref name="outOfDate"/>: a function they call replaced, their table reshaped; with the reason).
     /// </summary>
-    private static ApplySteps PlanApply(IReadOnlyList<TViewDefinition> definitions, IReadOnlyList<TViewInfo> existing, string? installedVersion)
+    private static ApplySteps PlanApply(IReadOnlyList<TViewDefinition> definitions, IReadOnlyList<TViewInfo> existing, string? installedVersion,
+        IReadOnlyDictionary<string, string> outOfDate)
     {
         var byEntity = existing.ToDictionary(e => e.Entity);
         CheckCycles(definitions, existing);
 
         var reasons = new Dictionary<string, string>();
-        var changed = definitions.Where(d => !byEntity.TryGetValue(d.Entity, out var e) || e.Hash != d.Hash).ToList();
-        foreach (var d in changed) reasons[d.Entity] = byEntity.ContainsKey(d.Entity) ? "definition changed" : "new";
+        var changed = definitions.Where(d => !byEntity.TryGetValue(d.Entity, out var e) || e.Hash != d.Hash || outOfDate.ContainsKey(d.Entity)).ToList();
+        foreach (var d in changed)
+            reasons[d.Entity] = !byEntity.TryGetValue(d.Entity, out var e) ? "new"
+                : e.Hash != d.Hash ? "definition changed"
+                : $"out of date: {outOfDate[d.Entity]}";
         var rebuild = new HashSet<string>(changed.Select(d => d.Entity).Where(byEntity.ContainsKey));
         foreach (var e in existing.OrderBy(e => e.Depth))
         {
@@ -254,6 +260,19 @@ public sealed partial class TViewsEngine
             else changes.Add(new TViewChange(d.Table, TViewChangeKind.Unchanged, "definition unchanged"));
         }
         return new ApplySteps(new ApplyPlan(installedVersion, RuntimeInstaller.Version, changes), modeChanges, forget, build, reasons);
+    }
+
+    /// <summary>
+    /// <c>pg_tviews_out_of_date()</c>: TVIEWs that source DDL left out of date although their
+    /// definitions are unchanged (empty before the runtime that has it is installed).
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, string>> OutOfDateAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        if (!await conn.ScalarAsync<bool>("SELECT to_regprocedure(@f) IS NOT NULL", ct, ("f", $"{SqlNames.Quote(RuntimeSchema)}.pg_tviews_out_of_date()")))
+            return new Dictionary<string, string>();
+        var rows = await conn.RowsAsync($"SELECT entity_name, reason FROM {Rt("pg_tviews_out_of_date")}() ORDER BY entity_name",
+            r => (Entity: r.GetString(0), Reason: r.GetString(1)), ct);
+        return rows.GroupBy(r => r.Entity).ToDictionary(g => g.Key, g => string.Join("; ", g.Select(r => r.Reason)));
     }
 
     private static TViewDefinition StoredDefinition(TViewInfo info)
@@ -313,6 +332,35 @@ public sealed partial class TViewsEngine
         foreach (var e in graph.Keys.OrderBy(x => x, StringComparer.Ordinal)) Visit(e);
     }
 
+    /// <summary>
+    /// The item of the (first branch's) select list that yields the second column named as in
+    /// PostgreSQL's "column "x" specified more than once": the second item named so, else a <c>*</c>
+    /// (whose expansion repeats it).
+    /// </summary>
+    private static ResultTarget? DuplicateColumnTarget(SelectStmt query, string message)
+    {
+        if (DuplicateColumnMessage().Match(message) is not { Success: true } m) return null;
+        var name = m.Groups[1].Value;
+        QueryExpr body = query.Body;
+        while (body is SetOperationQuery set) body = set.Left;
+        if (body is not SelectCore core) return null;
+        static string? NameOf(ResultTarget t) => t.Alias?.Value ?? (t.Value as ColumnRef)?.Parts[^1].Value;
+        return core.Targets.Where(t => NameOf(t) == name).Skip(1).FirstOrDefault()
+            ?? core.Targets.FirstOrDefault(t => t.Value is StarExpr);
+    }
+
+    /// <summary>A UNION at the top whose every branch selects a constant first (a feed's kind).</summary>
+    private static bool FirstColumnDiscriminates(SelectStmt query)
+    {
+        static IEnumerable<QueryExpr> Branches(QueryExpr q) => q is SetOperationQuery { Operator: SetOperator.Union } u
+            ? Branches(u.Left).Concat(Branches(u.Right)) : [q];
+        return query.Body is SetOperationQuery { Operator: SetOperator.Union }
+            && Branches(query.Body).All(b => b is SelectCore { Targets.Length: > 0 } c && c.Targets[0].Value is Literal or TypedLiteral);
+    }
+
+    [GeneratedRegex("^column \"(.+)\" specified more than once$")]
+    private static partial Regex DuplicateColumnMessage();
+
     // Serializes TViews DDL (create, apply, drop) per database, to the end of the transaction.
     private static async Task LockDdlAsync(NpgsqlConnection conn, CancellationToken ct) =>
         await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(7628265430001)", ct);
@@ -340,6 +388,11 @@ public sealed partial class TViewsEngine
             var pos = def.Source.GetLinePosition(def.QueryOffset + Math.Max(0, offset));
             throw new AnalysisException($"{e.MessageText}{(e.Hint is { } h ? $" ({h})" : "")}", pos);
         }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateColumn && DuplicateColumnTarget(def.Query, e.MessageText) is { } target)
+        {
+            // PostgreSQL gives this one no position: point at the select-list item that repeats the name.
+            throw AnalysisException.At(def.Source, target, $"{e.MessageText}: every column of a TVIEW needs a name of its own; alias the columns");
+        }
         catch (PostgresException e) when (IsDefinitionError(e))
         {
             throw new TViewsException($"{def.Table}: {e.MessageText}", TViewsErrorCode.InvalidDefinition, null, e);
@@ -351,6 +404,8 @@ public sealed partial class TViewsEngine
             throw new TViewsException($"{def.Table}: column \"{outputs.GroupBy(x => x).First(g => g.Count() > 1).Key}\" appears more than once; alias the select list", TViewsErrorCode.InvalidDefinition);
         var key = def.Key is { Count: > 0 } k ? k.ToList()
             : outputs.Contains($"pk_{def.Entity}") ? [$"pk_{def.Entity}"]
+            // A union whose first column is a constant in every branch (the discriminator): with the second.
+            : outputs.Count >= 2 && FirstColumnDiscriminates(def.Query) ? [.. outputs.Take(2)]
             : [.. outputs.Take(1)]; // none for `SELECT FROM t`: the analysis refuses it with its position
         foreach (var kc in key)
             if (!outputs.Contains(kc))
@@ -385,6 +440,7 @@ public sealed partial class TViewsEngine
             Mode = def.Mode,
             KeyLocks = analysis.KeyLocks,
             KeyLockRefusal = analysis.KeyLockRefusal,
+            KeyNotNull = analysis.KeyNotNull,
         };
         var gen = new TViewCodegen(RuntimeSchema).Generate(plan);
         foreach (var ix in gen.CreateIndexes)

@@ -37,6 +37,22 @@ public sealed class FuzzTests(ITestOutputHelper output)
         Assert.Equal(20 * 200, report.Transactions);
     }
 
+    /// <summary>The same with key locks (immediate and deferred statements mixed): the key-lock paths, flush included, under the oracle.</summary>
+    [Fact]
+    public async Task FixedSeedsWithKeyLocks_FindNoDivergence()
+    {
+        var report = await RunAsync(new FuzzOptions
+        {
+            Seed = 2027, Sets = 8, TransactionsPerSet = 200, Duration = TimeSpan.FromHours(1), ShrinkBudget = TimeSpan.FromMinutes(1),
+            Mode = "mixed", Locking = "key",
+        }, output.WriteLine);
+        output.WriteLine(FuzzCommand.Format(report));
+        Assert.Equal(8, report.Sets);
+        Assert.True(report.Findings.Count == 0,
+            $"{report.Findings.Count} finding(s); first:\n{report.Findings.FirstOrDefault()?.Repro.Text}");
+        Assert.Equal(8 * 200, report.Transactions);
+    }
+
     [Fact]
     public async Task BrokenTView_IsFound_Shrunk_AndReproducedThroughPsql()
     {
@@ -116,7 +132,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
         Assert.Contains(cases, c => c.Schema.Tables.Any(t => t.Role == TableRole.Link));
         // a definition reading the table a user trigger writes
         Assert.Contains(cases, c => c.Definitions.Any(d => d.Reads.Any(r => c.Schema.Tables.Any(t => t.Name == r && t.Role == TableRole.Counter))));
-        foreach (var shape in new[] { "row", "doc", "grp", "gval", "dist", "anti", "lat", "cte", "don" })
+        foreach (var shape in new[] { "row", "doc", "grp", "gval", "dist", "anti", "lat", "cte", "don", "union" })
             Assert.Contains(cases, c => c.Definitions.Any(d => d.Shape.StartsWith(shape, StringComparison.Ordinal)));
         Assert.Contains(cases, c => c.Definitions.Any(d => d.Shape.EndsWith("+tv", StringComparison.Ordinal)));
         foreach (var piece in new[] { "LEFT JOIN", "\nJOIN ", "GROUP BY", "HAVING", "FILTER (WHERE", "SELECT DISTINCT", "DISTINCT ON", "NOT EXISTS", " IN (SELECT",

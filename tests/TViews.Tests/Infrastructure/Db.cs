@@ -16,6 +16,16 @@ internal static class Db
         return list;
     }
 
+    /// <summary>The first column of every row of a query, as text.</summary>
+    public static async Task<List<string>> FirstColumnAsync(NpgsqlConnection conn, string sql)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var list = new List<string>();
+        while (await r.ReadAsync()) list.Add(r.GetString(0));
+        return list;
+    }
+
     public static async Task<T> ScalarAsync<T>(NpgsqlConnection conn, string sql)
     {
         await using var cmd = new NpgsqlCommand(sql, conn);

@@ -92,6 +92,7 @@ public sealed class ApplyAndInstallTests
         [5] = "e377e5f7d73e8171",
         [6] = "d4b61e41bad0a96e",
         [7] = "b35d01a5f54811e4",
+        [8] = "b969eea9630f7a1c",
     };
 
     [Fact]

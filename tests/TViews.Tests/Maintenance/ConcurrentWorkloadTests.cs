@@ -35,8 +35,9 @@ internal static class ConcurrentSessions
 {
     public static readonly string[] Retryable = ["40001", "40P01", "23503", "23505"];
 
+    /// <param name="deferred">Every transaction in deferred mode (<c>SET LOCAL pg_tviews.mode</c>): maintained, and locked, at COMMIT.</param>
     public static async Task<OutcomeTally> RunAsync(string connectionString, int sessions, int perSession, IsolationLevel level,
-        int seed, Func<Random, string, string> statement, bool singleStatements = false)
+        int seed, Func<Random, string, string> statement, bool singleStatements = false, bool deferred = false)
     {
         var tally = new OutcomeTally();
         async Task Session(int s)
@@ -53,6 +54,7 @@ internal static class ConcurrentSessions
                 await using var tx = await c.BeginTransactionAsync(level);
                 try
                 {
+                    if (deferred) await ExecAsync(c, tx, "SET LOCAL pg_tviews.mode = 'deferred'");
                     for (var j = 0; j < statements; j++)
                     {
                         sql = statement(rng, $"{s}-{i}-{j}");
@@ -240,22 +242,40 @@ public sealed class ConcurrentWorkloadTests(ITestOutputHelper output) : IAsyncLi
         };
     }
 
+    /// <summary>
+    /// Random transactions of 8 and 16 sessions at every isolation level end exact. Deferred: every
+    /// transaction queues its changes and maintains them at COMMIT, where its flush takes the key
+    /// locks of each TVIEW in turn, in dependency order, in one sorted batch. Deadlocks of flushes on
+    /// TViews' advisory locks alone are rare, not impossible: a flush whose keys changed under its
+    /// batch (a commit in between) locks the new lookups afterwards, out of order; with another flush
+    /// doing the same the other way, one of the two gets 40P01 (docs/design.md, Key-level locking).
+    /// Seen at most twice in a thousand transactions.
+    /// </summary>
     [Theory]
-    [InlineData(8, 150, IsolationLevel.ReadCommitted)]
-    [InlineData(8, 80, IsolationLevel.RepeatableRead)]
-    [InlineData(8, 80, IsolationLevel.Serializable)]
-    [InlineData(16, 80, IsolationLevel.ReadCommitted)]
-    [InlineData(16, 40, IsolationLevel.RepeatableRead)]
-    [InlineData(16, 40, IsolationLevel.Serializable)]
-    public async Task RandomConcurrentWritersEndExact(int sessions, int perSession, IsolationLevel level)
+    [InlineData(8, 150, IsolationLevel.ReadCommitted, false)]
+    [InlineData(8, 80, IsolationLevel.RepeatableRead, false)]
+    [InlineData(8, 80, IsolationLevel.Serializable, false)]
+    [InlineData(16, 80, IsolationLevel.ReadCommitted, false)]
+    [InlineData(16, 40, IsolationLevel.RepeatableRead, false)]
+    [InlineData(16, 40, IsolationLevel.Serializable, false)]
+    [InlineData(8, 100, IsolationLevel.ReadCommitted, true)]
+    [InlineData(16, 60, IsolationLevel.ReadCommitted, true)]
+    [InlineData(8, 60, IsolationLevel.RepeatableRead, true)]
+    public async Task RandomConcurrentWritersEndExact(int sessions, int perSession, IsolationLevel level, bool deferred)
     {
-        var seed = TestSeed.Pick(1313 + sessions, 1000);
-        output.WriteLine($"seed {seed}, {sessions} sessions x {perSession} transactions, {level}");
-        var tally = await ConcurrentSessions.RunAsync(_db, sessions, perSession, level, seed, Statement);
+        var seed = TestSeed.Pick((deferred ? 1717 : 1313) + sessions, 1000);
+        output.WriteLine($"seed {seed}, {sessions} {(deferred ? "deferred " : "")}sessions x {perSession} transactions, {level}");
+        var tally = await ConcurrentSessions.RunAsync(_db, sessions, perSession, level, seed, Statement, deferred: deferred);
         output.WriteLine(tally.ToString());
         // Enough committed for the oracle to mean something; under REPEATABLE READ and SERIALIZABLE
         // many conflicting transactions end in 40001, so the bar is low.
         Assert.True(tally["committed"] >= sessions * perSession / 10, $"only {tally["committed"]} transactions committed: {tally}");
+        if (deferred)
+        {
+            foreach (var d in tally.Deadlocks) output.WriteLine(d);
+            var ours = tally.Deadlocks.Where(OnlyAdvisoryLocks).ToList();
+            Assert.True(ours.Count <= sessions * perSession / 100, $"{ours.Count} deferred transactions deadlocked on TViews' advisory locks alone:\n{string.Join("\n", ours.Take(5))}");
+        }
         await using var check = new NpgsqlConnection(_db);
         await check.OpenAsync();
         await Oracle.AssertConsistentAsync(check, _defs, $"seed {seed}, {sessions} sessions, {level}");

@@ -976,6 +976,98 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
         await DisjointPairAsync(first, second, check);
     }
 
+    // ---- Deferred mode: key locks taken by the flush ---------------------------------------------------
+
+    /// <summary>A statement of a deferred transaction, maintained at once by pg_tviews_flush (which COMMIT would run).</summary>
+    private static string Deferred(string write) => $"SET LOCAL pg_tviews.mode = 'deferred'; {write}; SELECT pg_tviews_flush()";
+
+    /// <summary>
+    /// In deferred mode the flush takes the key locks: for every row the transaction queued, what it
+    /// writes and what the recompute reads. Interacting transactions are ordered at their flush (a
+    /// rename racing a post by the renamed user, a task moving between projects racing a write to the
+    /// target, a cascade through a TVIEW on a TVIEW, either side deferred or both); disjoint ones do
+    /// not wait for each other's flush.
+    /// </summary>
+    [Theory]
+    [InlineData("rename, then a post by that user", "both")]
+    [InlineData("rename, then a post by that user", "first")]
+    [InlineData("rename, then a post by that user", "second")]
+    [InlineData("a post by a user, then their rename", "both")]
+    [InlineData("a task move, then a task of the target", "both")]
+    [InlineData("a comment, then its author's rename (TVIEW on TVIEW)", "both")]
+    public async Task TheFlushOfADeferredTransactionTakesKeyLocks(string race, string deferred)
+    {
+        string first, second, check;
+        switch (race)
+        {
+            case "rename, then a post by that user":
+            case "a post by a user, then their rename":
+            {
+                var u = db.Take("tb_user");
+                var rename = $"UPDATE tb_user SET name = 'deferred {u}' WHERE pk_user = {u}";
+                var post = $"INSERT INTO tb_post (fk_user, title) VALUES ({u}, 'deferred race {u}')";
+                (first, second) = race.StartsWith("rename", StringComparison.Ordinal) ? (rename, post) : (post, rename);
+                check = $"SELECT count(*) = 5 AND bool_and(author = 'deferred {u}') FROM tv_post WHERE fk_user = {u}";
+                break;
+            }
+            case "a task move, then a task of the target":
+            {
+                var (from, to) = (db.Take("tb_project"), db.Take("tb_project"));
+                first = $"UPDATE tb_task SET fk_project = {to} WHERE pk_task = (SELECT min(pk_task) FROM tb_task WHERE fk_project = {from})";
+                second = $"INSERT INTO tb_task (fk_project, title, hours) VALUES ({to}, 'deferred', 3)";
+                check = $"SELECT jsonb_array_length(tasks) = 12 FROM tv_project WHERE pk_project = {to}";
+                break;
+            }
+            case "a comment, then its author's rename (TVIEW on TVIEW)":
+            {
+                var (u, p) = (db.Take("tb_cuser"), db.Take("tb_cpost"));
+                first = $"INSERT INTO tb_ccomment (fk_cpost, fk_cuser, body) VALUES ({p}, {u}, 'deferred {u}')";
+                second = $"UPDATE tb_cuser SET name = 'deferred {u}' WHERE pk_cuser = {u}";
+                check = $"SELECT comments @> jsonb_build_array(jsonb_build_object('body', 'deferred {u}', 'author', 'deferred {u}')) FROM tv_cpost WHERE pk_cpost = {p}";
+                break;
+            }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(race));
+        }
+        if (deferred is "both" or "first") first = Deferred(first);
+        if (deferred is "both" or "second") second = Deferred(second);
+        await OrderedPairAsync(first, second, check);
+    }
+
+    [Theory]
+    [InlineData("post titles")]
+    [InlineData("posts by two users")]
+    [InlineData("tasks of two projects")]
+    public async Task FlushesOfDisjointDeferredTransactionsDoNotWait(string pair)
+    {
+        string first, second, check;
+        switch (pair)
+        {
+            case "post titles":
+            {
+                var (p1, p2) = (db.Take("tb_post"), db.Take("tb_post"));
+                (first, second) = ($"UPDATE tb_post SET title = 'flushed {p1}' WHERE pk_post = {p1}", $"UPDATE tb_post SET title = 'flushed {p2}' WHERE pk_post = {p2}");
+                check = $"SELECT count(*) = 2 FROM tv_post WHERE title IN ('flushed {p1}', 'flushed {p2}')";
+                break;
+            }
+            case "posts by two users":
+            {
+                var (u1, u2) = (db.Take("tb_user"), db.Take("tb_user"));
+                (first, second) = ($"INSERT INTO tb_post (fk_user, title) VALUES ({u1}, 'flushed by {u1}')", $"INSERT INTO tb_post (fk_user, title) VALUES ({u2}, 'flushed by {u2}')");
+                check = $"SELECT count(*) = 2 FROM tv_post WHERE title IN ('flushed by {u1}', 'flushed by {u2}')";
+                break;
+            }
+            default:
+            {
+                var (p1, p2) = (db.Take("tb_project"), db.Take("tb_project"));
+                (first, second) = ($"INSERT INTO tb_task (fk_project, title, hours) VALUES ({p1}, 'flushed', 5)", $"INSERT INTO tb_task (fk_project, title, hours) VALUES ({p2}, 'flushed', 5)");
+                check = $"SELECT bool_and(tasks @> '[\"flushed\"]') AND count(*) = 2 FROM tv_project WHERE pk_project IN ({p1}, {p2})";
+                break;
+            }
+        }
+        await DisjointPairAsync(Deferred(first), Deferred(second), check);
+    }
+
     // ---- The catalog --------------------------------------------------------------------------------
 
     /// <summary>

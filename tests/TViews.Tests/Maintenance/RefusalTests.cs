@@ -82,12 +82,22 @@ public sealed class RefusalTests(DatabaseFixture db) : IClassFixture<DatabaseFix
     }
 
     [Theory]
+    [InlineData("SELECT *\nFROM tb_item i JOIN tb_item j ON j.pk_item = i.pk_item", "line 1, column 8: column \"pk_item\" specified more than once")]
+    [InlineData("SELECT i.pk_item, i.qty,\n       i.label AS qty FROM tb_item i", "line 2, column 8: column \"qty\" specified more than once")]
+    public async Task TwoColumnsOfOneNameAreRefusedAtTheItemThatRepeatsIt(string sql, string message)
+    {
+        var e = await RefusedAsync("tv_bad", sql);
+        Assert.StartsWith(message, e.Message);
+        Assert.Contains("alias the columns", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("SELECT i.pk_item FROM tb_item i ORDER BY i.pk_item LIMIT 2", "line 1, column 58: LIMIT / OFFSET / FETCH is not maintainable incrementally")]
     [InlineData("SELECT i.pk_item, random() AS r FROM tb_item i", "line 1, column 19: volatile function random() is not maintainable")]
     [InlineData("SELECT i.pk_item, now() AS t FROM tb_item i", "line 1, column 19: now() depends on the time it runs")]
-    [InlineData("SELECT i.pk_item, rank() OVER (PARTITION BY i.fk_owner ORDER BY i.qty) AS r FROM tb_item i", "line 1, column 19: window function rank() over a partition that does not include the key")]
+    [InlineData("SELECT i.pk_item, rank() OVER (PARTITION BY i.fk_owner ORDER BY i.qty) AS r FROM tb_item i", "line 1, column 45: window function rank() is partitioned by an expression that is not a column of the select list")]
     [InlineData("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r", "line 1, column 1: WITH RECURSIVE is not maintainable incrementally")]
-    [InlineData("SELECT pk_item FROM tb_item UNION SELECT pk_owner FROM tb_owner", "line 1, column 1: UNION / INTERSECT / EXCEPT / VALUES at the top")]
+    [InlineData("SELECT pk_item FROM tb_item INTERSECT SELECT pk_owner FROM tb_owner", "line 1, column 29: INTERSECT at the top of a TVIEW definition is not maintainable yet")]
     [InlineData("SELECT o.pk_owner FROM v_owner o", "line 1, column 24: \"public.v_owner\" is a view")]
     [InlineData("SELECT i.fk_owner, count(*) AS n FROM tb_item i GROUP BY ROLLUP (i.fk_owner)", "line 1, column 58: GROUPING SETS / ROLLUP / CUBE are not maintainable yet")]
     public async Task UnsupportedConstructsAreRefusedWithTheirPosition(string sql, string message)

@@ -218,6 +218,83 @@ public sealed class MigrationScriptTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Without access to the target: a catalog snapshot of it (pg_dump of the schema, plus the rows of
+    /// TViews' catalog, as docs/migrations.md says) is loaded into a throwaway server and the script
+    /// generated there. Run by psql on the database the snapshot was taken from, it gives what apply
+    /// gives; on a database whose TVIEWs have changed since, it stops before changing anything.
+    /// </summary>
+    [Fact]
+    public async Task AScriptFromACatalogSnapshotGivesWhatApplyGivesOnTheDatabaseItWasTakenFrom()
+    {
+        var dbs = await BlogCopiesAsync("mig_snap", applied: true);
+        var (a, b, c) = (dbs[0], dbs[1], dbs[2]);
+        var dir = Directory.CreateTempSubdirectory("tviews-snapshot-");
+        try
+        {
+            var original = await File.ReadAllTextAsync(WorkloadRunner.BlogReadModelsPath);
+            var changed = original.Replace("'body', c.body,", "'body', upper(c.body),", StringComparison.Ordinal)
+                + "\nCREATE TABLE tv_author AS SELECT u.pk_user, u.name, (SELECT count(*) FROM tb_post p WHERE p.fk_author = u.pk_user) AS posts FROM tb_user u;\n";
+            var modelFile = Path.Combine(dir.FullName, "tviews.sql");
+            await File.WriteAllTextAsync(modelFile, changed);
+            var snapshot = Path.Combine(dir.FullName, "snapshot.sql");
+            await File.WriteAllTextAsync(snapshot,
+                await PgDumpAsync(a, "--schema-only", "--no-owner", "--no-privileges")
+                + await PgDumpAsync(a, "--data-only", "--table=public.pg_tviews_*", "--exclude-table=public.pg_tviews_queue*"));
+            var before = await CatalogSnapshot.TakeAsync(a);
+
+            var file = Path.Combine(dir.FullName, "migration.sql");
+            var cli = await CliRunner.RunAsync(null, "script", modelFile, "--snapshot", snapshot, "--output", file);
+            Assert.True(cli.ExitCode == 0, cli.Err);
+            Assert.Contains("1 to create, 2 to rebuild", cli.Err, StringComparison.Ordinal);
+            var script = await File.ReadAllTextAsync(file);
+            Assert.Contains("against the catalog snapshot snapshot.sql (0 error(s) while loading it)", script.Replace("\n--   ", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+            CatalogSnapshot.AssertEqual(before, await CatalogSnapshot.TakeAsync(a), "the database the snapshot was taken from, untouched");
+
+            await Psql.FileAsync(b, file);
+            var definitions = TViewDefinition.FromScript(changed);
+            await new TViewsEngine(c).ApplyAsync(definitions);
+            CatalogSnapshot.AssertEqual(await CatalogSnapshot.TakeAsync(c), await CatalogSnapshot.TakeAsync(b), "apply (C) and the snapshot's script run by psql (B)");
+            Assert.True((await new TViewsEngine(b).PlanApplyAsync(definitions)).IsEmpty);
+
+            // C has the new definitions already: not the state the snapshot recorded.
+            var stale = await Assert.ThrowsAsync<InvalidOperationException>(() => Psql.FileAsync(c, file));
+            Assert.Contains("not in the state this script was generated for", stale.Message, StringComparison.Ordinal);
+
+            await SameWorkloadOnBothAsync(b, c, changed, TestSeed.Pick(1503, 1000));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+            await DropAllAsync(dbs);
+        }
+    }
+
+    [Fact]
+    public async Task AMissingSnapshotIsNamedAndNoServerIsStarted()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "tviews-no-such-snapshot-" + Guid.NewGuid().ToString("N") + ".sql");
+        var cli = await CliRunner.RunAsync(null, "script", WorkloadRunner.BlogReadModelsPath, "--snapshot", missing);
+        Assert.Equal(1, cli.ExitCode);
+        Assert.Contains($"catalog snapshot {missing} does not exist", cli.Err, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> PgDumpAsync(string connectionString, params string[] args)
+    {
+        var b = new NpgsqlConnectionStringBuilder(connectionString);
+        var exe = Psql.Executable.EndsWith("psql", StringComparison.Ordinal) ? Psql.Executable[..^4] + "pg_dump" : "pg_dump";
+        var psi = new System.Diagnostics.ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-h", b.Host!, "-p", b.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", b.Username! }.Concat(args)) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add(b.Database!);
+        if (b.Password is { } pw) psi.Environment["PGPASSWORD"] = pw;
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.True(p.ExitCode == 0, await stderr);
+        return await stdout;
+    }
+
     [Fact]
     public async Task ARefusedDefinitionFailsTheScriptLikeTheApplyAndChangesNothing()
     {

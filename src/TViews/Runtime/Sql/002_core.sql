@@ -112,6 +112,8 @@ BEGIN
         -- Now equal to its definition: what this transaction queued for it (deferred mode) is done.
         DELETE FROM @schema@.pg_tviews_queue q WHERE q.xact = pg_current_xact_id_if_assigned() AND q.entity = d.entity_name;
         DELETE FROM @schema@.pg_tviews_queued k WHERE k.xact = pg_current_xact_id_if_assigned() AND k.entity = d.entity_name;
+        -- Equal to its definition as the functions it calls are now defined.
+        PERFORM @schema@.pg_tviews_record_calls(d.entity_name);
         IF d.entity_name = pg_tviews_refresh.entity_name THEN result := n; END IF;
         RAISE NOTICE 'pg_tviews_refresh: % % (% rows written)', CASE WHEN force THEN 'rebuilt' ELSE 'reconciled' END, m.entity_name, n;
     END LOOP;
@@ -156,6 +158,7 @@ BEGIN
     PERFORM @schema@.pg_tviews_compose(x.entry)
     FROM jsonb_array_elements(COALESCE(manifest->'objects'->'triggers', '[]')) AS x (entry) WHERE (x.entry->>'shared')::boolean;
     PERFORM @schema@.pg_tviews_regate();
+    PERFORM @schema@.pg_tviews_record_calls(e);
 END $fn$;
 
 -- The UPDATE trigger of a source table is shared by the TVIEWs that read it, so an UPDATE costs one
@@ -403,9 +406,10 @@ BEGIN
     END LOOP;
 END $fn$;
 
--- ddl_command_end event trigger pg_tviews_ddl (CREATE TRIGGER, DROP TRIGGER, ALTER TABLE): a
--- BEFORE ROW trigger that appears on, or disappears from, a source table changes which form its
--- gates must have.
+-- ddl_command_end event trigger pg_tviews_ddl (CREATE TRIGGER, DROP TRIGGER, ALTER TABLE, CREATE
+-- TABLE, ALTER VIEW, ALTER SCHEMA): a BEFORE ROW trigger that appears on, or disappears from, a
+-- source table changes which form its gates must have; renames and column changes of what generated
+-- code names are refused (below).
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_on_ddl() RETURNS event_trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -433,7 +437,7 @@ BEGIN
     END IF;
     -- A rename of a table or column a TVIEW reads would break every later write to it inside the
     -- generated code (which names it as text): refuse it, with the way to do it safely.
-    IF TG_TAG = 'ALTER TABLE' THEN
+    IF TG_TAG IN ('ALTER TABLE', 'ALTER SCHEMA') THEN
         DECLARE
             u record;
         BEGIN
@@ -447,6 +451,55 @@ BEGIN
                           HINT = format('Its generated code names it. Drop the TVIEW (tviews drop tv_%s --cascade), run the command, change the definition and create it again (tviews apply).', u.entity_name);
             END IF;
         END;
+    END IF;
+    -- A NOT NULL constraint the proof of a TVIEW's key rests on: without it a row with a NULL key
+    -- could appear, which no recompute would ever reach (keys are looked up with "="): refused.
+    IF TG_TAG = 'ALTER TABLE' THEN
+        DECLARE
+            n record;
+        BEGIN
+            SELECT x.*, array_to_string(m.key_columns, ', ') AS key_text INTO n
+            FROM @schema@.pg_tviews_nullable_key_columns() x JOIN @schema@.pg_tviews_metadata m USING (entity_name)
+            ORDER BY x.entity_name LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'TVIEW % keys its rows by (%), proven never NULL because column % of %.% is NOT NULL, which this command drops',
+                        n.entity_name, n.key_text, quote_ident(n.column_name), quote_ident(n.table_schema), quote_ident(n.table_name)
+                    USING ERRCODE = 'dependent_objects_still_exist',
+                          HINT = format('A row with a NULL key would be missing from the TVIEW. Keep the constraint, or drop the TVIEW (tviews drop tv_%s --cascade), run the command, change the definition (filter out the NULLs, or another key) and create it again (tviews apply).', n.entity_name);
+            END IF;
+        END;
+    END IF;
+    -- A TVIEW's own table and definition view: generated code names them and writes every column
+    -- by name, and the table must hold exactly the definition's columns. Refused: renaming or moving
+    -- either (recognized as the relation this command altered that has the other one's columns),
+    -- renaming the schema they are in, and adding, dropping, renaming or retyping a table column.
+    -- Indexes, constraints, storage and ownership of a TVIEW table are left alone.
+    IF TG_TAG IN ('ALTER TABLE', 'ALTER VIEW', 'ALTER SCHEMA') THEN
+        DECLARE
+            touched oid[];
+            s record;
+        BEGIN
+            SELECT array_agg(d.objid) INTO touched FROM pg_event_trigger_ddl_commands() d
+            WHERE d.classid = 'pg_catalog.pg_class'::regclass;
+            SELECT x.entity_name, x.problem, m.table_schema, m.table_name INTO s
+            FROM @schema@.pg_tviews_misshapen() x
+            JOIN @schema@.pg_tviews_metadata m ON m.entity_name = x.entity_name
+            CROSS JOIN LATERAL (SELECT to_regclass(format('%I.%I', m.table_schema, m.table_name)) AS tbl,
+                                       to_regclass(format('%I.%I', m.table_schema, m.view_name)) AS view) r
+            WHERE (TG_TAG = 'ALTER SCHEMA' AND to_regnamespace(quote_ident(m.table_schema)) IS NULL)
+               OR (r.tbl IS NOT NULL AND r.view IS NOT NULL AND r.tbl = ANY (touched))
+               OR EXISTS (SELECT 1 FROM unnest(touched) t (rel)
+                          WHERE (r.tbl IS NULL AND r.view IS NOT NULL AND @schema@.pg_tviews_column_list(t.rel) = @schema@.pg_tviews_column_list(r.view))
+                             OR (r.view IS NULL AND r.tbl IS NOT NULL AND @schema@.pg_tviews_column_list(t.rel) = @schema@.pg_tviews_column_list(r.tbl)))
+            ORDER BY x.entity_name LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'TVIEW %: after this command, %', s.entity_name, s.problem
+                    USING ERRCODE = 'dependent_objects_still_exist',
+                          HINT = format('Generated code writes the TVIEW table %I.%I column by column, as its definition yields them. To change it, change the definition and run tviews apply; to rename it, drop it (tviews drop %I --cascade) and create it under the new name.',
+                                        s.table_schema, s.table_name, s.table_name);
+            END IF;
+        END;
+        IF TG_TAG <> 'ALTER TABLE' THEN RETURN; END IF;
     END IF;
     PERFORM @schema@.pg_tviews_regate();
     -- FKs added, dropped or altered change what a statement can reach (lock sets, 005_lock_order.sql).

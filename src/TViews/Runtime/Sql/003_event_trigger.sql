@@ -13,21 +13,37 @@ END $do$;
 -- Keeps the gates of UPDATE triggers right when BEFORE ROW triggers come and go (pg_tviews_regate).
 -- ENABLE ALWAYS: DDL run with session_replication_role = replica must be seen too. Without this
 -- event trigger every gate is wide, which is correct, only slower for UPDATEs of unread columns.
--- CREATE TABLE: an inheritance child of a source (pg_tviews_unseen_descendants). An older runtime's
--- event trigger without it is re-created.
+-- CREATE TABLE: an inheritance child of a source (pg_tviews_unseen_descendants). ALTER VIEW, ALTER
+-- SCHEMA: renames of what generated code names. An older runtime's event trigger without them is
+-- re-created.
 DO $do$
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pg_tviews_ddl' AND NOT 'CREATE TABLE' = ANY (evttags)) THEN
+    IF EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pg_tviews_ddl' AND NOT 'ALTER SCHEMA' = ANY (evttags)) THEN
         DROP EVENT TRIGGER pg_tviews_ddl;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pg_tviews_ddl') THEN
         CREATE EVENT TRIGGER pg_tviews_ddl ON ddl_command_end
-            WHEN TAG IN ('CREATE TRIGGER', 'DROP TRIGGER', 'ALTER TABLE', 'CREATE TABLE')
+            WHEN TAG IN ('CREATE TRIGGER', 'DROP TRIGGER', 'ALTER TABLE', 'CREATE TABLE', 'ALTER VIEW', 'ALTER SCHEMA')
             EXECUTE FUNCTION @schema@.pg_tviews_on_ddl();
         ALTER EVENT TRIGGER pg_tviews_ddl ENABLE ALWAYS;
     END IF;
 EXCEPTION WHEN insufficient_privilege THEN
     RAISE NOTICE 'TViews: event trigger pg_tviews_ddl not installed (needs superuser); UPDATE gates stay wide';
+END $do$;
+
+-- Functions a definition calls: replaced (the TVIEWs calling them are reconciled), renamed, moved or
+-- made VOLATILE (refused); pg_tviews_on_function_ddl. Without it the health check reports these and
+-- tviews apply rebuilds the TVIEWs they left out of date.
+DO $do$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pg_tviews_functions') THEN
+        CREATE EVENT TRIGGER pg_tviews_functions ON ddl_command_end
+            WHEN TAG IN ('CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE', 'ALTER SCHEMA')
+            EXECUTE FUNCTION @schema@.pg_tviews_on_function_ddl();
+        ALTER EVENT TRIGGER pg_tviews_functions ENABLE ALWAYS;
+    END IF;
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'TViews: event trigger pg_tviews_functions not installed (needs superuser); the health check reports functions replaced under a TVIEW';
 END $do$;
 
 -- Gates installed before this event trigger existed (or while it was disabled) may now be narrowed.

@@ -325,11 +325,28 @@ BEGIN
             INTO problems
             FROM @schema@.pg_tviews_unseen_descendants() d WHERE d.entity_name = m.entity_name;
             -- Renamed under the generated code (no event trigger to refuse the rename): writes fail.
-            SELECT problems || COALESCE(array_agg(format('%s: its generated code reads %s, which no longer exists (renamed?)', m.entity_name,
-                       CASE WHEN u.column_name IS NULL THEN format('table %I.%I', u.table_schema, u.table_name)
+            SELECT problems || COALESCE(array_agg(DISTINCT format('%s: its generated code reads %s, which no longer exists (renamed?)', m.entity_name,
+                       CASE WHEN u.column_name IS NULL OR to_regclass(format('%I.%I', u.table_schema, u.table_name)) IS NULL
+                            THEN format('table %I.%I', u.table_schema, u.table_name)
                             ELSE format('column %I of %I.%I', u.column_name, u.table_schema, u.table_name) END)), '{}')
             INTO problems
             FROM @schema@.pg_tviews_unresolved_sources() u WHERE u.entity_name = m.entity_name;
+            -- Functions it calls replaced, renamed or made volatile; its table or view renamed or reshaped.
+            SELECT problems || COALESCE(array_agg(format('%s: it calls %s, which %s', m.entity_name, c.function_name,
+                       CASE c.change WHEN 'moved' THEN 'no longer exists (renamed or moved?): writes that patch rows fail'
+                                     WHEN 'volatile' THEN 'is now VOLATILE'
+                                     ELSE format('was replaced after it was built: its rows may be out of date (SELECT pg_tviews_refresh(%L))', m.entity_name) END)), '{}')
+            INTO problems
+            FROM @schema@.pg_tviews_changed_calls() c WHERE c.entity_name = m.entity_name;
+            SELECT problems || COALESCE(array_agg(format('%s: its key rests on column %I of %I.%I being NOT NULL, which it no longer is: a row with a NULL key would be missing',
+                       m.entity_name, n.column_name, n.table_schema, n.table_name)), '{}')
+            INTO problems
+            FROM @schema@.pg_tviews_nullable_key_columns() n WHERE n.entity_name = m.entity_name;
+            SELECT problems || COALESCE(array_agg(format('%s: %s', m.entity_name, x.problem)), '{}')
+            INTO problems
+            FROM @schema@.pg_tviews_misshapen() x
+            WHERE x.entity_name = m.entity_name AND to_regclass(format('%I.%I', m.table_schema, m.table_name)) IS NOT NULL
+              AND to_regclass(format('%I.%I', m.table_schema, m.view_name)) IS NOT NULL;
             SELECT problems || COALESCE(array_agg(format('%s: generated function %I.%I(%s) is missing', m.entity_name, f->>'schema', f->>'name', f->>'args')), '{}')
             INTO problems
             FROM jsonb_array_elements(COALESCE(m.objects->'functions', '[]')) f
@@ -436,10 +453,15 @@ BEGIN
         warnings := warnings || format('pg_tviews_ddl is %s: every UPDATE gate stays wide, so an UPDATE of a column no TVIEW reads still runs a check',
                                        CASE WHEN FOUND THEN 'disabled' ELSE 'not installed' END);
     END IF;
+    SELECT e.evtenabled INTO r FROM pg_event_trigger e WHERE e.evtname = 'pg_tviews_functions';
+    IF NOT FOUND OR r.evtenabled = 'D' THEN
+        warnings := warnings || format('pg_tviews_functions is %s: a function a TVIEW calls can be replaced without the TVIEW being reconciled (the definitions check reports it; tviews apply rebuilds it)',
+                                       CASE WHEN FOUND THEN 'disabled' ELSE 'not installed' END);
+    END IF;
     IF cardinality(warnings) > 0 THEN
         status := 'WARNING'; details := array_to_string(warnings, '; ');
     ELSE
-        status := 'OK'; details := 'pg_tviews_sql_drop cleans up after DROP TABLE tv_x; pg_tviews_ddl keeps UPDATE gates right';
+        status := 'OK'; details := 'pg_tviews_sql_drop cleans up after DROP TABLE tv_x; pg_tviews_ddl keeps UPDATE gates right and refuses renames under TVIEWs; pg_tviews_functions reconciles TVIEWs whose functions are replaced';
     END IF;
     RETURN NEXT;
 
