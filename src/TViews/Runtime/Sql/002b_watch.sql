@@ -172,6 +172,14 @@ BEGIN
     touched := touched || ARRAY(SELECT a.aggfnoid::oid FROM pg_catalog.pg_aggregate a
                                 WHERE ARRAY[a.aggtransfn::oid, a.aggfinalfn::oid, a.aggcombinefn::oid, a.aggmtransfn::oid,
                                             a.aggminvtransfn::oid, a.aggmfinalfn::oid] && touched);
+    -- Most CREATE FUNCTIONs (an apply's generated code among them) create nothing a TVIEW calls:
+    -- done without fingerprinting every recorded call.
+    IF TG_TAG LIKE 'CREATE %' AND NOT EXISTS (
+        SELECT FROM @schema@.pg_tviews_metadata m
+        CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(COALESCE(m.calls, '[]')) AS recorded (f)
+        WHERE pg_catalog.to_regprocedure(pg_catalog.format('%I.%I(%s)', recorded.f->>'schema', recorded.f->>'name', recorded.f->>'args')) = ANY (touched)) THEN
+        RETURN;
+    END IF;
     FOR c IN SELECT * FROM @schema@.pg_tviews_changed_calls() x
              WHERE (x.change = 'moved' AND TG_TAG LIKE 'ALTER %') OR (x.change = 'volatile' AND x.fn = ANY (touched))
              ORDER BY x.entity_name LIMIT 1 LOOP
