@@ -191,6 +191,34 @@ public sealed class SourceDdlTests(ITestOutputHelper output)
         Assert.Equal("OK", await HealthAsync(db.Connection, "definitions"));
     }
 
+    /// <summary>The recorded calls name functions by name and types, not OIDs: a dump restored elsewhere finds them unchanged, and still watched.</summary>
+    [Fact]
+    public async Task RecordedCallsSurviveADumpAndRestore()
+    {
+        await using var db = await WorkloadDatabase.CreateAsync("ddl_dump", WatchedSchema, WatchedDefinitions, output.WriteLine);
+        var dir = Directory.CreateTempSubdirectory("tviews-ddl-dump-");
+        var restored = await TestServer.CreateDatabaseAsync("ddl_restored");
+        try
+        {
+            var dump = Path.Combine(dir.FullName, "ddl.dump");
+            await Operations.OpsDatabase.RunClientToolAsync("pg_dump", [.. Operations.OpsDatabase.LibpqArgs(db.ConnectionString), "-Fc", "-f", dump]);
+            await Operations.OpsDatabase.RunClientToolAsync("pg_restore",
+                [.. Operations.OpsDatabase.LibpqArgs(db.ConnectionString, new NpgsqlConnectionStringBuilder(restored).Database!), dump]);
+            await using var c = new NpgsqlConnection(restored);
+            await c.OpenAsync();
+            Assert.Equal(0L, await Db.ScalarAsync<long>(c, "SELECT count(*) FROM pg_tviews_changed_calls()"));
+            Assert.Equal("OK", await HealthAsync(c, "definitions"));
+            await Exec(c, "CREATE OR REPLACE FUNCTION app.label(t int) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT 'restored ' || t $$");
+            Assert.Equal("restored 10", await Scalar(c, "SELECT label FROM tv_order WHERE pk_order = 1"));
+            await Oracle.AssertConsistentAsync(c, db.Definitions, "restored, after the function was replaced");
+        }
+        finally
+        {
+            await TestServer.DropDatabaseAsync(restored);
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task OnlyARoleWithTheTViewOwnersRightsMayReplaceAFunctionItCalls()
     {

@@ -41,7 +41,13 @@ $fn$;
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_function_fingerprint(fn oid) RETURNS text
 LANGUAGE sql STABLE AS $fn$
     SELECT pg_catalog.md5(CASE WHEN p.prokind = 'a' THEN
-               (SELECT a::text || COALESCE((
+               -- Names and type names, not OIDs, which a dump and restore changes.
+               (SELECT pg_catalog.concat_ws(',', a.aggkind, a.aggnumdirectargs, a.aggtransfn, a.aggfinalfn, a.aggcombinefn,
+                           a.aggserialfn, a.aggdeserialfn, a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn, a.aggfinalextra,
+                           a.aggmfinalextra, a.aggfinalmodify, a.aggmfinalmodify, a.aggsortop::regoperator,
+                           pg_catalog.format_type(a.aggtranstype, NULL), a.aggtransspace,
+                           pg_catalog.format_type(a.aggmtranstype, NULL), a.aggmtransspace, a.agginitval, a.aggminitval)
+                       || COALESCE((
                     SELECT pg_catalog.string_agg(pg_catalog.pg_get_functiondef(s.fn), ';' ORDER BY s.n)
                     FROM unnest(ARRAY[a.aggtransfn::oid, a.aggfinalfn::oid, a.aggcombinefn::oid, a.aggmtransfn::oid,
                                       a.aggminvtransfn::oid, a.aggmfinalfn::oid]) WITH ORDINALITY AS s (fn, n)
@@ -52,9 +58,9 @@ LANGUAGE sql STABLE AS $fn$
 $fn$;
 
 -- Records what a TVIEW's definition view calls now (at registration, and by pg_tviews_refresh, which
--- makes the rows agree with the functions as they are). Only the TVIEW's owner may (with the right to write the catalog, as
--- for every registration): recording is what tells later checks that the rows were computed by
--- these definitions.
+-- makes the rows agree with the functions as they are). Only the TVIEW's owner may (with the right
+-- to write the catalog, as for every registration): recording is what tells later checks that the
+-- rows were computed by these definitions.
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_record_calls(entity text) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
