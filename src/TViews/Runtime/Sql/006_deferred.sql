@@ -37,11 +37,6 @@ CREATE UNLOGGED TABLE IF NOT EXISTS @schema@.pg_tviews_queued (
 );
 REVOKE ALL ON @schema@.pg_tviews_queued FROM PUBLIC;
 
--- Maintains every TVIEW this transaction queued, now. Locks first, at once and in the global order,
--- everything the queued changes can reach (the lock sets of each queued source, event and TVIEW);
--- then maintains the queued TVIEWs by depth (those built on others last: maintaining a TVIEW can
--- queue its dependents). Returns the number of TVIEWs maintained. Callable by anyone: it only ever
--- maintains the caller's own queue, which COMMIT would maintain anyway (read-your-writes).
 -- The locks of a flush, in the global order (entity name), before it maintains anything: for each
 -- TVIEW of the sets of what the transaction queued, the whole-TVIEW lock; or, for a queued TVIEW
 -- that allows key locks (pg_tviews_metadata.key_locks and locking 'key', or 'auto' while another
@@ -77,6 +72,11 @@ BEGIN
     END LOOP;
 END $fn$;
 
+-- Maintains every TVIEW this transaction queued, now. Locks first, at once and in the global order,
+-- everything the queued changes can reach (the lock sets of each queued source, event and TVIEW);
+-- then maintains the queued TVIEWs by depth (those built on others last: maintaining a TVIEW can
+-- queue its dependents). Returns the number of TVIEWs maintained. Callable by anyone: it only ever
+-- maintains the caller's own queue, which COMMIT would maintain anyway (read-your-writes).
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_flush() RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER AS $fn$
 DECLARE
