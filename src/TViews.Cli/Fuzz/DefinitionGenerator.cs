@@ -594,14 +594,10 @@ public sealed class DefinitionGenerator
             q.Reads.Add(rel.Name);
             var from = $"{rel.Name} {a}";
             var sources = new List<(string Alias, Rel Rel)> { (a, rel) };
-            var parents = ToOne(rel).ToList();
-            if (parents.Count > 0 && Chance(0.4))
+            if (MaybeParentJoin(q, rel, a) is { } parent)
             {
-                var (cols, target, notNull) = Pick(parents);
-                q.Reads.Add(target.Name);
-                var ja = q.Alias("j");
-                from += $" {(notNull && Chance(0.5) ? "JOIN" : "LEFT JOIN")} {target.Name} {ja} ON {Eq(ja, target.Key, a, cols)}";
-                sources.Add((ja, target));
+                from += " " + parent.Join;
+                sources.Add((parent.Alias, parent.Target));
             }
             var head = branches.Count == 0;
             var items = new List<string> { $"'k{branches.Count + 1}'{(head ? " AS kind" : "")}", $"{a}.{rel.Key[0]}{(cast ? "::text" : "")}{(head ? " AS id" : "")}" };
@@ -623,6 +619,20 @@ public sealed class DefinitionGenerator
     }
 
     /// <summary>
+    /// Sometimes (40%) a to-one join from <paramref name="alias"/> of <paramref name="rel"/> to a parent,
+    /// inner when the reference is NOT NULL and a coin says so: the join's text, the parent's alias and the parent.
+    /// </summary>
+    private (string Join, string Alias, Rel Target)? MaybeParentJoin(Query q, Rel rel, string alias)
+    {
+        var parents = ToOne(rel).ToList();
+        if (parents.Count == 0 || !Chance(0.4)) return null;
+        var (cols, target, notNull) = Pick(parents);
+        q.Reads.Add(target.Name);
+        var ja = q.Alias("j");
+        return ($"{(notNull && Chance(0.5) ? "JOIN" : "LEFT JOIN")} {target.Name} {ja} ON {Eq(ja, target.Key, alias, cols)}", ja, target);
+    }
+
+    /// <summary>
     /// Rows of a relation (sometimes with a to-one join) with window functions partitioned by one or two
     /// columns of the select list other than the key: a reference, a value (NULLs are a partition too),
     /// a column of the joined relation, or none at all (the whole result). Every window is deterministic:
@@ -636,14 +646,11 @@ public sealed class DefinitionGenerator
         var from = $"{x.Name} {ra}";
         foreach (var k in x.Key) q.Output($"{ra}.{k}", k, x.Column(k).Type);
         var candidates = x.Columns.Where(c => !x.Key.Contains(c.Name) && c.Type != ColType.Jsonb).Select(c => (Sql: $"{ra}.{c.Name}", c.Name, c.Type)).ToList();
-        var parents = ToOne(x).ToList();
-        if (parents.Count > 0 && Chance(0.4))
+        if (MaybeParentJoin(q, x, ra) is { } parent)
         {
-            var (cols, target, notNull) = Pick(parents);
-            q.Reads.Add(target.Name);
-            var ja = q.Alias("j");
-            from += $"\n{(notNull && Chance(0.5) ? "JOIN" : "LEFT JOIN")} {target.Name} {ja} ON {Eq(ja, target.Key, ra, cols)}";
-            candidates.AddRange(target.Columns.Where(c => c.Type != ColType.Jsonb).Select(c => (Sql: $"{ja}.{c.Name}", Name: $"{ja}_{c.Name}", c.Type)));
+            var ja = parent.Alias;
+            from += "\n" + parent.Join;
+            candidates.AddRange(parent.Target.Columns.Where(c => c.Type != ColType.Jsonb).Select(c => (Sql: $"{ja}.{c.Name}", Name: $"{ja}_{c.Name}", c.Type)));
         }
         var order = string.Join(", ", x.Key.Select(k => $"{ra}.{k}"));
         var numbers = x.Columns.Where(c => c.Type is ColType.Int or ColType.Numeric).ToList();

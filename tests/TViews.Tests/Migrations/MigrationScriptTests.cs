@@ -271,7 +271,7 @@ public sealed class MigrationScriptTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task AMissingSnapshotIsNamedAndNoServerIsStarted()
+    public async Task AMissingSnapshotIsNamed()
     {
         var missing = Path.Combine(Path.GetTempPath(), "tviews-no-such-snapshot-" + Guid.NewGuid().ToString("N") + ".sql");
         var cli = await CliRunner.RunAsync(null, "script", WorkloadRunner.BlogReadModelsPath, "--snapshot", missing);

@@ -51,6 +51,11 @@ DECLARE
     e text;
     locking text;
 BEGIN
+    -- Most flushes lock only TVIEWs without key locks: all at once, as before key locks existed.
+    IF NOT EXISTS (SELECT FROM @schema@.pg_tviews_metadata m WHERE m.entity_name = ANY (tviews) AND m.key_locks) THEN
+        PERFORM @schema@.pg_tviews_lock_sorted(tviews, tables);
+        RETURN;
+    END IF;
     FOR i IN 1 .. coalesce(cardinality(tviews), 0) LOOP
         e := tviews[i];
         CONTINUE WHEN pg_catalog.to_regclass(tables[i]) IS NULL;
