@@ -5,7 +5,13 @@ namespace TViews.Analysis;
 
 internal enum RelationKind { Table, PartitionedTable, View, MaterializedView, ForeignTable, Other }
 
-internal sealed record CatalogColumn(string Name, string Type, bool NotNull, bool Comparable);
+/// <param name="Comparable">The type has an equality (json, xml and geometric types have none).</param>
+/// <param name="Array">An array (or a domain over one): a multiset TVIEW cannot find rows by it, since key arrays of arrays do not exist.</param>
+/// <param name="IndexMethod">
+/// An index a multiset TVIEW may put on the column without a value ever being too large for it: btree for
+/// fixed-length types, hash for strings and numerics (a hash index stores only the hash), null otherwise.
+/// </param>
+internal sealed record CatalogColumn(string Name, string Type, bool NotNull, bool Comparable, bool Array = false, string? IndexMethod = null);
 
 /// <summary>A relation as the live catalog describes it. <see cref="TViewEntity"/> is set for TVIEW tables.</summary>
 internal sealed record CatalogRelation(
@@ -55,6 +61,12 @@ internal sealed class CatalogReader(NpgsqlConnection connection, string? runtime
         NOT IN ('json', 'xml', 'point', 'line', 'lseg', 'box', 'path', 'polygon', 'circle')
         """;
 
+    private const string TypeShape = """
+        (SELECT bt.typcategory = 'A' FROM pg_type bt WHERE bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END),
+        (SELECT CASE WHEN bt.typlen > 0 THEN 'btree' WHEN bt.typcategory IN ('S', 'N') THEN 'hash' END
+         FROM pg_type bt WHERE bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END)
+        """;
+
     /// <summary>Looks a relation up by its (possibly unqualified) name parts; null when it does not exist.</summary>
     public async Task<CatalogRelation?> FindAsync(IReadOnlyList<string> nameParts, CancellationToken ct = default)
     {
@@ -73,12 +85,12 @@ internal sealed class CatalogReader(NpgsqlConnection connection, string? runtime
             r => (Schema: r.GetString(0), Name: r.GetString(1), Kind: r.GetString(2), Rls: r.GetBoolean(3)), ct, ("o", oid))).Single();
         var columns = await connection.RowsAsync(
             $"""
-            SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, {TypeIsComparable}
+            SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, {TypeIsComparable}, {TypeShape}
             FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
             WHERE a.attrelid = @o::oid AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum
             """,
-            r => new CatalogColumn(r.GetString(0), r.GetString(1), r.GetBoolean(2), r.GetBoolean(3)), ct, ("o", oid));
+            r => new CatalogColumn(r.GetString(0), r.GetString(1), r.GetBoolean(2), r.GetBoolean(3), r.GetBoolean(4), r.IsDBNull(5) ? null : r.GetString(5)), ct, ("o", oid));
         var indexes = await connection.RowsAsync(
             """
             SELECT i.indisprimary, ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)

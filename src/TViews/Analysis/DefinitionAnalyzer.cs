@@ -24,6 +24,12 @@ internal sealed record DefinitionAnalysis(
 
     /// <summary>The NOT NULL columns the proof that the key is never NULL rests on (<see cref="KeyNullProof"/>).</summary>
     public IReadOnlyList<NotNullColumn> KeyNotNull { get; init; } = [];
+
+    /// <summary>
+    /// No key was proven and none given: the rows are a multiset, found by these columns (possibly NULL,
+    /// not unique), which replace the key (<see cref="TViews.Plan.TViewPlan.Multiset"/>).
+    /// </summary>
+    public IReadOnlyList<string>? MultisetKey { get; init; }
 }
 
 /// <summary>
@@ -37,13 +43,18 @@ internal static class DefinitionAnalyzer
     /// The key was chosen by the user (--key, -- tviews:key=): when its uniqueness cannot be proven, it is
     /// checked against the data instead and enforced at run time. A key chosen by default must be proven.
     /// </param>
+    /// <param name="findable">
+    /// Per output column, whether a multiset TVIEW can find rows by it (<see cref="ColumnPlan.Findable"/>);
+    /// given when the key was chosen by default: a definition without a provable key is then maintained as
+    /// a multiset (docs/sql.md) instead of refused.
+    /// </param>
     /// <param name="definitionView">
     /// The definition created as a view (quoted, qualified name), when it exists: PostgreSQL's reading of it
     /// tells the columns of functions in FROM.
     /// </param>
     public static async Task<DefinitionAnalysis> AnalyzeAsync(NpgsqlConnection conn, string? runtimeSchema, SelectStmt definition,
         SourceText? source, IReadOnlyList<string> outputColumns, IReadOnlyList<string> keyColumns, bool explicitKey = false, CancellationToken ct = default,
-        bool acknowledgeRowSecurity = false, string? definitionView = null)
+        bool acknowledgeRowSecurity = false, string? definitionView = null, IReadOnlyList<bool>? findable = null)
     {
         CheckReservedNames(definition, source, outputColumns);
         var catalog = new CatalogReader(conn, runtimeSchema);
@@ -72,38 +83,49 @@ internal static class DefinitionAnalyzer
         // One SELECT, or each branch of a UNION at the top: its outputs and key expressions.
         var branches = binder.Branches;
         var union = branches.Count > 1;
-        var branchOutputs = new List<List<Expr>>();
+        var branchOutputs = branches.Select(binder.Outputs).ToList();
+        if (branchOutputs.Any(o => o.Count != outputColumns.Count))
+            throw new AnalysisException($"internal: the definition has {branchOutputs.First(o => o.Count != outputColumns.Count).Count} output columns but PostgreSQL reports {outputColumns.Count}");
+        var setReturning = functions.Where(f => f.Value.SetReturning).Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+        var uniqueness = new KeyUniquenessAnalyzer(binder, source, aggregates, setReturning);
         var branchKeys = new List<List<Expr>>();
         WindowShape? windowShape = null;
-        foreach (var branch in branches)
-        {
-            var outputs = binder.Outputs(branch);
-            if (outputs.Count != outputColumns.Count)
-                throw new AnalysisException($"internal: the definition has {outputs.Count} output columns but PostgreSQL reports {outputColumns.Count}");
-            CheckSingleRowKey(branch.Core, outputs, outputColumns, keyColumns, source, aggregates);
-            var branchKey = KeyExpressions(outputs, outputColumns, keyColumns, source, aggregates);
-            CheckDistinctOn(branch, branchKey, source);
-            windowShape ??= WindowPartitionAnalyzer.Analyze(binder, branch, outputs, branchKey, source, aggregates, union);
-            branchOutputs.Add(outputs);
-            branchKeys.Add(branchKey);
-        }
-        var keyExprs = branchKeys[0];
-
-        var setReturning = functions.Where(f => f.Value.SetReturning).Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
-        var positions = keyColumns.Select(k => outputColumns.ToList().IndexOf(k)).ToList();
-        var uniqueness = new KeyUniquenessAnalyzer(binder, source, aggregates, setReturning);
         AnalysisException? mayRepeat;
-        if (!union)
+        IReadOnlyList<int> positions;
+        string? multisetReason = null;
+        try
         {
-            var verdict = uniqueness.Check(branchOutputs[0], positions, keyColumns);
-            if (verdict.MayBeNull is { } mayBeNull) throw mayBeNull;
-            mayRepeat = verdict.MayRepeat;
+            for (var b = 0; b < branches.Count; b++)
+            {
+                CheckSingleRowKey(branches[b].Core, branchOutputs[b], outputColumns, keyColumns, source, aggregates);
+                var branchKey = KeyExpressions(branchOutputs[b], outputColumns, keyColumns, source, aggregates);
+                CheckDistinctOn(branches[b], branchKey, source);
+                windowShape ??= WindowPartitionAnalyzer.Analyze(binder, branches[b], branchOutputs[b], branchKey, source, aggregates, union);
+                branchKeys.Add(branchKey);
+            }
+            positions = keyColumns.Select(k => outputColumns.ToList().IndexOf(k)).ToList();
+            if (!union)
+            {
+                var verdict = uniqueness.Check(branchOutputs[0], positions, keyColumns);
+                if (verdict.MayBeNull is { } mayBeNull) throw mayBeNull;
+                mayRepeat = verdict.MayRepeat;
+            }
+            else mayRepeat = await UnionKeyAsync(conn, definition, source, uniqueness, branches, branchOutputs, branchKeys, positions, keyColumns, outputColumns.Count, aggregates, ct);
+            if (mayRepeat is not null && !explicitKey) throw mayRepeat;
         }
-        else mayRepeat = await UnionKeyAsync(conn, definition, source, uniqueness, branches, branchOutputs, branchKeys, positions, keyColumns, outputColumns.Count, aggregates, ct);
-        if (mayRepeat is not null && !explicitKey) throw mayRepeat;
+        catch (AnalysisException noKey) when (findable is not null && !explicitKey)
+        {
+            // No key to address rows by: rows are a multiset, found by the columns that can find them.
+            positions = MultisetKey.Positions(binder, branches, branchOutputs, findable, aggregates, setReturning, noKey);
+            keyColumns = positions.Select(i => outputColumns[i]).ToList();
+            branchKeys = branchOutputs.Select(o => positions.Select(i => o[i]).ToList()).ToList();
+            (windowShape, mayRepeat, multisetReason) = (null, null, noKey.Message);
+        }
+        var multiset = multisetReason is not null;
+        var keyExprs = branchKeys[0];
         var keyEnforced = mayRepeat is not null;
         // The key was proven never NULL (in every branch): from which NOT NULL constraints.
-        var keyNotNull = KeyNullProof.Dependencies(relations, binder, catalog =>
+        var keyNotNull = multiset ? [] : KeyNullProof.Dependencies(relations, binder, catalog =>
         {
             var b = new Binder(source, catalog, functionColumns);
             b.BindDefinition(definition);
@@ -115,11 +137,12 @@ internal static class DefinitionAnalyzer
         // A UNION's occurrences each get the key queries of their branch (its constants included).
         // Patches and counts from the delta address the rows of one SELECT: not for a UNION.
         var builders = branches
-            .Select((b, i) => new KeyQueryBuilder(binder, branchKeys[i], keyColumns, aggregates, union ? new UnionBranch(b, i + 1, definition.With) : null))
+            .Select((b, i) => new KeyQueryBuilder(binder, branchKeys[i], keyColumns, aggregates, union ? new UnionBranch(b, i + 1, definition.With) : null, nullSafeProbe: multiset))
             .ToList();
         KeyQueryBuilder BuilderOf(TableVar t) => builders[branches.ToList().IndexOf(Binder.BranchOf(t.Scope))];
-        var patches = union ? new Dictionary<string, PatchPlan>() : new PatchAnalyzer(binder, outputColumns, keyColumns, aggregates).Analyze(keyExprs);
-        var counts = union ? null : CountDeltaAnalyzer.Analyze(binder, outputColumns, keyColumns, keyExprs);
+        // Patches and counts from the delta address one row per key: not for a multiset either.
+        var patches = union || multiset ? new Dictionary<string, PatchPlan>() : new PatchAnalyzer(binder, outputColumns, keyColumns, aggregates).Analyze(keyExprs);
+        var counts = union || multiset ? null : CountDeltaAnalyzer.Analyze(binder, outputColumns, keyColumns, keyExprs);
         // Windows not partitioned by the key: each partition's columns are a pseudo-key, found by key queries of their own.
         var windows = windowShape is null ? null : WindowPlan(binder, definition, branchOutputs[0], outputColumns, positions, windowShape);
         var partitionBuilders = windowShape?.Partitions
@@ -148,12 +171,17 @@ internal static class DefinitionAnalyzer
         // A UNION's explicit key is usually meant to be proven (the discriminator): say why it is not.
         if (union && mayRepeat is not null)
             warnings.Insert(0, $"the key ({string.Join(", ", keyColumns)}) is taken as given (it holds now, and a write that makes it repeat fails): {mayRepeat.Message}");
-        var (keyLocks, keyLockRefusal) = KeyLockAnalyzer.Analyze(binder, keyExprs, counts is not null);
+        if (multiset)
+            warnings.Insert(0, $"no unique key ({multisetReason}): maintained as a multiset, its rows found by ({string.Join(", ", keyColumns)}); " +
+                "a change recomputes every row sharing those values. Give a unique key for per-row maintenance");
+        var (keyLocks, keyLockRefusal) = multiset ? (null, "a multiset TVIEW (no unique key) has no row to lock by key")
+            : KeyLockAnalyzer.Analyze(binder, keyExprs, counts is not null);
         if (keyLocks is not null && await NondeterministicColumnAsync(conn, KeyLockAnalyzer.TextColumns(keyLocks), ct) is { } column)
             (keyLocks, keyLockRefusal) = (null, $"{column} has a nondeterministic collation: equal values may differ as text");
         return new DefinitionAnalysis(sources, indexes, warnings, keyExprs, keyEnforced)
         {
             KeyLocks = keyLocks, KeyLockRefusal = keyLockRefusal, KeyNotNull = keyNotNull,
+            MultisetKey = multiset ? keyColumns : null,
         };
     }
 

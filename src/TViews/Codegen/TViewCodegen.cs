@@ -72,12 +72,13 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var createView = $"CREATE VIEW {view} AS\n{p.DefinitionSql}";
         var createTable = $"CREATE TABLE {table} AS SELECT * FROM {view}";
         var pkName = Generated($"{p.Table}_pkey");
-        var addPk = $"ALTER TABLE {table} ADD CONSTRAINT {Quote(pkName)} PRIMARY KEY ({string.Join(", ", p.Key.Select(k => Quote(k.Name)))})";
+        var addPk = p.Multiset ? MultisetIndex(p)
+            : $"ALTER TABLE {table} ADD CONSTRAINT {Quote(pkName)} PRIMARY KEY ({string.Join(", ", p.Key.Select(k => Quote(k.Name)))})";
         var indexes = p.Indexes.Select(ix =>
             $"CREATE INDEX IF NOT EXISTS {Quote(Generated($"pg_tviews_{ix.Table}_{string.Join("_", ix.Columns)}_idx"))} ON {Quote(ix.Schema, ix.Table)} ({string.Join(", ", ix.Columns.Select(Quote))})").ToList();
         if (p.Windows is { } windows) createTable += WindowIndexes(p, windows);
         var triggers = GenerateTriggers(p);
-        var apply = ApplyFunction(p);
+        var apply = p.Multiset ? MultisetApplyFunction(p) : ApplyFunction(p);
         var sync = SyncFunction(p);
         var patches = p.Sources.Where(s => s.Patch is not null).Select(s => PatchFunction(p, s)).ToList();
         var flush = FlushFunction(p);
@@ -213,6 +214,13 @@ internal sealed class TViewCodegen(string runtimeSchema)
         }
         return sb.ToString();
     }
+
+    /// <summary>
+    /// Which rows of the key union (alias <c>u</c>, columns k1..kn) are keys: a NULL key of a keyed TVIEW
+    /// is no row (a key query over an outer join's NULLs); a multiset's NULL is a value its rows may have.
+    /// </summary>
+    private static string KeysFound(TViewPlan p) => p.Multiset ? "true"
+        : string.Join(" AND ", p.Key.Select((_, i) => $"u.k{i + 1} IS NOT NULL"));
 
     private static string KeyEq(TViewPlan p, string a, string b) =>
         string.Join(" AND ", p.Key.Select(k => $"{a}.{Quote(k.Name)} = {b}.{Quote(k.Name)}"));
@@ -361,6 +369,81 @@ internal sealed class TViewCodegen(string runtimeSchema)
             statement);
     }
 
+    // A multiset TVIEW (no unique key, docs/sql.md): its "key" columns find rows without telling them
+    // apart, and may be NULL. A recompute replaces every stored row with the given values by the rows
+    // the definition yields with them now: duplicates are rows of their own, so there is nothing to
+    // upsert by.
+
+    /// <summary>
+    /// An index on the first column that finds rows and whose type can be indexed whole whatever its
+    /// values (btree for fixed-length types; hash, which stores only a hash, for strings and numerics:
+    /// a btree entry over a long text would make a valid write fail). Empty when there is none.
+    /// </summary>
+    private static string MultisetIndex(TViewPlan p)
+    {
+        if (p.Key.FirstOrDefault(k => k.IndexMethod is not null) is not { } c) return "";
+        var name = Generated($"pg_tviews_{p.Table}_{c.Name}_idx");
+        return $"CREATE INDEX {Quote(name)} ON {Quote(p.Schema, p.Table)} USING {c.IndexMethod} ({Quote(c.Name)})";
+    }
+
+    /// <summary>
+    /// The rows of <paramref name="alias"/> whose find columns hold one of the given value tuples with
+    /// no NULL: <c>= ANY</c> / <c>IN</c>, which PostgreSQL pushes into the definition and reads through
+    /// indexes (a tuple with a NULL matches nothing here).
+    /// </summary>
+    private static string MultisetMatch(TViewPlan p, string alias) => KeyIn(p, alias);
+
+    /// <summary>
+    /// The rows of <paramref name="alias"/> matching a given tuple that has a NULL, NULL matching NULL.
+    /// Gated by <c>pg_tviews_nulls</c> (whether any tuple has one): PostgreSQL then skips the scan, which
+    /// IS NOT DISTINCT FROM cannot restrict, unless such a tuple was asked for.
+    /// </summary>
+    private static string MultisetNullMatch(TViewPlan p, string alias)
+    {
+        var names = string.Join(", ", p.Key.Select((_, i) => $"pg_tviews_c{i + 1}"));
+        var anyNull = string.Join(" OR ", p.Key.Select((_, i) => $"pg_tviews_u.pg_tviews_c{i + 1} IS NULL"));
+        var same = string.Join(" AND ", p.Key.Select((k, i) => $"pg_tviews_u.pg_tviews_c{i + 1} IS NOT DISTINCT FROM {alias}.{Quote(k.Name)}"));
+        return $"pg_tviews_nulls AND EXISTS (SELECT FROM unnest({KeyVars(p)}) AS pg_tviews_u ({names}) WHERE ({anyNull}) AND {same})";
+    }
+
+    private string MultisetApplyFunction(TViewPlan p)
+    {
+        var table = Quote(p.Schema, p.Table);
+        var view = Quote(p.Schema, p.View);
+        var cols = string.Join(", ", p.Columns.Select(c => Quote(c.Name)));
+        var vCols = string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)));
+        var names = string.Join(", ", p.Key.Select((_, i) => $"pg_tviews_c{i + 1}"));
+        var anyNull = string.Join(" OR ", p.Key.Select((_, i) => $"pg_tviews_u.pg_tviews_c{i + 1} IS NULL"));
+        // One evaluation of the definition for the values feeds the insert; the old rows go in the same
+        // statement (its DELETE does not see the rows its INSERT adds).
+        var statement = $"""
+                DECLARE
+                    pg_tviews_nulls boolean := EXISTS (SELECT FROM unnest({KeyVars(p)}) AS pg_tviews_u ({names}) WHERE {anyNull});
+                BEGIN
+                    WITH pg_tviews_fresh AS MATERIALIZED (
+                        SELECT {vCols} FROM {view} AS v WHERE {MultisetMatch(p, "v")}
+                        UNION ALL
+                        SELECT {vCols} FROM {view} AS v WHERE {MultisetNullMatch(p, "v")}
+                    ), pg_tviews_gone AS (
+                        DELETE FROM {table} AS t WHERE {MultisetMatch(p, "t")}
+                        RETURNING 1
+                    ), pg_tviews_gone_nulls AS (
+                        DELETE FROM {table} AS t WHERE {MultisetNullMatch(p, "t")}
+                        RETURNING 1
+                    ), pg_tviews_put AS (
+                        INSERT INTO {table} AS t ({cols})
+                        SELECT {vCols} FROM pg_tviews_fresh AS v
+                        RETURNING 1
+                    )
+                    SELECT (SELECT count(*) FROM pg_tviews_gone) + (SELECT count(*) FROM pg_tviews_gone_nulls) + (SELECT count(*) FROM pg_tviews_put)
+                    INTO pg_tviews_written;
+                END;
+            """;
+        return KeySetFunction(p, ApplyFunctionName(p),
+            $"Recomputes the rows of the multiset {Quote(p.Schema, p.Table)} with the given values of ({string.Join(", ", p.Key.Select(k => k.Name))}): replaces them by what its definition yields for those values.",
+            statement);
+    }
+
     /// <summary>
     /// Recomputes only the leaves of the given keys' rows that read source <paramref name="s"/>, and
     /// writes a row only when one of them changed.
@@ -433,19 +516,16 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var cols = string.Join(", ", p.Columns.Select(c => Quote(c.Name)));
         var vCols = string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)));
         var entity = Literal(p.Entity);
-        return SafeDollarQuote($"""
-            CREATE OR REPLACE FUNCTION {Quote(p.Schema, SyncFunctionName(p))}(pg_tviews_mode text) RETURNS bigint
-            LANGUAGE plpgsql {SearchPathClause(p)} AS {BodyOpen}
-            #variable_conflict use_variable
-            -- Whole-TVIEW work for pg_tviews_refresh, in batches of {BatchSize} keys so memory stays flat:
-            -- 'reconcile' recomputes every key and writes only rows that differ; 'rebuild' empties and refills.
-            DECLARE
-                pg_tviews_row record;
-                {decl}
-                pg_tviews_done bigint := 0;
-                pg_tviews_written bigint := 0;
-                pg_tviews_n bigint;
-            BEGIN
+        var rebuild = p.Multiset
+            ? $"""
+                IF pg_tviews_mode = 'rebuild' THEN
+                    -- a multiset: its values do not tell rows apart, so it is refilled in one statement
+                    TRUNCATE {table};
+                    INSERT INTO {table} ({cols}) SELECT {vCols} FROM {view} AS v;
+                    GET DIAGNOSTICS pg_tviews_written = ROW_COUNT;
+                    EXECUTE format('ANALYZE %s', {Literal(table)});
+            """
+            : $"""
                 IF pg_tviews_mode = 'rebuild' THEN
                     TRUNCATE {table};
                     FOR pg_tviews_row IN SELECT {KeyCols("v")} FROM {view} AS v ORDER BY {KeyCols("v")} LOOP
@@ -463,6 +543,21 @@ internal sealed class TViewCodegen(string runtimeSchema)
                         pg_tviews_written := pg_tviews_written + pg_tviews_n;
                     END IF;
                     EXECUTE format('ANALYZE %s', {Literal(table)});
+            """;
+        return SafeDollarQuote($"""
+            CREATE OR REPLACE FUNCTION {Quote(p.Schema, SyncFunctionName(p))}(pg_tviews_mode text) RETURNS bigint
+            LANGUAGE plpgsql {SearchPathClause(p)} AS {BodyOpen}
+            #variable_conflict use_variable
+            -- Whole-TVIEW work for pg_tviews_refresh, in batches of {BatchSize} keys so memory stays flat:
+            -- 'reconcile' recomputes every key and writes only rows that differ; 'rebuild' empties and refills.
+            DECLARE
+                pg_tviews_row record;
+                {decl}
+                pg_tviews_done bigint := 0;
+                pg_tviews_written bigint := 0;
+                pg_tviews_n bigint;
+            BEGIN
+            {rebuild}
                 ELSIF pg_tviews_mode = 'reconcile' THEN
                     FOR pg_tviews_row IN SELECT {KeyCols("v")} FROM {view} AS v UNION SELECT {KeyCols("t")} FROM {table} AS t LOOP
                         {append}
@@ -663,7 +758,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             ? deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : Quote(p.Schema, p.Table)) + ")"))
             : ["(" + WindowKeyQuery(p, s, deltas) + ")"];
         var uColumns = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}")); // column aliases of the key union, not variables
-        var notNull = string.Join(" AND ", p.Key.Select((_, i) => $"u.k{i + 1} IS NOT NULL"));
+        var notNull = KeysFound(p);
         var keyQuery = new StringBuilder();
         keyQuery.AppendLine($"    {with}SELECT {string.Join(", ", p.Key.Select((_, i) => $"array_agg(d.k{i + 1})"))}");
         keyQuery.AppendLine($"    INTO {KeyVars(p)}");
@@ -761,7 +856,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var entity = Literal(p.Entity);
         var queue = Rt("pg_tviews_queue");
         var uColumns = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}"));
-        var notNull = string.Join(" AND ", p.Key.Select((_, i) => $"u.k{i + 1} IS NOT NULL"));
+        var notNull = KeysFound(p);
         // Per source, one statement (run only when the source has queued rows) deletes its queued
         // rows and appends the keys they reach: tag 0 for keys to recompute whole, tag n for keys
         // whose leaves reading the n-th patchable source are patched (rows queued as not needing a
@@ -1009,7 +1104,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             functions.Add(new JsonObject { ["schema"] = p.Schema, ["name"] = PatchFunctionName(p, s), ["args"] = KeyArgTypes(p) });
         foreach (var t in triggers.Where(t => t.FunctionDdl is not null))
             functions.Add(new JsonObject { ["schema"] = p.Schema, ["name"] = t.FunctionName, ["args"] = "" });
-        return new JsonObject
+        var manifest = new JsonObject
         {
             ["entity_name"] = p.Entity,
             ["table_schema"] = p.Schema,
@@ -1036,6 +1131,10 @@ internal sealed class TViewCodegen(string runtimeSchema)
                     .Select(c => (JsonNode)new JsonObject { ["schema"] = c.Schema, ["table"] = c.Table, ["column"] = c.Column }).ToArray()),
             },
         };
+        // No primary key to re-create (pg_tviews_recover). Written only when true: keyed TVIEWs' manifests
+        // are as before.
+        if (p.Multiset) manifest["objects"]!["multiset"] = true;
+        return manifest;
     }
 
     /// <summary>

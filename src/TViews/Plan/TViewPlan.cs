@@ -4,7 +4,13 @@ namespace TViews.Plan;
 
 /// <summary>A column of a TVIEW or of a source, as PostgreSQL types it.</summary>
 /// <param name="Comparable">Whether the type has an equality usable by IS DISTINCT FROM / EXCEPT (json, xml, geometric types have none).</param>
-internal sealed record ColumnPlan(string Name, string Type, bool Comparable = true);
+/// <param name="Array">An array type (see <see cref="Analysis.CatalogColumn"/>).</param>
+/// <param name="IndexMethod">An index method safe for every value of the type, if any (see <see cref="Analysis.CatalogColumn"/>).</param>
+internal sealed record ColumnPlan(string Name, string Type, bool Comparable = true, bool Array = false, string? IndexMethod = null)
+{
+    /// <summary>A multiset TVIEW can find its rows by this column (<see cref="TViewPlan.Multiset"/>).</summary>
+    public bool Findable => Comparable && !Array;
+}
 
 /// <summary>Computes, for a delta relation standing in for one occurrence of a source, the affected keys.</summary>
 internal interface IKeyQuery
@@ -139,6 +145,13 @@ internal sealed record TViewPlan(
     public KeyLockPlan? KeyLocks { get; init; }
 
     public string? KeyLockRefusal { get; init; }
+
+    /// <summary>
+    /// No unique key: the rows are a multiset (duplicates are rows of their own), and <see cref="Key"/> holds
+    /// the columns that find them, which may repeat and be NULL. A recompute replaces every row with the
+    /// given values in those columns (NULL matching NULL) by what the definition yields for them now.
+    /// </summary>
+    public bool Multiset { get; init; }
 
     /// <summary>NOT NULL columns of the sources the key's never-NULL proof rests on: the runtime refuses dropping them.</summary>
     public IReadOnlyList<NotNullColumn> KeyNotNull { get; init; } = [];

@@ -423,15 +423,19 @@ public sealed partial class TViewsEngine
             key = [DefinitionAnalyzer.OneRowKeyColumn];
         }
 
+        // A key chosen by default (the first column) that cannot be proven makes the rows a multiset;
+        // a key written (--key, pk_<entity>) must hold.
+        var keyWritten = def.Key is { Count: > 0 } || key.SequenceEqual([$"pk_{def.Entity}"]) || key.SequenceEqual([DefinitionAnalyzer.OneRowKeyColumn]);
         var analysis = await DefinitionAnalyzer.AnalyzeAsync(conn, RuntimeSchema, def.Query, def.Source, outputs, key, def.Key is { Count: > 0 }, ct, def.AcknowledgeRowSecurity,
-            SqlNames.Quote(schema, view));
+            SqlNames.Quote(schema, view), keyWritten ? null : viewRel.Columns.Select(c => c.Comparable && !c.Array).ToList());
+        if (analysis.MultisetKey is { } found) key = [.. found];
         await CrossCheckDependenciesAsync(conn, schema, view, def, analysis, ct);
 
         var tviewSources = analysis.Sources.Where(s => s.TViewEntity is not null).Select(s => s.TViewEntity!).ToList();
         var depth = 1;
         if (tviewSources.Count > 0)
             depth = 1 + await conn.ScalarAsync<int>($"SELECT COALESCE(max(depth), 0) FROM {Rt("pg_tviews_metadata")} WHERE entity_name = ANY (@e)", ct, ("e", tviewSources.ToArray()));
-        var columns = viewRel.Columns.Select(c => new ColumnPlan(c.Name, c.Type, c.Comparable)).ToList();
+        var columns = viewRel.Columns.Select(c => new ColumnPlan(c.Name, c.Type, c.Comparable, c.Array, c.IndexMethod)).ToList();
         var plan = new TViewPlan(def.Entity, schema, def.Table, def.QueryText, columns,
             key.Select(kc => columns.First(c => c.Name == kc)).ToList(), analysis.Sources, analysis.Indexes, depth, hash)
         {
@@ -441,6 +445,7 @@ public sealed partial class TViewsEngine
             KeyLocks = analysis.KeyLocks,
             KeyLockRefusal = analysis.KeyLockRefusal,
             KeyNotNull = analysis.KeyNotNull,
+            Multiset = analysis.MultisetKey is not null,
         };
         var gen = new TViewCodegen(RuntimeSchema).Generate(plan);
         foreach (var ix in gen.CreateIndexes)
@@ -450,7 +455,15 @@ public sealed partial class TViewsEngine
         }
         StatementRecorder.Note($"{def.Table}: the TVIEW table, filled from its definition.");
         await conn.ExecuteAsync(gen.CreateTable, ct);
-        try
+        if (plan.Multiset)
+        {
+            if (gen.AddPrimaryKey.Length > 0)
+            {
+                StatementRecorder.Note($"{def.Table}: no unique key (a multiset): an index on a column that finds the rows a change recomputes.");
+                await conn.ExecuteAsync(gen.AddPrimaryKey, ct);
+            }
+        }
+        else try
         {
             StatementRecorder.Note($"{def.Table}: a savepoint, so a key that is not unique is reported as such.");
             await conn.ExecuteAsync("SAVEPOINT pg_tviews_pk", ct);

@@ -7,9 +7,10 @@ namespace TViews.Tests.Maintenance;
 
 /// <summary>
 /// A TVIEW's key must be unique and never NULL. Keys proven so from primary keys and unique
-/// constraints (through joins, GROUP BY, DISTINCT, derived tables, TVIEWs) are accepted; others are
-/// refused with the reason and its position, unless given explicitly: then they are checked against
-/// the data at build time and a write that makes one repeat fails loudly and changes nothing.
+/// constraints (through joins, GROUP BY, DISTINCT, derived tables, TVIEWs) are accepted. A key chosen
+/// by default that is not makes a multiset TVIEW, with the reason and its position in a warning; a key
+/// written (pk_&lt;entity&gt;) that is not is refused so; a key given explicitly is checked against the
+/// data at build time and a write that makes one repeat fails loudly and changes nothing.
 /// </summary>
 public sealed class KeyUniquenessTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>, IAsyncLifetime
 {
@@ -59,6 +60,22 @@ public sealed class KeyUniquenessTests(DatabaseFixture db) : IClassFixture<Datab
     private Task<bool> EnforcedAsync(string entity) =>
         ScalarAsync<bool>($"SELECT prosrc LIKE '%pg_tviews_dup%' AND prosrc LIKE '%given explicitly and is not provably unique%' FROM pg_proc WHERE proname = 'pg_tviews_apply_{entity}'");
 
+    /// <summary>
+    /// A definition whose default key cannot be proven: created as a multiset (no primary key), equal to
+    /// its definition; returns the warning, which says why no key was proven. The TVIEW is dropped again.
+    /// </summary>
+    private async Task<string> MultisetAsync(string name, string sql)
+    {
+        var warnings = await Engine.CreateAsync(TViewDefinition.FromSelect(name, sql));
+        var entity = name[3..];
+        Assert.True(await ScalarAsync<bool>($"SELECT (objects->>'multiset')::boolean FROM pg_tviews_metadata WHERE entity_name = '{entity}'"));
+        Assert.Equal(0L, await ScalarAsync<long>($"SELECT count(*) FROM pg_constraint WHERE conrelid = '{name}'::regclass AND contype = 'p'"));
+        await AssertMatchesDefinitionAsync(name, sql);
+        await Engine.DropAsync(name, cascade: false, ifExists: false);
+        var warning = Assert.Single(warnings, w => w.StartsWith("no unique key (", StringComparison.Ordinal));
+        return warning["no unique key (".Length..];
+    }
+
     private async Task<AnalysisException> RefusedAsync(string name, string sql, string? key = null)
     {
         var e = await Assert.ThrowsAsync<AnalysisException>(() => CreateAsync(name, sql, key));
@@ -107,35 +124,43 @@ public sealed class KeyUniquenessTests(DatabaseFixture db) : IClassFixture<Datab
         await Engine.DropAsync("tv_k_base", cascade: true, ifExists: false);
     }
 
+    // Without a key written, a key that cannot be proven makes a multiset TVIEW (MultisetTests); the
+    // warning gives the reason, with the table or column at fault and its position, as a refusal did.
+
     [Fact]
-    public async Task ANonUniqueColumnIsRefusedWithTheTableAndTheFix()
+    public async Task ANonUniqueColumnIsNamedWithTheTableAndTheFix()
     {
-        var e = await RefusedAsync("tv_bad", "SELECT i.sku, i.qty\nFROM tb_item i");
-        Assert.Equal("line 2, column 6: the key (sku) is not provably unique: tb_item.sku is not unique: no primary key or unique constraint covers it "
-                     + "(unique keys of tb_item: (pk_item)). Add a primary key or unique constraint that the key covers, or choose a unique key with --key (-- tviews:key=... in an apply file)",
-            e.Message);
-        e = await RefusedAsync("tv_bad", "SELECT l.at, l.msg FROM tb_log l");
-        Assert.StartsWith("line 1, column 25: the key (at) is not provably unique: tb_log.at is not unique: no primary key or unique constraint covers it.", e.Message);
+        var w = await MultisetAsync("tv_bad", "SELECT i.sku, i.qty\nFROM tb_item i");
+        Assert.StartsWith("line 2, column 6: the key (sku) is not provably unique: tb_item.sku is not unique: no primary key or unique constraint covers it "
+                     + "(unique keys of tb_item: (pk_item)). Add a primary key or unique constraint that the key covers, or choose a unique key with --key (-- tviews:key=... in an apply file)): "
+                     + "maintained as a multiset, its rows found by (sku, qty)",
+            w);
+        w = await MultisetAsync("tv_bad", "SELECT l.at, l.msg FROM tb_log l");
+        Assert.StartsWith("line 1, column 25: the key (at) is not provably unique: tb_log.at is not unique: no primary key or unique constraint covers it.", w);
+        // A key written must hold.
+        var e = await RefusedAsync("tv_bad", "SELECT i.sku AS pk_bad, i.qty FROM tb_item i");
+        Assert.StartsWith("line 1, column 36: the key (pk_bad) is not provably unique: tb_item.sku is not unique", e.Message);
     }
 
     [Fact]
-    public async Task AJoinThatRepeatsTheKeyIsRefusedAtTheJoinedTable()
+    public async Task AJoinThatRepeatsTheKeyIsNamedAtTheJoinedTable()
     {
-        var e = await RefusedAsync("tv_bad", "SELECT o.pk_owner, i.sku\nFROM tb_owner o\nJOIN tb_item i ON i.fk_owner = o.pk_owner");
-        Assert.StartsWith("line 3, column 6: the key (pk_owner) is not provably unique: tb_item.fk_owner is not unique: no primary key or unique constraint covers it (unique keys of tb_item: (pk_item))", e.Message);
+        var w = await MultisetAsync("tv_bad", "SELECT o.pk_owner, i.sku\nFROM tb_owner o\nJOIN tb_item i ON i.fk_owner = o.pk_owner");
+        Assert.StartsWith("line 3, column 6: the key (pk_owner) is not provably unique: tb_item.fk_owner is not unique: no primary key or unique constraint covers it (unique keys of tb_item: (pk_item))", w);
         // A LEFT JOIN repeats its preserved side's rows unless it matches on a unique key.
-        e = await RefusedAsync("tv_bad", "SELECT o.pk_owner, i.sku FROM tb_owner o LEFT JOIN tb_item i ON i.fk_owner = o.pk_owner");
-        Assert.Contains("nothing in the key determines a row of tb_item", e.Message);
-        e = await RefusedAsync("tv_bad", "SELECT o.pk_owner, x.sku FROM tb_owner o CROSS JOIN LATERAL (SELECT i.sku FROM tb_item i WHERE i.fk_owner = o.pk_owner) x");
-        Assert.StartsWith("line 1, column 53: the key (pk_owner) is not provably unique: nothing in the key determines a row of x,", e.Message);
+        w = await MultisetAsync("tv_bad", "SELECT o.pk_owner, i.sku FROM tb_owner o LEFT JOIN tb_item i ON i.fk_owner = o.pk_owner");
+        Assert.Contains("nothing in the key determines a row of tb_item", w);
+        Assert.Contains("its rows found by (pk_owner)", w); // i.sku comes from the nullable side
+        w = await MultisetAsync("tv_bad", "SELECT o.pk_owner, x.sku FROM tb_owner o CROSS JOIN LATERAL (SELECT i.sku FROM tb_item i WHERE i.fk_owner = o.pk_owner) x");
+        Assert.StartsWith("line 1, column 53: the key (pk_owner) is not provably unique: nothing in the key determines a row of x,", w);
     }
 
     [Fact]
-    public async Task AKeyThatMayBeNullIsRefusedAtTheKeyColumn()
+    public async Task AKeyThatMayBeNullIsNamedAtTheKeyColumn()
     {
-        var e = await RefusedAsync("tv_bad", "SELECT o.nick, o.name FROM tb_owner o");
-        Assert.StartsWith("line 1, column 8: the key (nick) must never be NULL, but \"nick\" may be: tb_owner.nick allows NULL.", e.Message);
-        e = await RefusedAsync("tv_bad", "SELECT i.sku, o.pk_owner AS k\nFROM tb_item i\nLEFT JOIN tb_owner o ON o.pk_owner = i.fk_owner", "k");
+        var w = await MultisetAsync("tv_bad", "SELECT o.nick, o.name FROM tb_owner o");
+        Assert.StartsWith("line 1, column 8: the key (nick) must never be NULL, but \"nick\" may be: tb_owner.nick allows NULL.", w);
+        var e = await RefusedAsync("tv_bad", "SELECT i.sku, o.pk_owner AS k\nFROM tb_item i\nLEFT JOIN tb_owner o ON o.pk_owner = i.fk_owner", "k");
         Assert.StartsWith("line 1, column 15: the key (k) must never be NULL, but \"k\" may be: tb_owner.pk_owner comes from the nullable side of a LEFT JOIN (line 3, column 11)", e.Message);
         // An explicit key does not lift the requirement: a NULL key could never be maintained.
         e = await RefusedAsync("tv_bad", "SELECT i.label, i.sku FROM tb_item i", "label");
@@ -143,23 +168,28 @@ public sealed class KeyUniquenessTests(DatabaseFixture db) : IClassFixture<Datab
     }
 
     [Fact]
-    public async Task GroupingThatDoesNotCoverTheKeyIsRefused()
+    public async Task GroupingThatDoesNotCoverTheKeyIsNamed()
     {
-        var e = await RefusedAsync("tv_bad", "SELECT i.sku, i.qty, count(*) AS n FROM tb_item i GROUP BY i.sku, i.qty");
-        Assert.StartsWith("line 1, column 67: the key (sku) is not provably unique: it does not determine the GROUP BY item i.qty", e.Message);
-        e = await RefusedAsync("tv_bad", "SELECT DISTINCT i.qty, i.sku FROM tb_item i");
-        Assert.Contains("the key (qty) is not provably unique", e.Message);
+        var w = await MultisetAsync("tv_bad", "SELECT i.sku, i.qty, count(*) AS n FROM tb_item i GROUP BY i.sku, i.qty");
+        Assert.StartsWith("line 1, column 67: the key (sku) is not provably unique: it does not determine the GROUP BY item i.qty", w);
+        Assert.Contains("its rows found by (sku, qty)", w);
+        w = await MultisetAsync("tv_bad", "SELECT DISTINCT i.qty, i.sku FROM tb_item i");
+        Assert.Contains("the key (qty) is not provably unique", w);
     }
 
     [Fact]
     public async Task ConstraintsThatDoNotHoldForEveryRowReadAreNotProof()
     {
-        var e = await RefusedAsync("tv_bad", "SELECT d.k, d.v FROM tb_deferred d");
-        Assert.Contains("tb_deferred.k is not unique", e.Message); // a deferrable constraint can be violated while triggers run
-        e = await RefusedAsync("tv_bad", "SELECT i.pk_item, unnest(ARRAY[1, 2]) AS x FROM tb_item i");
-        Assert.StartsWith("line 1, column 19: the key (pk_item) is not provably unique: unnest() in the select list returns a set", e.Message);
-        e = await RefusedAsync("tv_bad", "SELECT u.k FROM (SELECT i.pk_item AS k FROM tb_item i UNION ALL SELECT o.pk_owner FROM tb_owner o) u");
-        Assert.Contains("the rows of u are not provably unique on k", e.Message);
+        var w = await MultisetAsync("tv_bad", "SELECT d.k, d.v FROM tb_deferred d");
+        Assert.Contains("tb_deferred.k is not unique", w); // a deferrable constraint can be violated while triggers run
+        w = await MultisetAsync("tv_bad", "SELECT i.pk_item, unnest(ARRAY[1, 2]) AS x FROM tb_item i");
+        Assert.StartsWith("line 1, column 19: the key (pk_item) is not provably unique: unnest() in the select list returns a set", w);
+        Assert.Contains("its rows found by (pk_item)", w);
+        w = await MultisetAsync("tv_bad", "SELECT u.k FROM (SELECT i.pk_item AS k FROM tb_item i UNION ALL SELECT o.pk_owner FROM tb_owner o) u");
+        Assert.Contains("the rows of u are not provably unique on k", w);
+        // A function in FROM has no known unique key: `*` over it expands, and the key is then not provable.
+        w = await MultisetAsync("tv_bad", "SELECT * FROM tb_item i, LATERAL upper(i.label) u");
+        Assert.StartsWith("line 1, column 26: the key (pk_item) is not provably unique: the rows of u (a function, VALUES or aliased join in FROM) have no known unique key", w);
     }
 
     [Fact]

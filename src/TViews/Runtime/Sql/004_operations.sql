@@ -105,8 +105,9 @@ BEGIN
         tbl := to_regclass(format('%I.%I', manifest->>'table_schema', manifest->>'table_name'));
         notes := notes || format('table %I.%I re-created', manifest->>'table_schema', manifest->>'table_name');
     END IF;
-    -- The apply function upserts ON CONFLICT (key): the primary key must be there.
-    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = tbl AND contype = 'p') THEN
+    -- The apply function upserts ON CONFLICT (key): the primary key must be there (a multiset has none).
+    IF NOT coalesce((manifest->'objects'->>'multiset')::boolean, false)
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = tbl AND contype = 'p') THEN
         EXECUTE format('ALTER TABLE %s ADD PRIMARY KEY (%s)', tbl,
                        (SELECT string_agg(quote_ident(k), ', ') FROM jsonb_array_elements_text(manifest->'key_columns') k));
         notes := notes || 'primary key re-created'::text;
@@ -499,7 +500,8 @@ BEGIN
     -- consistency_sample: small TVIEWs (up to 1000 pages) compared whole; larger ones on a sample of
     -- keys: TABLESAMPLE SYSTEM reads about 20 random pages, and the keys are drawn at random among
     -- their rows (the first rows of the sample would all come from one page: rows updated together
-    -- sit together). Each sampled row is compared with the definition evaluated for its key.
+    -- sit together). Each sampled row is compared with the definition evaluated for its key (for a
+    -- multiset, the rows with its values, as sorted arrays).
     check_name := 'consistency_sample';
     BEGIN
         problems := '{}';
@@ -522,8 +524,8 @@ BEGIN
                     SELECT string_agg(format('pg_tviews_t.%1$I = pg_tviews_k.%1$I', c), ' AND ') INTO keys FROM unnest(m.key_columns) c;
                     EXECUTE format(
                         $q$SELECT count(*) FROM (SELECT %1$s FROM %2$I.%3$I TABLESAMPLE SYSTEM (%4$s) ORDER BY random() LIMIT %5$s) pg_tviews_k
-                           WHERE (SELECT pg_tviews_t::text FROM %2$I.%3$I pg_tviews_t WHERE %6$s)
-                                 IS DISTINCT FROM (SELECT pg_tviews_t::text FROM %2$I.%7$I pg_tviews_t WHERE %6$s)$q$,
+                           WHERE ARRAY(SELECT pg_tviews_t::text FROM %2$I.%3$I pg_tviews_t WHERE %6$s ORDER BY 1)
+                                 IS DISTINCT FROM ARRAY(SELECT pg_tviews_t::text FROM %2$I.%7$I pg_tviews_t WHERE %6$s ORDER BY 1)$q$,
                         (SELECT string_agg(quote_ident(c), ', ') FROM unnest(m.key_columns) c),
                         m.table_schema, m.table_name, least(100.0, greatest(0.001, 2000.0 / pages)), sample_rows, keys, m.view_name)
                     INTO n;

@@ -1,0 +1,185 @@
+using System.Globalization;
+using Npgsql;
+using TViews.Analysis;
+using TViews.Runtime;
+using TViews.Tests.Infrastructure;
+using Xunit.Abstractions;
+using static TViews.Tests.Infrastructure.Db;
+
+namespace TViews.Tests.Maintenance;
+
+/// <summary>
+/// Definitions without a unique key (issue 16, docs/sql.md "Multisets"): tables without a primary key,
+/// projections that drop it, nullable GROUP BY and DISTINCT columns. The rows are a multiset, found by the
+/// columns that can find them; duplicates are rows of their own. Each runs under a randomized workload
+/// (FK cascades, writable CTEs, NULLs, duplicates, TRUNCATE, rolled-back transactions) in both modes,
+/// checked by the oracle.
+/// </summary>
+public sealed class MultisetTests(ITestOutputHelper output)
+{
+    private const string Schema = """
+        CREATE TABLE tb_m (a int, b text, c int);
+        CREATE TABLE tb_n (a int, d int);
+        CREATE TABLE tb_parent (id int PRIMARY KEY, grp int);
+        CREATE TABLE tb_child (pid int REFERENCES tb_parent ON DELETE CASCADE ON UPDATE CASCADE, v int);
+        INSERT INTO tb_m SELECT g % 7, CASE WHEN g % 5 = 0 THEN NULL ELSE 'b' || (g % 3) END, CASE WHEN g % 4 = 0 THEN NULL ELSE g % 6 END
+        FROM generate_series(1, 60) g;
+        INSERT INTO tb_m SELECT 1, 'b1', 1 FROM generate_series(1, 3);
+        INSERT INTO tb_n SELECT g % 9, CASE WHEN g % 6 = 0 THEN NULL ELSE g % 4 END FROM generate_series(1, 30) g;
+        INSERT INTO tb_parent SELECT g, g % 3 FROM generate_series(1, 12) g;
+        INSERT INTO tb_child SELECT 1 + g % 12, g % 5 FROM generate_series(1, 40) g;
+        """;
+
+    private const string Definitions = """
+        CREATE TABLE tv_m_proj AS SELECT m.a, m.b FROM tb_m m;
+
+        CREATE TABLE tv_m_join AS SELECT m.a, m.b, n.d FROM tb_m m JOIN tb_n n ON n.a = m.a;
+
+        CREATE TABLE tv_m_left AS SELECT m.a, n.d FROM tb_m m LEFT JOIN tb_n n ON n.a = m.a;
+
+        CREATE TABLE tv_m_exists AS SELECT m.a, m.c FROM tb_m m WHERE EXISTS (SELECT 1 FROM tb_n n WHERE n.a = m.a);
+
+        CREATE TABLE tv_m_not_exists AS SELECT m.b FROM tb_m m WHERE NOT EXISTS (SELECT 1 FROM tb_n n WHERE n.a = m.c);
+
+        CREATE TABLE tv_m_distinct AS SELECT DISTINCT m.c FROM tb_m m;
+
+        CREATE TABLE tv_m_group AS SELECT m.c, count(*) AS n, sum(m.a) AS s FROM tb_m m GROUP BY m.c;
+
+        CREATE TABLE tv_m_group_part AS SELECT m.c, count(*) AS n FROM tb_m m GROUP BY m.c, m.b;
+
+        CREATE TABLE tv_m_union AS SELECT m.a, m.b FROM tb_m m UNION ALL SELECT n.a, n.d::text FROM tb_n n;
+
+        CREATE TABLE tv_child AS SELECT ch.pid, ch.v, p.grp FROM tb_child ch JOIN tb_parent p ON p.id = ch.pid;
+
+        CREATE TABLE tv_m_json AS SELECT json_build_object('b', m.b) AS j, m.a FROM tb_m m;
+
+        CREATE TABLE tv_m_array AS SELECT ARRAY[m.a, m.c] AS pair, m.b FROM tb_m m;
+
+        CREATE TABLE tv_m_srf AS SELECT m.a, unnest(ARRAY[m.c, m.c + 1]) AS u FROM tb_m m;
+
+        CREATE TABLE tv_m_constant AS SELECT 1 AS one, m.c FROM tb_m m;
+
+        CREATE TABLE tv_on_multiset AS SELECT t.a, count(*) AS n FROM tv_m_proj t GROUP BY t.a;
+        """;
+
+    [Theory]
+    [InlineData("immediate")]
+    [InlineData("deferred")]
+    public async Task MultisetDefinitionsStayExactUnderRandomWorkload(string mode)
+    {
+        var cs = await TestServer.CreateDatabaseAsync("multiset");
+        try
+        {
+            await using var conn = new NpgsqlConnection(cs);
+            await conn.OpenAsync();
+            await ExecuteAsync(conn, Schema);
+            var applied = await new TViewsEngine(cs).ApplyAsync(TViewDefinition.FromScript(Definitions));
+            Assert.Equal(15, applied.Created.Count);
+            var definitions = WorkloadRunner.Definitions(Definitions);
+            await Oracle.AssertConsistentAsync(conn, definitions, "after creation");
+
+            // The rows are found by the columns that can find them: not json, arrays, set-returning
+            // functions or constants. None has a primary key.
+            var keys = await ScalarAsync<string>(conn, """
+                SELECT string_agg(entity_name || ':' || array_to_string(key_columns, ','), ' ' ORDER BY entity_name) FROM pg_tviews_metadata
+                """);
+            Assert.Equal("child:pid,v,grp m_array:b m_constant:c m_distinct:c m_exists:a,c m_group:c m_group_part:c m_join:a,b,d m_json:a " +
+                "m_left:a m_not_exists:b m_proj:a,b m_srf:a m_union:a,b on_multiset:a", keys);
+            Assert.Equal(0L, await ScalarAsync<long>(conn, "SELECT count(*) FROM pg_constraint WHERE contype = 'p' AND conrelid::regclass::text LIKE 'tv_%'"));
+            Assert.Equal(6L, await ScalarAsync<long>(conn, "SELECT count(*) FROM tv_m_proj WHERE a = 1 AND b = 'b1'"));
+
+            if (mode == "deferred") await ExecuteAsync(conn, "SET pg_tviews.mode = 'deferred'");
+            var committed = await WorkloadRunner.RunRandomAsync(conn, definitions, 400, Statement, output.WriteLine);
+            Assert.True(committed > 200, $"only {committed} transactions committed");
+            await Oracle.AssertConsistentAsync(conn, definitions, "after the workload");
+
+            // Duplicates come and go one by one; NULL values are found like any other.
+            const string nullRows = "SELECT count(*) FROM tv_m_proj WHERE a IS NULL AND b IS NULL";
+            var before = await ScalarAsync<long>(conn, nullRows);
+            await ExecuteAsync(conn, "INSERT INTO tb_m VALUES (NULL, NULL, NULL), (NULL, NULL, NULL), (42, 'x', 1)");
+            Assert.Equal(before + 2, await ScalarAsync<long>(conn, nullRows));
+            await ExecuteAsync(conn, "DELETE FROM tb_m WHERE ctid = (SELECT min(ctid) FROM tb_m WHERE a IS NULL AND b IS NULL)");
+            Assert.Equal(before + 1, await ScalarAsync<long>(conn, nullRows));
+            await Oracle.AssertConsistentAsync(conn, definitions, "after NULL rows");
+            await ExecuteAsync(conn, "DELETE FROM tb_parent WHERE id % 4 = 0; UPDATE tb_parent SET id = id + 100 WHERE id % 4 = 1");
+            await Oracle.AssertConsistentAsync(conn, definitions, "after FK cascades");
+            await ExecuteAsync(conn, "TRUNCATE tb_n");
+            await Oracle.AssertConsistentAsync(conn, definitions, "after TRUNCATE");
+
+            // The runtime's own check, a reconciling refresh and a rebuild agree.
+            Assert.Empty(await new TViewsEngine(cs).VerifyAsync([]));
+            await ExecuteAsync(conn, "DELETE FROM tv_m_join WHERE ctid = (SELECT min(ctid) FROM tv_m_join); INSERT INTO tv_m_proj VALUES (7, 'stray')");
+            Assert.NotEmpty(await new TViewsEngine(cs).VerifyAsync([]));
+            await ExecuteAsync(conn, "SELECT pg_tviews_refresh('m_join'); SELECT pg_tviews_refresh('m_proj', force => true)");
+            await Oracle.AssertConsistentAsync(conn, definitions, "after refreshes");
+            Assert.Empty(await new TViewsEngine(cs).VerifyAsync([]));
+        }
+        finally
+        {
+            await TestServer.DropDatabaseAsync(cs);
+        }
+    }
+
+    private static string Statement(Random rng, int t)
+    {
+        string S(int v) => v.ToString(CultureInfo.InvariantCulture);
+        string N(int max) => rng.Next(6) == 0 ? "NULL" : S(rng.Next(max));
+        var a = N(9);
+        var b = rng.Next(5) == 0 ? "NULL" : $"'b{rng.Next(4)}'";
+        return rng.Next(16) switch
+        {
+            0 or 1 => $"INSERT INTO tb_m VALUES ({a}, {b}, {N(6)})",
+            2 => $"INSERT INTO tb_m SELECT a, b, c FROM tb_m WHERE a = {a} LIMIT 2", // duplicates of existing rows
+            3 => $"UPDATE tb_m SET b = {b} WHERE a = {a}",
+            4 => $"UPDATE tb_m SET a = {N(9)}, c = {N(6)} WHERE ctid = (SELECT min(ctid) FROM tb_m WHERE c IS NOT DISTINCT FROM {N(6)})",
+            5 => $"DELETE FROM tb_m WHERE ctid = (SELECT max(ctid) FROM tb_m WHERE a IS NOT DISTINCT FROM {a})",
+            6 => $"INSERT INTO tb_n VALUES ({a}, {N(4)}), ({N(9)}, {N(4)})",
+            7 => $"UPDATE tb_n SET d = {N(4)} WHERE a = {a}",
+            8 => $"DELETE FROM tb_n WHERE a IS NOT DISTINCT FROM {a}",
+            9 => $"WITH x AS (DELETE FROM tb_m WHERE a = {a} RETURNING a, c) INSERT INTO tb_n SELECT a, c FROM x",
+            10 => $"INSERT INTO tb_parent VALUES ({S(20 + t)}, {S(rng.Next(3))}) ON CONFLICT DO NOTHING",
+            11 => $"INSERT INTO tb_child SELECT id, {S(rng.Next(5))} FROM tb_parent WHERE id % 7 = {S(rng.Next(7))}",
+            12 => $"DELETE FROM tb_parent WHERE id = {S(1 + rng.Next(30))}",
+            13 => $"UPDATE tb_parent SET grp = {S(rng.Next(3))}, id = id + {S(rng.Next(2) * 200)} WHERE id = {S(1 + rng.Next(30))}",
+            14 => $"UPDATE tb_child SET v = v + 1 WHERE pid = {S(1 + rng.Next(30))}",
+            _ => rng.Next(10) == 0 ? "TRUNCATE tb_child" : $"DELETE FROM tb_child WHERE v = {S(rng.Next(5))} AND pid < {S(rng.Next(30))}",
+        };
+    }
+
+    [Fact]
+    public async Task AMultisetNeedsAColumnThatFindsItsRowsAndKeysWrittenMustHold()
+    {
+        var cs = await TestServer.CreateDatabaseAsync("multiset_refused");
+        try
+        {
+            await using var conn = new NpgsqlConnection(cs);
+            await conn.OpenAsync();
+            await ExecuteAsync(conn, Schema);
+            var engine = new TViewsEngine(cs);
+
+            // Nothing finds the rows: json has no equality, the count is an aggregate.
+            var e = await Assert.ThrowsAsync<AnalysisException>(() => engine.CreateAsync(
+                TViewDefinition.FromScript("CREATE TABLE tv_x AS\nSELECT json_build_object('a', m.a) AS j FROM tb_m m;")[0]));
+            Assert.StartsWith("line 2, column 46: the key (j) is not provably unique", e.Message);
+            Assert.Contains("nor can it be maintained as a multiset: no column of the select list", e.Message);
+
+            // Windows and DISTINCT ON read other rows: refused as before, with their own reason.
+            e = await Assert.ThrowsAsync<AnalysisException>(() => engine.CreateAsync(
+                TViewDefinition.FromScript("CREATE TABLE tv_x AS SELECT m.a, row_number() OVER (PARTITION BY m.b) AS r FROM tb_m m;")[0]));
+            Assert.DoesNotContain("multiset", e.Message);
+
+            // A key written (explicitly, or as pk_<entity>) must hold: no multiset in its place.
+            e = await Assert.ThrowsAsync<AnalysisException>(() => engine.CreateAsync(
+                TViewDefinition.FromScript("-- tviews:key=a\nCREATE TABLE tv_x AS SELECT m.a, m.b FROM tb_m m;")[0]));
+            Assert.Contains("the key (a) must never be NULL", e.Message);
+            e = await Assert.ThrowsAsync<AnalysisException>(() => engine.CreateAsync(
+                TViewDefinition.FromScript("CREATE TABLE tv_x AS SELECT m.b, m.c AS pk_x FROM tb_m m WHERE m.c IS NOT NULL;")[0]));
+            Assert.Contains("the key (pk_x) is not provably unique", e.Message);
+            Assert.Equal(0L, await ScalarAsync<long>(conn, "SELECT count(*) FROM pg_class WHERE relname LIKE '%tv_x%'"));
+        }
+        finally
+        {
+            await TestServer.DropDatabaseAsync(cs);
+        }
+    }
+}
