@@ -9,7 +9,8 @@ namespace TViews.Cli.Fuzz;
 /// EXISTS / NOT EXISTS / IN filters, CASE and COALESCE, jsonb_build_object documents, GROUP BY with
 /// HAVING (by the root's key or by a value), DISTINCT, DISTINCT ON the key, anti-joins, LATERAL,
 /// CTEs, UNION [ALL] of keyed branches, window functions partitioned by other columns than the key,
-/// and TVIEWs over earlier TVIEWs. Keys are unique by
+/// multisets (no key written: values without the key, grouping by a nullable value), and TVIEWs over
+/// earlier TVIEWs. Keys are unique by
 /// construction (the root's primary key through to-one joins, the grouping columns, the DISTINCT
 /// columns, a branch's own constant with its relation's key), so a divergence is never the
 /// generator's fault. Every ORDER BY inside an aggregate is total, so the definition is deterministic.
@@ -65,6 +66,7 @@ public sealed class DefinitionGenerator
             < 86 => "lat",
             < 89 => "cte",
             < 92 => "win",
+            < 97 => "bag",
             _ => "don",
         };
         var q = new Query(shape, ++_next);
@@ -80,6 +82,7 @@ public sealed class DefinitionGenerator
             "cte" => Cte(q),
             "union" => Union(q),
             "win" => Windowed(q),
+            "bag" => Bag(q),
             _ => DistinctOn(q),
         };
     }
@@ -433,6 +436,7 @@ public sealed class DefinitionGenerator
         var notNullRefs = x.Refs.Where(rf => rf.NotNull && rf.Columns.Count == 1).ToList();
         var parents = ToOne(x).Where(p => p.NotNull && p.Target.Values.Any(v => v.NotNull && v.Type == ColType.Text)).ToList();
         var where = new List<string>();
+        var multiset = false;
         switch (_rng.Next(4))
         {
             case 0 when parents.Count > 0:
@@ -451,7 +455,9 @@ public sealed class DefinitionGenerator
             {
                 var v = Pick(x.Values.Where(v => v.Type == ColType.Int && !v.NotNull).ToList());
                 groups.Add(($"r.{v.Name}", "g", ColType.Int));
-                where.Add($"r.{v.Name} IS NOT NULL");
+                // Without the filter NULL is a group of its own: no key, a multiset found by g.
+                if (Chance(0.5)) where.Add($"r.{v.Name} IS NOT NULL");
+                else multiset = true;
                 break;
             }
             default:
@@ -470,7 +476,44 @@ public sealed class DefinitionGenerator
         if (Chance(0.25) && Filter("r", x) is { } f) where.Add(f);
         var having = Chance(0.3) ? "\nHAVING count(*) > 1" : "";
         var sql = $"SELECT {q.SelectList()}\nFROM {from}{(where.Count > 0 ? "\nWHERE " + string.Join(" AND ", where) : "")}\nGROUP BY {string.Join(", ", groups.Select(g => g.Sql))}{having}";
-        return q.Finish(sql, q.Outputs.Take(groups.Count).Select(o => o.Name).ToList(), null);
+        return q.Finish(sql, multiset ? [] : q.Outputs.Take(groups.Count).Select(o => o.Name).ToList(), null);
+    }
+
+    /// <summary>
+    /// A multiset: values of a relation and of a parent joined inner or left, without the key, sometimes
+    /// DISTINCT; rows repeat and columns may be NULL (no key written: TViews finds the rows by their values).
+    /// </summary>
+    private (FuzzDefinition, Rel?)? Bag(Query q)
+    {
+        var x = PickRel(_rels);
+        q.Reads.Add(x.Name);
+        var from = $"{x.Name} r";
+        var joined = new List<(string Alias, Rel Rel)> { ("r", x) };
+        var parents = ToOne(x).ToList();
+        if (parents.Count > 0 && Chance(0.6))
+        {
+            var (cols, target, notNull) = Pick(parents);
+            q.Reads.Add(target.Name);
+            from += $"\n{(notNull && Chance(0.5) ? "JOIN" : "LEFT JOIN")} {target.Name} p ON {Eq("p", target.Key, "r", cols)}";
+            joined.Add(("p", target));
+        }
+        for (var i = 1 + _rng.Next(3); i > 0; i--)
+        {
+            var (a, rel) = Pick(joined);
+            var values = rel.Values.ToList();
+            if (values.Count == 0) continue;
+            var c = Pick(values);
+            var (sql, type) = ValueExpr(a, c);
+            q.Output(sql, a == "r" ? c.Name : $"p_{c.Name}", type);
+        }
+        if (x.Refs.Count > 0 && Chance(0.4))
+            foreach (var c in Pick(x.Refs).Columns.Where(c => !q.Names.Contains(c))) q.Output($"r.{c}", c, ColType.Key);
+        if (q.Outputs.Count == 0) return null;
+        var where = new List<string>();
+        if (Chance(0.3) && Filter("r", x) is { } f) where.Add(f);
+        if (Chance(0.25) && SubqueryFilter(q, "r", x) is { } sf) where.Add(sf);
+        var distinct = Chance(0.2) ? "DISTINCT " : "";
+        return q.Finish($"SELECT {distinct}{q.SelectList()}\nFROM {from}{(where.Count > 0 ? "\nWHERE " + string.Join("\n  AND ", where) : "")}", [], null);
     }
 
     /// <summary>SELECT DISTINCT of non-null columns of a relation and a parent joined inner; every column is the key.</summary>

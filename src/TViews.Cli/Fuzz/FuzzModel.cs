@@ -109,7 +109,8 @@ public sealed record FuzzSchema(IReadOnlyList<FuzzTable> Tables, IReadOnlyList<F
 /// <summary>A generated TVIEW definition: the SELECT, its key, the relations it reads, and the shape it was drawn from.</summary>
 public sealed record FuzzDefinition(string Table, string Select, IReadOnlyList<string> Key, IReadOnlyList<string> Reads, string Shape)
 {
-    public string Script => $"-- tviews:key={string.Join(",", Key)}\nCREATE TABLE {Table} AS\n{Select};";
+    /// <summary>The apply script; without a key, the key is TViews' choice (a multiset when none is provable).</summary>
+    public string Script => (Key.Count == 0 ? "" : $"-- tviews:key={string.Join(",", Key)}\n") + $"CREATE TABLE {Table} AS\n{Select};";
 }
 
 /// <summary>

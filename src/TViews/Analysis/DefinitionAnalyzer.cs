@@ -168,6 +168,9 @@ internal static class DefinitionAnalyzer
             .ToList();
         var (indexes, warnings) = LineageIndexes(binder);
         if (windowShape is not null) PartitionIndexes(binder, branchOutputs[0], windowShape, indexes, warnings);
+        if (multiset)
+            foreach (var outputs in branchOutputs)
+                LookupIndex(binder, outputs[positions[0]], "the rows with the values a change touches (a multiset)", indexes, warnings);
         // A UNION's explicit key is usually meant to be proven (the discriminator): say why it is not.
         if (union && mayRepeat is not null)
             warnings.Insert(0, $"the key ({string.Join(", ", keyColumns)}) is taken as given (it holds now, and a write that makes it repeat fails): {mayRepeat.Message}");
@@ -573,20 +576,27 @@ internal static class DefinitionAnalyzer
     private static void PartitionIndexes(Binder binder, IReadOnlyList<Expr> outputs, WindowShape shape, List<IndexPlan> indexes, List<string> warnings)
     {
         foreach (var i in shape.Partitions.Where(p => p.Count > 0).Select(p => p[0]).Distinct())
+            LookupIndex(binder, outputs[i], "the rows of a window partition", indexes, warnings);
+    }
+
+    /// <summary>
+    /// A recompute restricted by an output column that is a source's column reads that source by it: a
+    /// TVIEW source gets an index, a base table without one a warning.
+    /// </summary>
+    private static void LookupIndex(Binder binder, Expr output, string what, List<IndexPlan> indexes, List<string> warnings)
+    {
+        if (output is not ColumnRef cr || !binder.Columns.TryGetValue(cr, out var bs) || bs.Count != 1 || bs[0].Var is not TableVar tv || bs[0].Column is null) return;
+        var col = tv.RelationColumn(bs[0].Column!);
+        if (tv.Relation.HasIndexLeadingWith([col])) return;
+        if (tv.Relation.TViewEntity is not null)
         {
-            if (outputs[i] is not ColumnRef cr || !binder.Columns.TryGetValue(cr, out var bs) || bs.Count != 1 || bs[0].Var is not TableVar tv || bs[0].Column is null) continue;
-            var col = tv.RelationColumn(bs[0].Column!);
-            if (tv.Relation.HasIndexLeadingWith([col])) continue;
-            if (tv.Relation.TViewEntity is not null)
-            {
-                if (!indexes.Any(x => x.Schema == tv.Relation.Schema && x.Table == tv.Relation.Name && x.Columns.SequenceEqual([col])))
-                    indexes.Add(new IndexPlan(tv.Relation.Schema, tv.Relation.Name, [col]));
-                continue;
-            }
-            var msg = $"{tv.Relation.QualifiedName}.{col} has no index: maintenance will scan {tv.Relation.QualifiedName} to find the rows of a window partition " +
-                      $"(CREATE INDEX ON {SqlNames.Quote(tv.Relation.Schema, tv.Relation.Name)} ({SqlNames.Quote(col)}))";
-            if (!warnings.Contains(msg)) warnings.Add(msg);
+            if (!indexes.Any(x => x.Schema == tv.Relation.Schema && x.Table == tv.Relation.Name && x.Columns.SequenceEqual([col])))
+                indexes.Add(new IndexPlan(tv.Relation.Schema, tv.Relation.Name, [col]));
+            return;
         }
+        var msg = $"{tv.Relation.QualifiedName}.{col} has no index: maintenance will scan {tv.Relation.QualifiedName} to find {what} " +
+                  $"(CREATE INDEX ON {SqlNames.Quote(tv.Relation.Schema, tv.Relation.Name)} ({SqlNames.Quote(col)}))";
+        if (!warnings.Any(w => w.StartsWith($"{tv.Relation.QualifiedName}.{col} has no index", StringComparison.Ordinal))) warnings.Add(msg);
     }
 
     /// <summary>

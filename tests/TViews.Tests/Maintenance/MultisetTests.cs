@@ -75,6 +75,13 @@ public sealed class MultisetTests(ITestOutputHelper output)
             await ExecuteAsync(conn, Schema);
             var applied = await new TViewsEngine(cs).ApplyAsync(TViewDefinition.FromScript(Definitions));
             Assert.Equal(15, applied.Created.Count);
+            // Each says why it has no key and how its rows are found; a base table read by a first find
+            // column without an index is named (a TVIEW source gets the index).
+            var warnings = string.Join("\n", applied.Warnings);
+            Assert.True(applied.Warnings.Any(w => w.StartsWith("no unique key (line 1, column 34: the key (a) must never be NULL, but \"a\" may be: tb_m.a allows NULL.", StringComparison.Ordinal)
+                && w.Contains("maintained as a multiset, its rows found by (a, b)", StringComparison.Ordinal)), warnings);
+            Assert.True(applied.Warnings.Any(w => w.StartsWith("public.tb_m.a has no index: maintenance will scan public.tb_m", StringComparison.Ordinal)), warnings);
+            Assert.Equal(1L, await ScalarAsync<long>(conn, "SELECT count(*) FROM pg_indexes WHERE tablename = 'tv_m_proj' AND indexdef LIKE '%(a)'"));
             var definitions = WorkloadRunner.Definitions(Definitions);
             await Oracle.AssertConsistentAsync(conn, definitions, "after creation");
 
@@ -113,6 +120,13 @@ public sealed class MultisetTests(ITestOutputHelper output)
             await ExecuteAsync(conn, "SELECT pg_tviews_refresh('m_join'); SELECT pg_tviews_refresh('m_proj', force => true)");
             await Oracle.AssertConsistentAsync(conn, definitions, "after refreshes");
             Assert.Empty(await new TViewsEngine(cs).VerifyAsync([]));
+
+            // The runbook's recovery of a lost metadata row and triggers: no primary key to re-create.
+            await ExecuteAsync(conn, "DELETE FROM pg_tviews_metadata WHERE entity_name = 'm_join'; DROP TRIGGER pg_tviews_01_m_join_ins ON tb_n");
+            Assert.StartsWith("TVIEW m_join restored from", await ScalarAsync<string>(conn, "SELECT pg_tviews_convert_existing_table('m_join')"));
+            Assert.Equal(0L, await ScalarAsync<long>(conn, "SELECT count(*) FROM pg_constraint WHERE contype = 'p' AND conrelid = 'tv_m_join'::regclass"));
+            await ExecuteAsync(conn, "INSERT INTO tb_n VALUES (1, 1), (1, 1); UPDATE tb_m SET b = 'after' WHERE a = 1");
+            await Oracle.AssertConsistentAsync(conn, definitions, "after recovery");
         }
         finally
         {
