@@ -414,28 +414,40 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var vCols = string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)));
         var names = string.Join(", ", p.Key.Select((_, i) => $"pg_tviews_c{i + 1}"));
         var anyNull = string.Join(" OR ", p.Key.Select((_, i) => $"pg_tviews_u.pg_tviews_c{i + 1} IS NULL"));
-        // One evaluation of the definition for the values feeds the insert; the old rows go in the same
-        // statement (its DELETE does not see the rows its INSERT adds).
+        // The stored rows with the values and what the definition yields for them now are paired up as
+        // text (the n-th copy of a row with the n-th copy of an equal row: text equality is what
+        // "equal rows" means for every type, json included; the whole row under the reserved alias, as
+        // a column may be named t); only the unpaired are deleted (by ctid)
+        // or inserted, so an unchanged row is not rewritten, nor recomputed by dependents.
+        var rowText = $"ROW({vCols})::text";
         var statement = $"""
                 DECLARE
                     pg_tviews_nulls boolean := EXISTS (SELECT FROM unnest({KeyVars(p)}) AS pg_tviews_u ({names}) WHERE {anyNull});
                 BEGIN
-                    WITH pg_tviews_fresh AS MATERIALIZED (
-                        SELECT {vCols} FROM {view} AS v WHERE {MultisetMatch(p, "v")}
+                    WITH pg_tviews_old AS MATERIALIZED (
+                        SELECT pg_tviews_t.ctid AS pg_tviews_id, pg_tviews_t::text AS pg_tviews_r FROM {table} AS pg_tviews_t WHERE {MultisetMatch(p, "pg_tviews_t")}
                         UNION ALL
-                        SELECT {vCols} FROM {view} AS v WHERE {MultisetNullMatch(p, "v")}
+                        SELECT pg_tviews_t.ctid, pg_tviews_t::text FROM {table} AS pg_tviews_t WHERE {MultisetNullMatch(p, "pg_tviews_t")}
+                    ), pg_tviews_fresh AS MATERIALIZED (
+                        SELECT {vCols}, {rowText} AS pg_tviews_r FROM {view} AS v WHERE {MultisetMatch(p, "v")}
+                        UNION ALL
+                        SELECT {vCols}, {rowText} FROM {view} AS v WHERE {MultisetNullMatch(p, "v")}
+                    ), pg_tviews_old_n AS MATERIALIZED (
+                        SELECT o.pg_tviews_id, o.pg_tviews_r, row_number() OVER (PARTITION BY o.pg_tviews_r) AS pg_tviews_n FROM pg_tviews_old AS o
+                    ), pg_tviews_fresh_n AS MATERIALIZED (
+                        SELECT v.*, row_number() OVER (PARTITION BY v.pg_tviews_r) AS pg_tviews_n FROM pg_tviews_fresh AS v
                     ), pg_tviews_gone AS (
-                        DELETE FROM {table} AS t WHERE {MultisetMatch(p, "t")}
-                        RETURNING 1
-                    ), pg_tviews_gone_nulls AS (
-                        DELETE FROM {table} AS t WHERE {MultisetNullMatch(p, "t")}
+                        DELETE FROM {table} AS t
+                        WHERE t.ctid = ANY (ARRAY(SELECT o.pg_tviews_id FROM pg_tviews_old_n AS o
+                                                  WHERE NOT EXISTS (SELECT FROM pg_tviews_fresh_n AS f WHERE f.pg_tviews_r = o.pg_tviews_r AND f.pg_tviews_n = o.pg_tviews_n)))
                         RETURNING 1
                     ), pg_tviews_put AS (
                         INSERT INTO {table} AS t ({cols})
-                        SELECT {vCols} FROM pg_tviews_fresh AS v
+                        SELECT {vCols} FROM pg_tviews_fresh_n AS v
+                        WHERE NOT EXISTS (SELECT FROM pg_tviews_old_n AS o WHERE o.pg_tviews_r = v.pg_tviews_r AND o.pg_tviews_n = v.pg_tviews_n)
                         RETURNING 1
                     )
-                    SELECT (SELECT count(*) FROM pg_tviews_gone) + (SELECT count(*) FROM pg_tviews_gone_nulls) + (SELECT count(*) FROM pg_tviews_put)
+                    SELECT (SELECT count(*) FROM pg_tviews_gone) + (SELECT count(*) FROM pg_tviews_put)
                     INTO pg_tviews_written;
                 END;
             """;
