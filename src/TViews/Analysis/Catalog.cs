@@ -61,6 +61,19 @@ internal sealed class CatalogReader(NpgsqlConnection connection, string? runtime
         NOT IN ('json', 'xml', 'point', 'line', 'lseg', 'box', 'path', 'polygon', 'circle')
         """;
 
+    // The type as generated code may name it: format_type leaves a type visible on the caller's
+    // search_path unqualified, but generated functions run with search_path pg_catalog, ..., pg_temp.
+    private const string QualifiedType = """
+        CASE WHEN t.typnamespace = 'pg_catalog'::regnamespace THEN format_type(a.atttypid, a.atttypmod)
+             ELSE (SELECT CASE WHEN et.oid IS NULL THEN format('%I.%I', tn.nspname, t.typname)
+                               WHEN et.typnamespace = 'pg_catalog'::regnamespace THEN format_type(a.atttypid, a.atttypmod)
+                               ELSE format('%I.%I[]', en.nspname, et.typname) END
+                   FROM pg_namespace tn
+                   LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typelem <> 0 AND t.typlen = -1
+                   LEFT JOIN pg_namespace en ON en.oid = et.typnamespace
+                   WHERE tn.oid = t.typnamespace) END
+        """;
+
     private const string TypeShape = """
         (SELECT bt.typcategory = 'A' FROM pg_type bt WHERE bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END),
         (SELECT CASE WHEN bt.typlen > 0 THEN 'btree' WHEN bt.typcategory IN ('S', 'N') THEN 'hash' END
@@ -85,7 +98,7 @@ internal sealed class CatalogReader(NpgsqlConnection connection, string? runtime
             r => (Schema: r.GetString(0), Name: r.GetString(1), Kind: r.GetString(2), Rls: r.GetBoolean(3)), ct, ("o", oid))).Single();
         var columns = await connection.RowsAsync(
             $"""
-            SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, {TypeIsComparable}, {TypeShape}
+            SELECT a.attname::text, {QualifiedType}, a.attnotnull, {TypeIsComparable}, {TypeShape}
             FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
             WHERE a.attrelid = @o::oid AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum

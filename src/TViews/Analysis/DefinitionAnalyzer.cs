@@ -117,8 +117,9 @@ internal static class DefinitionAnalyzer
         {
             // No key to address rows by: rows are a multiset, found by the columns that can find them.
             positions = MultisetKey.Positions(binder, branches, branchOutputs, findable, aggregates, setReturning, noKey);
-            keyColumns = positions.Select(i => outputColumns[i]).ToList();
-            branchKeys = branchOutputs.Select(o => positions.Select(i => o[i]).ToList()).ToList();
+            // No column finds rows: one pseudo-value, true, stands for the whole result (a full recompute).
+            keyColumns = positions.Count == 0 ? [WholeResultColumn] : positions.Select(i => outputColumns[i]).ToList();
+            branchKeys = branchOutputs.Select(o => positions.Count == 0 ? [Literal.True] : positions.Select(i => o[i]).ToList()).ToList();
             (windowShape, mayRepeat, multisetReason) = (null, null, noKey.Message);
         }
         var multiset = multisetReason is not null;
@@ -168,15 +169,19 @@ internal static class DefinitionAnalyzer
             .ToList();
         var (indexes, warnings) = LineageIndexes(binder);
         if (windowShape is not null) PartitionIndexes(binder, branchOutputs[0], windowShape, indexes, warnings);
-        if (multiset)
+        if (multiset && positions.Count > 0)
             foreach (var outputs in branchOutputs)
                 LookupIndex(binder, outputs[positions[0]], "the rows with the values a change touches (a multiset)", indexes, warnings);
         // A UNION's explicit key is usually meant to be proven (the discriminator): say why it is not.
         if (union && mayRepeat is not null)
             warnings.Insert(0, $"the key ({string.Join(", ", keyColumns)}) is taken as given (it holds now, and a write that makes it repeat fails): {mayRepeat.Message}");
         if (multiset)
-            warnings.Insert(0, $"no unique key ({multisetReason}): maintained as a multiset, its rows found by ({string.Join(", ", keyColumns)}); " +
-                "a change recomputes every row sharing those values. Give a unique key for per-row maintenance");
+            warnings.Insert(0, positions.Count == 0
+                ? $"no unique key ({multisetReason}): maintained as a multiset, and no column can find its rows (every one is an aggregate, " +
+                  "a constant, of a type without equality or an array, or read from the nullable side of an outer join): every change " +
+                  "evaluates the whole definition. Give a unique key, or a column that finds rows, for maintenance per row"
+                : $"no unique key ({multisetReason}): maintained as a multiset, its rows found by ({string.Join(", ", keyColumns)}); " +
+                  "a change recomputes every row sharing those values. Give a unique key for per-row maintenance");
         var (keyLocks, keyLockRefusal) = multiset ? (null, "a multiset TVIEW (no unique key) has no row to lock by key")
             : KeyLockAnalyzer.Analyze(binder, keyExprs, counts is not null);
         if (keyLocks is not null && await NondeterministicColumnAsync(conn, KeyLockAnalyzer.TextColumns(keyLocks), ct) is { } column)
@@ -378,6 +383,47 @@ internal static class DefinitionAnalyzer
             foreach (var g in core.GroupBy.OrEmpty())
                 if (g is GroupingSet gs && gs.Kind != GroupingSetKind.Empty)
                     throw AnalysisException.At(source, g, "GROUPING SETS / ROLLUP / CUBE are not maintainable yet: their rows have no single key");
+        CheckSubqueries(definition, source, aggregates);
+    }
+
+    /// <summary>
+    /// Subqueries whose rows are not a function of the tables: a locking clause, and LIMIT / OFFSET
+    /// (or DISTINCT ON) without ORDER BY (PostgreSQL keeps whichever rows it reads first, which a
+    /// recompute may read in another order), except under EXISTS (any row will do) or over one row (an
+    /// aggregate without GROUP BY). And subqueries in the arguments of a function in FROM: the rows the call yields depend
+    /// on them, but no key query can tell which.
+    /// </summary>
+    private static void CheckSubqueries(SelectStmt definition, SourceText? source, ISet<string> aggregates)
+    {
+        var exists = definition.DescendantsAndSelf().OfType<SubqueryExpr>().Where(x => x.Kind == SubqueryKind.Exists).Select(x => x.Query)
+            .ToHashSet(ReferenceEqualityComparer.Instance);
+        foreach (var q in definition.DescendantsAndSelf().OfType<SelectStmt>().Where(q => !ReferenceEquals(q, definition)))
+        {
+            if (!q.Locking.OrEmpty().IsEmpty)
+                throw AnalysisException.At(source, q.Locking[0], "locking clauses (FOR UPDATE ...) have no meaning in a TVIEW definition");
+            if ((q.Limit ?? q.Offset ?? (SqlNode?)q.Fetch) is { } cut && q.OrderBy.OrEmpty().IsEmpty && !exists.Contains(q)
+                && !(q.Body is SelectCore one && one.GroupBy.OrEmpty().IsEmpty && one.Targets.Any(t => IsTopLevelAggregate(t.Value, aggregates))))
+                throw AnalysisException.At(source, cut,
+                    "LIMIT / OFFSET without ORDER BY keeps whichever rows PostgreSQL reads first, which is not a function of the tables: " +
+                    "order the subquery by columns that tell its rows apart (its key)");
+            if (q.Body is SelectCore { DistinctOn: { IsDefaultOrEmpty: false } on } && q.OrderBy.OrEmpty().IsEmpty)
+                throw AnalysisException.At(source, on[0],
+                    "DISTINCT ON without ORDER BY keeps whichever row of each group PostgreSQL reads first, which is not a function of the tables: " +
+                    "order the subquery by the DISTINCT ON expressions, then by columns that tell the rows apart");
+        }
+        // PostgreSQL records what an unreferenced WITH query reads as the view's dependencies, but no key
+        // query can reach it (the cross-check of the sources would refuse it without a position).
+        foreach (var stmt in definition.DescendantsAndSelf().OfType<SelectStmt>())
+            foreach (var cte in stmt.With?.Ctes.OrEmpty() ?? [])
+                if (!stmt.DescendantsAndSelf().OfType<TableRef>().Any(t => t.Name.Parts.Length == 1 && t.Name.Parts[0].Value == cte.Name.Value && !cte.Query.DescendantsAndSelf().Any(n => ReferenceEquals(n, t))))
+                    throw AnalysisException.At(source, cte,
+                        $"WITH query \"{cte.Name.Value}\" is never referenced: PostgreSQL still records the tables it reads, but no change to them " +
+                        "could reach the TVIEW; remove it");
+        foreach (var f in definition.DescendantsAndSelf().OfType<RangeFunction>())
+            if (f.Call.DescendantsAndSelf().OfType<SelectStmt>().FirstOrDefault() is { } sub)
+                throw AnalysisException.At(source, sub,
+                    "a subquery in the arguments of a function in FROM is not maintainable: the rows the call yields depend on it, " +
+                    "and no change to the tables it reads can say which (join the subquery's rows instead, or compute the argument in a LATERAL subquery)");
     }
 
     /// <summary>

@@ -15,7 +15,10 @@ namespace TViews.Analysis;
 /// </summary>
 internal static class MultisetKey
 {
-    /// <summary>The positions of the output columns that find rows; throws <paramref name="noKey"/>, explained, when there are none.</summary>
+    /// <summary>
+    /// The positions of the output columns that find rows; none when no column can (every change then
+    /// recomputes the whole TVIEW). Throws <paramref name="noKey"/> for windows and DISTINCT ON.
+    /// </summary>
     public static IReadOnlyList<int> Positions(Binder binder, IReadOnlyList<Scope> branches, IReadOnlyList<List<Expr>> branchOutputs, IReadOnlyList<bool> findable,
         ISet<string> aggregates, ISet<string> setReturning, AnalysisException noKey)
     {
@@ -34,11 +37,6 @@ internal static class MultisetKey
         var positions = Enumerable.Range(0, findable.Count)
             .Where(i => findable[i] && branchOutputs.All(o => Finds(o[i], aggregates, setReturning, union) && Traceable(binder, o[i], nullable, aggregates, setReturning)))
             .ToList();
-        if (positions.Count == 0)
-            throw new AnalysisException(
-                $"{noKey.Detail}; nor can it be maintained as a multiset: no column of the select list both comes from a row of FROM " +
-                "(not an aggregate, subquery or constant) and has a type with an equality (json, xml, geometric types and arrays have none)",
-                noKey.Position);
         return positions;
     }
 

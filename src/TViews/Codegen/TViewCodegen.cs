@@ -391,7 +391,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// no NULL: <c>= ANY</c> / <c>IN</c>, which PostgreSQL pushes into the definition and reads through
     /// indexes (a tuple with a NULL matches nothing here).
     /// </summary>
-    private static string MultisetMatch(TViewPlan p, string alias) => KeyIn(p, alias);
+    private static string MultisetMatch(TViewPlan p, string alias) => p.WholeMultiset ? "true" : KeyIn(p, alias);
 
     /// <summary>
     /// The rows of <paramref name="alias"/> matching a given tuple that has a NULL, NULL matching NULL.
@@ -400,6 +400,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// </summary>
     private static string MultisetNullMatch(TViewPlan p, string alias)
     {
+        if (p.WholeMultiset) return "false";
         var names = string.Join(", ", p.Key.Select((_, i) => $"pg_tviews_c{i + 1}"));
         var anyNull = string.Join(" OR ", p.Key.Select((_, i) => $"pg_tviews_u.pg_tviews_c{i + 1} IS NULL"));
         var same = string.Join(" AND ", p.Key.Select((k, i) => $"pg_tviews_u.pg_tviews_c{i + 1} IS NOT DISTINCT FROM {alias}.{Quote(k.Name)}"));
@@ -528,6 +529,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var cols = string.Join(", ", p.Columns.Select(c => Quote(c.Name)));
         var vCols = string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)));
         var entity = Literal(p.Entity);
+        // The keys to reconcile: every key stored or yielded (a multiset no column finds: its one pseudo-value).
+        var reconcileKeys = p.WholeMultiset ? "SELECT true AS pg_tviews_all"
+            : $"SELECT {KeyCols("v")} FROM {view} AS v UNION SELECT {KeyCols("t")} FROM {table} AS t";
         var rebuild = p.Multiset
             ? $"""
                 IF pg_tviews_mode = 'rebuild' THEN
@@ -571,7 +575,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             BEGIN
             {rebuild}
                 ELSIF pg_tviews_mode = 'reconcile' THEN
-                    FOR pg_tviews_row IN SELECT {KeyCols("v")} FROM {view} AS v UNION SELECT {KeyCols("t")} FROM {table} AS t LOOP
+                    FOR pg_tviews_row IN {reconcileKeys} LOOP
                         {append}
                         IF cardinality({Batch(1)}) >= {BatchSize} THEN
                             pg_tviews_written := pg_tviews_written + {Quote(p.Schema, ApplyFunctionName(p))}({args});
@@ -1123,7 +1127,8 @@ internal sealed class TViewCodegen(string runtimeSchema)
             ["table_name"] = p.Table,
             ["view_name"] = p.View,
             ["definition"] = p.DefinitionSql,
-            ["key_columns"] = new JsonArray(p.Key.Select(k => (JsonNode)JsonValue.Create(k.Name)!).ToArray()),
+            // None for a multiset no column finds (its pseudo-key is no column of the table).
+            ["key_columns"] = new JsonArray((p.WholeMultiset ? [] : p.Key).Select(k => (JsonNode)JsonValue.Create(k.Name)!).ToArray()),
             ["sources"] = new JsonArray(p.Sources.Select(s => (JsonNode)JsonValue.Create(s.QualifiedName)!).ToArray()),
             ["depth"] = p.Depth,
             ["mode"] = p.Mode.ToSql(),

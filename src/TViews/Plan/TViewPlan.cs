@@ -153,6 +153,12 @@ internal sealed record TViewPlan(
     /// </summary>
     public bool Multiset { get; init; }
 
+    /// <summary>
+    /// A multiset no column can find rows of: <see cref="Key"/> is one pseudo-column (always true, not in
+    /// the table) and every change recomputes the whole TVIEW.
+    /// </summary>
+    public bool WholeMultiset => Multiset && Key is [{ Name: Analysis.DefinitionAnalyzer.WholeResultColumn }];
+
     /// <summary>NOT NULL columns of the sources the key's never-NULL proof rests on: the runtime refuses dropping them.</summary>
     public IReadOnlyList<NotNullColumn> KeyNotNull { get; init; } = [];
 }

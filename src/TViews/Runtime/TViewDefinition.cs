@@ -133,12 +133,14 @@ public sealed partial record TViewDefinition
             if (statement is not CreateTableAsStatement cta)
             {
                 var pos = source.GetLinePosition(statement.Span.Start);
-                throw new TViewsException($"{origin ?? "input"}: line {pos.Line}, column {pos.Column}: expected CREATE TABLE tv_<entity> AS <select>, found another statement");
+                throw new TViewsException($"{origin ?? "input"}: line {pos.Line}, column {pos.Column}: expected CREATE TABLE tv_<entity> AS <select>, found another statement",
+                    TViewsErrorCode.InvalidDefinition, new(pos.Line, pos.Column));
             }
             if (!cta.ColumnNames.OrEmpty().IsEmpty)
             {
                 var pos = source.GetLinePosition(cta.Span.Start);
-                throw new TViewsException($"{origin ?? "input"}: line {pos.Line}, column {pos.Column}: column names after the TVIEW name are not supported; alias the select list instead");
+                throw new TViewsException($"{origin ?? "input"}: line {pos.Line}, column {pos.Column}: column names after the TVIEW name are not supported; alias the select list instead",
+                    TViewsErrorCode.UnsupportedDefinition, new(pos.Line, pos.Column));
             }
             var schema = cta.Name.Parts.Length > 1 ? cta.Name.Parts[^2].Value : null;
             list.Add(new TViewDefinition(schema, cta.Name.Name, cta.Query, source.GetText(cta.Query.Span), source, cta.Query.Span.Start, key, origin, rls) { Mode = mode });

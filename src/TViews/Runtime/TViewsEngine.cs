@@ -436,8 +436,11 @@ public sealed partial class TViewsEngine
         if (tviewSources.Count > 0)
             depth = 1 + await conn.ScalarAsync<int>($"SELECT COALESCE(max(depth), 0) FROM {Rt("pg_tviews_metadata")} WHERE entity_name = ANY (@e)", ct, ("e", tviewSources.ToArray()));
         var columns = viewRel.Columns.Select(c => new ColumnPlan(c.Name, c.Type, c.Comparable, c.Array, c.IndexMethod)).ToList();
-        var plan = new TViewPlan(def.Entity, schema, def.Table, def.QueryText, columns,
-            key.Select(kc => columns.First(c => c.Name == kc)).ToList(), analysis.Sources, analysis.Indexes, depth, hash)
+        // A multiset no column finds is addressed by one pseudo-value (not a column of the table).
+        var keyPlans = key.SequenceEqual([DefinitionAnalyzer.WholeResultColumn]) && analysis.MultisetKey is not null
+            ? [new ColumnPlan(DefinitionAnalyzer.WholeResultColumn, "boolean")]
+            : key.Select(kc => columns.First(c => c.Name == kc)).ToList();
+        var plan = new TViewPlan(def.Entity, schema, def.Table, def.QueryText, columns, keyPlans, analysis.Sources, analysis.Indexes, depth, hash)
         {
             EnforceUniqueKey = analysis.KeyEnforced,
             SearchPath = await DefinitionSchemasAsync(conn, schema, view, ct),
@@ -538,6 +541,24 @@ public sealed partial class TViewsEngine
                                ) x (ns) ON true
                   JOIN pg_catalog.pg_namespace n ON n.oid = x.ns
                   WHERE r.ev_class = pg_catalog.to_regclass(pg_catalog.format('%I.%I', @s::text, @v::text))
+                    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                  UNION
+                  -- Generated code compares the columns (=, IS DISTINCT FROM): the schemas of their types and of
+                  -- the equality of their default btree or hash operator class.
+                  SELECT n.nspname::text
+                  FROM pg_catalog.pg_attribute a
+                  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+                  CROSS JOIN LATERAL (SELECT t.typnamespace
+                                      UNION ALL
+                                      SELECT o.oprnamespace
+                                      FROM pg_catalog.pg_opclass oc
+                                      JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod AND am.amname IN ('btree', 'hash')
+                                      JOIN pg_catalog.pg_amop ao ON ao.amopfamily = oc.opcfamily AND ao.amoplefttype = oc.opcintype AND ao.amoprighttype = oc.opcintype
+                                                               AND ao.amopstrategy = CASE am.amname WHEN 'btree' THEN 3 ELSE 1 END
+                                      JOIN pg_catalog.pg_operator o ON o.oid = ao.amopopr
+                                      WHERE oc.opcdefault AND oc.opcintype = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END) x (ns)
+                  JOIN pg_catalog.pg_namespace n ON n.oid = x.ns
+                  WHERE a.attrelid = pg_catalog.to_regclass(pg_catalog.format('%I.%I', @s::text, @v::text)) AND a.attnum > 0 AND NOT a.attisdropped
                     AND n.nspname NOT IN ('pg_catalog', 'information_schema')) s
             """, ct, ("s", schema), ("v", view)) ?? [];
 
