@@ -63,4 +63,47 @@ public sealed class SchemasAndQuotingTests
             await TestServer.DropDatabaseAsync(db);
         }
     }
+
+    /// <summary>
+    /// Keys and columns of types of the user's own (an enum, a domain, a base type with its own
+    /// operators) in a schema on the creator's search_path: generated code, which runs with its own
+    /// search_path, names the types qualified and finds their equality (pg_ivm's suite found this).
+    /// </summary>
+    [Fact]
+    public async Task KeysOfTypesOfTheUsersOwn()
+    {
+        var db = await TestServer.CreateDatabaseAsync("usertypes");
+        try
+        {
+            await using var c = new NpgsqlConnection(db);
+            await c.OpenAsync();
+            const string schema = """
+                CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+                CREATE DOMAIN code AS text CHECK (VALUE <> '');
+                CREATE TABLE tb_mood (m mood PRIMARY KEY, c code NOT NULL UNIQUE, n int);
+                INSERT INTO tb_mood VALUES ('sad', 's', 1), ('ok', 'o', 2);
+                """;
+            const string definitions = """
+                CREATE TABLE tv_mood AS SELECT t.m, t.c, t.n FROM tb_mood t;
+
+                -- tviews:key=c
+                CREATE TABLE tv_mood_code AS SELECT t.c, t.m, t.n * 2 AS twice FROM tb_mood t;
+                """;
+            await using (var cmd = new NpgsqlCommand(schema, c)) await cmd.ExecuteNonQueryAsync();
+            var r = await new TViewsEngine(db).ApplyAsync(TViewDefinition.FromScript(definitions));
+            Assert.Equal(["tv_mood", "tv_mood_code"], r.Created.Order());
+            await using (var cmd = new NpgsqlCommand("""
+                INSERT INTO tb_mood VALUES ('happy', 'h', 3);
+                UPDATE tb_mood SET n = 20 WHERE m = 'ok';
+                DELETE FROM tb_mood WHERE m = 'sad';
+                """, c))
+                await cmd.ExecuteNonQueryAsync();
+            await Oracle.AssertConsistentAsync(c, Maintenance.WorkloadRunner.Definitions(definitions), "after writes");
+            Assert.Equal(2L, await new TViewsEngine(db).RefreshAsync("mood", force: true));
+        }
+        finally
+        {
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
 }

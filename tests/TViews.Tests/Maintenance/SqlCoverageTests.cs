@@ -189,6 +189,15 @@ public sealed class SqlCoverageRefusalTests(DatabaseFixture db) : IClassFixture<
     // (The merged column of a FULL JOIN is COALESCE(d.pk_item, i.pk_item), possibly NULL: `*` over it
     // makes a multiset no column finds, MultisetTests.)
     // (A function in FROM has no known unique key: `*` over it makes a multiset, KeyUniquenessTests.)
+    // Rows that depend on the order of reading, and a subquery no key query can follow (pg_ivm's suite).
+    [InlineData("SELECT i.pk_item, (SELECT d.pk_item FROM tb_detail d LIMIT 1) AS any_detail FROM tb_item i",
+        "line 1, column 60: LIMIT / OFFSET without ORDER BY keeps whichever rows PostgreSQL reads first")]
+    [InlineData("SELECT i.pk_item, x.n FROM tb_item i, LATERAL (SELECT DISTINCT ON (d.pk_item % 2) d.pk_item AS n FROM tb_detail d) x",
+        "line 1, column 68: DISTINCT ON without ORDER BY keeps whichever row of each group")]
+    [InlineData("SELECT g.n FROM generate_series(1, (SELECT count(*) FROM tb_item)::int) g (n)",
+        "line 1, column 37: a subquery in the arguments of a function in FROM is not maintainable")]
+    [InlineData("SELECT t.pk_item FROM (SELECT i.pk_item FROM tb_item i FOR UPDATE) t",
+        "line 1, column 56: locking clauses (FOR UPDATE ...) have no meaning in a TVIEW definition")]
     [InlineData("SELECT i.pk_item, i.xmin AS version FROM tb_item i",
         "line 1, column 19: system column xmin is not maintainable")]
     public async Task RefusedWithTheirPosition(string sql, string message)
