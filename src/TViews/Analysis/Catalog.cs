@@ -9,7 +9,8 @@ internal enum RelationKind { Table, PartitionedTable, View, MaterializedView, Fo
 /// <param name="Array">An array (or a domain over one): a multiset TVIEW cannot find rows by it, since key arrays of arrays do not exist.</param>
 /// <param name="IndexMethod">
 /// An index a multiset TVIEW may put on the column without a value ever being too large for it: btree for
-/// fixed-length types, hash for strings and numerics (a hash index stores only the hash), null otherwise.
+/// fixed-length types, hash for strings and numerics (a hash index stores only the hash), each when the
+/// type has a default operator class for it; null otherwise.
 /// </param>
 internal sealed record CatalogColumn(string Name, string Type, bool NotNull, bool Comparable, bool Array = false, string? IndexMethod = null);
 
@@ -76,7 +77,14 @@ internal sealed class CatalogReader(NpgsqlConnection connection, string? runtime
 
     private const string TypeShape = """
         (SELECT bt.typcategory = 'A' FROM pg_type bt WHERE bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END),
-        (SELECT CASE WHEN bt.typlen > 0 THEN 'btree' WHEN bt.typcategory IN ('S', 'N') THEN 'hash' END
+        (SELECT CASE WHEN bt.typlen > 0 AND EXISTS (
+                          SELECT FROM pg_opclass oc JOIN pg_am am ON am.oid = oc.opcmethod
+                          WHERE am.amname = 'btree' AND oc.opcdefault
+                            AND oc.opcintype IN (bt.oid, CASE WHEN bt.typtype = 'e' THEN 'anyenum'::regtype END)) THEN 'btree'
+                     WHEN bt.typcategory IN ('S', 'N') AND EXISTS (
+                          SELECT FROM pg_opclass oc JOIN pg_am am ON am.oid = oc.opcmethod
+                          WHERE am.amname = 'hash' AND oc.opcdefault
+                            AND oc.opcintype IN (bt.oid, CASE WHEN bt.typcategory = 'S' THEN 'text'::regtype END)) THEN 'hash' END
          FROM pg_type bt WHERE bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END)
         """;
 

@@ -124,7 +124,8 @@ internal static class ConcurrentSessions
 /// immediate mode, over a schema where every statement reaches exactly one TVIEW (the key-lock
 /// path): posts with their author and their comments (authors joined inside a correlated subquery),
 /// projects with their tasks (correlated sum and array; tasks move between projects and may name a
-/// project that does not exist yet), teams with the grouped sum of their entries. Checked by the oracle at the end.
+/// project that does not exist yet), teams with the grouped sum of their entries, and the entries' hours
+/// with their team's name (a multiset: no key). Checked by the oracle at the end.
 /// </summary>
 public sealed class ConcurrentWorkloadTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -172,6 +173,9 @@ public sealed class ConcurrentWorkloadTests(ITestOutputHelper output) : IAsyncLi
         SELECT tm.pk_team, tm.name, coalesce(sum(e.hours), 0) AS hours
         FROM tb_team tm LEFT JOIN tb_entry e ON e.fk_team = tm.pk_team
         GROUP BY tm.pk_team, tm.name;
+
+        CREATE TABLE tv_entry_hours AS
+        SELECT e.fk_team, e.hours, tm.name FROM tb_entry e JOIN tb_team tm ON tm.pk_team = e.fk_team;
         """;
 
     private WorkloadDatabase? _database;
