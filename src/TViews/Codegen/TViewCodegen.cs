@@ -51,7 +51,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 8;
+    public const int Generation = 9;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -704,6 +704,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine("    pg_tviews_tables bigint[];");
             sb.AppendLine("    pg_tviews_exclusive boolean[];");
             sb.AppendLine("    pg_tviews_held bigint[];");
+            sb.AppendLine("    pg_tviews_snap pg_snapshot;");
         }
         sb.AppendLine("BEGIN");
         // Not marked by the gate: no UPDATE in this transaction could have changed a column we read.
@@ -781,6 +782,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
         keyQuery.AppendLine($"    FROM (SELECT DISTINCT {string.Join(", ", p.Key.Select((_, i) => $"u.k{i + 1}"))} FROM (");
         keyQuery.AppendLine("        " + string.Join("\n        UNION ALL\n        ", parts));
         keyQuery.AppendLine($"    ) AS u ({uColumns}) WHERE {notNull}) AS d;");
+        // Key locks compute the keys again after their batch unless no transaction ended meanwhile: the
+        // snapshot before the first computation tells (AppendKeyLocks).
+        if (keyed) sb.AppendLine("    IF pg_tviews_keyed THEN pg_tviews_snap := pg_current_snapshot(); END IF;");
         sb.Append(keyQuery);
         if (keyed) AppendKeyLocks(sb, p, s, deltas.Select(d => d.Relation).ToList(), with, keyQuery.ToString());
         var apply = $"PERFORM {Quote(p.Schema, ApplyFunctionName(p))}({KeyVars(p)});";
@@ -1215,8 +1219,15 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine("    FROM (" + string.Join("\n        UNION ALL ", writes.Concat(reads)) + ") AS z (t, tt, ex) WHERE z.t IS NOT NULL;");
         AppendTokenLock(sb, tableArray, "    ");
         sb.AppendLine($"    pg_tviews_held := coalesce(pg_tviews_tokens, '{{}}') || {tableArray};");
+        // A transaction that ended since the snapshot taken before the keys were first computed (one we
+        // waited for, or any other) may have committed rows that add keys or lookups: compute them
+        // again. If none did, every statement since saw the same committed rows as one would now, so
+        // the keys and lookups are those already locked (only transactions with an xid change rows,
+        // and a snapshot changes exactly when one of them ends).
+        sb.AppendLine("    IF pg_tviews_snap::text IS DISTINCT FROM pg_current_snapshot()::text THEN");
         sb.Append(keyQuery);
         AppendNewReadsLoop(sb, reads, tableArray);
+        sb.AppendLine("    END IF;");
         sb.AppendLine("    END IF;");
     }
 

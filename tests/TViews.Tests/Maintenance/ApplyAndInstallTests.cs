@@ -93,6 +93,7 @@ public sealed class ApplyAndInstallTests
         [6] = "d4b61e41bad0a96e",
         [7] = "b35d01a5f54811e4",
         [8] = "b969eea9630f7a1c",
+        [9] = "40bfe10d68260703",
     };
 
     [Fact]
