@@ -70,21 +70,44 @@ internal sealed class Binder
 
     private AnalysisException Error(SqlNode node, string detail) => AnalysisException.At(_source, node, detail);
 
-    /// <summary>The CTEs in scope, each with the CTEs its own body sees (those defined before it, as in PostgreSQL).</summary>
+    /// <summary>
+    /// The CTEs in scope, each with the CTEs its own body sees (those defined before it, as in PostgreSQL;
+    /// with RECURSIVE, itself too). <see cref="Recursing"/>: the recursive CTEs whose body is being bound,
+    /// with that body: a reference to one of them there is the recursion's working table.
+    /// </summary>
     private sealed record CteEnv(ImmutableDictionary<string, (CommonTableExpr Cte, CteEnv Env)> Ctes)
     {
         public static readonly CteEnv Empty = new(ImmutableDictionary<string, (CommonTableExpr, CteEnv)>.Empty);
+
+        public ImmutableDictionary<string, (CommonTableExpr Cte, SelectStmt Body)> Recursing { get; init; } =
+            ImmutableDictionary<string, (CommonTableExpr, SelectStmt)>.Empty;
     }
+
+    /// <summary>Whether the definition has a WITH RECURSIVE anywhere (maintained whole: docs/sql.md).</summary>
+    public static bool IsRecursive(SqlNode root) => root.DescendantsAndSelf().OfType<WithClause>().Any(w => w.Recursive);
+
+    /// <summary>The first SELECT of a query expression: the one whose output names a set operation takes.</summary>
+    private static SqlNode Leftmost(QueryExpr q) => q switch
+    {
+        SetOperationQuery set => Leftmost(set.Left),
+        NestedQuery nested => Leftmost(nested.Query.Body),
+        _ => q,
+    };
 
     /// <summary>Binds a statement; returns the scopes of its set-operation branches (first one defines the output names).</summary>
     private List<Scope> BindStatement(SelectStmt stmt, Scope? parent, ScopeLink link, Expr? linkExpr, CteEnv env)
     {
         if (stmt.With is { } with)
         {
-            if (with.Recursive)
-                throw Error(with, "WITH RECURSIVE is not maintainable incrementally: a recursive CTE can make any row depend on any other");
             // A non-recursive CTE sees the CTEs before it, never itself: `WITH t AS (SELECT ... FROM t)` reads table t.
-            foreach (var cte in with.Ctes) env = new CteEnv(env.Ctes.SetItem(cte.Name.Value, (cte, env)));
+            // A recursive one sees itself as well: the working table of the recursion.
+            foreach (var cte in with.Ctes)
+            {
+                var before = env;
+                env = new CteEnv(env.Ctes.SetItem(cte.Name.Value, (cte, before))) { Recursing = env.Recursing };
+                if (with.Recursive)
+                    env = new CteEnv(env.Ctes.SetItem(cte.Name.Value, (cte, env))) { Recursing = env.Recursing };
+            }
         }
         var scopes = BindQueryExpr(stmt.Body, stmt, parent, link, linkExpr, env, null);
         var first = scopes[0];
@@ -156,13 +179,27 @@ internal sealed class Binder
             case TableRef t:
             {
                 var alias = t.Alias?.Name.Value;
+                if (t.Name.Parts.Length == 1 && env.Recursing.TryGetValue(t.Name.Name, out var self))
+                {
+                    // The recursion's working table: the rows of the previous step, named like the first SELECT's
+                    // outputs (bound already: a recursive CTE is `first UNION [ALL] recursive term`).
+                    var first = Scopes.LastOrDefault(x => ReferenceEquals(x.Core, Leftmost(self.Body.Body)))
+                        ?? throw Error(t, $"the recursive WITH query \"{t.Name.Name}\" is referenced in its first SELECT; it must be a UNION of a SELECT without it and one with it");
+                    var columns = !self.Cte.Columns.OrEmpty().IsEmpty ? self.Cte.Columns.Select(c => c.Value).ToList() : OutputNames(first);
+                    var working = new OpaqueVar(alias ?? t.Name.Name, t, scope, TableVar.AliasColumns(t.Alias, columns));
+                    scope.Vars.Add(working);
+                    return [working];
+                }
                 if (t.Name.Parts.Length == 1 && env.Ctes.TryGetValue(t.Name.Name, out var entry))
                 {
                     var cte = entry.Cte;
                     // Each reference is a scope of its own (like a subquery written twice); nodes are bound by
                     // reference, so the second reference binds a copy of the body.
                     var query = _boundCtes.Add(cte) ? cte.Query : SyntaxCopier.Copy(cte.Query);
-                    var inner = BindStatement(query, scope, ScopeLink.Derived, null, entry.Env);
+                    var bodyEnv = entry.Env.Ctes.TryGetValue(cte.Name.Value, out var itself) && ReferenceEquals(itself.Cte, cte)
+                        ? entry.Env with { Recursing = entry.Env.Recursing.SetItem(cte.Name.Value, (cte, query)) }
+                        : entry.Env;
+                    var inner = BindStatement(query, scope, ScopeLink.Derived, null, bodyEnv);
                     var cols = !cte.Columns.OrEmpty().IsEmpty ? TableVar.AliasColumns(new Alias(cte.Name, cte.Columns), OutputNames(inner[0])) : OutputNames(inner[0]);
                     var dv = new DerivedVar(alias ?? cte.Name.Value, t, scope, query, TableVar.AliasColumns(t.Alias, cols));
                     foreach (var s in inner) s.LinkVar = dv;

@@ -93,8 +93,15 @@ internal static class DefinitionAnalyzer
         AnalysisException? mayRepeat;
         IReadOnlyList<int> positions;
         string? multisetReason = null;
+        var recursive = Binder.IsRecursive(definition);
+        if (recursive && explicitKey)
+            throw AnalysisException.At(source, definition.DescendantsAndSelf().OfType<WithClause>().First(w => w.Recursive),
+                "a definition with WITH RECURSIVE is maintained whole, as a multiset (any row may depend on any other): give it no key");
         try
         {
+            // A recursion: no key query can follow a change through it. Maintained whole, as a multiset.
+            if (recursive)
+                throw new AnalysisException("WITH RECURSIVE: a recursion can make any row depend on any other, so every change recomputes the whole TVIEW");
             for (var b = 0; b < branches.Count; b++)
             {
                 CheckSingleRowKey(branches[b].Core, branchOutputs[b], outputColumns, keyColumns, source, aggregates);
@@ -113,10 +120,10 @@ internal static class DefinitionAnalyzer
             else mayRepeat = await UnionKeyAsync(conn, definition, source, uniqueness, branches, branchOutputs, branchKeys, positions, keyColumns, outputColumns.Count, aggregates, ct);
             if (mayRepeat is not null && !explicitKey) throw mayRepeat;
         }
-        catch (AnalysisException noKey) when (findable is not null && !explicitKey)
+        catch (AnalysisException noKey) when ((findable is not null || recursive) && !explicitKey)
         {
             // No key to address rows by: rows are a multiset, found by the columns that can find them.
-            positions = MultisetKey.Positions(binder, branches, branchOutputs, findable, aggregates, setReturning, noKey);
+            positions = recursive ? [] : MultisetKey.Positions(binder, branches, branchOutputs, findable!, aggregates, setReturning, noKey);
             // No column finds rows: one pseudo-value, true, stands for the whole result (a full recompute).
             keyColumns = positions.Count == 0 ? [WholeResultColumn] : positions.Select(i => outputColumns[i]).ToList();
             branchKeys = branchOutputs.Select(o => positions.Count == 0 ? [Literal.True] : positions.Select(i => o[i]).ToList()).ToList();
@@ -158,7 +165,8 @@ internal static class DefinitionAnalyzer
                 var rel = g.First().Relation;
                 var referenced = g.SelectMany(t => t.ReferencedColumns).ToHashSet(StringComparer.Ordinal);
                 var cols = rel.Columns.Where(c => referenced.Contains(c.Name)).Select(c => new ColumnPlan(c.Name, c.Type, c.Comparable)).ToList();
-                return new SourcePlan(rel.Schema, rel.Name, rel.TViewEntity, cols, g.Select(t => BuilderOf(t).Build(t)).ToList(),
+                return new SourcePlan(rel.Schema, rel.Name, rel.TViewEntity, cols,
+                    g.Select(t => recursive ? new WholeKeyQuery($"{t.Relation.QualifiedName} AS {t.Name} (any change: the definition is recursive)") : BuilderOf(t).Build(t)).ToList(),
                     patches.TryGetValue(rel.QualifiedName, out var patch) ? patch : null,
                     counts is { } cd && cd.Relation == rel.QualifiedName ? cd.Plan : null)
                 {
@@ -176,7 +184,10 @@ internal static class DefinitionAnalyzer
         if (union && mayRepeat is not null)
             warnings.Insert(0, $"the key ({string.Join(", ", keyColumns)}) is taken as given (it holds now, and a write that makes it repeat fails): {mayRepeat.Message}");
         if (multiset)
-            warnings.Insert(0, positions.Count == 0
+            warnings.Insert(0, recursive
+                ? "WITH RECURSIVE: maintained whole, as a multiset: every change to a table it reads evaluates the whole definition " +
+                  "(rows are written only where they differ). Fine for hierarchies of thousands of rows; index the TVIEW for its readers"
+                : positions.Count == 0
                 ? $"no unique key ({multisetReason}): maintained as a multiset, and no column can find its rows (every one is an aggregate, " +
                   "a constant, of a type without equality or an array, or read from the nullable side of an outer join): every change " +
                   "evaluates the whole definition. Give a unique key, or a column that finds rows, for maintenance per row"

@@ -97,3 +97,16 @@ internal static class MultisetKey
     private static bool Finds(Expr e, ISet<string> aggregates, ISet<string> setReturning, bool union) =>
         PerRow(e, aggregates, setReturning) && (union || e.DescendantsAndSelf().Any(n => n is ColumnRef or StarExpr));
 }
+
+/// <summary>
+/// The key query of a definition maintained whole (WITH RECURSIVE): any row the statement changed
+/// stands for the whole result, whose one pseudo-key is true. A recursion can make any row depend on
+/// any other, so no narrower query could say which rows a change reaches.
+/// </summary>
+internal sealed class WholeKeyQuery(string description) : TViews.Plan.IKeyQuery
+{
+    public string Render(string deltaRelation, string? removedFrom = null, string? tview = null) =>
+        $"SELECT true FROM {deltaRelation} LIMIT 1";
+
+    public string Description => description;
+}
