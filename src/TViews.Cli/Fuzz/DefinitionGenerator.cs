@@ -9,8 +9,8 @@ namespace TViews.Cli.Fuzz;
 /// EXISTS / NOT EXISTS / IN filters, CASE and COALESCE, jsonb_build_object documents, GROUP BY with
 /// HAVING (by the root's key or by a value), DISTINCT, DISTINCT ON the key, anti-joins, LATERAL,
 /// CTEs, UNION [ALL] of keyed branches, window functions partitioned by other columns than the key,
-/// multisets (no key written: values without the key, grouping by a nullable value), and TVIEWs over
-/// earlier TVIEWs. Keys are unique by
+/// multisets (no key written: values without the key, grouping by a nullable value), WITH RECURSIVE
+/// down a self-reference, and TVIEWs over earlier TVIEWs. Keys are unique by
 /// construction (the root's primary key through to-one joins, the grouping columns, the DISTINCT
 /// columns, a branch's own constant with its relation's key), so a divergence is never the
 /// generator's fault. Every ORDER BY inside an aggregate is total, so the definition is deterministic.
@@ -66,7 +66,8 @@ public sealed class DefinitionGenerator
             < 86 => "lat",
             < 89 => "cte",
             < 92 => "win",
-            < 97 => "bag",
+            < 95 => "bag",
+            < 97 => "rec",
             _ => "don",
         };
         var q = new Query(shape, ++_next);
@@ -83,6 +84,7 @@ public sealed class DefinitionGenerator
             "union" => Union(q),
             "win" => Windowed(q),
             "bag" => Bag(q),
+            "rec" => Recursive(q),
             _ => DistinctOn(q),
         };
     }
@@ -477,6 +479,31 @@ public sealed class DefinitionGenerator
         var having = Chance(0.3) ? "\nHAVING count(*) > 1" : "";
         var sql = $"SELECT {q.SelectList()}\nFROM {from}{(where.Count > 0 ? "\nWHERE " + string.Join(" AND ", where) : "")}\nGROUP BY {string.Join(", ", groups.Select(g => g.Sql))}{having}";
         return q.Finish(sql, multiset ? [] : q.Outputs.Take(groups.Count).Select(o => o.Name).ToList(), null);
+    }
+
+    /// <summary>
+    /// WITH RECURSIVE down a self-reference (parent to children), depth-limited (the data may hold
+    /// cycles): a path of a value and the depth, or rows per depth; maintained whole (no key written).
+    /// </summary>
+    private (FuzzDefinition, Rel?)? Recursive(Query q)
+    {
+        var selfRefs = _rels.Where(r => !r.IsTView)
+            .SelectMany(r => r.Refs.Where(f => f.Target == r.Name && f.Columns.Count == r.Key.Count).Select(f => (Rel: r, Ref: f))).ToList();
+        if (selfRefs.Count == 0) return null;
+        var (x, rf) = Pick(selfRefs);
+        var label = x.Values.FirstOrDefault(v => v.Type == ColType.Text) ?? x.Values.FirstOrDefault();
+        q.Reads.Add(x.Name);
+        var keys = string.Join(", ", x.Key);
+        string Cols(string a) => string.Join(", ", x.Key.Select(k => $"{a}.{k}"));
+        var anchor = Chance(0.5) ? string.Join(" AND ", rf.Columns.Select(c => $"r.{c} IS NULL")) : "true"; // roots, or every row as a start
+        var value = label is null ? "''" : $"coalesce(r.{label.Name}::text, '-')";
+        var step = label is null ? "t.path" : $"t.path || '/' || coalesce(c.{label.Name}::text, '-')";
+        var cte = $"WITH RECURSIVE t ({keys}, path, depth) AS (\n" +
+                  $"    SELECT {Cols("r")}, {value}, 1 FROM {x.Name} r WHERE {anchor}\n" +
+                  $"    {(Chance(0.5) ? "UNION ALL" : "UNION")}\n" +
+                  $"    SELECT {Cols("c")}, {step}, t.depth + 1 FROM {x.Name} c JOIN t ON {Eq("c", rf.Columns, "t", x.Key)} WHERE t.depth < {2 + _rng.Next(3)}\n)\n";
+        var select = Chance(0.7) ? $"SELECT {Cols("t")}, t.path, t.depth FROM t" : "SELECT t.depth, count(*) AS n FROM t GROUP BY t.depth";
+        return q.Finish(cte + select, [], null);
     }
 
     /// <summary>
