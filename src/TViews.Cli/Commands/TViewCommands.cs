@@ -116,7 +116,7 @@ internal static class TViewCommands
             if (pr.GetValue(json)) { CommandRunner.WriteJson(list.Select(Summary)); return 0; }
             var table = new Table().AddColumns("TVIEW", "key", "sources", "dependents", "rows");
             foreach (var t in list)
-                table.AddRow(CommandRunner.Escape($"{t.Schema}.{t.Table}"), CommandRunner.Escape(string.Join(", ", t.Key)),
+                table.AddRow(CommandRunner.Escape($"{t.Schema}.{t.Table}"), CommandRunner.Escape(KeyText(t)),
                     CommandRunner.Escape(string.Join(", ", t.Sources)), CommandRunner.Escape(string.Join(", ", t.Dependents.Select(d => "tv_" + d))),
                     t.RowCount?.ToString() ?? "(table missing)");
             if (list.Count == 0) Console.WriteLine("no TVIEWs");
@@ -126,9 +126,14 @@ internal static class TViewCommands
         return c;
     }
 
+    /// <summary>The key, or for a multiset the columns that find its rows (docs/sql.md).</summary>
+    private static string KeyText(TViewInfo t) => !t.Multiset ? string.Join(", ", t.Key)
+        : t.Key.Count == 0 ? "(none: a multiset, recomputed whole)" : $"(none: a multiset, rows found by {string.Join(", ", t.Key)})";
+
     private static object Summary(TViewInfo t) => new
     {
-        name = t.Table, entity = t.Entity, schema = t.Schema, key = t.Key, sources = t.Sources,
+        name = t.Table, entity = t.Entity, schema = t.Schema, key = t.Multiset ? [] : t.Key, multiset = t.Multiset,
+        find_columns = t.Multiset ? t.Key : null, sources = t.Sources,
         dependents = t.Dependents.Select(d => "tv_" + d), depth = t.Depth, mode = t.Mode, rows = t.RowCount,
         definition = t.Definition, created_at = t.CreatedAt, updated_at = t.UpdatedAt,
     };
@@ -143,7 +148,7 @@ internal static class TViewCommands
             var t = await CommandRunner.Engine(pr).ShowAsync(pr.GetValue(name)!, ct);
             if (pr.GetValue(json)) { CommandRunner.WriteJson(Summary(t)); return 0; }
             Console.WriteLine($"TVIEW       {t.Schema}.{t.Table}");
-            Console.WriteLine($"key         {string.Join(", ", t.Key)}");
+            Console.WriteLine($"key         {KeyText(t)}");
             Console.WriteLine($"sources     {string.Join(", ", t.Sources)}");
             Console.WriteLine($"dependents  {(t.Dependents.Count == 0 ? "(none)" : string.Join(", ", t.Dependents.Select(d => "tv_" + d)))}");
             Console.WriteLine($"rows        {t.RowCount?.ToString() ?? "(table missing)"}");

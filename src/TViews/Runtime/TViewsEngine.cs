@@ -665,12 +665,12 @@ public sealed partial class TViewsEngine
         var rows = await conn.RowsAsync(
             $"""
             SELECT entity_name, table_schema, table_name, definition, key_columns, sources, dependents, depth, mode,
-                   definition_hash, created_at, updated_at
+                   definition_hash, created_at, updated_at, coalesce((objects->>'multiset')::boolean, false)
             FROM {Rt("pg_tviews_metadata")} ORDER BY depth, entity_name
             """,
             r => new TViewInfo(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<string[]>(4),
                 r.GetFieldValue<string[]>(5), r.GetFieldValue<string[]>(6), r.GetInt32(7), r.GetString(8), r.GetString(9),
-                r.GetDateTime(10), r.GetDateTime(11), null), ct);
+                r.GetDateTime(10), r.GetDateTime(11), null) { Multiset = r.GetBoolean(12) }, ct);
         if (!withCounts) return rows;
         var result = new List<TViewInfo>();
         foreach (var t in rows)

@@ -21,6 +21,12 @@ public sealed record TViewInfo(
 {
     /// <summary>The TVIEW's table name (same as <see cref="Table"/>).</summary>
     public string Name => Table;
+
+    /// <summary>
+    /// No unique key: the rows are a multiset (duplicates are rows of their own) and <see cref="Key"/>
+    /// holds the columns that find them (none: every change recomputes the whole TVIEW). See docs/sql.md.
+    /// </summary>
+    public bool Multiset { get; init; }
 }
 
 /// <summary>What <see cref="TViewsEngine.ApplyAsync(IReadOnlyList{TViewDefinition}, CancellationToken)"/> did.</summary>

@@ -100,6 +100,9 @@ public sealed class MultisetTests(ITestOutputHelper output)
             Assert.Equal("child:pid,v,grp m_array:b m_constant:c m_distinct:c m_exists:a,c m_full: m_group:c m_group_part:c m_join:a,b,d m_json:a " +
                 "m_json_only: m_left:a m_not_exists:b m_proj:a,b m_srf:a m_union:a,b on_multiset:a", keys);
             Assert.Equal(0L, await ScalarAsync<long>(conn, "SELECT count(*) FROM pg_constraint WHERE contype = 'p' AND conrelid::regclass::text LIKE 'tv_%'"));
+            var shown = await new TViewsEngine(cs).ShowAsync("tv_m_proj");
+            Assert.True(shown.Multiset);
+            Assert.Equal(["a", "b"], shown.Key);
             Assert.Equal(6L, await ScalarAsync<long>(conn, "SELECT count(*) FROM tv_m_proj WHERE a = 1 AND b = 'b1'"));
 
             if (mode == "deferred") await ExecuteAsync(conn, "SET pg_tviews.mode = 'deferred'");
