@@ -416,10 +416,10 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var names = string.Join(", ", p.Key.Select((_, i) => $"pg_tviews_c{i + 1}"));
         var anyNull = string.Join(" OR ", p.Key.Select((_, i) => $"pg_tviews_u.pg_tviews_c{i + 1} IS NULL"));
         // The stored rows with the values and what the definition yields for them now are paired up as
-        // text (the n-th copy of a row with the n-th copy of an equal row: text equality is what
-        // "equal rows" means for every type, json included; the whole row under the reserved alias, as
-        // a column may be named t); only the unpaired are deleted (by ctid)
-        // or inserted, so an unchanged row is not rewritten, nor recomputed by dependents.
+        // text, the n-th copy of a row with the n-th copy of an equal row (text equality is what "equal
+        // rows" means for every type, json included; the whole row is read under the reserved alias, as
+        // a column may be named t). Only the unpaired are deleted (by ctid) or inserted: an unchanged
+        // row is not rewritten, nor recomputed by dependents.
         var rowText = $"ROW({vCols})::text";
         var statement = $"""
                 DECLARE
