@@ -34,10 +34,9 @@ internal static class MultisetKey
             if (!branch.Core.DistinctOn.OrEmpty().IsEmpty) throw noKey;
         }
         var union = branches.Count > 1;
-        var positions = Enumerable.Range(0, findable.Count)
+        return Enumerable.Range(0, findable.Count)
             .Where(i => findable[i] && branchOutputs.All(o => Finds(o[i], aggregates, setReturning, union) && Traceable(binder, o[i], nullable, aggregates, setReturning)))
             .ToList();
-        return positions;
     }
 
     private static void AddNullableSides(JoinGraph graph, FromItem item, HashSet<RangeVar> nullable)
