@@ -401,11 +401,16 @@ internal sealed class TViewCodegen(string runtimeSchema)
     private static string MultisetNullMatch(TViewPlan p, string alias)
     {
         if (p.WholeMultiset) return "false";
-        var names = string.Join(", ", p.Key.Select((_, i) => $"pg_tviews_c{i + 1}"));
-        var anyNull = string.Join(" OR ", p.Key.Select((_, i) => $"pg_tviews_u.pg_tviews_c{i + 1} IS NULL"));
         var same = string.Join(" AND ", p.Key.Select((k, i) => $"pg_tviews_u.pg_tviews_c{i + 1} IS NOT DISTINCT FROM {alias}.{Quote(k.Name)}"));
-        return $"pg_tviews_nulls AND EXISTS (SELECT FROM unnest({KeyVars(p)}) AS pg_tviews_u ({names}) WHERE ({anyNull}) AND {same})";
+        return $"pg_tviews_nulls AND EXISTS (SELECT FROM {MultisetTuples(p)} WHERE ({MultisetTupleHasNull(p)}) AND {same})";
     }
+
+    /// <summary>The given value tuples as a relation <c>pg_tviews_u (pg_tviews_c1, ...)</c>.</summary>
+    private static string MultisetTuples(TViewPlan p) =>
+        $"unnest({KeyVars(p)}) AS pg_tviews_u ({string.Join(", ", p.Key.Select((_, i) => $"pg_tviews_c{i + 1}"))})";
+
+    private static string MultisetTupleHasNull(TViewPlan p) =>
+        string.Join(" OR ", p.Key.Select((_, i) => $"pg_tviews_u.pg_tviews_c{i + 1} IS NULL"));
 
     private string MultisetApplyFunction(TViewPlan p)
     {
@@ -413,8 +418,6 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var view = Quote(p.Schema, p.View);
         var cols = string.Join(", ", p.Columns.Select(c => Quote(c.Name)));
         var vCols = string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)));
-        var names = string.Join(", ", p.Key.Select((_, i) => $"pg_tviews_c{i + 1}"));
-        var anyNull = string.Join(" OR ", p.Key.Select((_, i) => $"pg_tviews_u.pg_tviews_c{i + 1} IS NULL"));
         // The stored rows with the values and what the definition yields for them now are paired up as
         // text, the n-th copy of a row with the n-th copy of an equal row (text equality is what "equal
         // rows" means for every type, json included; the whole row is read under the reserved alias, as
@@ -423,7 +426,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var rowText = $"ROW({vCols})::text";
         var statement = $"""
                 DECLARE
-                    pg_tviews_nulls boolean := EXISTS (SELECT FROM unnest({KeyVars(p)}) AS pg_tviews_u ({names}) WHERE {anyNull});
+                    pg_tviews_nulls boolean := EXISTS (SELECT FROM {MultisetTuples(p)} WHERE {MultisetTupleHasNull(p)});
                 BEGIN
                     WITH pg_tviews_old AS MATERIALIZED (
                         SELECT pg_tviews_t.ctid AS pg_tviews_id, pg_tviews_t::text AS pg_tviews_r FROM {table} AS pg_tviews_t WHERE {MultisetMatch(p, "pg_tviews_t")}

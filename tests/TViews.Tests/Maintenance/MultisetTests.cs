@@ -137,6 +137,13 @@ public sealed class MultisetTests(ITestOutputHelper output)
             await ExecuteAsync(conn, "SELECT pg_tviews_refresh('m_join'); SELECT pg_tviews_refresh('m_proj', force => true)");
             await Oracle.AssertConsistentAsync(conn, definitions, "after refreshes");
             Assert.Empty(await new TViewsEngine(cs).VerifyAsync([]));
+            // The health check samples multisets like keyed TVIEWs, and finds a stray row.
+            var health = await new TViewsEngine(cs).CheckHealthAsync();
+            Assert.Equal(TViewsHealthStatus.Ok, health.Checks.Single(c => c.Name == "consistency_sample").Status);
+            await ExecuteAsync(conn, "INSERT INTO tv_m_proj VALUES (8, 'stray')");
+            health = await new TViewsEngine(cs).CheckHealthAsync();
+            Assert.Contains("m_proj", health.Checks.Single(c => c.Name == "consistency_sample").Details);
+            await ExecuteAsync(conn, "SELECT pg_tviews_refresh('m_proj')");
 
             // The runbook's recovery of a lost metadata row and triggers: no primary key to re-create.
             await ExecuteAsync(conn, "DELETE FROM pg_tviews_metadata WHERE entity_name = 'm_join'; DROP TRIGGER pg_tviews_01_m_join_ins ON tb_n");
