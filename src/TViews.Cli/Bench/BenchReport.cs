@@ -82,7 +82,7 @@ public sealed record BenchConfig(
     IReadOnlyList<string> Modes, IReadOnlyList<string> Ops, string BenchDirectory, string Server)
 {
     /// <summary>The TViews read models' locking (--locking): whole (as built), auto or key.</summary>
-    public string Locking { get; init; } = "whole";
+    public string Locking { get; init; } = "as built";
 }
 
 public sealed record MachineInfo(

@@ -25,8 +25,8 @@ public static class FuzzCommand
         var outDir = new Option<string?>("--out") { Description = "Also write each finding's reproduction to this directory (repro-<set>.sql)" };
         var mode = new Option<string>("--mode") { Description = "pg_tviews.mode of the transactions: immediate, deferred, or mixed (switched within transactions)", DefaultValueFactory = _ => "immediate" };
         mode.AcceptOnlyFromAmong("immediate", "deferred", "mixed");
-        var locking = new Option<string>("--locking") { Description = "Locking of the TVIEWs that allow key locks: whole (as built) or key (their writers take key locks; docs/design.md)", DefaultValueFactory = _ => "whole" };
-        locking.AcceptOnlyFromAmong("whole", "key");
+        var locking = new Option<string>("--locking") { Description = "Locking of the TVIEWs that allow key locks: auto (as built), whole or key (docs/design.md, Key-level locking)", DefaultValueFactory = _ => "auto" };
+        locking.AcceptOnlyFromAmong("auto", "whole", "key");
         var print = new Option<int?>("--print-set") { Description = "Print the case generated for this set of the seed (schema, rows, definitions, transactions) and exit" };
         var json = CommonOptions.Json();
         var command = new Command("fuzz", "Differential fuzzing: random schemas, TVIEW definitions and transactions checked against the definitions after every transaction")

@@ -51,7 +51,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 9;
+    public const int Generation = 10;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -707,6 +707,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine("    pg_tviews_tables bigint[];");
             sb.AppendLine("    pg_tviews_exclusive boolean[];");
             sb.AppendLine("    pg_tviews_held bigint[];");
+            sb.AppendLine("    pg_tviews_late boolean;");
+            sb.AppendLine("    pg_tviews_lk bigint[];");
+            sb.AppendLine("    pg_tviews_lex boolean[];");
             sb.AppendLine("    pg_tviews_snap pg_snapshot;");
         }
         sb.AppendLine("BEGIN");
@@ -963,6 +966,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine("    pg_tviews_tables bigint[];");
             sb.AppendLine("    pg_tviews_exclusive boolean[];");
             sb.AppendLine("    pg_tviews_held bigint[];");
+            sb.AppendLine("    pg_tviews_late boolean;");
+            sb.AppendLine("    pg_tviews_lk bigint[];");
+            sb.AppendLine("    pg_tviews_lex boolean[];");
         }
         sb.AppendLine("BEGIN");
         sb.AppendLine("    IF pg_tviews_x IS NULL THEN RETURN 0; END IF;");
@@ -1140,7 +1146,8 @@ internal sealed class TViewCodegen(string runtimeSchema)
             ["depth"] = p.Depth,
             ["mode"] = p.Mode.ToSql(),
             ["key_locks"] = p.KeyLocks is not null,
-            ["locking"] = "whole",
+            // Key locks while writers overlap, where the definition allows them (docs/design.md).
+            ["locking"] = p.KeyLocks is not null ? "auto" : "whole",
             ["search_path"] = new JsonArray(p.SearchPath.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray()),
             ["definition_hash"] = p.DefinitionHash,
             ["sync_function"] = SyncFunctionName(p),
@@ -1182,7 +1189,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             var keyLevel = $"EXISTS (SELECT FROM {Rt("pg_tviews_trace")} AS pg_tviews_r WHERE pg_tviews_r.entity_name = {entity} AND pg_tviews_r.xact = pg_current_xact_id())";
             sb.AppendLine($"    SELECT NOT {whole}, {keyLevel} INTO pg_tviews_keyed, pg_tviews_key_locked;");
             sb.AppendLine("    IF pg_tviews_keyed AND NOT pg_tviews_key_locked THEN");
-            sb.AppendLine($"        IF NOT {Rt("pg_tviews_lock_statement")}({Literal(s.QualifiedName)}, {Literal(ev)}, {entity}, {marks}, true) OR {tableRegclass} IS NULL THEN");
+            sb.AppendLine($"        IF NOT {Rt("pg_tviews_lock_statement")}({Literal(s.QualifiedName)}, {Literal(ev)}, {entity}, {marks}) OR {tableRegclass} IS NULL THEN");
             sb.AppendLine($"            PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); {exit}");
             sb.AppendLine("        END IF;");
             sb.AppendLine($"        pg_tviews_keyed := NOT {whole};");
@@ -1218,9 +1225,10 @@ internal sealed class TViewCodegen(string runtimeSchema)
             .Concat(plan.Reads.Select(r => TableToken(p, r.Target.Schema, r.Target.Table))).Distinct().ToList();
         var tableArray = $"ARRAY[{string.Join(", ", tables)}]";
         sb.AppendLine("    IF pg_tviews_keyed THEN");
+        sb.AppendLine($"    {LateTest(p)}");
         sb.AppendLine($"    {with}SELECT array_agg(z.t), array_agg(z.tt), array_agg(z.ex) INTO pg_tviews_tokens, pg_tviews_tables, pg_tviews_exclusive");
         sb.AppendLine("    FROM (" + string.Join("\n        UNION ALL ", writes.Concat(reads)) + ") AS z (t, tt, ex) WHERE z.t IS NOT NULL;");
-        AppendTokenLock(sb, tableArray, "    ");
+        AppendTokenLock(sb, p, tableArray, "    ", lateOnly: false);
         sb.AppendLine($"    pg_tviews_held := coalesce(pg_tviews_tokens, '{{}}') || {tableArray};");
         // A transaction that ended since the snapshot taken before the keys were first computed (one we
         // waited for, or any other) may have committed rows that add keys or lookups: compute them
@@ -1229,7 +1237,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         // and a snapshot changes exactly when one of them ends).
         sb.AppendLine("    IF pg_tviews_snap::text IS DISTINCT FROM pg_current_snapshot()::text THEN");
         sb.Append(keyQuery);
-        AppendNewReadsLoop(sb, reads, tableArray);
+        AppendNewReadsLoop(sb, p, reads, tableArray);
         sb.AppendLine("    END IF;");
         sb.AppendLine("    END IF;");
     }
@@ -1237,15 +1245,16 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// <summary>
     /// After the keys were computed again under the lock: locks, shared, what their recompute looks up
     /// and no earlier batch locked, until nothing new appears (a commit in between may have changed it).
+    /// These come after the step's batch, so out of the global order.
     /// </summary>
-    private static void AppendNewReadsLoop(StringBuilder sb, IReadOnlyList<string> reads, string tableArray)
+    private void AppendNewReadsLoop(StringBuilder sb, TViewPlan p, IReadOnlyList<string> reads, string tableArray)
     {
         sb.AppendLine("    LOOP");
         sb.AppendLine("        SELECT array_agg(z.t), array_agg(z.tt), array_agg(z.ex) INTO pg_tviews_tokens, pg_tviews_tables, pg_tviews_exclusive");
         sb.AppendLine("        FROM (" + string.Join("\n            UNION ALL ", reads) + ") AS z (t, tt, ex)");
         sb.AppendLine("        WHERE z.t IS NOT NULL AND NOT EXISTS (SELECT FROM unnest(pg_tviews_held) AS h (t) WHERE h.t = z.t);");
         sb.AppendLine("        EXIT WHEN pg_tviews_tokens IS NULL;");
-        AppendTokenLock(sb, tableArray, "        ");
+        AppendTokenLock(sb, p, tableArray, "        ", lateOnly: true);
         sb.AppendLine("        pg_tviews_held := pg_tviews_held || pg_tviews_tokens;");
         sb.AppendLine("    END LOOP;");
     }
@@ -1275,6 +1284,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             .Concat(plan.Reads.Select(r => TableToken(p, r.Target.Schema, r.Target.Table))).Distinct().ToList();
         var tableArray = $"ARRAY[{string.Join(", ", tables)}]";
         sb.AppendLine("    IF pg_tviews_keyed THEN");
+        sb.AppendLine($"    {LateTest(p)}");
         sb.AppendLine("    -- The keys the queued rows reach now (the queue is only read here), for what the recompute reads.");
         foreach (var part in perSource)
             sb.AppendLine(part
@@ -1282,7 +1292,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
                 .Replace(" RETURNING q.removed, q.\"full\", q.r)", ")", StringComparison.Ordinal));
         sb.AppendLine("    SELECT array_agg(z.t), array_agg(z.tt), array_agg(z.ex) INTO pg_tviews_tokens, pg_tviews_tables, pg_tviews_exclusive");
         sb.AppendLine("    FROM (" + string.Join("\n        UNION ALL ", writes.Concat(reads)) + ") AS z (t, tt, ex) WHERE z.t IS NOT NULL;");
-        AppendTokenLock(sb, tableArray, "    ");
+        AppendTokenLock(sb, p, tableArray, "    ", lateOnly: false);
         sb.AppendLine($"    pg_tviews_held := coalesce(pg_tviews_tokens, '{{}}') || {tableArray};");
         foreach (var v in AllKeyVars(p, patchTags)) sb.AppendLine($"    {v} := NULL;");
         sb.AppendLine("    END IF;");
@@ -1295,7 +1305,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var reads = ReadTokenQueriesForAllKeys(p, patchTags);
         if (reads.Count == 0) return;
         sb.AppendLine("    IF pg_tviews_keyed THEN");
-        AppendNewReadsLoop(sb, reads, $"ARRAY[{string.Join(", ", tables)}]::bigint[]");
+        AppendNewReadsLoop(sb, p, reads, $"ARRAY[{string.Join(", ", tables)}]::bigint[]");
         sb.AppendLine("    END IF;");
     }
 
@@ -1309,29 +1319,64 @@ internal sealed class TViewCodegen(string runtimeSchema)
 
     /// <summary>
     /// Locks pg_tviews_tokens (exclusive where pg_tviews_exclusive says so) and the step's table tokens
-    /// (shared), in one sorted batch. A table with more than 256 values (the lock table is finite)
-    /// has its table token taken exclusively instead of its values: the step then covers that table
-    /// whole, for this TVIEW. PostgreSQL evaluates the volatile lock calls of a sorted subquery's
-    /// select list after the sort.
+    /// (shared). A table with more than 256 values (the lock table is finite) has its table token
+    /// taken exclusively instead of its values: the step then covers that table whole, for this TVIEW.
+    /// In the global order (pg_tviews_late false: this transaction holds no key locks of a TVIEW of
+    /// this rank or later), one sorted batch that waits, then the rank is recorded in
+    /// <c>pg_tviews.key_max</c>; out of it (<paramref name="lateOnly"/>, or pg_tviews_late), through
+    /// <c>pg_tviews_lock_late</c>, which waits a bounded time (docs/design.md, Key-level locking).
+    /// PostgreSQL evaluates the volatile lock calls of a sorted subquery's select list after the sort.
     /// </summary>
-    private static void AppendTokenLock(StringBuilder sb, string tableArray, string indent)
+    private void AppendTokenLock(StringBuilder sb, TViewPlan p, string tableArray, string indent, bool lateOnly)
     {
         const string locked = "CASE WHEN l.ex THEN pg_catalog.pg_advisory_xact_lock(l.k)::text ELSE pg_catalog.pg_advisory_xact_lock_shared(l.k)::text END";
+        var big = $"SELECT w.k, bool_or(w.ex) AS ex FROM (\n{indent}        WITH pg_tviews_big AS (SELECT y.tt FROM unnest(pg_tviews_tokens, pg_tviews_tables) AS y (t, tt) GROUP BY y.tt HAVING count(DISTINCT y.t) > 256)\n"
+                  + $"{indent}        SELECT x.t, x.ex FROM unnest(pg_tviews_tokens, pg_tviews_tables, pg_tviews_exclusive) AS x (t, tt, ex)\n"
+                  + $"{indent}        WHERE x.tt NOT IN (SELECT b.tt FROM pg_tviews_big AS b)\n"
+                  + $"{indent}        UNION ALL\n"
+                  + $"{indent}        SELECT u.tt, u.tt IN (SELECT b.tt FROM pg_tviews_big AS b) FROM unnest({tableArray}) AS u (tt)) AS w (k, ex)\n"
+                  + $"{indent}        GROUP BY w.k";
+        var small = $"SELECT u.k, bool_or(u.ex) AS ex FROM unnest(coalesce(pg_tviews_tokens, '{{}}') || {tableArray},\n"
+                    + $"{indent}          coalesce(pg_tviews_exclusive, '{{}}') || array_fill(false, ARRAY[cardinality({tableArray})])) AS u (k, ex)\n"
+                    + $"{indent}          GROUP BY u.k";
+        var rank = Literal(KeyRank(p));
+        void Late(string set, string at)
+        {
+            sb.AppendLine($"{at}SELECT array_agg(l.k), array_agg(l.ex) INTO pg_tviews_lk, pg_tviews_lex FROM ({set}) AS l;");
+            sb.AppendLine($"{at}PERFORM {Rt("pg_tviews_lock_late")}(pg_tviews_lk, pg_tviews_lex, {Literal(p.Entity)});");
+        }
+        void Lock(string set, string at)
+        {
+            if (lateOnly)
+            {
+                Late(set, at);
+                return;
+            }
+            sb.AppendLine($"{at}IF pg_tviews_late THEN");
+            Late(set, at + "    ");
+            sb.AppendLine($"{at}ELSE");
+            sb.AppendLine($"{at}    PERFORM count({locked}) FROM ({set} ORDER BY 1 OFFSET 0) AS l;");
+            sb.AppendLine($"{at}END IF;");
+        }
         sb.AppendLine($"{indent}IF cardinality(pg_tviews_tokens) > 256 THEN");
-        sb.AppendLine($"{indent}    PERFORM count({locked}) FROM (SELECT w.k, bool_or(w.ex) AS ex FROM (");
-        sb.AppendLine($"{indent}        WITH pg_tviews_big AS (SELECT y.tt FROM unnest(pg_tviews_tokens, pg_tviews_tables) AS y (t, tt) GROUP BY y.tt HAVING count(DISTINCT y.t) > 256)");
-        sb.AppendLine($"{indent}        SELECT x.t, x.ex FROM unnest(pg_tviews_tokens, pg_tviews_tables, pg_tviews_exclusive) AS x (t, tt, ex)");
-        sb.AppendLine($"{indent}        WHERE x.tt NOT IN (SELECT b.tt FROM pg_tviews_big AS b)");
-        sb.AppendLine($"{indent}        UNION ALL");
-        sb.AppendLine($"{indent}        SELECT u.tt, u.tt IN (SELECT b.tt FROM pg_tviews_big AS b) FROM unnest({tableArray}) AS u (tt)) AS w (k, ex)");
-        sb.AppendLine($"{indent}        GROUP BY w.k ORDER BY w.k OFFSET 0) AS l;");
+        Lock(big, indent + "    ");
         sb.AppendLine($"{indent}ELSE");
-        sb.AppendLine($"{indent}    PERFORM count({locked})");
-        sb.AppendLine($"{indent}    FROM (SELECT u.k, bool_or(u.ex) AS ex FROM unnest(coalesce(pg_tviews_tokens, '{{}}') || {tableArray},");
-        sb.AppendLine($"{indent}          coalesce(pg_tviews_exclusive, '{{}}') || array_fill(false, ARRAY[cardinality({tableArray})])) AS u (k, ex)");
-        sb.AppendLine($"{indent}          GROUP BY u.k ORDER BY u.k OFFSET 0) AS l;");
+        Lock(small, indent + "    ");
         sb.AppendLine($"{indent}END IF;");
+        if (lateOnly) return;
+        // From now on this transaction holds key locks of this rank: later batches are out of order.
+        sb.AppendLine($"{indent}IF NOT pg_tviews_late THEN PERFORM set_config('pg_tviews.key_max', {rank}, true); pg_tviews_late := true; END IF;");
     }
+
+    /// <summary>
+    /// The rank of a TVIEW in the global order of key locks: its depth (TVIEWs built on others rank
+    /// after them, as a cascade and a flush reach them), then its name; comparable as "C" text.
+    /// </summary>
+    internal static string KeyRank(TViewPlan p) => $"{p.Depth.ToString("D4", System.Globalization.CultureInfo.InvariantCulture)} {p.Entity}";
+
+    /// <summary>Whether this step's key locks come after key locks this transaction holds of a TVIEW of the same or a later rank.</summary>
+    private static string LateTest(TViewPlan p) =>
+        $"pg_tviews_late := coalesce(current_setting('pg_tviews.key_max', true), '') COLLATE \"C\" >= {Literal(KeyRank(p))};";
 
     /// <summary>For each value a recompute of the keys in the key variables looks up: a query yielding (token, table token, false).</summary>
     private static List<string> ReadTokenQueries(TViewPlan p, Func<int, string>? keyVar = null)
@@ -1379,8 +1424,8 @@ internal sealed class TViewCodegen(string runtimeSchema)
 
     /// <summary>How writers of the TVIEW lock, for <c>tviews explain</c>.</summary>
     internal static string LockingDescription(TViewPlan p) => p.KeyLocks is { } k
-        ? "key level, when enabled (pg_tviews_set_locking: 'auto' while another writer of it runs, 'key' always): a READ COMMITTED statement that reaches this TVIEW alone (immediate mode) locks the values of "
+        ? "key level, when enabled (pg_tviews_set_locking: 'auto' while another writer of it runs, 'key' always): a READ COMMITTED writer (immediate mode, or its flush at COMMIT) locks the values of "
           + string.Join(", ", k.Columns.Select(c => $"{Quote(c.Schema, c.Table)}.{Quote(c.Column)}"))
-          + " in the rows it changes, and the values a recompute of its keys looks up; other statements lock the whole TVIEW"
+          + " in the rows it changes, and the values a recompute of its keys looks up; other writers lock the whole TVIEW"
         : $"whole TVIEW: {p.KeyLockRefusal ?? "key locks do not apply"}";
 }

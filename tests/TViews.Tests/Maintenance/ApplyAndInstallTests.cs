@@ -94,6 +94,7 @@ public sealed class ApplyAndInstallTests
         [7] = "b35d01a5f54811e4",
         [8] = "b969eea9630f7a1c",
         [9] = "40bfe10d68260703",
+        [10] = "97665cfac4bdec7f",
     };
 
     [Fact]

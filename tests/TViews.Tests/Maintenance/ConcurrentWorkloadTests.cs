@@ -320,19 +320,28 @@ public sealed class ConcurrentWorkloadTests(ITestOutputHelper output) : IAsyncLi
 
 /// <summary>
 /// The same concurrent runner over the sample blog, whose statements reach several TVIEWs at once
-/// (tv_comment, tv_post built on it, tv_user, tv_tag): the whole-TVIEW path, 8 sessions at READ COMMITTED.
+/// (tv_comment, tv_post built on it, tv_user, tv_tag): with whole-TVIEW locks, and with key locks on
+/// every read model that allows them (taken step by step as the cascades reach each one).
 /// </summary>
 public sealed class ConcurrentWorkloadBlogTests(ITestOutputHelper output) : BlogDatabaseTest("cwblog")
 {
-    [Fact]
-    public async Task EightBlogWritersEndExact()
+    [Theory]
+    [InlineData(8, IsolationLevel.ReadCommitted, "whole")]
+    [InlineData(8, IsolationLevel.ReadCommitted, "key")]
+    [InlineData(16, IsolationLevel.ReadCommitted, "key")]
+    [InlineData(8, IsolationLevel.ReadCommitted, "auto")]
+    [InlineData(8, IsolationLevel.RepeatableRead, "key")]
+    [InlineData(8, IsolationLevel.Serializable, "auto")]
+    public async Task BlogWritersEndExact(int sessions, IsolationLevel level, string locking)
     {
-        const int sessions = 8, perSession = 40;
-        var seed = TestSeed.Pick(1717, 1000);
-        output.WriteLine($"seed {seed}");
+        const int perSession = 40;
+        var seed = TestSeed.Pick(1717 + sessions, 1000);
+        output.WriteLine($"seed {seed}, {sessions} sessions, {level}, locking {locking}");
+        await using (var c = await OpenAsync())
+            await ExecAsync(c, $"SELECT pg_tviews_set_locking(entity_name, '{locking}') FROM pg_tviews_metadata WHERE key_locks");
         // One BlogWorkload per session (its own seed), drawn from as the runner asks for statements.
         var workloads = new ConcurrentDictionary<string, BlogWorkload>();
-        var tally = await ConcurrentSessions.RunAsync(Database, sessions, perSession, IsolationLevel.ReadCommitted, seed, (_, tag) =>
+        var tally = await ConcurrentSessions.RunAsync(Database, sessions, perSession, level, seed, (_, tag) =>
             workloads.GetOrAdd(tag[..tag.IndexOf('-', StringComparison.Ordinal)],
                 s => new BlogWorkload(seed * 10 + int.Parse(s, CultureInfo.InvariantCulture), users: 100, posts: 1000, comments: 5000, allowTruncate: false))
             .Statement());
@@ -342,6 +351,6 @@ public sealed class ConcurrentWorkloadBlogTests(ITestOutputHelper output) : Blog
         // lock order"): about a quarter commit on an idle machine, fewer under load, so the bar is low.
         Assert.True(tally["committed"] >= sessions * perSession / 8, $"only {tally["committed"]} transactions committed: {tally}");
         await using var check = await OpenAsync();
-        await Oracle.AssertConsistentAsync(check, Definitions, $"seed {seed}");
+        await Oracle.AssertConsistentAsync(check, Definitions, $"seed {seed}, {sessions} sessions, {level}, locking {locking}");
     }
 }

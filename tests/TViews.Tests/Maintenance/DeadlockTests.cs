@@ -212,18 +212,30 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
             "TRUNCATE tb_x",
             "INSERT INTO tb_w (pk_w, val) VALUES (1000, 3)");
 
-    [Fact]
-    public async Task EightWritersOfTheMixWithDeletesNeverDeadlock()
+    /// <summary>
+    /// The "with deletes" mix, 8 sessions, with each locking: whole locks, or key locks (`key`, and
+    /// `auto` while writers overlap) on every read model that allows them, taken step by step as the
+    /// cascades reach them, in the global order where they can be and bounded where not. No deadlock
+    /// either way; a key-level statement whose out-of-order wait ran past its bound gets 40001 and is
+    /// retried, as an application retries it.
+    /// </summary>
+    [Theory]
+    [InlineData("whole")]
+    [InlineData("key")]
+    [InlineData("auto")]
+    public async Task EightWritersOfTheMixWithDeletesNeverDeadlock(string locking)
     {
         // The "with deletes" mix: title edits, comments on posts that are never deleted, renames,
         // deletes of the other posts; each statement its own transaction. A fixed number per session.
         const int sessions = 8, perSession = 40;
         var seed = TestSeed.Pick(521, 1000);
-        output.WriteLine($"seed {seed}");
+        output.WriteLine($"seed {seed}, locking {locking}");
         await using var check = await OpenAsync();
+        await ExecAsync(check, $"SELECT pg_tviews_set_locking(entity_name, '{locking}') FROM pg_tviews_metadata WHERE key_locks");
         var dbName = new NpgsqlConnectionStringBuilder(_db).Database!;
         var before = await DeadlocksAsync(check, dbName);
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var retries = 0;
         var pids = new System.Collections.Concurrent.ConcurrentBag<int>();
         async Task Session(int s)
         {
@@ -240,7 +252,17 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
                     2 => $"UPDATE tb_user SET name = 'n{s}-{i}' WHERE pk_user = {1 + rng.Next(40)}",
                     _ => $"DELETE FROM tb_post WHERE pk_post = {201 + rng.Next(200)}",
                 };
-                if (await RunAsync(c, sql) is { } state) failures.Add($"{state}: {sql}");
+                for (var attempt = 1; ; attempt++)
+                {
+                    var state = await RunAsync(c, sql);
+                    if (state == "40001" && locking != "whole" && attempt < 50)
+                    {
+                        Interlocked.Increment(ref retries);
+                        continue;
+                    }
+                    if (state is not null) failures.Add($"{state}: {sql}");
+                    break;
+                }
             }
         }
         await Task.WhenAll(Enumerable.Range(0, sessions).Select(Session));
@@ -252,6 +274,7 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
             if (sw.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("the sessions' backends did not exit");
             await Task.Delay(20);
         }
+        output.WriteLine($"{retries} statements retried after 40001");
         Assert.Empty(failures);
         Assert.Equal(before, await DeadlocksAsync(check, dbName));
         await AssertConsistentAsync($"seed {seed}");

@@ -94,7 +94,7 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
     [Fact]
     public async Task LockingCanBeSetPerTViewButKeyLocksOnlyWhereTheDefinitionAllowsThem()
     {
-        // Tables of its own: a statement must reach this TVIEW alone to take key locks.
+        // Tables of its own: no other TVIEW's writers take part.
         await using (var setup = new NpgsqlConnection(_db))
         {
             await setup.OpenAsync();
@@ -136,10 +136,10 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
             await tx.RollbackAsync();
             return result;
         }
-        Assert.Equal("whole", await Locking("kl_switch"));
-        Assert.Equal((1L, 0L), await LocksOfAWrite());
+        // Built with 'auto' where key locks apply; the rest with 'whole'.
+        Assert.Equal("auto", await Locking("kl_switch"));
+        Assert.Equal("whole", await Locking("kl_window"));
         // 'auto' and no other writer running: the whole lock.
-        await Set("kl_switch", "auto");
         Assert.Equal((1L, 0L), await LocksOfAWrite());
         // 'auto' while another writer of the TVIEW runs (a key-level writer holds the shared lock).
         await using (var other = new NpgsqlConnection(_db))
@@ -158,6 +158,19 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
             Assert.Equal("key", (string?)await q.ExecuteScalarAsync());
         await Set("kl_switch", "whole");
         Assert.Equal((1L, 0L), await LocksOfAWrite());
+        await using (var other = new NpgsqlConnection(_db))
+        {
+            // 'whole' while another writer runs: still the whole lock (it waits for that writer).
+            await other.OpenAsync();
+            await using var otx = await other.BeginTransactionAsync();
+            await using (var hold = new NpgsqlCommand("SELECT pg_advisory_xact_lock_shared(pg_tviews_whole_key('kl_switch'))", other, otx))
+                await hold.ExecuteNonQueryAsync();
+            var write = LocksOfAWrite();
+            await Task.Delay(200);
+            Assert.False(write.IsCompleted, "a writer with locking 'whole' took no whole lock while a key-level writer ran");
+            await otx.RollbackAsync();
+            Assert.Equal((1L, 0L), await write);
+        }
         var e = await Assert.ThrowsAsync<PostgresException>(() => Set("kl_window", "key"));
         Assert.Equal("0A000", e.SqlState);
         Assert.Contains("window function", e.Detail, StringComparison.Ordinal);

@@ -625,7 +625,7 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
         await OrderedTripleAsync(insert, insert, insert, "three inserts into one group", $"SELECT hours = {before + 30} FROM tv_team WHERE pk_team = {team}");
     }
 
-    // ---- 6. A TVIEW on a TVIEW (the whole-TVIEW path; exactness must still hold) ---------------------
+    // ---- 6. A TVIEW on a TVIEW: key locks on both, taken as the cascade reaches each ---------------
 
     [Theory]
     [InlineData("rename", "comment")]
@@ -639,7 +639,8 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
         var u = db.Take("tb_cuser");
         var post = db.Take("tb_cpost");
         var byU = await IntAsync($"SELECT min(pk_ccomment) FROM tb_ccomment WHERE fk_cuser = {u}");
-        var onPost = await IntAsync($"SELECT max(pk_ccomment) FROM tb_ccomment WHERE fk_cpost = {post}");
+        // A comment of u on the post: deleting it interacts with u's rename (the rename recomputes it).
+        var onPost = await IntAsync($"INSERT INTO tb_ccomment (fk_cpost, fk_cuser, body) VALUES ({post}, {u}, 'to delete') RETURNING pk_ccomment");
         string Statement(string action) => action switch
         {
             "rename" => $"UPDATE tb_cuser SET name = 'renamed {u}' WHERE pk_cuser = {u}",
@@ -652,6 +653,66 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
         await OrderedPairAsync(Statement(firstAction), Statement(secondAction),
             $"SELECT comments = (SELECT coalesce(jsonb_agg(jsonb_build_object('body', c.body, 'author', cu.name) ORDER BY c.pk_ccomment), '[]') " +
             $"FROM tb_ccomment c JOIN tb_cuser cu ON cu.pk_cuser = c.fk_cuser WHERE c.fk_cpost = {post}) FROM tv_cpost WHERE pk_cpost = {post}");
+    }
+
+    // ---- 6b. Key locks taken out of the global order: a bounded wait, never a deadlock -------------
+
+    /// <summary>
+    /// B holds key locks of tv_cpost (a title edit) and then needs those of tv_ccomment, which ranks
+    /// before it (a later statement): out of order. A's comment insert took tv_ccomment's, in order,
+    /// and waits (in order) for B's tv_cpost locks. B's wait would close the cycle; it is bounded (a
+    /// fifth of deadlock_timeout, here 10 s: 2 s) and ends in 40001, not PostgreSQL's 40P01, and A
+    /// then goes on. Everything stays exact.
+    /// </summary>
+    [Fact]
+    public async Task AnOutOfOrderWaitThatClosesACycleEndsIn40001()
+    {
+        var u = db.Take("tb_cuser");
+        var post = db.Take("tb_cpost");
+        await using var monitor = await OpenAsync();
+        var watch = new WaitWatcher(monitor);
+        await using var a = await SessionAsync("A");
+        await using var b = await SessionAsync("B");
+        foreach (var x in new[] { a, b }) await x.RunAsync("SET deadlock_timeout = '10s'");
+        await b.BeginAsync();
+        await b.RunAsync($"UPDATE tb_cpost SET title = 'cycle {post}' WHERE pk_cpost = {post}");
+        await a.BeginAsync();
+        var insert = a.TryAsync($"INSERT INTO tb_ccomment (fk_cpost, fk_cuser, body) VALUES ({post}, {u}, 'cycle {u}')");
+        await watch.MustWaitAsync(a, insert, b);
+        var started = Stopwatch.StartNew();
+        var rename = await b.TryAsync($"UPDATE tb_cuser SET name = 'cycle {u}' WHERE pk_cuser = {u}");
+        output.WriteLine($"B's rename: {rename ?? "ok"} after {started.ElapsedMilliseconds} ms");
+        Assert.Equal("40001", rename);
+        await b.RollbackAsync();
+        Assert.Null(await insert);
+        await a.CommitAsync();
+        await AssertExactAsync("an out-of-order cycle", $"SELECT title <> 'cycle {post}' AND comments @> '[{{\"body\": \"cycle {u}\"}}]' FROM tv_cpost WHERE pk_cpost = {post}");
+    }
+
+    /// <summary>
+    /// The same out-of-order wait when it closes no cycle: B (holding tv_cpost's key locks) comments as
+    /// a user A is renaming; B waits for A, A commits within the bound, B goes on and shows A's name.
+    /// </summary>
+    [Fact]
+    public async Task AnOutOfOrderWaitSucceedsWhenTheHolderCommits()
+    {
+        var (u, v) = (db.Take("tb_cuser"), db.Take("tb_cuser"));
+        var post = await IntAsync($"INSERT INTO tb_cpost (fk_cuser, title) VALUES ({v}, 'fresh') RETURNING pk_cpost");
+        await using var monitor = await OpenAsync();
+        var watch = new WaitWatcher(monitor);
+        await using var a = await SessionAsync("A");
+        await using var b = await SessionAsync("B");
+        await b.RunAsync("SET deadlock_timeout = '60s'"); // a bound of 12 s: longer than this test needs
+        await a.BeginAsync();
+        await a.RunAsync($"UPDATE tb_cuser SET name = 'late {u}' WHERE pk_cuser = {u}");
+        await b.BeginAsync();
+        await b.RunAsync($"UPDATE tb_cpost SET title = 'late {post}' WHERE pk_cpost = {post}");
+        var comment = b.TryAsync($"INSERT INTO tb_ccomment (fk_cpost, fk_cuser, body) VALUES ({post}, {u}, 'late')");
+        await watch.MustWaitAsync(b, comment, a);
+        await a.CommitAsync();
+        Assert.Null(await comment);
+        await b.CommitAsync();
+        await AssertExactAsync("an out-of-order wait", $"SELECT comments = '[{{\"body\": \"late\", \"author\": \"late {u}\"}}]' FROM tv_cpost WHERE pk_cpost = {post}");
     }
 
     // ---- 7. REPEATABLE READ and SERIALIZABLE: 40001, never a stale row ------------------------------
@@ -905,6 +966,9 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
     [InlineData("tasks of two projects", false)]
     [InlineData("a task move and another project", false)]
     [InlineData("two groups", false)]
+    [InlineData("comments on two posts (TVIEW on TVIEW)", false)]
+    [InlineData("a post delete cascading to its comments, and a comment elsewhere", false)]
+    [InlineData("a comment, and a post delete elsewhere cascading to its comments", false)]
     [InlineData("post titles", true)]
     [InlineData("posts by two users", true)]
     [InlineData("tasks of two projects", true)]
@@ -975,6 +1039,25 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
                 var (t1, t2) = (db.Take("tb_team"), db.Take("tb_team"));
                 (first, second) = ($"INSERT INTO tb_entry (fk_team, hours) VALUES ({t1}, 50)", $"INSERT INTO tb_entry (fk_team, hours) VALUES ({t2}, 50)");
                 check = $"SELECT bool_and(hours > 50) AND count(*) = 2 FROM tv_team WHERE pk_team IN ({t1}, {t2})";
+                break;
+            }
+            case "comments on two posts (TVIEW on TVIEW)":
+            {
+                var (p1, p2, u) = (db.Take("tb_cpost"), db.Take("tb_cpost"), db.Take("tb_cuser"));
+                (first, second) = ($"INSERT INTO tb_ccomment (fk_cpost, fk_cuser, body) VALUES ({p1}, {u}, 'disjoint')",
+                    $"INSERT INTO tb_ccomment (fk_cpost, fk_cuser, body) VALUES ({p2}, {u}, 'disjoint')");
+                check = $"SELECT count(*) = 2 FROM tv_cpost WHERE pk_cpost IN ({p1}, {p2}) AND comments @> '[{{\"body\": \"disjoint\"}}]'";
+                break;
+            }
+            case "a post delete cascading to its comments, and a comment elsewhere":
+            case "a comment, and a post delete elsewhere cascading to its comments":
+            {
+                var (gone, kept, u) = (db.Take("tb_cpost"), db.Take("tb_cpost"), db.Take("tb_cuser"));
+                var delete = $"DELETE FROM tb_cpost WHERE pk_cpost = {gone}";
+                var comment = $"INSERT INTO tb_ccomment (fk_cpost, fk_cuser, body) VALUES ({kept}, {u}, 'kept')";
+                (first, second) = pair.StartsWith("a post delete", StringComparison.Ordinal) ? (delete, comment) : (comment, delete);
+                check = $"SELECT NOT EXISTS (SELECT FROM tv_cpost WHERE pk_cpost = {gone}) AND NOT EXISTS (SELECT FROM tv_ccomment WHERE fk_cpost = {gone}) " +
+                        $"AND EXISTS (SELECT FROM tv_cpost WHERE pk_cpost = {kept} AND comments @> '[{{\"body\": \"kept\"}}]')";
                 break;
             }
             default:

@@ -42,15 +42,16 @@ ALTER TABLE @schema@.pg_tviews_state ADD COLUMN IF NOT EXISTS locked_by xid8;
 ALTER TABLE @schema@.pg_tviews_state ADD COLUMN IF NOT EXISTS rebuilding_by xid8;
 
 -- Key-level locking (docs/design.md, Concurrency). A TVIEW whose definition reaches every row it
--- reads from its key through equality conditions (key_locks) lets READ COMMITTED statements that
--- reach it alone lock what they write and read (advisory locks on hashed values) instead of the
--- whole TVIEW. Such a writer also updates a free slot here (64 rows per TVIEW): a
+-- reads from its key through equality conditions (key_locks) lets READ COMMITTED writers lock what
+-- they write and read (advisory locks on hashed values) instead of the whole TVIEW. Such a writer also updates a free slot here (64 rows per TVIEW): a
 -- REPEATABLE READ / SERIALIZABLE maintainer, which cannot see what committed after its snapshot,
 -- locks every slot FOR SHARE and so fails with 40001 when a key-level writer committed after it
 -- began (its whole-TVIEW advisory lock makes it wait for those still running).
 ALTER TABLE @schema@.pg_tviews_metadata ADD COLUMN IF NOT EXISTS key_locks boolean NOT NULL DEFAULT false;
--- When writers use key locks (if key_locks): 'whole' never (the default), 'auto' when another writer
--- of the TVIEW is running (a writer alone takes the whole lock, which costs less), 'key' always.
+-- When writers use key locks (if key_locks): 'whole' never, 'auto' when another writer of the TVIEW
+-- is running (a writer alone takes the whole lock, which costs less; a deferred flush always does),
+-- 'key' always. Built with 'auto' when key_locks, else 'whole' (the default here is for rows
+-- registered from manifests older than the column).
 ALTER TABLE @schema@.pg_tviews_metadata ADD COLUMN IF NOT EXISTS locking text NOT NULL DEFAULT 'whole'
     CHECK (locking IN ('auto', 'key', 'whole'));
 CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_trace (

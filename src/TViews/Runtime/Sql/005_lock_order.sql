@@ -19,22 +19,8 @@ CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_lock_set (
     entity    text NOT NULL,
     entities  text[] NOT NULL,  -- sorted by name ("C")
     tables    text[] NOT NULL,  -- their tables, quoted and qualified, in the same order
-    single_step boolean NOT NULL DEFAULT false, -- see below
     PRIMARY KEY (source, event, entity)
 );
--- Whether a statement of that event on that source maintains `entity` in one step (one trigger
--- call): no FK action of the statement, or of the statement on a table `entity` does not read that
--- led to it, reaches a second table `entity` reads (or the same one again). Only then can that
--- statement use key locks (docs/design.md, Key-level locking): each step takes its own batch.
--- (Added by this release: an ALTER TABLE only when missing, since it fires pg_tviews_ddl, whose
--- pg_tviews_sync_lock_order a fresh install has not created yet.)
-DO $do$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
-                   WHERE a.attrelid = (@schema_literal@ || '.pg_tviews_lock_set')::regclass AND a.attname = 'single_step') THEN
-        ALTER TABLE @schema@.pg_tviews_lock_set ADD COLUMN single_step boolean NOT NULL DEFAULT false;
-    END IF;
-END $do$;
 COMMENT ON TABLE @schema@.pg_tviews_lock_set IS
     'TViews: the TVIEW locks a statement takes at once, per source, event and TVIEW. Derived; rebuilt by pg_tviews_sync_lock_order().';
 REVOKE ALL ON @schema@.pg_tviews_lock_set FROM PUBLIC;
@@ -51,9 +37,9 @@ GRANT SELECT ON @schema@.pg_tviews_lock_set TO PUBLIC;
 -- whole set before any child's trigger runs; but a DELETE on a table no TVIEW reads, or an UPDATE
 -- whose gates did not fire, first reaches TViews in a child, and that child's set must then cover
 -- the siblings the same statement reaches next.
-DROP FUNCTION IF EXISTS @schema@.pg_tviews_lock_sets_computed(); -- its result gained a column
+DROP FUNCTION IF EXISTS @schema@.pg_tviews_lock_sets_computed(); -- its result changed
 CREATE FUNCTION @schema@.pg_tviews_lock_sets_computed()
-RETURNS TABLE (source text, event text, entity text, entities text[], tables text[], single_step boolean)
+RETURNS TABLE (source text, event text, entity text, entities text[], tables text[])
 -- No JIT: the recursive CTEs' estimates make PostgreSQL compile it (seconds) for a 10 ms query.
 LANGUAGE sql STABLE SET jit = off AS $fn$
     WITH RECURSIVE
@@ -135,35 +121,10 @@ LANGUAGE sql STABLE SET jit = off AS $fn$
         FROM source_node n JOIN reader r ON r.rel = n.rel
         JOIN early_ancestor a ON (a.rel, a.event) = (n.rel, n.event)
         JOIN reached x ON (x.rel, x.event) = (a.anc_rel, a.anc_event)
-    ),
-    -- Where a statement maintaining `entity` through (rel, event) can start: there, or at an
-    -- ancestor whose own triggers do not maintain `entity` first.
-    v_start (rel, event, entity, srel, sevent) AS (
-        SELECT n.rel, n.event, r.entity_name, n.rel, n.event FROM source_node n JOIN reader r ON r.rel = n.rel
-        UNION
-        SELECT a.rel, a.event, r.entity_name, a.anc_rel, a.anc_event
-        FROM ancestor a JOIN reader r ON r.rel = a.rel
-        WHERE a.anc_event = 'UPDATE' OR NOT EXISTS (SELECT 1 FROM reader q WHERE q.rel = a.anc_rel AND q.entity_name = r.entity_name)
-    ),
-    fk_reach (srel, sevent, rel, event) AS (
-        SELECT DISTINCT v.srel, v.sevent, v.srel, v.sevent FROM v_start v
-        UNION
-        SELECT f.srel, f.sevent, e.next_rel, e.next_event FROM fk_reach f JOIN fk_edge e ON (e.rel, e.event) = (f.rel, f.event)
-    ),
-    -- Steps of `entity` from one start: the start itself if it reads it, plus each FK action into a
-    -- table it reads.
-    multi (rel, event, entity) AS (
-        SELECT v.rel, v.event, v.entity FROM v_start v
-        WHERE (CASE WHEN EXISTS (SELECT 1 FROM reader q WHERE q.rel = v.srel AND q.entity_name = v.entity) THEN 1 ELSE 0 END)
-              + (SELECT count(DISTINCT (e.rel, e.event, e.next_rel, e.next_event))
-                 FROM fk_reach f JOIN fk_edge e ON (e.rel, e.event) = (f.rel, f.event)
-                 JOIN reader q ON q.rel = e.next_rel AND q.entity_name = v.entity
-                 WHERE (f.srel, f.sevent) = (v.srel, v.sevent)) >= 2
     )
     SELECT m.source, m.event, m.entity,
            array_agg(m.member COLLATE "C" ORDER BY m.member COLLATE "C"),
-           array_agg(format('%I.%I', t.table_schema, t.table_name) ORDER BY m.member COLLATE "C"),
-           NOT EXISTS (SELECT 1 FROM multi x WHERE (x.rel, x.event, x.entity) = (m.source, m.event, m.entity))
+           array_agg(format('%I.%I', t.table_schema, t.table_name) ORDER BY m.member COLLATE "C")
     FROM (SELECT DISTINCT * FROM member) m
     JOIN @schema@.pg_tviews_metadata t ON t.entity_name = m.member
     GROUP BY m.source, m.event, m.entity
@@ -181,11 +142,16 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
         DELETE FROM @schema@.pg_tviews_lock_set l
         WHERE NOT EXISTS (SELECT 1 FROM computed n WHERE (n.source, n.event, n.entity) = (l.source, l.event, l.entity))
     )
-    INSERT INTO @schema@.pg_tviews_lock_set AS l (source, event, entity, entities, tables, single_step)
-    SELECT c.source, c.event, c.entity, c.entities, c.tables, c.single_step FROM computed c
-    ON CONFLICT (source, event, entity) DO UPDATE SET entities = excluded.entities, tables = excluded.tables, single_step = excluded.single_step
-    WHERE (l.entities, l.tables, l.single_step) IS DISTINCT FROM (excluded.entities, excluded.tables, excluded.single_step)
+    INSERT INTO @schema@.pg_tviews_lock_set AS l (source, event, entity, entities, tables)
+    SELECT c.source, c.event, c.entity, c.entities, c.tables FROM computed c
+    ON CONFLICT (source, event, entity) DO UPDATE SET entities = excluded.entities, tables = excluded.tables
+    WHERE (l.entities, l.tables) IS DISTINCT FROM (excluded.entities, excluded.tables)
 $fn$;
+
+-- Runtimes before this one recorded whether a statement maintains a TVIEW in one step (key locks
+-- were then limited to those). Dropped after the functions above stop using it: the ALTER fires
+-- pg_tviews_ddl, which runs pg_tviews_sync_lock_order.
+ALTER TABLE @schema@.pg_tviews_lock_set DROP COLUMN IF EXISTS single_step;
 
 -- Locks the given TVIEWs for the rest of the transaction, in the global order (entity name, "C"
 -- collation: the same in every database), skipping those this transaction holds already, and adds
@@ -295,17 +261,15 @@ END $fn$;
 
 -- Called by a generated trigger when `tview` is not locked yet in this transaction: takes the lock
 -- set of the statement (pg_tviews_lock_set; for an UPDATE, the sets of the TVIEWs whose gates
--- marked the table, `gate_marks`). Returns whether `tview` itself is locked. TVIEWs whose metadata
--- or table is gone are left out: their own triggers must still run their checks (refuse the write,
--- or skip a dropped table), which a lock taken here would let them skip. A set not computed yet
--- falls back to the TVIEW and those built on it.
--- With by_key (a trigger of a TVIEW with key locks), when the statement can reach that
--- TVIEW alone, the transaction is READ COMMITTED, the TVIEW is maintained now (immediate mode,
--- nothing queued) and the transaction does not hold its whole lock, only the key-level writer's
--- lock is taken (pg_tviews_lock_shared); the trigger then locks the keys it writes and reads. A
--- statement reaching several TVIEWs locks them whole, in the global order, as before: key locks
--- taken as a cascade reaches each TVIEW would come in different orders in different statements.
-CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_statement(source_table text, source_event text, tview text, gate_marks text, by_key boolean)
+-- marked the table, `gate_marks`), in the global order. Returns whether `tview` itself is locked.
+-- TVIEWs whose metadata or table is gone are left out: their own triggers must still run their
+-- checks (refuse the write, or skip a dropped table), which a lock taken here would let them skip. A
+-- set not computed yet falls back to the TVIEW and those built on it.
+-- Each member gets the whole-TVIEW lock, or, when it may take key locks now (pg_tviews_key_locking:
+-- its definition allows them, its locking is not 'whole', immediate mode, READ COMMITTED), only the
+-- key-level writer's lock (pg_tviews_lock_shared); its trigger then locks the keys it writes and
+-- reads, step by step, in the order of pg_tviews_lock_late.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_statement(source_table text, source_event text, tview text, gate_marks text DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -317,6 +281,7 @@ DECLARE
     e text;
     locking text;
     keyed boolean;
+    committed_read boolean := pg_catalog.current_setting('transaction_isolation') = 'read committed';
 BEGIN
     IF source_event <> 'UPDATE' OR gate_marks = ',' || tview || ',' THEN
         -- One set: every set of an INSERT, DELETE or TRUNCATE on the table is the same.
@@ -337,52 +302,47 @@ BEGIN
               UNION
               SELECT * FROM unnest(wanted, relations)) x;
     END IF;
-    IF by_key AND cardinality(wanted) = 1 AND current_setting('transaction_isolation') = 'read committed'
-       AND to_regclass(relations[1]) IS NOT NULL
-       AND EXISTS (SELECT FROM @schema@.pg_tviews_lock_set l
-                   WHERE l.source = source_table AND l.event = source_event AND l.entity = tview AND l.single_step) THEN
-        locking := @schema@.pg_tviews_key_locking(tview);
-        -- (Nested IFs: the lock calls must run only when everything before them held; an AND with
-        -- a NULL operand evaluates the rest.)
-        IF locking IS NOT NULL THEN
-            -- 'auto': when no other writer holds any lock on the TVIEW now, the whole lock waits for
-            -- no one; it is taken (exclusive, below) instead of paying for key locks.
-            IF locking = 'key' OR NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtextextended('pg_tviews whole ' || tview, 0)) THEN
-                IF @schema@.pg_tviews_lock_shared(tview) THEN
-                    RETURN true;
-                END IF;
-            END IF;
-        END IF;
-    END IF;
     -- A transaction that took key locks in an earlier statement (a slot of some TVIEW) goes on with
     -- key locks wherever it may: whole locks taken while holding key locks make a cycle with the
     -- next such transaction (it holds key locks we need and waits for our whole lock) every time.
-    keyed := current_setting('transaction_isolation') = 'read committed'
-             AND EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.xact = pg_current_xact_id());
-    -- pg_tviews_lock_whole, inlined: this runs on the first write of most transactions.
+    keyed := committed_read AND EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.xact = pg_current_xact_id());
     FOR i IN 1 .. coalesce(cardinality(wanted), 0) LOOP
         e := wanted[i];
         CONTINUE WHEN to_regclass(relations[i]) IS NULL;
         IF EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.entity_name = e AND t.xact = pg_current_xact_id()) THEN
             -- Key locks taken by an earlier statement: its triggers go on with them (they see the slot).
             mine := mine OR e = tview;
-        ELSIF keyed AND @schema@.pg_tviews_key_locking(e) IS NOT NULL AND @schema@.pg_tviews_lock_shared(e) THEN
-            mine := mine OR e = tview;
-        ELSE
-            PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('pg_tviews whole ' || e, 0));
-            -- The row, not pg_tviews.locked, says whether this transaction holds the lock already.
-            UPDATE @schema@.pg_tviews_state s SET seq = s.seq + 1, locked_by = pg_current_xact_id()
-            WHERE s.entity_name = e AND s.locked_by IS DISTINCT FROM pg_current_xact_id();
-            IF FOUND OR EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id()) THEN
-                IF strpos(held, ',' || e || ',') = 0 THEN held := held || ',' || e || ','; END IF;
-                added := true;
-                mine := mine OR e = tview;
+            CONTINUE;
+        END IF;
+        IF committed_read THEN
+            locking := @schema@.pg_tviews_key_locking(e);
+            -- (Nested IFs: the lock calls must run only when everything before them held; an AND with
+            -- a NULL operand evaluates the rest.)
+            IF locking IS NOT NULL THEN
+                -- 'auto': when no other writer holds any lock on the TVIEW now, the whole lock waits for
+                -- no one; it is taken (exclusive, below) instead of paying for key locks.
+                IF locking = 'key' OR keyed OR NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtextextended('pg_tviews whole ' || e, 0)) THEN
+                    IF @schema@.pg_tviews_lock_shared(e) THEN
+                        mine := mine OR e = tview;
+                        CONTINUE;
+                    END IF;
+                END IF;
             END IF;
+        END IF;
+        -- pg_tviews_lock_whole, inlined: this runs on the first write of most transactions.
+        PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('pg_tviews whole ' || e, 0));
+        -- The row, not pg_tviews.locked, says whether this transaction holds the lock already.
+        UPDATE @schema@.pg_tviews_state s SET seq = s.seq + 1, locked_by = pg_current_xact_id()
+        WHERE s.entity_name = e AND s.locked_by IS DISTINCT FROM pg_current_xact_id();
+        IF FOUND OR EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id()) THEN
+            IF strpos(held, ',' || e || ',') = 0 THEN held := held || ',' || e || ','; END IF;
+            added := true;
+            mine := mine OR e = tview;
         END IF;
     END LOOP;
     IF added THEN
         PERFORM set_config('pg_tviews.locked', held, true);
-        IF current_setting('transaction_isolation') <> 'read committed' THEN
+        IF NOT committed_read THEN
             PERFORM FROM @schema@.pg_tviews_trace t JOIN @schema@.pg_tviews_metadata m USING (entity_name)
             WHERE m.key_locks AND t.entity_name = ANY (wanted) FOR SHARE OF t;
         END IF;
@@ -390,12 +350,51 @@ BEGIN
     RETURN mine;
 END $fn$;
 
--- (The form generated triggers of TVIEWs without key locks call.)
-CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_statement(source_table text, source_event text, tview text, gate_marks text DEFAULT NULL)
+-- The form triggers generated before key locks spanned several TVIEWs call (by_key: the calling
+-- TVIEW has key locks); each member's own catalog row decides now.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_statement(source_table text, source_event text, tview text, gate_marks text, by_key boolean)
 RETURNS boolean
 LANGUAGE sql AS $fn$
-    SELECT @schema@.pg_tviews_lock_statement(source_table, source_event, tview, gate_marks, false)
+    SELECT @schema@.pg_tviews_lock_statement(source_table, source_event, tview, gate_marks)
 $fn$;
+
+-- Key locks taken out of the global order (docs/design.md, Key-level locking, "One order for key
+-- locks"): by a step of a TVIEW when this transaction already holds key locks of a TVIEW that
+-- ranks the same or later (pg_tviews.key_max), or when a step locks what its keys look up after its
+-- batch. A wait there could close a cycle with a transaction that waits, in order, for a lock this
+-- one holds; so every lock is first tried without waiting (usually enough: the holders of a
+-- conflicting lock are rare), and the rest waited for at most a fifth of deadlock_timeout (a
+-- holder that commits frees them sooner). Past that, serialization_failure: the transaction is
+-- retried instead of waiting for PostgreSQL's deadlock detector (deadlock_timeout, and 40P01).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_late(tokens bigint[], exclusive boolean[], tview text) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    missed bigint[];
+    missed_ex boolean[];
+    previous text := pg_catalog.current_setting('lock_timeout');
+    bound interval := pg_catalog.current_setting('deadlock_timeout')::interval / 5;
+BEGIN
+    SELECT pg_catalog.array_agg(l.k ORDER BY l.k), pg_catalog.array_agg(l.ex ORDER BY l.k) INTO missed, missed_ex
+    FROM (SELECT u.k, u.ex FROM unnest(tokens, exclusive) AS u (k, ex) OFFSET 0) AS l
+    WHERE NOT CASE WHEN l.ex THEN pg_catalog.pg_try_advisory_xact_lock(l.k) ELSE pg_catalog.pg_try_advisory_xact_lock_shared(l.k) END;
+    IF missed IS NULL THEN
+        RETURN;
+    END IF;
+    IF previous::interval > '0'::interval AND previous::interval < bound THEN
+        bound := previous::interval;
+    END IF;
+    BEGIN
+        PERFORM pg_catalog.set_config('lock_timeout', (pg_catalog.ceil(extract(epoch FROM bound) * 1000))::bigint::text, true);
+        PERFORM pg_catalog.count(CASE WHEN l.ex THEN pg_catalog.pg_advisory_xact_lock(l.k)::text ELSE pg_catalog.pg_advisory_xact_lock_shared(l.k)::text END)
+        FROM unnest(missed, missed_ex) AS l (k, ex);
+        PERFORM pg_catalog.set_config('lock_timeout', previous, true);
+    EXCEPTION WHEN lock_not_available THEN
+        RAISE EXCEPTION 'TViews could not lock rows of TVIEW % in order', tview
+            USING ERRCODE = 'serialization_failure',
+                  DETAIL = pg_catalog.format('Another transaction held them for more than %s while this one holds key locks that rank after them.', bound),
+                  HINT = 'Retry the transaction.';
+    END;
+END $fn$;
 
 -- For multi-statement transactions: locks, at once and in the global order, everything a statement
 -- of any kind on any of the given tables can need, so the transaction's later statements take no
@@ -434,11 +433,12 @@ BEGIN
 END $fn$;
 
 -- Sets when writers of a TVIEW use key locks: 'whole' (never: every writer takes the whole-TVIEW
--- lock; the default), 'auto' (when another writer of it is running) or 'key' (always), for the
+-- lock), 'auto' (when another writer of it is running; the default where key locks apply, and a
+-- deferred flush takes the whole lock) or 'key' (always), for the
 -- catalog and the manifest stored with its definition view. 'auto' and 'key' need a definition
 -- key locks cover (pg_tviews_metadata.key_locks; else feature_not_supported, with the reason
 -- `tviews explain` prints). Rebuilds nothing: pg_tviews_lock_statement reads the catalog at each
--- transaction's first write. A rebuild (apply of a changed definition) sets it back to 'whole'.
+-- transaction's first write. A rebuild (apply of a changed definition) sets it back to the default.
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_set_locking(entity text, locking text) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE

@@ -39,37 +39,41 @@ REVOKE ALL ON @schema@.pg_tviews_queued FROM PUBLIC;
 
 -- The locks of a flush, in the global order (entity name), before it maintains anything: for each
 -- TVIEW of the sets of what the transaction queued, the whole-TVIEW lock; or, for a queued TVIEW
--- that allows key locks (pg_tviews_metadata.key_locks and locking 'key', or 'auto' while another
--- writer of it runs), under READ COMMITTED, the key-level writer's lock (pg_tviews_lock_shared):
--- its flush function then locks the values it writes and reads. A TVIEW this transaction already
+-- that allows key locks (pg_tviews_metadata.key_locks) with locking 'key', under READ COMMITTED,
+-- the key-level writer's lock (pg_tviews_lock_shared): its flush function then locks the values it
+-- writes and reads. 'auto' takes the whole lock here: a flush holds it only until its COMMIT, which
+-- follows at once, so it serializes little, and key locks cost more than they save (docs/
+-- benchmarks.md); unless the transaction holds key locks already. A TVIEW this transaction already
 -- holds key locks on goes on with them (taking its whole lock now would wait for writers that may
--- wait for us). The flush maintains its TVIEWs one at a time in dependency order, so the key locks
--- of different TVIEWs are taken in one order by every flush (docs/design.md, Key-level locking).
+-- wait for us). The flush maintains its TVIEWs one
+-- at a time in dependency order, which is the order of their key locks (docs/design.md, Key-level
+-- locking).
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_flush(tviews text[], tables text[], queued text[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
     e text;
     locking text;
+    keyed boolean;
 BEGIN
     -- Most flushes lock only TVIEWs without key locks: all at once, as before key locks existed.
     IF NOT EXISTS (SELECT FROM @schema@.pg_tviews_metadata m WHERE m.entity_name = ANY (tviews) AND m.key_locks) THEN
         PERFORM @schema@.pg_tviews_lock_sorted(tviews, tables);
         RETURN;
     END IF;
+    -- Key locks held from an immediate statement: 'auto' goes on with key locks, as there.
+    keyed := EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.xact = pg_catalog.pg_current_xact_id());
     FOR i IN 1 .. coalesce(cardinality(tviews), 0) LOOP
         e := tviews[i];
         CONTINUE WHEN pg_catalog.to_regclass(tables[i]) IS NULL;
         CONTINUE WHEN EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.entity_name = e AND t.xact = pg_catalog.pg_current_xact_id());
         IF e = ANY (queued) AND pg_catalog.current_setting('transaction_isolation') = 'read committed' THEN
             SELECT m.locking INTO locking FROM @schema@.pg_tviews_metadata m
-            WHERE m.entity_name = e AND m.key_locks AND m.locking <> 'whole'
+            WHERE m.entity_name = e AND m.key_locks AND (m.locking = 'key' OR (m.locking = 'auto' AND keyed))
               AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_catalog.pg_current_xact_id());
-            -- (Nested IFs: the lock calls run only when everything before them held.)
+            -- (Nested IFs: the lock call runs only when everything before it held.)
             IF locking IS NOT NULL THEN
-                IF locking = 'key' OR NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtextextended('pg_tviews whole ' || e, 0)) THEN
-                    IF @schema@.pg_tviews_lock_shared(e) THEN
-                        CONTINUE;
-                    END IF;
+                IF @schema@.pg_tviews_lock_shared(e) THEN
+                    CONTINUE;
                 END IF;
             END IF;
         END IF;
