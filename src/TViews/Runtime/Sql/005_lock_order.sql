@@ -19,8 +19,18 @@ CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_lock_set (
     entity    text NOT NULL,
     entities  text[] NOT NULL,  -- sorted by name ("C")
     tables    text[] NOT NULL,  -- their tables, quoted and qualified, in the same order
+    lockings  text[],           -- their locking ('whole' where key locks do not apply), in the same order
     PRIMARY KEY (source, event, entity)
 );
+-- Added by this release: with an ALTER TABLE only when missing, since it fires pg_tviews_ddl, whose
+-- pg_tviews_sync_lock_order a fresh install has not created yet (an upgrade's runs as it was).
+DO $do$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                   WHERE a.attrelid = (@schema_literal@ || '.pg_tviews_lock_set')::regclass AND a.attname = 'lockings') THEN
+        ALTER TABLE @schema@.pg_tviews_lock_set ADD COLUMN lockings text[];
+    END IF;
+END $do$;
 COMMENT ON TABLE @schema@.pg_tviews_lock_set IS
     'TViews: the TVIEW locks a statement takes at once, per source, event and TVIEW. Derived; rebuilt by pg_tviews_sync_lock_order().';
 REVOKE ALL ON @schema@.pg_tviews_lock_set FROM PUBLIC;
@@ -39,7 +49,7 @@ GRANT SELECT ON @schema@.pg_tviews_lock_set TO PUBLIC;
 -- the siblings the same statement reaches next.
 DROP FUNCTION IF EXISTS @schema@.pg_tviews_lock_sets_computed(); -- its result changed
 CREATE FUNCTION @schema@.pg_tviews_lock_sets_computed()
-RETURNS TABLE (source text, event text, entity text, entities text[], tables text[])
+RETURNS TABLE (source text, event text, entity text, entities text[], tables text[], lockings text[])
 -- No JIT: the recursive CTEs' estimates make PostgreSQL compile it (seconds) for a 10 ms query.
 LANGUAGE sql STABLE SET jit = off AS $fn$
     WITH RECURSIVE
@@ -124,7 +134,8 @@ LANGUAGE sql STABLE SET jit = off AS $fn$
     )
     SELECT m.source, m.event, m.entity,
            array_agg(m.member COLLATE "C" ORDER BY m.member COLLATE "C"),
-           array_agg(format('%I.%I', t.table_schema, t.table_name) ORDER BY m.member COLLATE "C")
+           array_agg(format('%I.%I', t.table_schema, t.table_name) ORDER BY m.member COLLATE "C"),
+           array_agg(CASE WHEN t.key_locks THEN t.locking ELSE 'whole' END ORDER BY m.member COLLATE "C")
     FROM (SELECT DISTINCT * FROM member) m
     JOIN @schema@.pg_tviews_metadata t ON t.entity_name = m.member
     GROUP BY m.source, m.event, m.entity
@@ -142,15 +153,15 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
         DELETE FROM @schema@.pg_tviews_lock_set l
         WHERE NOT EXISTS (SELECT 1 FROM computed n WHERE (n.source, n.event, n.entity) = (l.source, l.event, l.entity))
     )
-    INSERT INTO @schema@.pg_tviews_lock_set AS l (source, event, entity, entities, tables)
-    SELECT c.source, c.event, c.entity, c.entities, c.tables FROM computed c
-    ON CONFLICT (source, event, entity) DO UPDATE SET entities = excluded.entities, tables = excluded.tables
-    WHERE (l.entities, l.tables) IS DISTINCT FROM (excluded.entities, excluded.tables)
+    INSERT INTO @schema@.pg_tviews_lock_set AS l (source, event, entity, entities, tables, lockings)
+    SELECT c.source, c.event, c.entity, c.entities, c.tables, c.lockings FROM computed c
+    ON CONFLICT (source, event, entity) DO UPDATE SET entities = excluded.entities, tables = excluded.tables, lockings = excluded.lockings
+    WHERE (l.entities, l.tables, l.lockings) IS DISTINCT FROM (excluded.entities, excluded.tables, excluded.lockings)
 $fn$;
 
 -- Runtimes before this one recorded whether a statement maintains a TVIEW in one step (key locks
 -- were then limited to those). Dropped after the functions above stop using it: the ALTER fires
--- pg_tviews_ddl, which runs pg_tviews_sync_lock_order.
+-- pg_tviews_ddl, which runs pg_tviews_sync_lock_order (which also fills the lockings).
 ALTER TABLE @schema@.pg_tviews_lock_set DROP COLUMN IF EXISTS single_step;
 
 -- Locks the given TVIEWs for the rest of the transaction, in the global order (entity name, "C"
@@ -224,19 +235,9 @@ BEGIN
     RETURN true;
 END $fn$;
 
--- The locking ('auto' or 'key') with which this transaction may take key locks on `e` now: its
--- definition allows them and its locking is not 'whole', it is maintained now (immediate mode,
--- nothing queued for it) and the transaction does not hold its whole lock. Else NULL.
--- (PL/pgSQL: pg_tviews_queued is created by a later script.)
-CREATE OR REPLACE FUNCTION @schema@.pg_tviews_key_locking(e text) RETURNS text
-LANGUAGE plpgsql AS $fn$
-BEGIN
-    RETURN (SELECT m.locking FROM @schema@.pg_tviews_metadata m
-            WHERE m.entity_name = e AND m.key_locks AND m.locking <> 'whole'
-              AND coalesce(nullif(current_setting('pg_tviews.mode', true), ''), m.mode) = 'immediate'
-              AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_queued q WHERE q.xact = pg_current_xact_id() AND q.entity = e)
-              AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id()));
-END $fn$;
+-- (Runtimes before this one decided key locking per TVIEW in a function of its own;
+-- pg_tviews_lock_statement decides it inline now.)
+DROP FUNCTION IF EXISTS @schema@.pg_tviews_key_locking(text);
 
 -- Takes the key-level writer's lock of `entity`: the shared advisory lock and a slot (see
 -- pg_tviews_trace): the first one no other transaction holds, starting at pid % 64, so key-level
@@ -265,8 +266,8 @@ END $fn$;
 -- TVIEWs whose metadata or table is gone are left out: their own triggers must still run their
 -- checks (refuse the write, or skip a dropped table), which a lock taken here would let them skip. A
 -- set not computed yet falls back to the TVIEW and those built on it.
--- Each member gets the whole-TVIEW lock, or, when it may take key locks now (pg_tviews_key_locking:
--- its definition allows them, its locking is not 'whole', immediate mode, READ COMMITTED), only the
+-- Each member gets the whole-TVIEW lock, or, when it may take key locks now (its definition allows
+-- them, its locking is not 'whole', immediate mode, nothing queued, READ COMMITTED), only the
 -- key-level writer's lock (pg_tviews_lock_shared); its trigger then locks the keys it writes and
 -- reads, step by step, in the order of pg_tviews_lock_late.
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_statement(source_table text, source_event text, tview text, gate_marks text DEFAULT NULL)
@@ -275,53 +276,72 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
     wanted text[];
     relations text[];
+    lockings text[];
     held text := coalesce(current_setting('pg_tviews.locked', true), '');
     added boolean := false;
     mine boolean := false;
     e text;
     locking text;
-    keyed boolean;
+    keyed boolean; -- whether an earlier statement took key locks; computed when first needed
     committed_read boolean := pg_catalog.current_setting('transaction_isolation') = 'read committed';
 BEGIN
     IF source_event <> 'UPDATE' OR gate_marks = ',' || tview || ',' THEN
         -- One set: every set of an INSERT, DELETE or TRUNCATE on the table is the same.
-        SELECT l.entities, l.tables INTO wanted, relations
+        SELECT l.entities, l.tables, l.lockings INTO wanted, relations, lockings
         FROM @schema@.pg_tviews_lock_set l
         WHERE l.source = source_table AND l.event = source_event AND l.entity = tview;
     ELSE
-        SELECT array_agg(x.e ORDER BY x.e), array_agg(x.t ORDER BY x.e) INTO wanted, relations
-        FROM (SELECT DISTINCT u.e COLLATE "C" AS e, u.t
-              FROM @schema@.pg_tviews_lock_set l CROSS JOIN LATERAL unnest(l.entities, l.tables) AS u (e, t)
+        SELECT array_agg(x.e ORDER BY x.e), array_agg(x.t ORDER BY x.e), array_agg(x.k ORDER BY x.e) INTO wanted, relations, lockings
+        FROM (SELECT DISTINCT u.e COLLATE "C" AS e, u.t, u.k
+              FROM @schema@.pg_tviews_lock_set l CROSS JOIN LATERAL unnest(l.entities, l.tables, l.lockings) AS u (e, t, k)
               WHERE l.source = source_table AND l.event = source_event
                 AND (l.entity = tview OR strpos(gate_marks, ',' || l.entity || ',') > 0)) x;
     END IF;
     IF wanted IS NULL OR NOT tview = ANY (wanted) THEN
-        SELECT array_agg(x.e ORDER BY x.e), array_agg(x.t ORDER BY x.e) INTO wanted, relations
+        -- (Lockings unknown here: NULL, looked up below.)
+        SELECT array_agg(x.e ORDER BY x.e), array_agg(x.t ORDER BY x.e), NULL INTO wanted, relations, lockings
         FROM (SELECT c.entity_name COLLATE "C" AS e, format('%I.%I', m.table_schema, m.table_name) AS t
               FROM @schema@.pg_tviews_closure(tview) c JOIN @schema@.pg_tviews_metadata m USING (entity_name)
               UNION
               SELECT * FROM unnest(wanted, relations)) x;
     END IF;
-    -- A transaction that took key locks in an earlier statement (a slot of some TVIEW) goes on with
-    -- key locks wherever it may: whole locks taken while holding key locks make a cycle with the
-    -- next such transaction (it holds key locks we need and waits for our whole lock) every time.
-    keyed := committed_read AND EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.xact = pg_current_xact_id());
     FOR i IN 1 .. coalesce(cardinality(wanted), 0) LOOP
         e := wanted[i];
         CONTINUE WHEN to_regclass(relations[i]) IS NULL;
-        IF EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.entity_name = e AND t.xact = pg_current_xact_id()) THEN
+        -- Key locks exist under READ COMMITTED only (another isolation level never holds a slot); and
+        -- for TVIEWs whose locking is not 'whole' (as the lock set says; NULL: not known).
+        IF committed_read AND lockings[i] IS DISTINCT FROM 'whole' THEN
             -- Key locks taken by an earlier statement: its triggers go on with them (they see the slot).
-            mine := mine OR e = tview;
-            CONTINUE;
-        END IF;
-        IF committed_read THEN
-            locking := @schema@.pg_tviews_key_locking(e);
-            -- (Nested IFs: the lock calls must run only when everything before them held; an AND with
-            -- a NULL operand evaluates the rest.)
+            IF EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.entity_name = e AND t.xact = pg_current_xact_id()) THEN
+                mine := mine OR e = tview;
+                CONTINUE;
+            END IF;
+            -- A transaction that took key locks in an earlier statement (a slot of some TVIEW) goes on
+            -- with key locks wherever it may: whole locks taken while holding key locks make a cycle
+            -- with the next such transaction (it holds key locks we need and waits for our whole
+            -- lock) every time. Otherwise 'auto' first tries the whole lock: when no other writer holds
+            -- any lock on the TVIEW now, it waits for no one and costs less than key locks (taken
+            -- below). (Separate IFs: SQL does not promise to skip a lock call when the other operand
+            -- decides.)
+            IF keyed IS NULL THEN
+                keyed := EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.xact = pg_current_xact_id());
+            END IF;
+            locking := NULL;
+            IF keyed OR lockings[i] IS DISTINCT FROM 'auto' THEN
+                locking := 'key?';
+            ELSIF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtextextended('pg_tviews whole ' || e, 0)) THEN
+                locking := 'key?';
+            END IF;
             IF locking IS NOT NULL THEN
-                -- 'auto': when no other writer holds any lock on the TVIEW now, the whole lock waits for
-                -- no one; it is taken (exclusive, below) instead of paying for key locks.
-                IF locking = 'key' OR keyed OR NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtextextended('pg_tviews whole ' || e, 0)) THEN
+                -- Whether it may take key locks now: its definition allows them, its locking is not
+                -- 'whole' (the catalog decides, not the lock set), it is maintained now (immediate
+                -- mode, nothing queued for it) and the transaction does not hold its whole lock.
+                SELECT m.locking INTO locking FROM @schema@.pg_tviews_metadata m
+                WHERE m.entity_name = e AND m.key_locks AND m.locking <> 'whole'
+                  AND coalesce(nullif(current_setting('pg_tviews.mode', true), ''), m.mode) = 'immediate'
+                  AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_queued q WHERE q.xact = pg_current_xact_id() AND q.entity = e)
+                  AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id());
+                IF FOUND THEN
                     IF @schema@.pg_tviews_lock_shared(e) THEN
                         mine := mine OR e = tview;
                         CONTINUE;
@@ -459,5 +479,6 @@ BEGIN
     END IF;
     UPDATE @schema@.pg_tviews_metadata x SET locking = pg_tviews_set_locking.locking, updated_at = pg_catalog.now()
     WHERE x.entity_name = entity;
+    PERFORM @schema@.pg_tviews_sync_lock_order(); -- the lock sets carry the lockings
     PERFORM @schema@.pg_tviews_set_manifest(m.table_schema, m.view_name, 'locking', pg_catalog.to_jsonb(locking));
 END $fn$;
