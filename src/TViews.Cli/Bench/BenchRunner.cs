@@ -34,7 +34,7 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
                 ops.Select(o => o.Name).ToList(), workload.Directory,
                 options.Connection is null ? "throwaway local server" : "existing server (--connection / TVIEWS_CONNECTION)")
             {
-                Locking = options.Locking ?? "as built (auto where key locks apply)",
+                Locking = options.Locking ?? "as built (whole)",
             },
         };
 

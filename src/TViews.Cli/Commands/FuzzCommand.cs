@@ -25,7 +25,7 @@ public static class FuzzCommand
         var outDir = new Option<string?>("--out") { Description = "Also write each finding's reproduction to this directory (repro-<set>.sql)" };
         var mode = new Option<string>("--mode") { Description = "pg_tviews.mode of the transactions: immediate, deferred, or mixed (switched within transactions)", DefaultValueFactory = _ => "immediate" };
         mode.AcceptOnlyFromAmong("immediate", "deferred", "mixed");
-        var locking = new Option<string>("--locking") { Description = "Locking of the TVIEWs that allow key locks: auto (as built), whole or key (docs/design.md, Key-level locking)", DefaultValueFactory = _ => "auto" };
+        var locking = new Option<string>("--locking") { Description = "Locking of the TVIEWs that allow key locks: whole (as built), auto or key (docs/design.md, Key-level locking)", DefaultValueFactory = _ => "whole" };
         locking.AcceptOnlyFromAmong("auto", "whole", "key");
         var print = new Option<int?>("--print-set") { Description = "Print the case generated for this set of the seed (schema, rows, definitions, transactions) and exit" };
         var json = CommonOptions.Json();

@@ -29,7 +29,7 @@ public sealed class CaseResult
 {
     public string? SetupError { get; set; }
 
-    /// <summary>The locking set on the TVIEWs that allow key locks, when not as built (auto).</summary>
+    /// <summary>The locking set on the TVIEWs that allow key locks, when not as built (whole).</summary>
     public string? Locking { get; set; }
     public List<FuzzDefinition> Accepted { get; } = [];
     public List<Refusal> Refused { get; } = [];
@@ -55,7 +55,7 @@ public sealed class CaseResult
 /// (refusals recorded by cause), an optional sabotage, then every transaction followed by the oracle.
 /// Stops at the first finding.
 /// </summary>
-public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = "immediate", string locking = "auto")
+public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = "immediate", string locking = "whole")
 {
     private static readonly string[] MixedModes = ["", "deferred", "immediate"];
 
@@ -84,10 +84,10 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
             await ApplyAsync(c, cs, result, ct);
             result.ApplyTime = applying.Elapsed;
             if (result.Finding is not null) return result;
-            if (locking != "auto")
+            if (locking != "whole")
             {
                 result.Locking = locking;
-                await ExecAsync(conn, $"SELECT {Rt("pg_tviews_set_locking")}(m.entity_name, '{(locking == "key" ? "key" : "whole")}') " +
+                await ExecAsync(conn, $"SELECT {Rt("pg_tviews_set_locking")}(m.entity_name, '{(locking == "key" ? "key" : "auto")}') " +
                                       $"FROM {Rt("pg_tviews_metadata")} AS m WHERE m.key_locks", ct);
             }
             if (await CheckAsync(conn, result, -1, ct)) return result;

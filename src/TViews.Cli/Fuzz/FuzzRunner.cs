@@ -29,11 +29,11 @@ public sealed record FuzzOptions
     public string Mode { get; init; } = "immediate";
 
     /// <summary>
-    /// The locking of the TVIEWs that allow key locks (<c>pg_tviews_set_locking</c>): auto (as built;
-    /// one session alone takes whole locks), whole, or key, so single-session runs also go through the
+    /// The locking of the TVIEWs that allow key locks (<c>pg_tviews_set_locking</c>): whole (as built),
+    /// auto (one session alone takes whole locks), or key, so single-session runs also go through the
     /// key-lock paths (tokens, re-checks, the flush's).
     /// </summary>
-    public string Locking { get; init; } = "auto";
+    public string Locking { get; init; } = "whole";
 
     /// <summary>SQL run after the definitions are applied: a deliberate break, to test that the fuzzer notices.</summary>
     public Func<FuzzCase, string?>? Sabotage { get; init; }

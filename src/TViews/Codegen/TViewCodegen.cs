@@ -1146,8 +1146,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
             ["depth"] = p.Depth,
             ["mode"] = p.Mode.ToSql(),
             ["key_locks"] = p.KeyLocks is not null,
-            // Key locks while writers overlap, where the definition allows them (docs/design.md).
-            ["locking"] = p.KeyLocks is not null ? "auto" : "whole",
+            // Whole-TVIEW locks until pg_tviews_set_locking says otherwise: key locks taken step by step
+            // cycle on hot rows written through several TVIEWs (docs/design.md, Key-level locking).
+            ["locking"] = "whole",
             ["search_path"] = new JsonArray(p.SearchPath.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray()),
             ["definition_hash"] = p.DefinitionHash,
             ["sync_function"] = SyncFunctionName(p),

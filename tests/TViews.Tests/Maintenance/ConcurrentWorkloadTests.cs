@@ -311,7 +311,7 @@ public sealed class ConcurrentWorkloadTests(ITestOutputHelper output) : IAsyncLi
     }
 
     /// <summary>Whether a deadlock's DETAIL ("Process 1 waits for ... on advisory lock [...]; blocked by process 2. Process 2 waits ...") waits only on advisory locks.</summary>
-    private static bool OnlyAdvisoryLocks(string deadlock)
+    internal static bool OnlyAdvisoryLocks(string deadlock)
     {
         var waits = deadlock.Split(" waits for ", StringSplitOptions.None).Skip(1).ToList();
         return waits.Count > 0 && waits.All(w => w[..w.IndexOf("; blocked by", StringComparison.Ordinal)].Contains(" on advisory lock ", StringComparison.Ordinal));

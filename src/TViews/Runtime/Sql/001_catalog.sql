@@ -48,10 +48,9 @@ ALTER TABLE @schema@.pg_tviews_state ADD COLUMN IF NOT EXISTS rebuilding_by xid8
 -- locks every slot FOR SHARE and so fails with 40001 when a key-level writer committed after it
 -- began (its whole-TVIEW advisory lock makes it wait for those still running).
 ALTER TABLE @schema@.pg_tviews_metadata ADD COLUMN IF NOT EXISTS key_locks boolean NOT NULL DEFAULT false;
--- When writers use key locks (if key_locks): 'whole' never, 'auto' when another writer of the TVIEW
--- is running (a writer alone takes the whole lock, which costs less; a deferred flush always does),
--- 'key' always. Built with 'auto' when key_locks, else 'whole' (the default here is for rows
--- registered from manifests older than the column).
+-- When writers use key locks (if key_locks): 'whole' never (the default), 'auto' when another writer
+-- of the TVIEW is running (a writer alone takes the whole lock, which costs less; so does a deferred
+-- flush), 'key' always.
 ALTER TABLE @schema@.pg_tviews_metadata ADD COLUMN IF NOT EXISTS locking text NOT NULL DEFAULT 'whole'
     CHECK (locking IN ('auto', 'key', 'whole'));
 CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_trace (

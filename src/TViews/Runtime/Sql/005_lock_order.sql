@@ -453,8 +453,8 @@ BEGIN
 END $fn$;
 
 -- Sets when writers of a TVIEW use key locks: 'whole' (never: every writer takes the whole-TVIEW
--- lock), 'auto' (when another writer of it is running; the default where key locks apply, and a
--- deferred flush takes the whole lock) or 'key' (always), for the
+-- lock; the default), 'auto' (when another writer of it is running; a deferred flush takes the
+-- whole lock) or 'key' (always), for the
 -- catalog and the manifest stored with its definition view. 'auto' and 'key' need a definition
 -- key locks cover (pg_tviews_metadata.key_locks; else feature_not_supported, with the reason
 -- `tviews explain` prints). Rebuilds nothing: pg_tviews_lock_statement reads the catalog at each
