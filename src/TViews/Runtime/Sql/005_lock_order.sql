@@ -309,8 +309,10 @@ BEGIN
         e := wanted[i];
         CONTINUE WHEN to_regclass(relations[i]) IS NULL;
         -- Key locks exist under READ COMMITTED only (another isolation level never holds a slot); and
-        -- for TVIEWs whose locking is not 'whole' (as the lock set says; NULL: not known).
-        IF committed_read AND lockings[i] IS DISTINCT FROM 'whole' THEN
+        -- for TVIEWs whose locking is not 'whole' (as the lock set says; NULL: not known). Not for a
+        -- TRUNCATE, whose refresh takes the whole locks next: upgrading a key-level lock to them
+        -- would deadlock with the next TRUNCATE doing the same.
+        IF committed_read AND source_event <> 'TRUNCATE' AND lockings[i] IS DISTINCT FROM 'whole' THEN
             -- Key locks taken by an earlier statement: its triggers go on with them (they see the slot).
             IF EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.entity_name = e AND t.xact = pg_current_xact_id()) THEN
                 mine := mine OR e = tview;
