@@ -45,9 +45,8 @@ REVOKE ALL ON @schema@.pg_tviews_queued FROM PUBLIC;
 -- follows at once, so it serializes little, and key locks cost more than they save (docs/
 -- benchmarks.md); unless the transaction holds key locks already. A TVIEW this transaction already
 -- holds key locks on goes on with them (taking its whole lock now would wait for writers that may
--- wait for us). The flush maintains its TVIEWs one
--- at a time in dependency order, which is the order of their key locks (docs/design.md, Key-level
--- locking).
+-- wait for us). The flush maintains its TVIEWs one at a time in dependency order, which is the
+-- order of their key locks (docs/design.md, Key-level locking).
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_flush(tviews text[], tables text[], queued text[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
