@@ -703,13 +703,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         {
             sb.AppendLine("    pg_tviews_keyed boolean;");
             sb.AppendLine("    pg_tviews_key_locked boolean;");
-            sb.AppendLine("    pg_tviews_tokens bigint[];");
-            sb.AppendLine("    pg_tviews_tables bigint[];");
-            sb.AppendLine("    pg_tviews_exclusive boolean[];");
-            sb.AppendLine("    pg_tviews_held bigint[];");
-            sb.AppendLine("    pg_tviews_late boolean;");
-            sb.AppendLine("    pg_tviews_lk bigint[];");
-            sb.AppendLine("    pg_tviews_lex boolean[];");
+            DeclareTokenVariables(sb);
             sb.AppendLine("    pg_tviews_snap pg_snapshot;");
         }
         sb.AppendLine("BEGIN");
@@ -962,13 +956,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         if (p.KeyLocks is not null)
         {
             sb.AppendLine("    pg_tviews_keyed boolean;");
-            sb.AppendLine("    pg_tviews_tokens bigint[];");
-            sb.AppendLine("    pg_tviews_tables bigint[];");
-            sb.AppendLine("    pg_tviews_exclusive boolean[];");
-            sb.AppendLine("    pg_tviews_held bigint[];");
-            sb.AppendLine("    pg_tviews_late boolean;");
-            sb.AppendLine("    pg_tviews_lk bigint[];");
-            sb.AppendLine("    pg_tviews_lex boolean[];");
+            DeclareTokenVariables(sb);
         }
         sb.AppendLine("BEGIN");
         sb.AppendLine("    IF pg_tviews_x IS NULL THEN RETURN 0; END IF;");
@@ -1205,6 +1193,18 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine($"            PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); {exit}");
         sb.AppendLine("        END IF;");
         sb.AppendLine("    END IF;");
+    }
+
+    /// <summary>The variables a key-level step (a trigger's or a flush's) locks its tokens with.</summary>
+    private static void DeclareTokenVariables(StringBuilder sb)
+    {
+        sb.AppendLine("    pg_tviews_tokens bigint[];");
+        sb.AppendLine("    pg_tviews_tables bigint[];");
+        sb.AppendLine("    pg_tviews_exclusive boolean[];");
+        sb.AppendLine("    pg_tviews_held bigint[];");
+        sb.AppendLine("    pg_tviews_late boolean;");
+        sb.AppendLine("    pg_tviews_lk bigint[];");
+        sb.AppendLine("    pg_tviews_lex boolean[];");
     }
 
     /// <summary>
