@@ -122,9 +122,12 @@ public sealed class MultisetTests(ITestOutputHelper output)
             // Rows found again with the same values are not rewritten: a new group (c = 1, b = 'zz')
             // recomputes every row with c = 1, and writes only the new one.
             const string groupRows = "SELECT string_agg(ctid::text, ',' ORDER BY ctid) FROM tv_m_group_part WHERE c = 1";
-            var kept = await ScalarAsync<string>(conn, groupRows);
+            var kept = (await ScalarAsync<string>(conn, groupRows)).Split(',');
             await ExecuteAsync(conn, "INSERT INTO tb_m VALUES (5, 'zz', 1)");
-            Assert.StartsWith(kept + ",", await ScalarAsync<string>(conn, groupRows));
+            var after = (await ScalarAsync<string>(conn, groupRows)).Split(',');
+            // (The new row may take free space before the others: compare sets, not prefixes.)
+            Assert.Empty(kept.Except(after));
+            Assert.True(after.Length > kept.Length, "the new group's rows were not written");
             await ExecuteAsync(conn, "DELETE FROM tb_parent WHERE id % 4 = 0; UPDATE tb_parent SET id = id + 100 WHERE id % 4 = 1");
             await Oracle.AssertConsistentAsync(conn, definitions, "after FK cascades");
             await ExecuteAsync(conn, "TRUNCATE tb_n");
