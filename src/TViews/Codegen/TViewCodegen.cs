@@ -51,7 +51,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 10;
+    public const int Generation = 11;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -230,12 +230,12 @@ internal sealed class TViewCodegen(string runtimeSchema)
 
     /// <summary>
     /// A function over a set of keys (one array per key column) that returns the rows it wrote. Its
-    /// statements are small cached plans: JIT compilation (hundreds of ms on bulk statements) never
-    /// pays for itself there, so it is off for the function's duration.
+    /// statements are small cached plans (<see cref="CachedPlansClause"/>): JIT compilation (hundreds
+    /// of ms on bulk statements) never pays for itself there, so it is off for the function's duration.
     /// </summary>
     private static string KeySetFunction(TViewPlan p, string name, string comment, string body) => SafeDollarQuote($"""
         CREATE OR REPLACE FUNCTION {Quote(p.Schema, name)}({KeyParams(p)}) RETURNS bigint
-        LANGUAGE plpgsql SET jit = off {SearchPathClause(p)} AS {BodyOpen}
+        LANGUAGE plpgsql SET jit = off {CachedPlansClause} {SearchPathClause(p)} AS {BodyOpen}
         #variable_conflict use_variable
         -- {Comment(comment)}
         DECLARE
@@ -267,6 +267,16 @@ internal sealed class TViewCodegen(string runtimeSchema)
         string.Join(", ", new[] { "pg_catalog" }.Concat(p.SearchPath.Select(Quote)).Append("pg_temp"));
 
     private static string SearchPathClause(TViewPlan p) => $"SET search_path = {SearchPathValue(p)}";
+
+    /// <summary>
+    /// The setting of every function on the write path (triggers, key-set functions, flushes): plans
+    /// built once per session and reused. Left to itself PostgreSQL plans a statement with
+    /// parameters anew at every call unless the generic plan's estimate beats the custom ones, and
+    /// with a key array as parameter it rarely does: planning was most of a one-row write's
+    /// maintenance (a title edit: 0.50 ms a transaction, 0.33 ms with cached plans; docs/benchmarks.md).
+    /// The refresh functions keep custom plans: they run rarely, on batches whose size they know.
+    /// </summary>
+    internal const string CachedPlansClause = "SET plan_cache_mode = force_generic_plan";
 
     // Generated function bodies are written between these markers: NUL occurs in no PostgreSQL
     // name or text, so they cannot be confused with anything a definition contains.
@@ -687,7 +697,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine($"CREATE OR REPLACE FUNCTION {Quote(p.Schema, fn)}() RETURNS trigger");
             // Runs as the TVIEW's owner: a writer needs rights on the sources it writes, nothing on
             // the TVIEW, its definition view or the runtime's lock state.
-            sb.AppendLine($"LANGUAGE plpgsql SECURITY DEFINER {SearchPathClause(p)} AS {BodyOpen}");
+            sb.AppendLine($"LANGUAGE plpgsql SECURITY DEFINER {CachedPlansClause} {SearchPathClause(p)} AS {BodyOpen}");
             sb.AppendLine("#variable_conflict use_variable");
             sb.AppendLine($"-- {Comment($"{ev} on {Quote(s.Schema, s.Table)} -> {Quote(p.Schema, p.Table)}")}");
         }
@@ -943,7 +953,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine($"CREATE OR REPLACE FUNCTION {Quote(p.Schema, FlushFunctionName(p))}() RETURNS bigint");
         // Runs as the TVIEW's owner, like the triggers that queued the rows (the commit trigger runs
         // it as the runtime's owner).
-        sb.AppendLine($"LANGUAGE plpgsql SECURITY DEFINER SET jit = off {SearchPathClause(p)} AS {BodyOpen}");
+        sb.AppendLine($"LANGUAGE plpgsql SECURITY DEFINER SET jit = off {CachedPlansClause} {SearchPathClause(p)} AS {BodyOpen}");
         sb.AppendLine("#variable_conflict use_variable");
         sb.AppendLine($"-- {Comment($"Maintains {Quote(p.Schema, p.Table)} for the rows this transaction queued (deferred mode).")}");
         sb.AppendLine("DECLARE");

@@ -207,7 +207,8 @@ BEGIN
     -- Like every generated function, it runs with a pinned search_path: pg_catalog, the schemas its
     -- parts' definitions use, pg_temp (the writer's own search_path changes nothing).
     -- SECURITY DEFINER, as every generated trigger function: maintenance runs as the TVIEW owner.
-    EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = %s AS %L',
+    -- Plans cached per session, as in every generated function on the write path (TViewCodegen).
+    EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET plan_cache_mode = force_generic_plan SET search_path = %s AS %L',
         entry->>'function_schema', entry->>'function',
         array_to_string(ARRAY['pg_catalog'] || ARRAY(SELECT quote_ident(y) FROM unnest(schemas) y ORDER BY y) || ARRAY['pg_temp'], ', '),
         format(E'#variable_conflict use_variable\n-- UPDATE on %s for the TVIEWs:%s (composed by pg_tviews_compose from their manifests)\nBEGIN\n%s%s    RETURN NULL;\nEND\n',

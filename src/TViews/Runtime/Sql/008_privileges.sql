@@ -36,6 +36,10 @@ BEGIN
         WHERE p.pronamespace = @schema_literal@::regnamespace AND p.proname::text = ANY (@runtime_functions@)
     LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, pg_temp', f.sig);
+        -- The lock functions run on every write: plans cached per session, as in generated code.
+        IF f.name LIKE 'pg\_tviews\_lock%' THEN
+            EXECUTE pg_catalog.format('ALTER FUNCTION %s SET plan_cache_mode = force_generic_plan', f.sig);
+        END IF;
         IF f.name LIKE 'pg\_tviews\_lock%'
            OR f.name IN ('pg_tviews_compose', 'pg_tviews_register', 'pg_tviews_install_triggers', 'pg_tviews_regate',
                          'pg_tviews_missing', 'pg_tviews_gate', 'pg_tviews_sync_lock_order', 'pg_tviews_sync_dependents',
