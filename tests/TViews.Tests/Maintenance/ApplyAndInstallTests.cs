@@ -96,6 +96,7 @@ public sealed class ApplyAndInstallTests
         [9] = "40bfe10d68260703",
         [10] = "97665cfac4bdec7f",
         [11] = "ec42605d0e0168f3",
+        [12] = "8f8d94bccfda0b58",
     };
 
     [Fact]

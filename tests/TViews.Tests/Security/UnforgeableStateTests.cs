@@ -8,7 +8,8 @@ namespace TViews.Tests.Security;
 /// <summary>
 /// Custom settings are settable by any session. The ones TViews sets (pg_tviews.locked,
 /// pg_tviews.rebuilding, pg_tviews.regating) once switched maintenance, its lock or re-gating off;
-/// now they are hints the owner-only state must confirm, and setting them by hand changes nothing.
+/// now they are hints the owner-only state must confirm, as pg_tviews.slots is, and setting them by
+/// hand changes nothing.
 /// </summary>
 public sealed class UnforgeableStateTests(ITestOutputHelper output)
 {
@@ -54,6 +55,40 @@ public sealed class UnforgeableStateTests(ITestOutputHelper output)
             Assert.True((bool)(await cmd.ExecuteScalarAsync())!);
         await tx.CommitAsync();
         await Oracle.AssertConsistentAsync(db.Connection, db.Definitions, "after the write");
+    }
+
+    /// <summary>
+    /// pg_tviews.slots names the key-level writer's slots a transaction holds. Forged to claim slots
+    /// it does not hold, the writer still takes one (the slot rows decide); cleared after a write, the
+    /// next write takes its slot again, and the read model stays exact.
+    /// </summary>
+    [Fact]
+    public async Task SettingTheSlotsHintDoesNotSkipTheKeyLevelLock()
+    {
+        await using var db = await WorkloadDatabase.CreateAsync("forge_slots", Schema, Definitions, output.WriteLine);
+        await db.SetLockingAsync("key");
+        var tag = TViews.Codegen.TViewCodegen.SlotTag("post");
+        Assert.Equal(",706f7374:", tag);
+        await using var a = new NpgsqlConnection(db.ConnectionString);
+        await a.OpenAsync();
+        await using var tx = await a.BeginTransactionAsync();
+        await Exec(a, $"SET LOCAL pg_tviews.slots = '{tag}5,{tag}7,'", tx);
+        await Exec(a, "UPDATE tb_user SET name = 'held' WHERE pk_user = 1", tx);
+        async Task<long> SlotsHeld()
+        {
+            await using var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_tviews_trace WHERE entity_name = 'post' AND xact = pg_current_xact_id()", a, tx);
+            return (long)(await cmd.ExecuteScalarAsync())!;
+        }
+        Assert.Equal(1L, await SlotsHeld());
+        // The key-level writer's shared lock is held: no other transaction takes the whole lock.
+        await using (var cmd = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(pg_tviews_whole_key('post'))", db.Connection))
+            Assert.False((bool)(await cmd.ExecuteScalarAsync())!);
+        await Exec(a, "SET LOCAL pg_tviews.slots = ''", tx);
+        await Exec(a, "INSERT INTO tb_post VALUES (3, 1, 'z')", tx);
+        // Taken again: the same slot row (this transaction's own row lock does not skip it).
+        Assert.Equal(1L, await SlotsHeld());
+        await tx.CommitAsync();
+        await Oracle.AssertConsistentAsync(db.Connection, db.Definitions, "after writes with a forged slots hint");
     }
 
     [Fact]

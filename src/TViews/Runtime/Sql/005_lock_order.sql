@@ -245,20 +245,62 @@ DROP FUNCTION IF EXISTS @schema@.pg_tviews_key_locking(text);
 -- once, or slots missing): the caller then locks the whole TVIEW.
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_shared(e text) RETURNS boolean
 LANGUAGE plpgsql AS $fn$
+DECLARE
+    taken integer;
 BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended('pg_tviews whole ' || e, 0));
     -- This backend's own slot first (one index probe); another only when that one is taken.
     UPDATE @schema@.pg_tviews_trace t SET xact = pg_current_xact_id()
     WHERE t.entity_name = e AND t.slot = (SELECT f.slot FROM @schema@.pg_tviews_trace f
-                                          WHERE f.entity_name = e AND f.slot = pg_backend_pid() % 64 FOR UPDATE SKIP LOCKED);
-    IF NOT FOUND THEN
+                                          WHERE f.entity_name = e AND f.slot = pg_backend_pid() % 64 FOR UPDATE SKIP LOCKED)
+    RETURNING t.slot INTO taken;
+    IF taken IS NULL THEN
         UPDATE @schema@.pg_tviews_trace t SET xact = pg_current_xact_id()
         FROM (SELECT f.slot FROM @schema@.pg_tviews_trace f WHERE f.entity_name = e
               ORDER BY (f.slot - pg_backend_pid() % 64 + 64) % 64 LIMIT 1 FOR UPDATE SKIP LOCKED) AS free
-        WHERE t.entity_name = e AND t.slot = free.slot;
+        WHERE t.entity_name = e AND t.slot = free.slot
+        RETURNING t.slot INTO taken;
     END IF;
-    RETURN FOUND;
+    IF taken IS NULL THEN
+        RETURN false;
+    END IF;
+    PERFORM pg_catalog.set_config('pg_tviews.slots',
+        coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '')
+            || ',' || pg_catalog.encode(pg_catalog.convert_to(e, 'UTF8'), 'hex') || ':' || taken || ',', true);
+    RETURN true;
 END $fn$;
+
+-- Which slots this transaction holds, asked on every write: `pg_tviews.slots` lists them
+-- (',<entity name in hex>:<slot>,...', transaction-local, reverted with a savepoint as the slot's
+-- update is). A session can SET it, so it is a hint: a slot it names is verified with one
+-- primary-key probe, and one it does not name is taken again (the same row, which the transaction
+-- has locked, or a second one: nothing changes but the session's own work). Without it, each question scanned the TVIEW's 64 slot rows, or all of them.
+-- The name is in hex (its UTF-8 bytes) so that no name can be mistaken for another's; callers on
+-- the write path test for ',<hex>:' in the setting themselves before calling (a call costs).
+
+-- Whether this transaction holds a slot of `e` (a key-level writer's lock of that TVIEW).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_slot_held(e text) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $fn$
+DECLARE
+    hint text := coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '');
+    tag text := ',' || pg_catalog.encode(pg_catalog.convert_to(e, 'UTF8'), 'hex') || ':';
+BEGIN
+    IF pg_catalog.strpos(hint, tag) = 0 THEN
+        RETURN false;
+    END IF;
+    -- Every slot named for it (a forged setting may name several), each one primary-key probe.
+    RETURN EXISTS (SELECT FROM @schema@.pg_tviews_trace t
+                   WHERE t.entity_name = e AND t.xact = pg_current_xact_id()
+                     AND t.slot IN (SELECT m.v[1]::integer FROM pg_catalog.regexp_matches(hint, tag || '([0-9]{1,2}),', 'g') AS m (v)));
+END $fn$;
+
+-- Whether this transaction holds a slot of any TVIEW (it took key locks).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_slots_held() RETURNS boolean
+LANGUAGE sql STABLE AS $fn$
+    SELECT coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '') <> ''
+       AND EXISTS (SELECT FROM @schema@.pg_tviews_metadata m
+                   WHERE m.key_locks AND @schema@.pg_tviews_slot_held(m.entity_name))
+$fn$;
 
 -- Called by a generated trigger when `tview` is not locked yet in this transaction: takes the lock
 -- set of the statement (pg_tviews_lock_set; for an UPDATE, the sets of the TVIEWs whose gates
@@ -284,6 +326,9 @@ DECLARE
     locking text;
     keyed boolean; -- whether an earlier statement took key locks; computed when first needed
     committed_read boolean := pg_catalog.current_setting('transaction_isolation') = 'read committed';
+    -- The slots this transaction holds, a hint (pg_tviews_slot_held): a TVIEW it does not name is
+    -- not asked about (calls cost; most statements hold no slot yet).
+    slots text := coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '');
 BEGIN
     IF source_event <> 'UPDATE' OR gate_marks = ',' || tview || ',' THEN
         -- One set: every set of an INSERT, DELETE or TRUNCATE on the table is the same.
@@ -314,7 +359,8 @@ BEGIN
         -- would deadlock with the next TRUNCATE doing the same.
         IF committed_read AND source_event <> 'TRUNCATE' AND lockings[i] IS DISTINCT FROM 'whole' THEN
             -- Key locks taken by an earlier statement: its triggers go on with them (they see the slot).
-            IF EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.entity_name = e AND t.xact = pg_current_xact_id()) THEN
+            IF pg_catalog.strpos(slots, ',' || pg_catalog.encode(pg_catalog.convert_to(e, 'UTF8'), 'hex') || ':') > 0
+               AND @schema@.pg_tviews_slot_held(e) THEN
                 mine := mine OR e = tview;
                 CONTINUE;
             END IF;
@@ -326,7 +372,7 @@ BEGIN
             -- below). (Separate IFs: SQL does not promise to skip a lock call when the other operand
             -- decides.)
             IF keyed IS NULL THEN
-                keyed := EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.xact = pg_current_xact_id());
+                keyed := slots <> '' AND @schema@.pg_tviews_slots_held();
             END IF;
             locking := NULL;
             IF keyed OR lockings[i] IS DISTINCT FROM 'auto' THEN

@@ -60,11 +60,12 @@ BEGIN
         RETURN;
     END IF;
     -- Key locks held from an immediate statement: 'auto' goes on with key locks, as there.
-    keyed := EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.xact = pg_catalog.pg_current_xact_id());
+    keyed := coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '') <> '' AND @schema@.pg_tviews_slots_held();
     FOR i IN 1 .. coalesce(cardinality(tviews), 0) LOOP
         e := tviews[i];
         CONTINUE WHEN pg_catalog.to_regclass(tables[i]) IS NULL;
-        CONTINUE WHEN EXISTS (SELECT FROM @schema@.pg_tviews_trace t WHERE t.entity_name = e AND t.xact = pg_catalog.pg_current_xact_id());
+        CONTINUE WHEN pg_catalog.strpos(coalesce(pg_catalog.current_setting('pg_tviews.slots', true), ''), ',' || pg_catalog.encode(pg_catalog.convert_to(e, 'UTF8'), 'hex') || ':') > 0
+                      AND @schema@.pg_tviews_slot_held(e);
         IF e = ANY (queued) AND pg_catalog.current_setting('transaction_isolation') = 'read committed' THEN
             SELECT m.locking INTO locking FROM @schema@.pg_tviews_metadata m
             WHERE m.entity_name = e AND m.key_locks AND (m.locking = 'key' OR (m.locking = 'auto' AND keyed))
