@@ -273,7 +273,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// built once per session and reused. Left to itself PostgreSQL plans a statement with
     /// parameters anew at every call unless the generic plan's estimate beats the custom ones, and
     /// with a key array as parameter it rarely does: planning was most of a one-row write's
-    /// maintenance (a title edit: 0.50 ms a transaction, 0.33 ms with cached plans; docs/benchmarks.md).
+    /// maintenance (a title edit: 0.50 ms a transaction, 0.31 ms with cached plans; docs/benchmarks.md).
     /// The refresh functions keep custom plans: they run rarely, on batches whose size they know.
     /// </summary>
     internal const string CachedPlansClause = "SET plan_cache_mode = force_generic_plan";

@@ -274,9 +274,10 @@ END $fn$;
 -- (',<entity name in hex>:<slot>,...', transaction-local, reverted with a savepoint as the slot's
 -- update is). A session can SET it, so it is a hint: a slot it names is verified with one
 -- primary-key probe, and one it does not name is taken again (the same row, which the transaction
--- has locked, or a second one: nothing changes but the session's own work). Without it, each question scanned the TVIEW's 64 slot rows, or all of them.
--- The name is in hex (its UTF-8 bytes) so that no name can be mistaken for another's; callers on
--- the write path test for ',<hex>:' in the setting themselves before calling (a call costs).
+-- has locked, or a second one: nothing changes but the session's own work). Without it, each
+-- question scanned the TVIEW's 64 slot rows, or the slot rows of every TVIEW. The name is in hex
+-- (its UTF-8 bytes) so that no name can be mistaken for another's; callers on the write path test
+-- for ',<hex>:' in the setting themselves before calling (a call costs).
 
 -- Whether this transaction holds a slot of `e` (a key-level writer's lock of that TVIEW).
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_slot_held(e text) RETURNS boolean
