@@ -51,7 +51,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 12;
+    public const int Generation = 13;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -1186,7 +1186,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             // Held already, whole or key-level? The owner-only rows decide (pg_tviews.slots, a
             // setting, only names the slot row to check).
             var whole = $"EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS pg_tviews_s WHERE pg_tviews_s.entity_name = {entity} AND pg_tviews_s.locked_by = pg_current_xact_id())";
-            var keyLevel = $"(strpos(coalesce(current_setting('pg_tviews.slots', true), ''), {Literal(SlotTag(p.Entity))}) > 0 AND {Rt("pg_tviews_slot_held")}({entity}))";
+            var keyLevel = $"{Rt("pg_tviews_slot_held")}({entity})";
             sb.AppendLine($"    SELECT NOT {whole}, {keyLevel} INTO pg_tviews_keyed, pg_tviews_key_locked;");
             sb.AppendLine("    IF pg_tviews_keyed AND NOT pg_tviews_key_locked THEN");
             sb.AppendLine($"        IF NOT {Rt("pg_tviews_lock_statement")}({Literal(s.QualifiedName)}, {Literal(ev)}, {entity}, {marks}) OR {tableRegclass} IS NULL THEN");
@@ -1205,13 +1205,6 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine("        END IF;");
         sb.AppendLine("    END IF;");
     }
-
-    /// <summary>
-    /// How <c>pg_tviews.slots</c> names a TVIEW (as the runtime's <c>pg_tviews_lock_shared</c> writes
-    /// it): its name's UTF-8 bytes in hex, so no name can be mistaken for another's.
-    /// </summary>
-    internal static string SlotTag(string entity) =>
-        "," + Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(entity)).ToLowerInvariant() + ":";
 
     /// <summary>The variables a key-level step (a trigger's or a flush's) locks its tokens with.</summary>
     private static void DeclareTokenVariables(StringBuilder sb)

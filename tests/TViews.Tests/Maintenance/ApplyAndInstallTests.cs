@@ -97,6 +97,7 @@ public sealed class ApplyAndInstallTests
         [10] = "97665cfac4bdec7f",
         [11] = "ec42605d0e0168f3",
         [12] = "8f8d94bccfda0b58",
+        [13] = "f94f5dcfb38c2f1c",
     };
 
     [Fact]

@@ -217,9 +217,9 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
     /// The "with deletes" mix, 8 sessions, with each locking. Whole locks (the default): no deadlock
     /// at all. Key locks (`key`, and `auto` while writers overlap) on every read model that allows
     /// them, taken step by step as the cascades reach them, in the global order where they can be and
-    /// bounded where not: never a cycle on TViews' key locks alone (a statement whose out-of-order wait
-    /// ran past its bound gets 40001, retried as an application retries it); a cycle through a row
-    /// lock is PostgreSQL's to break (40P01, retried, counted, its waits printed). The data is small
+    /// bounded where not: a statement whose out-of-order wait ran past its bound gets 40001, retried
+    /// as an application retries it; a cycle through a row lock is PostgreSQL's to break (40P01,
+    /// retried, counted, its waits printed), and so, rarely, is one on key locks alone (see below). The data is small
     /// and hot, which is where key locks cost most (docs/benchmarks.md).
     /// </summary>
     [Theory]

@@ -276,8 +276,8 @@ END $fn$;
 -- primary-key probe, and one it does not name is taken again (the same row, which the transaction
 -- has locked, or a second one: nothing changes but the session's own work). Without it, each
 -- question scanned the TVIEW's 64 slot rows, or the slot rows of every TVIEW. The name is in hex
--- (its UTF-8 bytes) so that no name can be mistaken for another's; callers on the write path test
--- for ',<hex>:' in the setting themselves before calling (a call costs).
+-- (its UTF-8 bytes) so that no name can be mistaken for another's. pg_tviews_lock_shared writes
+-- the entries; only the two functions below read them.
 
 -- Whether this transaction holds a slot of `e` (a key-level writer's lock of that TVIEW).
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_slot_held(e text) RETURNS boolean
@@ -292,15 +292,18 @@ BEGIN
     -- Every slot named for it (a forged setting may name several), each one primary-key probe.
     RETURN EXISTS (SELECT FROM @schema@.pg_tviews_trace t
                    WHERE t.entity_name = e AND t.xact = pg_current_xact_id()
-                     AND t.slot IN (SELECT m.v[1]::integer FROM pg_catalog.regexp_matches(hint, tag || '([0-9]{1,2}),', 'g') AS m (v)));
+                     AND t.slot IN (SELECT m.v[1]::integer FROM pg_catalog.regexp_matches(hint, tag || '([0-9]{1,2})(?=,)', 'g') AS m (v)));
 END $fn$;
 
 -- Whether this transaction holds a slot of any TVIEW (it took key locks).
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_slots_held() RETURNS boolean
 LANGUAGE sql STABLE AS $fn$
-    SELECT coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '') <> ''
-       AND EXISTS (SELECT FROM @schema@.pg_tviews_metadata m
-                   WHERE m.key_locks AND @schema@.pg_tviews_slot_held(m.entity_name))
+    SELECT EXISTS (
+        SELECT FROM pg_catalog.regexp_matches(coalesce(pg_catalog.current_setting('pg_tviews.slots', true), ''),
+                                              ',([0-9a-f]+):([0-9]{1,2})(?=,)', 'g') AS h (v)
+        JOIN @schema@.pg_tviews_metadata m ON pg_catalog.encode(pg_catalog.convert_to(m.entity_name, 'UTF8'), 'hex') = h.v[1]
+        JOIN @schema@.pg_tviews_trace t ON t.entity_name = m.entity_name AND t.slot = h.v[2]::integer
+        WHERE t.xact = pg_current_xact_id())
 $fn$;
 
 -- Called by a generated trigger when `tview` is not locked yet in this transaction: takes the lock
@@ -327,9 +330,6 @@ DECLARE
     locking text;
     keyed boolean; -- whether an earlier statement took key locks; computed when first needed
     committed_read boolean := pg_catalog.current_setting('transaction_isolation') = 'read committed';
-    -- The slots this transaction holds, a hint (pg_tviews_slot_held): a TVIEW it does not name is
-    -- not asked about (calls cost; most statements hold no slot yet).
-    slots text := coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '');
 BEGIN
     IF source_event <> 'UPDATE' OR gate_marks = ',' || tview || ',' THEN
         -- One set: every set of an INSERT, DELETE or TRUNCATE on the table is the same.
@@ -360,8 +360,7 @@ BEGIN
         -- would deadlock with the next TRUNCATE doing the same.
         IF committed_read AND source_event <> 'TRUNCATE' AND lockings[i] IS DISTINCT FROM 'whole' THEN
             -- Key locks taken by an earlier statement: its triggers go on with them (they see the slot).
-            IF pg_catalog.strpos(slots, ',' || pg_catalog.encode(pg_catalog.convert_to(e, 'UTF8'), 'hex') || ':') > 0
-               AND @schema@.pg_tviews_slot_held(e) THEN
+            IF @schema@.pg_tviews_slot_held(e) THEN
                 mine := mine OR e = tview;
                 CONTINUE;
             END IF;
@@ -373,7 +372,7 @@ BEGIN
             -- below). (Separate IFs: SQL does not promise to skip a lock call when the other operand
             -- decides.)
             IF keyed IS NULL THEN
-                keyed := slots <> '' AND @schema@.pg_tviews_slots_held();
+                keyed := @schema@.pg_tviews_slots_held();
             END IF;
             locking := NULL;
             IF keyed OR lockings[i] IS DISTINCT FROM 'auto' THEN

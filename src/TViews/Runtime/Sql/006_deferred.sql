@@ -60,12 +60,11 @@ BEGIN
         RETURN;
     END IF;
     -- Key locks held from an immediate statement: 'auto' goes on with key locks, as there.
-    keyed := coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '') <> '' AND @schema@.pg_tviews_slots_held();
+    keyed := @schema@.pg_tviews_slots_held();
     FOR i IN 1 .. coalesce(cardinality(tviews), 0) LOOP
         e := tviews[i];
         CONTINUE WHEN pg_catalog.to_regclass(tables[i]) IS NULL;
-        CONTINUE WHEN pg_catalog.strpos(coalesce(pg_catalog.current_setting('pg_tviews.slots', true), ''), ',' || pg_catalog.encode(pg_catalog.convert_to(e, 'UTF8'), 'hex') || ':') > 0
-                      AND @schema@.pg_tviews_slot_held(e);
+        CONTINUE WHEN @schema@.pg_tviews_slot_held(e);
         IF e = ANY (queued) AND pg_catalog.current_setting('transaction_isolation') = 'read committed' THEN
             SELECT m.locking INTO locking FROM @schema@.pg_tviews_metadata m
             WHERE m.entity_name = e AND m.key_locks AND (m.locking = 'key' OR (m.locking = 'auto' AND keyed))
