@@ -51,7 +51,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 13;
+    public const int Generation = 14;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -102,9 +102,13 @@ internal sealed class TViewCodegen(string runtimeSchema)
 
     private static string KeyArgTypes(TViewPlan p) => string.Join(", ", p.Key.Select(k => $"{k.Type}[]"));
 
-    /// <summary>Predicate "alias's key is one of the key variables" (index-friendly = ANY for one column).</summary>
-    private static string KeyIn(TViewPlan p, string alias) => p.Key.Count == 1
-        ? $"{alias}.{Quote(p.Key[0].Name)} = ANY ({KeyVar(1)})"
+    /// <summary>
+    /// Predicate "alias's key is one of the key variables" (index-friendly = ANY for one column);
+    /// <paramref name="single"/>: the statement runs only for one key (see <see cref="KeySetFunction"/>).
+    /// </summary>
+    private static string KeyIn(TViewPlan p, string alias, bool single = false) =>
+        single ? string.Join(" AND ", p.Key.Select((k, i) => $"{alias}.{Quote(k.Name)} = {KeyVar(i + 1)}[1]"))
+        : p.Key.Count == 1 ? $"{alias}.{Quote(p.Key[0].Name)} = ANY ({KeyVar(1)})"
         : $"({string.Join(", ", p.Key.Select(k => $"{alias}.{Quote(k.Name)}"))}) IN (SELECT * FROM unnest({KeyVars(p)}))";
 
     /// <summary>
@@ -233,7 +237,14 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// statements are small cached plans (<see cref="CachedPlansClause"/>): JIT compilation (hundreds
     /// of ms on bulk statements) never pays for itself there, so it is off for the function's duration.
     /// </summary>
-    private static string KeySetFunction(TViewPlan p, string name, string comment, string body) => SafeDollarQuote($"""
+    /// <remarks>
+    /// The body comes twice: for one key, with the key compared by <c>=</c>, and for several, with
+    /// <c>= ANY</c>. A cached (generic) plan assumes ten elements in an array parameter, and for ten
+    /// rows it hashes a joined table of a thousand rows rather than probing its index ten times; a
+    /// single-row write then paid a sequential scan per join (a comment insert's recompute: 0.35 ms).
+    /// With <c>=</c> on a unique key the plan expects one row and probes indexes.
+    /// </remarks>
+    private static string KeySetFunction(TViewPlan p, string name, string comment, Func<bool, string> body) => SafeDollarQuote($"""
         CREATE OR REPLACE FUNCTION {Quote(p.Schema, name)}({KeyParams(p)}) RETURNS bigint
         LANGUAGE plpgsql SET jit = off {CachedPlansClause} {SearchPathClause(p)} AS {BodyOpen}
         #variable_conflict use_variable
@@ -244,7 +255,11 @@ internal sealed class TViewCodegen(string runtimeSchema)
             IF {KeyVar(1)} IS NULL OR cardinality({KeyVar(1)}) = 0 THEN
                 RETURN 0;
             END IF;
-        {body}
+            IF cardinality({KeyVar(1)}) = 1 THEN
+        {body(true)}
+            ELSE
+        {body(false)}
+            END IF;
             RETURN pg_tviews_written;
         END
         {BodyClose}
@@ -332,17 +347,17 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var keyText = string.Join(", ", p.Key.Select(k => k.Name));
         // One evaluation of the definition for the keys feeds both the delete and the upsert; the key
         // restriction sits inside the CTE so PostgreSQL pushes it down (also into a grouped view).
-        var statement = $"""
+        string Statement(bool single) => $"""
                 WITH pg_tviews_fresh AS MATERIALIZED (
                     SELECT {string.Join(", ", p.Columns.Select(c => "v." + Quote(c.Name)))}
                     FROM {view} AS v
-                    WHERE {RecomputeKeyIn(p, "v", KeyVar, KeyIn(p, "v"))}
+                    WHERE {RecomputeKeyIn(p, "v", KeyVar, KeyIn(p, "v", single))}
                 ), pg_tviews_fresh_keys AS MATERIALIZED (
                     -- the anti-join below hashes keys only, not whole (jsonb) rows
                     SELECT {vKeys} FROM pg_tviews_fresh AS v
                 ){dupCte}, pg_tviews_gone AS (
                     DELETE FROM {table} AS t
-                    WHERE {KeyIn(p, "t")}
+                    WHERE {KeyIn(p, "t", single)}
                       AND NOT EXISTS (SELECT 1 FROM pg_tviews_fresh_keys AS v WHERE {KeyEq(p, "v", "t")})
                     RETURNING 1
                 ), pg_tviews_put AS (
@@ -359,11 +374,11 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var dupHint = p.EnforceUniqueKey
             ? "Make the key unique in the sources (a unique constraint), or recreate the TVIEW with a unique key."
             : "Restore the dropped primary key or unique constraint, or recreate the TVIEW (tviews apply) so its key is checked again.";
-        statement = $"""
+        string Block(bool single) => $"""
                 DECLARE
                     pg_tviews_dup_key text;
                 BEGIN
-                {statement.TrimEnd().Replace("\n", "\n    ", StringComparison.Ordinal)}
+                {Statement(single).TrimEnd().Replace("\n", "\n    ", StringComparison.Ordinal)}
                     IF pg_tviews_dup_key IS NOT NULL THEN
                         RAISE EXCEPTION USING ERRCODE = 'unique_violation',
                             MESSAGE = format('TVIEW %s: key (%s) = %s is produced by more than one row of its definition',
@@ -376,7 +391,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             """;
         return KeySetFunction(p, ApplyFunctionName(p),
             $"Recomputes the given keys of {Quote(p.Schema, p.Table)} from its definition: deletes keys it no longer yields, inserts new ones, rewrites only rows whose value changed.",
-            statement);
+            Block);
     }
 
     // A multiset TVIEW (no unique key, docs/sql.md): its "key" columns find rows without telling them
@@ -401,7 +416,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// no NULL: <c>= ANY</c> / <c>IN</c>, which PostgreSQL pushes into the definition and reads through
     /// indexes (a tuple with a NULL matches nothing here).
     /// </summary>
-    private static string MultisetMatch(TViewPlan p, string alias) => p.WholeMultiset ? "true" : KeyIn(p, alias);
+    private static string MultisetMatch(TViewPlan p, string alias, bool single) => p.WholeMultiset ? "true" : KeyIn(p, alias, single);
 
     /// <summary>
     /// The rows of <paramref name="alias"/> matching a given tuple that has a NULL, NULL matching NULL.
@@ -434,16 +449,16 @@ internal sealed class TViewCodegen(string runtimeSchema)
         // a column may be named t). Only the unpaired are deleted (by ctid) or inserted: an unchanged
         // row is not rewritten, nor recomputed by dependents.
         var rowText = $"ROW({vCols})::text";
-        var statement = $"""
+        string Statement(bool single) => $"""
                 DECLARE
                     pg_tviews_nulls boolean := EXISTS (SELECT FROM {MultisetTuples(p)} WHERE {MultisetTupleHasNull(p)});
                 BEGIN
                     WITH pg_tviews_old AS MATERIALIZED (
-                        SELECT pg_tviews_t.ctid AS pg_tviews_id, pg_tviews_t::text AS pg_tviews_r FROM {table} AS pg_tviews_t WHERE {MultisetMatch(p, "pg_tviews_t")}
+                        SELECT pg_tviews_t.ctid AS pg_tviews_id, pg_tviews_t::text AS pg_tviews_r FROM {table} AS pg_tviews_t WHERE {MultisetMatch(p, "pg_tviews_t", single)}
                         UNION ALL
                         SELECT pg_tviews_t.ctid, pg_tviews_t::text FROM {table} AS pg_tviews_t WHERE {MultisetNullMatch(p, "pg_tviews_t")}
                     ), pg_tviews_fresh AS MATERIALIZED (
-                        SELECT {vCols}, {rowText} AS pg_tviews_r FROM {view} AS v WHERE {MultisetMatch(p, "v")}
+                        SELECT {vCols}, {rowText} AS pg_tviews_r FROM {view} AS v WHERE {MultisetMatch(p, "v", single)}
                         UNION ALL
                         SELECT {vCols}, {rowText} FROM {view} AS v WHERE {MultisetNullMatch(p, "v")}
                     ), pg_tviews_old_n AS MATERIALIZED (
@@ -467,7 +482,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             """;
         return KeySetFunction(p, ApplyFunctionName(p),
             $"Recomputes the rows of the multiset {Quote(p.Schema, p.Table)} with the given values of ({string.Join(", ", p.Key.Select(k => k.Name))}): replaces them by what its definition yields for those values.",
-            statement);
+            Statement);
     }
 
     /// <summary>
@@ -503,8 +518,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
             }
             assignments.Add($"{col} = {expr}");
         }
-        var keyIn = p.Key.Count == 1
-            ? $"q.\"pg_tviews_k1\" = ANY ({KeyVar(1)})"
+        string KeyInLeaves(bool single) =>
+            single ? string.Join(" AND ", p.Key.Select((_, i) => $"q.\"pg_tviews_k{i + 1}\" = {KeyVar(i + 1)}[1]"))
+            : p.Key.Count == 1 ? $"q.\"pg_tviews_k1\" = ANY ({KeyVar(1)})"
             : $"({string.Join(", ", p.Key.Select((_, i) => $"q.\"pg_tviews_k{i + 1}\""))}) IN (SELECT * FROM unnest({KeyVars(p)}))";
         var keyEq = string.Join(" AND ", p.Key.Select((k, i) => $"t.{Quote(k.Name)} = s.\"pg_tviews_k{i + 1}\""));
         var changed = oldValues.Count == 1
@@ -513,14 +529,14 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var leafNames = string.Join(", ", patch.Leaves.Select(l => l.JsonKey is null ? l.Column : $"{l.Column}->'{l.JsonKey}'"));
         return KeySetFunction(p, PatchFunctionName(p, s),
             $"A change to {Quote(s.Schema, s.Table)} that cannot change which rows exist: recompute only {leafNames}.",
-            $"""
+            single => $"""
                 -- Materialized: each leaf is computed once, not once per reference below.
-                WITH s AS MATERIALIZED (SELECT * FROM ({patch.LeafQuery}) AS q WHERE {keyIn})
+                WITH s AS MATERIALIZED (SELECT * FROM ({patch.LeafQuery}) AS q WHERE {KeyInLeaves(single)})
                 UPDATE {table} AS t
                 SET {string.Join(", ", assignments)}
                 FROM s
                 WHERE {keyEq}
-                  AND {KeyIn(p, "t")}
+                  AND {KeyIn(p, "t", single)}
                   AND {changed};
                 GET DIAGNOSTICS pg_tviews_written = ROW_COUNT;
             """);

@@ -98,6 +98,7 @@ public sealed class ApplyAndInstallTests
         [11] = "ec42605d0e0168f3",
         [12] = "8f8d94bccfda0b58",
         [13] = "f94f5dcfb38c2f1c",
+        [14] = "71ecb17171435950",
     };
 
     [Fact]
@@ -121,6 +122,41 @@ public sealed class ApplyAndInstallTests
             var fingerprint = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(code)))[..16].ToLowerInvariant();
             Assert.True(GeneratedCodeFingerprints.TryGetValue(TViews.Codegen.TViewCodegen.Generation, out var expected) && expected == fingerprint,
                 $"generation {TViews.Codegen.TViewCodegen.Generation}: generated code fingerprint {fingerprint}, recorded {expected ?? "none"}");
+        }
+        finally
+        {
+            await c.DisposeAsync();
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
+
+    [Fact]
+    public async Task TheRuntimesWritePathFunctionsKeepTheirPlans()
+    {
+        // Every write calls the lock functions and the slot checks. A SQL-language function is parsed
+        // and planned at every call (one of them cost 0.17 ms a transaction), a PL/pgSQL one with
+        // custom plans re-plans each statement that has a parameter: both must be PL/pgSQL with
+        // generic plans, like the generated code that calls them.
+        var (db, c) = await NewDatabaseAsync();
+        try
+        {
+            await new TViewsEngine(db).ApplyAsync(TViewDefinition.FromScript(Models));
+            var functions = await ScalarAsync<string>(c, """
+                SELECT string_agg(p.oid::regprocedure::text, ', ' ORDER BY 1) FROM pg_proc p
+                WHERE p.pronamespace = 'public'::regnamespace
+                  AND (p.proname LIKE 'pg\_tviews\_lock%' OR p.proname IN ('pg_tviews_slot_held', 'pg_tviews_slots_held'))
+                """);
+            Assert.Contains("pg_tviews_slots_held()", functions);
+            Assert.Contains("pg_tviews_lock_statement(text,text,text,text)", functions);
+            var wrong = await ScalarAsync<string>(c, """
+                SELECT coalesce(string_agg(format('%s: %s %s', p.oid::regprocedure, l.lanname, coalesce(p.proconfig::text, '{}')), '; ' ORDER BY 1), '')
+                FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+                WHERE p.pronamespace = 'public'::regnamespace
+                  AND (p.proname LIKE 'pg\_tviews\_lock%' OR p.proname IN ('pg_tviews_slot_held', 'pg_tviews_slots_held'))
+                  AND p.proname <> 'pg_tviews_lock_sets_computed' -- run when TVIEWs or FKs change, not by writes
+                  AND (l.lanname <> 'plpgsql' OR NOT coalesce(p.proconfig, '{}') @> ARRAY['plan_cache_mode=force_generic_plan'])
+                """);
+            Assert.True(wrong == "", $"write-path runtime functions that plan again at every call: {wrong}");
         }
         finally
         {

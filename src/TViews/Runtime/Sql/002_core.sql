@@ -66,7 +66,10 @@ BEGIN
 END $fn$;
 
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock(entity text) RETURNS void
-LANGUAGE sql AS $fn$ SELECT @schema@.pg_tviews_lock_each(ARRAY[entity]) $fn$;
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM @schema@.pg_tviews_lock_each(ARRAY[entity]);
+END $fn$;
 
 -- Refresh a TVIEW and everything built on it. Without force: reconcile with the definition,
 -- writing only rows that differ. With force: rebuild completely. Both run in batches (memory does

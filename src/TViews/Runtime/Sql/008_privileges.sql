@@ -36,8 +36,9 @@ BEGIN
         WHERE p.pronamespace = @schema_literal@::regnamespace AND p.proname::text = ANY (@runtime_functions@)
     LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, pg_temp', f.sig);
-        -- The lock functions run on every write: plans cached per session, as in generated code.
-        IF f.name LIKE 'pg\_tviews\_lock%' THEN
+        -- The lock functions and the slot checks run on every write: plans cached per session, as
+        -- in generated code (PL/pgSQL only: a SQL function is planned again at every call).
+        IF f.name LIKE 'pg\_tviews\_lock%' OR f.name IN ('pg_tviews_slot_held', 'pg_tviews_slots_held') THEN
             EXECUTE pg_catalog.format('ALTER FUNCTION %s SET plan_cache_mode = force_generic_plan', f.sig);
         END IF;
         IF f.name LIKE 'pg\_tviews\_lock%'
