@@ -30,8 +30,8 @@ public sealed record FuzzOptions
 
     /// <summary>
     /// The locking of the TVIEWs that allow key locks (<c>pg_tviews_set_locking</c>): whole (as built),
-    /// auto (one session alone takes whole locks), or key, so single-session runs also go through the
-    /// key-lock paths (tokens, re-checks, the flush's).
+    /// auto (key locks unless contended; a flush takes whole locks), or key, so runs also go through
+    /// the flush's key-lock paths.
     /// </summary>
     public string Locking { get; init; } = "whole";
 

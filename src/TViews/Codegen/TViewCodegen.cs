@@ -51,7 +51,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 14;
+    public const int Generation = 15;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -1160,8 +1160,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
             ["depth"] = p.Depth,
             ["mode"] = p.Mode.ToSql(),
             ["key_locks"] = p.KeyLocks is not null,
-            // Whole-TVIEW locks until pg_tviews_set_locking says otherwise: key locks taken step by step
-            // cycle on hot rows written through several TVIEWs (docs/design.md, Key-level locking).
+            // Whole-TVIEW locks until pg_tviews_set_locking says otherwise: a key-level statement that
+            // would wait out of order waits a bounded time, then fails with 40001, which a READ
+            // COMMITTED application may not retry (docs/design.md, Key-level locking).
             ["locking"] = "whole",
             ["search_path"] = new JsonArray(p.SearchPath.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray()),
             ["definition_hash"] = p.DefinitionHash,
@@ -1452,7 +1453,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
 
     /// <summary>How writers of the TVIEW lock, for <c>tviews explain</c>.</summary>
     internal static string LockingDescription(TViewPlan p) => p.KeyLocks is { } k
-        ? "key level, when enabled (pg_tviews_set_locking: 'auto' while another writer of it runs, 'key' always): a READ COMMITTED writer (immediate mode, or its flush at COMMIT) locks the values of "
+        ? "key level, when enabled (pg_tviews_set_locking: 'auto' except for a while after key locks timed out, 'key' always): a READ COMMITTED writer (immediate mode, or its flush at COMMIT) locks the values of "
           + string.Join(", ", k.Columns.Select(c => $"{Quote(c.Schema, c.Table)}.{Quote(c.Column)}"))
           + " in the rows it changes, and the values a recompute of its keys looks up; other writers lock the whole TVIEW"
         : $"whole TVIEW: {p.KeyLockRefusal ?? "key locks do not apply"}";

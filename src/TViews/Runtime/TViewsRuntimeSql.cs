@@ -65,10 +65,12 @@ public static class TViewsRuntimeSql
                 END LOOP;
                 -- Everything else the runtime owns is named pg_tviews_* / pg_tview_* in its schema.
                 FOR r IN SELECT c.relname, c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                         WHERE n.nspname = {schema} AND c.relname LIKE 'pg\_tview%' AND c.relkind IN ('v', 'r')
+                         WHERE n.nspname = {schema} AND c.relname LIKE 'pg\_tview%' AND c.relkind IN ('v', 'r', 'S')
                          ORDER BY c.relkind = 'r'
                 LOOP
-                    EXECUTE pg_catalog.format(CASE r.relkind WHEN 'v' THEN 'DROP VIEW IF EXISTS %I.%I CASCADE' ELSE 'DROP TABLE IF EXISTS %I.%I CASCADE' END,
+                    EXECUTE pg_catalog.format(CASE r.relkind WHEN 'v' THEN 'DROP VIEW IF EXISTS %I.%I CASCADE'
+                                                             WHEN 'S' THEN 'DROP SEQUENCE IF EXISTS %I.%I'
+                                                             ELSE 'DROP TABLE IF EXISTS %I.%I CASCADE' END,
                                               {schema}, r.relname);
                 END LOOP;
                 FOR r IN SELECT p.oid::regprocedure AS sig FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace

@@ -99,6 +99,7 @@ public sealed class ApplyAndInstallTests
         [12] = "8f8d94bccfda0b58",
         [13] = "f94f5dcfb38c2f1c",
         [14] = "71ecb17171435950",
+        [15] = "f5bde9f2b34b0373",
     };
 
     [Fact]

@@ -53,7 +53,7 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
             FROM tb_post p LEFT JOIN tb_user u ON u.pk_user = p.fk_user
             """);
         Assert.True(keyLocks, explained);
-        Assert.StartsWith("-- key level, when enabled", explained, StringComparison.Ordinal);
+        Assert.StartsWith("-- key level, when enabled (pg_tviews_set_locking: 'auto' except", explained, StringComparison.Ordinal);
         // Every lookup column: the key, the joined user, the link table by post, the tag by id.
         foreach (var column in new[] { "\"public\".\"tb_post\".\"pk_post\"", "\"public\".\"tb_user\".\"pk_user\"", "\"public\".\"tb_post_tag\".\"fk_post\"", "\"public\".\"tb_tag\".\"id\"" })
             Assert.Contains(column, explained, StringComparison.Ordinal);
@@ -140,19 +140,37 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
         Assert.Equal("whole", await Locking("kl_switch"));
         Assert.Equal("whole", await Locking("kl_window"));
         Assert.Equal((1L, 0L), await LocksOfAWrite());
-        // 'auto' and no other writer running: the whole lock.
+        // 'auto': key locks, alone or not.
         await Set("kl_switch", "auto");
-        Assert.Equal((1L, 0L), await LocksOfAWrite());
-        // 'auto' while another writer of the TVIEW runs (a key-level writer holds the shared lock).
-        await using (var other = new NpgsqlConnection(_db))
+        async Task Run(string sql)
         {
-            await other.OpenAsync();
-            await using var otx = await other.BeginTransactionAsync();
-            await using (var hold = new NpgsqlCommand("SELECT pg_advisory_xact_lock_shared(pg_tviews_whole_key('kl_switch'))", other, otx))
-                await hold.ExecuteNonQueryAsync();
-            Assert.Equal((0L, 1L), await LocksOfAWrite());
-            await otx.RollbackAsync();
+            await using var q = new NpgsqlCommand(sql, c);
+            await q.ExecuteNonQueryAsync();
         }
+        await Run("SELECT setval('pg_tviews_contention', 0)");
+        Assert.Equal((0L, 1L), await LocksOfAWrite());
+        // ... but whole locks while key locks are contended: a late key lock timed out a moment ago
+        // (KeyLockingTests). Each timeout soon after the last doubles the while (up to 64 s).
+        await Run("SELECT pg_tviews_mark_contention()");
+        Assert.Equal((1L, 0L), await LocksOfAWrite());
+        await using (var q = new NpgsqlCommand("SELECT last_value % 64 FROM pg_tviews_contention", c))
+            Assert.Equal(0L, (long)(await q.ExecuteScalarAsync())!);
+        await Run("SELECT pg_tviews_mark_contention()");
+        await using (var q = new NpgsqlCommand("SELECT last_value % 64, last_value / 64 - (extract(epoch FROM clock_timestamp()) * 1000)::bigint FROM pg_tviews_contention", c))
+        {
+            await using var r = await q.ExecuteReaderAsync();
+            Assert.True(await r.ReadAsync());
+            Assert.Equal(1L, r.GetInt64(0));
+            Assert.InRange(r.GetInt64(1), 1000L, 2000L);
+        }
+        // A timeout long after the last one starts again at a second.
+        await Run("SELECT setval('pg_tviews_contention', ((extract(epoch FROM clock_timestamp()) * 1000)::bigint - 60000) * 64 + 5)");
+        Assert.Equal((0L, 1L), await LocksOfAWrite());
+        await Run("SELECT pg_tviews_mark_contention()");
+        await using (var q = new NpgsqlCommand("SELECT last_value % 64 FROM pg_tviews_contention", c))
+            Assert.Equal(0L, (long)(await q.ExecuteScalarAsync())!);
+        await Run("SELECT setval('pg_tviews_contention', 0)");
+        Assert.Equal((0L, 1L), await LocksOfAWrite());
         await Set("kl_switch", "key");
         Assert.Equal((0L, 1L), await LocksOfAWrite());
         // Not a TRUNCATE: its refresh takes the whole lock next, which a key-level lock would have to
@@ -182,5 +200,6 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
         var bad = await Assert.ThrowsAsync<PostgresException>(() => Set("kl_switch", "sometimes"));
         Assert.Equal("22023", bad.SqlState);
         Assert.Equal("whole", await Locking("kl_switch"));
+        Assert.Equal((1L, 0L), await LocksOfAWrite());
     }
 }

@@ -51,9 +51,15 @@ public sealed class PreparedTransactionTests : IAsyncLifetime
         Assert.Equal("{post,user}", row[3]);
         Assert.Equal("True", row[4]);
 
-        // The prepared transaction holds the TVIEWs' maintenance locks: writers to their sources wait.
+        // The prepared transaction holds its maintenance locks: with the whole lock (the default), every
+        // writer of the TVIEWs' sources waits.
         var blocked = await _db.FailsAsync("SET lock_timeout = '200ms'; UPDATE tb_user SET name = 'other' WHERE pk_user = 2");
         Assert.Equal(PostgresErrorCodes.LockNotAvailable, blocked.SqlState);
+        // Those are TVIEW locks, not key locks: a writer under 'key' waits for them too.
+        await _db.ExecAsync("SELECT pg_tviews_set_locking(entity_name, 'key') FROM pg_tviews_metadata WHERE key_locks");
+        blocked = await _db.FailsAsync("SET lock_timeout = '200ms'; UPDATE tb_user SET name = 'other' WHERE pk_user = 2");
+        Assert.Equal(PostgresErrorCodes.LockNotAvailable, blocked.SqlState);
+        await _db.ExecAsync("SELECT pg_tviews_set_locking(entity_name, 'whole') FROM pg_tviews_metadata WHERE key_locks");
 
         await _db.PsqlAsync($"COMMIT PREPARED '{gid}';");
         Assert.Equal("prepared name", await _db.ScalarAsync<string>("SELECT data->>'name' FROM tv_user WHERE pk_user = 1"));

@@ -336,6 +336,7 @@ DECLARE
     e text;
     locking text;
     keyed boolean; -- whether an earlier statement took key locks; computed when first needed
+    contended boolean; -- whether 'auto' takes whole locks now; computed when first needed
     committed_read boolean := pg_catalog.current_setting('transaction_isolation') = 'read committed';
 BEGIN
     IF source_event <> 'UPDATE' OR gate_marks = ',' || tview || ',' THEN
@@ -374,17 +375,21 @@ BEGIN
             -- A transaction that took key locks in an earlier statement (a slot of some TVIEW) goes on
             -- with key locks wherever it may: whole locks taken while holding key locks make a cycle
             -- with the next such transaction (it holds key locks we need and waits for our whole
-            -- lock) every time. Otherwise 'auto' first tries the whole lock: when no other writer holds
-            -- any lock on the TVIEW now, it waits for no one and costs less than key locks (taken
-            -- below). (Separate IFs: SQL does not promise to skip a lock call when the other operand
-            -- decides.)
+            -- lock) every time. Otherwise 'auto' takes key locks unless they are contended now: a late
+            -- key lock timed out a moment ago (pg_tviews_mark_contention), so statements keep meeting
+            -- on the same rows in opposite orders, each such meeting costing a bounded wait and a
+            -- retry; whole locks serialize them at the cost of one statement each.
             IF keyed IS NULL THEN
                 keyed := @schema@.pg_tviews_slots_held();
             END IF;
             locking := NULL;
             IF keyed OR lockings[i] IS DISTINCT FROM 'auto' THEN
                 locking := 'key?';
-            ELSIF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtextextended('pg_tviews whole ' || e, 0)) THEN
+            ELSIF contended IS NULL THEN
+                contended := (SELECT c.last_value / 64 FROM @schema@.pg_tviews_contention AS c)
+                             > (extract(epoch FROM pg_catalog.clock_timestamp()) * 1000)::bigint;
+            END IF;
+            IF locking IS NULL AND NOT contended THEN
                 locking := 'key?';
             END IF;
             IF locking IS NOT NULL THEN
@@ -434,6 +439,26 @@ BEGIN
     RETURN @schema@.pg_tviews_lock_statement(source_table, source_event, tview, gate_marks);
 END $fn$;
 
+-- A late key lock timed out: TVIEWs whose locking is 'auto' take whole locks for a second, or twice
+-- as long as last time (up to 64 s) when this happens during that while or within as long after it.
+-- Sessions meeting on hot rows then serialize instead of timing out one another's late waits. Read
+-- in pg_tviews_lock_statement; the encoding is pg_tviews_contention's. Two sessions noting at once
+-- may lose one of the updates: a heuristic, which only chooses between two exact ways of locking.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_mark_contention() RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    previous bigint := (SELECT c.last_value FROM @schema@.pg_tviews_contention AS c);
+    now_ms bigint := (extract(epoch FROM pg_catalog.clock_timestamp()) * 1000)::bigint;
+    e integer := (previous % 64)::integer;
+BEGIN
+    IF now_ms < previous / 64 + (1000::bigint << e) THEN
+        e := least(e + 1, 6);
+    ELSE
+        e := 0;
+    END IF;
+    PERFORM pg_catalog.setval((@schema_literal@ || '.pg_tviews_contention')::regclass, (now_ms + (1000::bigint << e)) * 64 + e);
+END $fn$;
+
 -- Key locks taken out of the global order (docs/design.md, Key-level locking, "One order for key
 -- locks"): by a step of a TVIEW when this transaction already holds key locks of a TVIEW that
 -- ranks the same or later (pg_tviews.key_max), or when a step locks what its keys look up after its
@@ -465,6 +490,7 @@ BEGIN
         FROM unnest(missed, missed_ex) AS l (k, ex);
         PERFORM pg_catalog.set_config('lock_timeout', previous, true);
     EXCEPTION WHEN lock_not_available THEN
+        PERFORM @schema@.pg_tviews_mark_contention();
         RAISE EXCEPTION 'TViews could not lock rows of TVIEW % in order', tview
             USING ERRCODE = 'serialization_failure',
                   DETAIL = pg_catalog.format('Another transaction held them for more than %s while this one holds key locks that rank after them.', bound),
@@ -509,8 +535,8 @@ BEGIN
 END $fn$;
 
 -- Sets when writers of a TVIEW use key locks: 'whole' (never: every writer takes the whole-TVIEW
--- lock; the default), 'auto' (when another writer of it is running; a deferred flush takes the
--- whole lock) or 'key' (always), for the
+-- lock; the default), 'auto' (except for a while after a late key lock timed out,
+-- pg_tviews_mark_contention; a deferred flush takes the whole lock) or 'key' (always), for the
 -- catalog and the manifest stored with its definition view. 'auto' and 'key' need a definition
 -- key locks cover (pg_tviews_metadata.key_locks; else feature_not_supported, with the reason
 -- `tviews explain` prints). Rebuilds nothing: pg_tviews_lock_statement reads the catalog at each
