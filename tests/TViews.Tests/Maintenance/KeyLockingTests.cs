@@ -719,6 +719,35 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
         await AssertExactAsync("an out-of-order wait", $"SELECT comments = '[{{\"body\": \"late\", \"author\": \"late {u}\"}}]' FROM tv_cpost WHERE pk_cpost = {post}");
     }
 
+    /// <summary>
+    /// The same wait, for a holder that is not waiting itself (idle in its transaction for ten times the
+    /// bound): no cycle can pass through it, so B waits past the bound, round after round, as for a row
+    /// lock, instead of failing with 40001; B goes on when A commits.
+    /// </summary>
+    [Fact]
+    public async Task AnOutOfOrderWaitForAHolderThatIsNotWaitingOutlastsTheBound()
+    {
+        var (u, v) = (db.Take("tb_cuser"), db.Take("tb_cuser"));
+        var post = await IntAsync($"INSERT INTO tb_cpost (fk_cuser, title) VALUES ({v}, 'idle') RETURNING pk_cpost");
+        await using var monitor = await OpenAsync();
+        var watch = new WaitWatcher(monitor);
+        await using var a = await SessionAsync("A");
+        await using var b = await SessionAsync("B");
+        await b.RunAsync("SET deadlock_timeout = '100ms'"); // rounds of 20 ms
+        await a.BeginAsync();
+        await a.RunAsync($"UPDATE tb_cuser SET name = 'idle {u}' WHERE pk_cuser = {u}");
+        await b.BeginAsync();
+        await b.RunAsync($"UPDATE tb_cpost SET title = 'idle {post}' WHERE pk_cpost = {post}");
+        var comment = b.TryAsync($"INSERT INTO tb_ccomment (fk_cpost, fk_cuser, body) VALUES ({post}, {u}, 'idle')");
+        await watch.MustWaitAsync(b, comment, a);
+        await Task.Delay(200);
+        Assert.False(comment.IsCompleted, $"B stopped waiting for an idle holder: {(comment.IsCompleted ? await comment : "")}");
+        await a.CommitAsync();
+        Assert.Null(await comment);
+        await b.CommitAsync();
+        await AssertExactAsync("an out-of-order wait for an idle holder", $"SELECT comments = '[{{\"body\": \"idle\", \"author\": \"idle {u}\"}}]' FROM tv_cpost WHERE pk_cpost = {post}");
+    }
+
     // ---- 7. REPEATABLE READ and SERIALIZABLE: 40001, never a stale row ------------------------------
 
     /// <summary>

@@ -464,9 +464,14 @@ END $fn$;
 -- ranks the same or later (pg_tviews.key_max), or when a step locks what its keys look up after its
 -- batch. A wait there could close a cycle with a transaction that waits, in order, for a lock this
 -- one holds; so every lock is first tried without waiting (usually enough: the holders of a
--- conflicting lock are rare), and the rest waited for at most a fifth of deadlock_timeout (a
--- holder that commits frees them sooner). Past that, serialization_failure: the transaction is
--- retried instead of waiting for PostgreSQL's deadlock detector (deadlock_timeout, and 40P01).
+-- conflicting lock are rare), and the rest waited for in rounds of at most a fifth of
+-- deadlock_timeout. After a round, the wait goes on only if no holder of a lock it waits for is
+-- waiting itself (a cycle through this wait needs one that is), nor has waited out of order in its
+-- transaction (between two rounds of its own such a holder waits for nothing, and two of them would
+-- keep waiting for each other): a holder that is merely busy, or idle in its transaction, is waited
+-- for as long as it takes, as a row lock would be. Otherwise, or once the caller's own lock_timeout
+-- has passed, serialization_failure: the transaction is retried instead of waiting for PostgreSQL's
+-- deadlock detector (deadlock_timeout, and 40P01).
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_late(tokens bigint[], exclusive boolean[], tview text) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -474,6 +479,8 @@ DECLARE
     missed_ex boolean[];
     previous text := pg_catalog.current_setting('lock_timeout');
     bound interval := pg_catalog.current_setting('deadlock_timeout')::interval / 5;
+    deadline timestamptz;
+    got boolean;
 BEGIN
     SELECT pg_catalog.array_agg(l.k ORDER BY l.k), pg_catalog.array_agg(l.ex ORDER BY l.k) INTO missed, missed_ex
     FROM (SELECT u.k, u.ex FROM unnest(tokens, exclusive) AS u (k, ex) OFFSET 0) AS l
@@ -481,21 +488,45 @@ BEGIN
     IF missed IS NULL THEN
         RETURN;
     END IF;
-    IF previous::interval > '0'::interval AND previous::interval < bound THEN
-        bound := previous::interval;
+    -- The mark of a transaction that waited out of order (an advisory lock on two integers, which
+    -- no key lock uses), for the check below in other sessions.
+    PERFORM pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('pg_tviews late waiter'), pg_catalog.pg_backend_pid());
+    IF previous::interval > '0'::interval THEN
+        deadline := pg_catalog.clock_timestamp() + previous::interval;
+        IF previous::interval < bound THEN
+            bound := previous::interval;
+        END IF;
     END IF;
-    BEGIN
-        PERFORM pg_catalog.set_config('lock_timeout', (pg_catalog.ceil(extract(epoch FROM bound) * 1000))::bigint::text, true);
-        PERFORM pg_catalog.count(CASE WHEN l.ex THEN pg_catalog.pg_advisory_xact_lock(l.k)::text ELSE pg_catalog.pg_advisory_xact_lock_shared(l.k)::text END)
-        FROM unnest(missed, missed_ex) AS l (k, ex);
-        PERFORM pg_catalog.set_config('lock_timeout', previous, true);
-    EXCEPTION WHEN lock_not_available THEN
-        PERFORM @schema@.pg_tviews_mark_contention();
-        RAISE EXCEPTION 'TViews could not lock rows of TVIEW % in order', tview
-            USING ERRCODE = 'serialization_failure',
-                  DETAIL = pg_catalog.format('Another transaction held them for more than %s while this one holds key locks that rank after them.', bound),
-                  HINT = 'Retry the transaction.';
-    END;
+    LOOP
+        got := true;
+        BEGIN
+            PERFORM pg_catalog.set_config('lock_timeout', (pg_catalog.ceil(extract(epoch FROM bound) * 1000))::bigint::text, true);
+            PERFORM pg_catalog.count(CASE WHEN l.ex THEN pg_catalog.pg_advisory_xact_lock(l.k)::text ELSE pg_catalog.pg_advisory_xact_lock_shared(l.k)::text END)
+            FROM unnest(missed, missed_ex) AS l (k, ex);
+            PERFORM pg_catalog.set_config('lock_timeout', previous, true);
+        EXCEPTION WHEN lock_not_available THEN
+            got := false; -- (the locks this round took are released with it: the next round takes them again)
+        END;
+        EXIT WHEN got;
+        -- The holders of what this wait is for (an advisory lock on a bigint key shows its high and
+        -- low halves), and whether one of them waits for a lock, or waited out of order.
+        IF (deadline IS NOT NULL AND pg_catalog.clock_timestamp() >= deadline)
+           OR EXISTS (SELECT FROM pg_catalog.pg_locks AS h
+                      WHERE h.locktype = 'advisory' AND h.granted AND h.objsubid = 1 AND h.pid <> pg_catalog.pg_backend_pid()
+                        AND h.database = (SELECT d.oid FROM pg_catalog.pg_database AS d WHERE d.datname = pg_catalog.current_database())
+                        AND ((h.classid::bigint << 32) | h.objid::bigint) = ANY (missed)
+                        AND EXISTS (SELECT FROM pg_catalog.pg_locks AS w
+                                    WHERE w.pid = h.pid
+                                      AND (NOT w.granted
+                                           OR (w.locktype = 'advisory' AND w.objsubid = 2
+                                               AND w.classid = pg_catalog.hashtext('pg_tviews late waiter')::oid AND w.objid = h.pid::oid)))) THEN
+            PERFORM @schema@.pg_tviews_mark_contention();
+            RAISE EXCEPTION 'TViews could not lock rows of TVIEW % in order', tview
+                USING ERRCODE = 'serialization_failure',
+                      DETAIL = pg_catalog.format('Another transaction, itself waiting, held them for more than %s while this one holds key locks that rank after them.', bound),
+                      HINT = 'Retry the transaction.';
+        END IF;
+    END LOOP;
 END $fn$;
 
 -- For multi-statement transactions: locks, at once and in the global order, everything a statement
