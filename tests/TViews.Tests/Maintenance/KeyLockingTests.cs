@@ -748,6 +748,32 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
         await AssertExactAsync("an out-of-order wait for an idle holder", $"SELECT comments = '[{{\"body\": \"idle\", \"author\": \"idle {u}\"}}]' FROM tv_cpost WHERE pk_cpost = {post}");
     }
 
+    /// <summary>
+    /// ... but not past the caller's own lock_timeout: then 40001, as before, and the TVIEW exact.
+    /// </summary>
+    [Fact]
+    public async Task AnOutOfOrderWaitStopsAtTheCallersLockTimeout()
+    {
+        var (u, v) = (db.Take("tb_cuser"), db.Take("tb_cuser"));
+        var post = await IntAsync($"INSERT INTO tb_cpost (fk_cuser, title) VALUES ({v}, 'timeout') RETURNING pk_cpost");
+        await using var a = await SessionAsync("A");
+        await using var b = await SessionAsync("B");
+        await b.RunAsync("SET deadlock_timeout = '100ms'");
+        await a.BeginAsync();
+        await a.RunAsync($"UPDATE tb_cuser SET name = 'timeout {u}' WHERE pk_cuser = {u}");
+        await b.BeginAsync();
+        await b.RunAsync($"UPDATE tb_cpost SET title = 'timeout {post}' WHERE pk_cpost = {post}");
+        await b.RunAsync("SET LOCAL lock_timeout = '400ms'");
+        var started = Stopwatch.StartNew();
+        var comment = await b.TryAsync($"INSERT INTO tb_ccomment (fk_cpost, fk_cuser, body) VALUES ({post}, {u}, 'timeout')");
+        output.WriteLine($"B's comment: {comment ?? "ok"} after {started.ElapsedMilliseconds} ms");
+        Assert.Equal("40001", comment);
+        Assert.True(started.ElapsedMilliseconds >= 350, $"B gave up after {started.ElapsedMilliseconds} ms, before its lock_timeout");
+        await b.RollbackAsync();
+        await a.CommitAsync();
+        await AssertExactAsync("an out-of-order wait stopped by lock_timeout", $"SELECT comments = '[]' AND title = 'timeout' FROM tv_cpost WHERE pk_cpost = {post}");
+    }
+
     // ---- 7. REPEATABLE READ and SERIALIZABLE: 40001, never a stale row ------------------------------
 
     /// <summary>

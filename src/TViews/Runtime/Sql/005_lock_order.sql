@@ -508,10 +508,16 @@ BEGIN
             got := false; -- (the locks this round took are released with it: the next round takes them again)
         END;
         EXIT WHEN got;
+        -- The caller's own lock_timeout (not a sign of contention: it is not noted).
+        IF deadline IS NOT NULL AND pg_catalog.clock_timestamp() >= deadline THEN
+            RAISE EXCEPTION 'TViews could not lock rows of TVIEW % in order', tview
+                USING ERRCODE = 'serialization_failure',
+                      DETAIL = pg_catalog.format('Another transaction held them for longer than lock_timeout (%s) while this one holds key locks that rank after them.', previous),
+                      HINT = 'Retry the transaction.';
+        END IF;
         -- The holders of what this wait is for (an advisory lock on a bigint key shows its high and
         -- low halves), and whether one of them waits for a lock, or waited out of order.
-        IF (deadline IS NOT NULL AND pg_catalog.clock_timestamp() >= deadline)
-           OR EXISTS (SELECT FROM pg_catalog.pg_locks AS h
+        IF EXISTS (SELECT FROM pg_catalog.pg_locks AS h
                       WHERE h.locktype = 'advisory' AND h.granted AND h.objsubid = 1 AND h.pid <> pg_catalog.pg_backend_pid()
                         AND h.database = (SELECT d.oid FROM pg_catalog.pg_database AS d WHERE d.datname = pg_catalog.current_database())
                         AND ((h.classid::bigint << 32) | h.objid::bigint) = ANY (missed)
@@ -523,7 +529,7 @@ BEGIN
             PERFORM @schema@.pg_tviews_mark_contention();
             RAISE EXCEPTION 'TViews could not lock rows of TVIEW % in order', tview
                 USING ERRCODE = 'serialization_failure',
-                      DETAIL = pg_catalog.format('Another transaction, itself waiting, held them for more than %s while this one holds key locks that rank after them.', bound),
+                      DETAIL = 'Another transaction holds them and waits itself (or waited out of order) while this one holds key locks that rank after them.',
                       HINT = 'Retry the transaction.';
         END IF;
     END LOOP;
