@@ -107,9 +107,13 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// <paramref name="single"/>: the statement runs only for one key (see <see cref="KeySetFunction"/>).
     /// </summary>
     private static string KeyIn(TViewPlan p, string alias, bool single = false) =>
-        single ? string.Join(" AND ", p.Key.Select((k, i) => $"{alias}.{Quote(k.Name)} = {KeyVar(i + 1)}[1]"))
-        : p.Key.Count == 1 ? $"{alias}.{Quote(p.Key[0].Name)} = ANY ({KeyVar(1)})"
-        : $"({string.Join(", ", p.Key.Select(k => $"{alias}.{Quote(k.Name)}"))}) IN (SELECT * FROM unnest({KeyVars(p)}))";
+        KeyIn(p, p.Key.Select(k => $"{alias}.{Quote(k.Name)}").ToList(), single);
+
+    /// <summary><see cref="KeyIn(TViewPlan, string, bool)"/> for the given expressions of the key columns.</summary>
+    private static string KeyIn(TViewPlan p, IReadOnlyList<string> columns, bool single) =>
+        single ? string.Join(" AND ", columns.Select((c, i) => $"{c} = {KeyVar(i + 1)}[1]"))
+        : columns.Count == 1 ? $"{columns[0]} = ANY ({KeyVar(1)})"
+        : $"({string.Join(", ", columns)}) IN (SELECT * FROM unnest({KeyVars(p)}))";
 
     /// <summary>
     /// The key restriction of a recompute through the view. A UNION at the top with a key of several
@@ -518,10 +522,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             }
             assignments.Add($"{col} = {expr}");
         }
-        string KeyInLeaves(bool single) =>
-            single ? string.Join(" AND ", p.Key.Select((_, i) => $"q.\"pg_tviews_k{i + 1}\" = {KeyVar(i + 1)}[1]"))
-            : p.Key.Count == 1 ? $"q.\"pg_tviews_k1\" = ANY ({KeyVar(1)})"
-            : $"({string.Join(", ", p.Key.Select((_, i) => $"q.\"pg_tviews_k{i + 1}\""))}) IN (SELECT * FROM unnest({KeyVars(p)}))";
+        var leafKeys = p.Key.Select((_, i) => $"q.\"pg_tviews_k{i + 1}\"").ToList();
         var keyEq = string.Join(" AND ", p.Key.Select((k, i) => $"t.{Quote(k.Name)} = s.\"pg_tviews_k{i + 1}\""));
         var changed = oldValues.Count == 1
             ? $"{oldValues[0]} IS DISTINCT FROM {newValues[0]}"
@@ -531,7 +532,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             $"A change to {Quote(s.Schema, s.Table)} that cannot change which rows exist: recompute only {leafNames}.",
             single => $"""
                 -- Materialized: each leaf is computed once, not once per reference below.
-                WITH s AS MATERIALIZED (SELECT * FROM ({patch.LeafQuery}) AS q WHERE {KeyInLeaves(single)})
+                WITH s AS MATERIALIZED (SELECT * FROM ({patch.LeafQuery}) AS q WHERE {KeyIn(p, leafKeys, single)})
                 UPDATE {table} AS t
                 SET {string.Join(", ", assignments)}
                 FROM s

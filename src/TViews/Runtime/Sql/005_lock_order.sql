@@ -334,7 +334,6 @@ DECLARE
     added boolean := false;
     mine boolean := false;
     e text;
-    locking text;
     keyed boolean; -- whether an earlier statement took key locks; computed when first needed
     contended boolean; -- whether 'auto' takes whole locks now; computed when first needed
     committed_read boolean := pg_catalog.current_setting('transaction_isolation') = 'read committed';
@@ -382,30 +381,24 @@ BEGIN
             IF keyed IS NULL THEN
                 keyed := @schema@.pg_tviews_slots_held();
             END IF;
-            locking := NULL;
-            IF keyed OR lockings[i] IS DISTINCT FROM 'auto' THEN
-                locking := 'key?';
-            ELSIF contended IS NULL THEN
+            IF NOT keyed AND lockings[i] IS DISTINCT FROM 'key' AND contended IS NULL THEN
                 contended := (SELECT c.last_value / 64 FROM @schema@.pg_tviews_contention AS c)
                              > (extract(epoch FROM pg_catalog.clock_timestamp()) * 1000)::bigint;
             END IF;
-            IF locking IS NULL AND NOT contended THEN
-                locking := 'key?';
-            END IF;
-            IF locking IS NOT NULL THEN
-                -- Whether it may take key locks now: its definition allows them, its locking is not
-                -- 'whole' (the catalog decides, not the lock set), it is maintained now (immediate
-                -- mode, nothing queued for it) and the transaction does not hold its whole lock.
-                SELECT m.locking INTO locking FROM @schema@.pg_tviews_metadata m
-                WHERE m.entity_name = e AND m.key_locks AND m.locking <> 'whole'
-                  AND coalesce(nullif(current_setting('pg_tviews.mode', true), ''), m.mode) = 'immediate'
-                  AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_queued q WHERE q.xact = pg_current_xact_id() AND q.entity = e)
-                  AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id());
-                IF FOUND THEN
-                    IF @schema@.pg_tviews_lock_shared(e) THEN
-                        mine := mine OR e = tview;
-                        CONTINUE;
-                    END IF;
+            -- Whether it may take key locks now: its definition allows them, its locking is 'key',
+            -- or 'auto' and not contended (the catalog decides, not the lock set), it is maintained
+            -- now (immediate mode, nothing queued for it) and the transaction does not hold its whole
+            -- lock. (The lock call in an IF of its own: SQL does not promise to skip it when another
+            -- operand decides.)
+            IF EXISTS (SELECT FROM @schema@.pg_tviews_metadata m
+                       WHERE m.entity_name = e AND m.key_locks
+                         AND (m.locking = 'key' OR (m.locking = 'auto' AND (keyed OR NOT contended)))
+                         AND coalesce(nullif(current_setting('pg_tviews.mode', true), ''), m.mode) = 'immediate'
+                         AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_queued q WHERE q.xact = pg_current_xact_id() AND q.entity = e)
+                         AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id())) THEN
+                IF @schema@.pg_tviews_lock_shared(e) THEN
+                    mine := mine OR e = tview;
+                    CONTINUE;
                 END IF;
             END IF;
         END IF;
