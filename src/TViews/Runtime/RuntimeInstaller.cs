@@ -18,6 +18,22 @@ internal static class RuntimeInstaller
         ?? throw new InvalidOperationException("the TViews assembly carries no TViewsVersion metadata");
 
     /// <summary>
+    /// A fingerprint of the runtime's SQL (<c>pg_tviews_runtime_build()</c>): the scripts as embedded,
+    /// before a schema is put in. Builds of one version whose runtime differs differ here, so apply
+    /// installs the runtime again instead of keeping functions the new generated code does not expect.
+    /// </summary>
+    public static string Build { get; } = ComputeBuild();
+
+    private static string ComputeBuild()
+    {
+        var asm = typeof(RuntimeInstaller).Assembly;
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var n in TemplateNames(asm))
+            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(n + "\n" + Read(asm, n) + "\n"));
+        return Convert.ToHexString(sha.GetHashAndReset())[..16].ToLowerInvariant();
+    }
+
+    /// <summary>
     /// The advisory lock (transaction-level) that install, upgrade, uninstall and every apply take first,
     /// so concurrent runs (replicas applying on startup) serialize instead of colliding in the catalog.
     /// Fixed and documented (docs/dotnet.md): 0x747669657773, the bytes of "tviews".
@@ -79,7 +95,8 @@ internal static class RuntimeInstaller
         return template.Replace("@runtime_functions@", "ARRAY[" + string.Join(", ", FunctionNames.Order(StringComparer.Ordinal).Select(SqlNames.Literal)) + "]::text[]", StringComparison.Ordinal)
             .Replace("@schema_literal@", SqlNames.Literal(SqlNames.Quote(schema)), StringComparison.Ordinal)
             .Replace("@schema@", SqlNames.Quote(schema), StringComparison.Ordinal)
-            .Replace("@version@", Version, StringComparison.Ordinal);
+            .Replace("@version@", Version, StringComparison.Ordinal)
+            .Replace("@build@", Build, StringComparison.Ordinal);
     }
 
     /// <summary>The runtime version installed in <paramref name="schema"/>, or null.</summary>
@@ -89,6 +106,21 @@ internal static class RuntimeInstaller
             "SELECT to_regprocedure(format('%I.pg_tviews_version()', @s::text)) IS NOT NULL", ct, ("s", schema));
         if (!exists) return null;
         return await conn.ScalarAsync<string>($"SELECT {SqlNames.Quote(schema)}.pg_tviews_version()", ct);
+    }
+
+    /// <summary>
+    /// The installed runtime as apply compares it with <see cref="Version"/>: null if none; its version
+    /// when that is another or its SQL is this build's; else the version, '+' and its build
+    /// ('unrecorded' for a runtime from before builds were recorded), which apply installs again.
+    /// </summary>
+    public static async Task<string?> InstalledIdentityAsync(NpgsqlConnection conn, string schema = "public", CancellationToken ct = default)
+    {
+        var version = await InstalledVersionAsync(conn, schema, ct);
+        if (version != Version) return version;
+        var recorded = await conn.ScalarAsync<bool>(
+            "SELECT to_regprocedure(format('%I.pg_tviews_runtime_build()', @s::text)) IS NOT NULL", ct, ("s", schema));
+        var build = recorded ? await conn.ScalarAsync<string>($"SELECT {SqlNames.Quote(schema)}.pg_tviews_runtime_build()", ct) : null;
+        return build == Build ? version : $"{version}+{build ?? "unrecorded"}";
     }
 
     /// <summary>Finds the schema holding the runtime: the first schema on the search_path that has it.</summary>

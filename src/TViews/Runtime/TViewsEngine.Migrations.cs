@@ -66,7 +66,7 @@ public sealed partial class TViewsEngine
         return RunAsync("plan", null, null, async (conn, c) =>
         {
             await conn.ExecuteAsync("SET TRANSACTION READ ONLY", c);
-            var installed = await RuntimeInstaller.InstalledVersionAsync(conn, RuntimeSchema, c);
+            var installed = await RuntimeInstaller.InstalledIdentityAsync(conn, RuntimeSchema, c);
             var existing = installed is null ? [] : await ListInternalAsync(conn, withCounts: false, c);
             return PlanApply(definitions, existing, installed, installed is null ? new Dictionary<string, string>() : await OutOfDateAsync(conn, c)).Plan;
         }, ct, rollback: true);

@@ -96,7 +96,7 @@ public sealed partial class TViewsEngine
     private async Task<string?> EnsureRuntimeAsync(NpgsqlConnection conn, bool force, CancellationToken ct)
     {
         await RuntimeInstaller.LockAsync(conn, ct);
-        var installed = await RuntimeInstaller.InstalledVersionAsync(conn, RuntimeSchema, ct);
+        var installed = await RuntimeInstaller.InstalledIdentityAsync(conn, RuntimeSchema, ct);
         if (installed == RuntimeInstaller.Version && !force) return installed;
         await RuntimeInstaller.InstallInTransactionAsync(conn, RuntimeSchema, ct);
         if (installed is null) TViewsLog.RuntimeInstalled(_logger, RuntimeInstaller.Version, RuntimeSchema);
@@ -169,7 +169,7 @@ public sealed partial class TViewsEngine
         await RuntimeInstaller.LockAsync(conn, ct);
         StatementRecorder.Note("Serializes TViews DDL (create, apply, drop) in this database (advisory lock, held to the end of the transaction).");
         await LockDdlAsync(conn, ct);
-        var installed = await RuntimeInstaller.InstalledVersionAsync(conn, RuntimeSchema, ct);
+        var installed = await RuntimeInstaller.InstalledIdentityAsync(conn, RuntimeSchema, ct);
         var state = await CatalogStateAsync(conn, installed, ct);
         StatementRecorder.Note("Checks that the runtime version and the TVIEWs in pg_tviews_metadata are what every decision below was based on; stops, changing nothing, when not.");
         await conn.ExecuteAsync(CatalogGuard(state), ct);

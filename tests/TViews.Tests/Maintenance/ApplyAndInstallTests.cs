@@ -167,6 +167,73 @@ public sealed class ApplyAndInstallTests
     }
 
     [Fact]
+    public async Task AKeyLevelWriterFindsItsSlotsByPrimaryKey()
+    {
+        // Every key-level write asks whether its transaction holds a slot of the TVIEW, and the first
+        // one takes it. With a TVIEW's 64 slot rows in one page the planner scanned them all and
+        // evaluated the filter on each (10-20 us a write); the table is kept sparse so that it does not.
+        var (db, c) = await NewDatabaseAsync();
+        try
+        {
+            await new TViewsEngine(db).ApplyAsync(TViewDefinition.FromScript(Models));
+            Assert.Equal(2L, await ScalarAsync<long>(c, "SELECT count(pg_tviews_set_locking(entity_name, 'key')) FROM pg_tviews_metadata WHERE entity_name IN ('item', 'label') AND key_locks"));
+            await using (var cmd = new NpgsqlCommand("ANALYZE pg_tviews_trace", c)) await cmd.ExecuteNonQueryAsync(); // statistics as autovacuum leaves them
+            await using var tx = await c.BeginTransactionAsync();
+            for (var i = 1; i <= 3; i++)
+                await using (var cmd = new NpgsqlCommand($"UPDATE tb_item SET label = label || '!' WHERE pk_item = {i}", c, tx))
+                    await cmd.ExecuteNonQueryAsync();
+            Assert.Equal("0", await ScalarAsync<string>(c, "SELECT seq_scan::text FROM pg_stat_xact_user_tables WHERE relname = 'pg_tviews_trace'"));
+            Assert.True(await ScalarAsync<long>(c, "SELECT idx_scan FROM pg_stat_xact_user_tables WHERE relname = 'pg_tviews_trace'") >= 6);
+            // Key locks were taken (a slot of each TVIEW); this query scans, so it comes last.
+            Assert.Equal(2L, await ScalarAsync<long>(c, "SELECT count(*) FROM pg_tviews_trace WHERE xact = pg_current_xact_id()"));
+            await tx.CommitAsync();
+            await Oracle.AssertConsistentAsync(c, WorkloadRunner.Definitions(Models), "after key-level writes");
+        }
+        finally
+        {
+            await c.DisposeAsync();
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
+
+    [Fact]
+    public async Task ApplyInstallsTheRuntimeAgainWhenItsSqlChangedWithinOneVersion()
+    {
+        // Builds of one version can differ in their runtime SQL (new functions the generated code
+        // calls, changed ones); a database must not keep the older runtime because the version matches.
+        var (db, c) = await NewDatabaseAsync();
+        try
+        {
+            var engine = new TViewsEngine(db);
+            await engine.ApplyAsync(TViewDefinition.FromScript(Models));
+            Assert.Equal(RuntimeInstaller.Build, await ScalarAsync<string>(c, "SELECT pg_tviews_runtime_build()"));
+            Assert.Equal("none", (await engine.PlanApplyAsync(TViewDefinition.FromScript(Models))).RuntimeAction);
+
+            // The same version, other runtime SQL: an older function body, and no build recorded (as
+            // before builds were).
+            await using (var cmd = new NpgsqlCommand("""
+                CREATE OR REPLACE FUNCTION pg_tviews_slot_held(e text) RETURNS boolean LANGUAGE sql AS $$ SELECT false $$;
+                DROP FUNCTION pg_tviews_runtime_build();
+                """, c))
+                await cmd.ExecuteNonQueryAsync();
+            var plan = await engine.PlanApplyAsync(TViewDefinition.FromScript(Models));
+            Assert.Equal("upgrade", plan.RuntimeAction);
+            Assert.Equal($"{RuntimeInstaller.Version}+unrecorded", plan.InstalledRuntimeVersion);
+
+            var result = await engine.ApplyAsync(TViewDefinition.FromScript(Models));
+            Assert.Empty(result.Rebuilt);
+            Assert.Equal(RuntimeInstaller.Build, await ScalarAsync<string>(c, "SELECT pg_tviews_runtime_build()"));
+            Assert.Equal("plpgsql", await ScalarAsync<string>(c, "SELECT l.lanname::text FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.oid = 'pg_tviews_slot_held(text)'::regprocedure"));
+            Assert.Equal("none", (await engine.PlanApplyAsync(TViewDefinition.FromScript(Models))).RuntimeAction);
+        }
+        finally
+        {
+            await c.DisposeAsync();
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
+
+    [Fact]
     public void TheHashOfADefinitionCoversTheGenerationOfTheGeneratedCode()
     {
         var def = TViewDefinition.FromSelect("tv_x", "SELECT 1 AS a");

@@ -59,8 +59,9 @@ public sealed class UnforgeableStateTests(ITestOutputHelper output)
 
     /// <summary>
     /// pg_tviews.slots names the key-level writer's slots a transaction holds. Forged to claim slots
-    /// it does not hold, the writer still takes one (the slot rows decide); cleared after a write, the
-    /// next write takes its slot again, and the read model stays exact.
+    /// it does not hold, the writer still takes one (the slot rows decide); cleared after a write, or
+    /// with a forged entry put ahead of the true one, the next write takes its slot again, and the
+    /// read model stays exact.
     /// </summary>
     [Fact]
     public async Task SettingTheSlotsHintDoesNotSkipTheKeyLevelLock()
@@ -85,6 +86,11 @@ public sealed class UnforgeableStateTests(ITestOutputHelper output)
         await Exec(a, "SET LOCAL pg_tviews.slots = ''", tx);
         await Exec(a, "INSERT INTO tb_post VALUES (3, 1, 'z')", tx);
         // Taken again: the same slot row (this transaction's own row lock does not skip it).
+        Assert.Equal(1L, await SlotsHeld());
+        // A forged entry ahead of the true one: only the first is checked, it is not confirmed, and
+        // the slot is taken again, still the same row.
+        await Exec(a, $"SELECT set_config('pg_tviews.slots', '{tag}9x,' || current_setting('pg_tviews.slots'), true)", tx);
+        await Exec(a, "INSERT INTO tb_post VALUES (4, 1, 'w')", tx);
         Assert.Equal(1L, await SlotsHeld());
         await tx.CommitAsync();
         await Oracle.AssertConsistentAsync(db.Connection, db.Definitions, "after writes with a forged slots hint");

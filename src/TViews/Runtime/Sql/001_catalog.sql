@@ -59,6 +59,20 @@ CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_trace (
     xact         xid8,
     PRIMARY KEY (entity_name, slot)
 );
+-- Sparse pages (about 16 rows each). Every key-level writer finds and updates its slot by primary
+-- key; with a TVIEW's 64 rows packed into one page, the planner preferred a sequential scan that
+-- evaluated the filter on every row (10 to 20 us a probe, on every write), and concurrent writers
+-- queued on that page's lock. Rows written before this setting are moved once.
+ALTER TABLE @schema@.pg_tviews_trace SET (fillfactor = 10);
+DO $do$
+DECLARE
+    t regclass := (@schema_literal@ || '.pg_tviews_trace')::regclass;
+BEGIN
+    IF (SELECT count(*) FROM @schema@.pg_tviews_trace) > 32 * greatest(pg_catalog.pg_relation_size(t) / 8192, 1) THEN
+        WITH moved AS (DELETE FROM @schema@.pg_tviews_trace x RETURNING x.entity_name, x.slot, x.xact)
+        INSERT INTO @schema@.pg_tviews_trace (entity_name, slot, xact) SELECT m.entity_name, m.slot, m.xact FROM moved m;
+    END IF;
+END $do$;
 INSERT INTO @schema@.pg_tviews_trace (entity_name, slot)
 SELECT m.entity_name, g FROM @schema@.pg_tviews_metadata m CROSS JOIN generate_series(0, 63) AS g
 ON CONFLICT DO NOTHING;

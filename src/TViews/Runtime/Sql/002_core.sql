@@ -3,6 +3,12 @@
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_version() RETURNS text
 LANGUAGE sql IMMUTABLE AS $fn$ SELECT '@version@'::text $fn$;
 
+-- A fingerprint of this runtime's SQL (RuntimeInstaller.Build): apply installs the runtime again
+-- when it is not its own, so that a build whose runtime changed within one version does not go on
+-- with the older functions.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_runtime_build() RETURNS text
+LANGUAGE sql IMMUTABLE AS $fn$ SELECT '@build@'::text $fn$;
+
 -- The TVIEWs that must follow a change to `root`, itself included, in dependency order.
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_closure(root text)
 RETURNS TABLE (entity_name text, depth integer)

@@ -272,12 +272,12 @@ END $fn$;
 
 -- Which slots this transaction holds, asked on every write: `pg_tviews.slots` lists them
 -- (',<entity name in hex>:<slot>,...', transaction-local, reverted with a savepoint as the slot's
--- update is). A session can SET it, so it is a hint: a slot it names is verified with one
--- primary-key probe, and one it does not name is taken again (the same row, which the transaction
--- has locked, or a second one: nothing changes but the session's own work). Without it, each
--- question scanned the TVIEW's 64 slot rows, or the slot rows of every TVIEW. The name is in hex
--- (its UTF-8 bytes) so that no name can be mistaken for another's. pg_tviews_lock_shared writes
--- the entries; only the two functions below read them.
+-- update is). A session can SET it, so it is a hint: the first slot it names for a TVIEW is
+-- verified with one primary-key probe, and a TVIEW whose slot is not confirmed so takes its slot
+-- again (the same row, which the transaction has locked, or a second one: nothing changes but the
+-- session's own work). Without it, each question scanned the TVIEW's 64 slot rows, or the slot rows
+-- of every TVIEW. The name is in hex (its UTF-8 bytes) so that no name can be mistaken for
+-- another's. pg_tviews_lock_shared writes the entries; only the two functions below read them.
 
 -- Whether this transaction holds a slot of `e` (a key-level writer's lock of that TVIEW).
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_slot_held(e text) RETURNS boolean
@@ -285,14 +285,17 @@ LANGUAGE plpgsql STABLE AS $fn$
 DECLARE
     hint text := coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '');
     tag text := ',' || pg_catalog.encode(pg_catalog.convert_to(e, 'UTF8'), 'hex') || ':';
+    at integer := pg_catalog.strpos(hint, tag);
+    named text;
 BEGIN
-    IF pg_catalog.strpos(hint, tag) = 0 THEN
+    IF at = 0 THEN
         RETURN false;
     END IF;
-    -- Every slot named for it (a forged setting may name several), each one primary-key probe.
+    -- The first entry for it, '<slot>,' as pg_tviews_lock_shared writes it; then one probe of the
+    -- whole primary key (this runs on every write).
+    named := pg_catalog.substring(pg_catalog.substr(hint, at + pg_catalog.length(tag), 3), '^([0-9]{1,2}),');
     RETURN EXISTS (SELECT FROM @schema@.pg_tviews_trace t
-                   WHERE t.entity_name = e AND t.xact = pg_current_xact_id()
-                     AND t.slot IN (SELECT m.v[1]::integer FROM pg_catalog.regexp_matches(hint, tag || '([0-9]{1,2})(?=,)', 'g') AS m (v)));
+                   WHERE t.entity_name = e AND t.slot = named::integer AND t.xact = pg_current_xact_id());
 END $fn$;
 
 -- Whether this transaction holds a slot of any TVIEW (it took key locks). PL/pgSQL, not SQL: a SQL
@@ -302,15 +305,22 @@ CREATE OR REPLACE FUNCTION @schema@.pg_tviews_slots_held() RETURNS boolean
 LANGUAGE plpgsql STABLE AS $fn$
 DECLARE
     hint text := coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '');
+    named record;
 BEGIN
     IF hint = '' THEN
         RETURN false;
     END IF;
-    RETURN EXISTS (
-        SELECT FROM pg_catalog.regexp_matches(hint, ',([0-9a-f]+):([0-9]{1,2})(?=,)', 'g') AS h (v)
-        JOIN @schema@.pg_tviews_metadata m ON pg_catalog.encode(pg_catalog.convert_to(m.entity_name, 'UTF8'), 'hex') = h.v[1]
-        JOIN @schema@.pg_tviews_trace t ON t.entity_name = m.entity_name AND t.slot = h.v[2]::integer
-        WHERE t.xact = pg_current_xact_id());
+    -- Each entry named (one per TVIEW the transaction writes with key locks), each one probe of the
+    -- whole primary key: as a join, the planner scanned the slot rows instead.
+    FOR named IN SELECT m.entity_name, h.v[2]::integer AS slot
+                 FROM pg_catalog.regexp_matches(hint, ',([0-9a-f]+):([0-9]{1,2})(?=,)', 'g') AS h (v)
+                 JOIN @schema@.pg_tviews_metadata m ON pg_catalog.encode(pg_catalog.convert_to(m.entity_name, 'UTF8'), 'hex') = h.v[1] LOOP
+        IF EXISTS (SELECT FROM @schema@.pg_tviews_trace t
+                   WHERE t.entity_name = named.entity_name AND t.slot = named.slot AND t.xact = pg_current_xact_id()) THEN
+            RETURN true;
+        END IF;
+    END LOOP;
+    RETURN false;
 END $fn$;
 
 -- Called by a generated trigger when `tview` is not locked yet in this transaction: takes the lock
