@@ -183,6 +183,8 @@ internal static partial class TViewProgress
                         var table = building.Text[(building.Text.IndexOf(' ', StringComparison.Ordinal) + 1)..];
                         _entries.Add(new(building.Entity, task, building.Text, (building.Text.StartsWith("creating", StringComparison.Ordinal) ? "created " : "rebuilt ") + table));
                     }
+                    // Drawn now, not at the next tick: a TVIEW built within one tick is shown all the same.
+                    ctx.Refresh();
                     return;
                 case { Done: true } done:
                     lock (_lock)

@@ -167,6 +167,32 @@ public sealed class ApplyAndInstallTests
     }
 
     [Fact]
+    public async Task TheCatalogChecksRunWithoutJit()
+    {
+        // Their row estimates make JIT compile them (190 ms a call of pg_tviews_unresolved_sources,
+        // four calls per TVIEW created, through the DDL event trigger): apply took twice as long.
+        var (db, c) = await NewDatabaseAsync();
+        try
+        {
+            await new TViewsEngine(db).ApplyAsync(TViewDefinition.FromScript(Models));
+            var compiled = await ScalarAsync<string>(c, """
+                SELECT coalesce(string_agg(p.proname::text, ', ' ORDER BY 1), '') FROM pg_proc p
+                WHERE p.pronamespace = 'public'::regnamespace
+                  AND p.proname IN ('pg_tviews_on_ddl', 'pg_tviews_register', 'pg_tviews_health_check', 'pg_tviews_unresolved_sources', 'pg_tviews_misgated')
+                  AND NOT coalesce(p.proconfig, '{}') @> ARRAY['jit=off']
+                """);
+            Assert.True(compiled == "", $"catalog checks that JIT may compile: {compiled}");
+            // And not the write path, where a setting would cost every call.
+            Assert.False(await ScalarAsync<bool>(c, "SELECT coalesce(proconfig, '{}') @> ARRAY['jit=off'] FROM pg_proc WHERE oid = 'pg_tviews_lock_statement(text,text,text,text)'::regprocedure"));
+        }
+        finally
+        {
+            await c.DisposeAsync();
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
+
+    [Fact]
     public async Task AKeyLevelWriterFindsItsSlotsByPrimaryKey()
     {
         // Every key-level write asks whether its transaction holds a slot of the TVIEW, and the first

@@ -149,12 +149,20 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
         }
         await Run("SELECT setval('pg_tviews_contention', 0)");
         Assert.Equal((0L, 1L), await LocksOfAWrite());
-        // ... but whole locks while key locks are contended: a late key lock timed out a moment ago
-        // (KeyLockingTests). Each timeout soon after the last doubles the while (up to 64 s).
+        // ... but whole locks while key locks are contended: two late key locks timed out within a
+        // second (KeyLockingTests). The first only arms it; each timeout soon after the last doubles
+        // the while (up to 64 s).
+        async Task<long> State()
+        {
+            await using var q = new NpgsqlCommand("SELECT last_value % 64 FROM pg_tviews_contention", c);
+            return (long)(await q.ExecuteScalarAsync())!;
+        }
+        await Run("SELECT pg_tviews_mark_contention()");
+        Assert.Equal(63L, await State());
+        Assert.Equal((0L, 1L), await LocksOfAWrite());
         await Run("SELECT pg_tviews_mark_contention()");
         Assert.Equal((1L, 0L), await LocksOfAWrite());
-        await using (var q = new NpgsqlCommand("SELECT last_value % 64 FROM pg_tviews_contention", c))
-            Assert.Equal(0L, (long)(await q.ExecuteScalarAsync())!);
+        Assert.Equal(0L, await State());
         await Run("SELECT pg_tviews_mark_contention()");
         await using (var q = new NpgsqlCommand("SELECT last_value % 64, last_value / 64 - (extract(epoch FROM clock_timestamp()) * 1000)::bigint FROM pg_tviews_contention", c))
         {
@@ -163,12 +171,16 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
             Assert.Equal(1L, r.GetInt64(0));
             Assert.InRange(r.GetInt64(1), 1000L, 2000L);
         }
-        // A timeout long after the last one starts again at a second.
+        // A timeout long after the last one only arms it again; so does one long after an arming.
         await Run("SELECT setval('pg_tviews_contention', ((extract(epoch FROM clock_timestamp()) * 1000)::bigint - 60000) * 64 + 5)");
         Assert.Equal((0L, 1L), await LocksOfAWrite());
         await Run("SELECT pg_tviews_mark_contention()");
-        await using (var q = new NpgsqlCommand("SELECT last_value % 64 FROM pg_tviews_contention", c))
-            Assert.Equal(0L, (long)(await q.ExecuteScalarAsync())!);
+        Assert.Equal(63L, await State());
+        Assert.Equal((0L, 1L), await LocksOfAWrite());
+        await Run("SELECT setval('pg_tviews_contention', ((extract(epoch FROM clock_timestamp()) * 1000)::bigint - 5000) * 64 + 63)");
+        await Run("SELECT pg_tviews_mark_contention()");
+        Assert.Equal(63L, await State());
+        Assert.Equal((0L, 1L), await LocksOfAWrite());
         await Run("SELECT setval('pg_tviews_contention', 0)");
         Assert.Equal((0L, 1L), await LocksOfAWrite());
         await Set("kl_switch", "key");

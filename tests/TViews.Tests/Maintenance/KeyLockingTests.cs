@@ -684,8 +684,8 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
         output.WriteLine($"B's rename: {rename ?? "ok"} after {started.ElapsedMilliseconds} ms");
         Assert.Equal("40001", rename);
         await b.RollbackAsync();
-        // The timeout is noted, and survives B's rollback: TVIEWs with locking 'auto' take whole locks
-        // for a while (KeyLockAnalysisTests).
+        // The timeout is noted, and survives B's rollback: with another soon after, TVIEWs with
+        // locking 'auto' take whole locks for a while (KeyLockAnalysisTests).
         Assert.True(await IntAsync("SELECT (last_value / 64 > (extract(epoch FROM clock_timestamp()) * 1000)::bigint)::int FROM pg_tviews_contention") == 1,
             "a late key lock timed out, and pg_tviews_contention does not say so");
         Assert.Null(await insert);

@@ -100,10 +100,12 @@ CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_dismissed_prepared (
 );
 
 -- Contention on key locks, for TVIEWs whose locking is 'auto' (docs/design.md, "When key locks are
--- used"): after a late key lock timed out (40001), they take whole locks for a while, longer each
--- time it happens again soon after. Value: until * 64 + e, `until` in ms since the epoch, the while
--- 1000 << e ms. A sequence, because setval survives the rollback of the transaction that calls it,
--- and that transaction is about to fail; only the owner's code reads or sets it.
+-- used"): after two late key locks timed out (40001) within a second, they take whole locks for a
+-- while, longer each time it happens again soon after. Value: until * 64 + e, `until` in ms since
+-- the epoch; e = 63: armed (one timeout, a second before `until`), not contended; e = 0 to 6:
+-- contended until `until`, a while of 1000 << e ms. A sequence, because setval survives the rollback
+-- of the transaction that calls it, and that transaction is about to fail; only the owner's code
+-- reads or sets it.
 CREATE SEQUENCE IF NOT EXISTS @schema@.pg_tviews_contention MINVALUE 0 START 0;
 REVOKE ALL ON SEQUENCE @schema@.pg_tviews_contention FROM PUBLIC;
 

@@ -392,8 +392,9 @@ BEGIN
                 keyed := @schema@.pg_tviews_slots_held();
             END IF;
             IF NOT keyed AND lockings[i] IS DISTINCT FROM 'key' AND contended IS NULL THEN
-                contended := (SELECT c.last_value / 64 FROM @schema@.pg_tviews_contention AS c)
-                             > (extract(epoch FROM pg_catalog.clock_timestamp()) * 1000)::bigint;
+                contended := (SELECT c.last_value % 64 < 63 AND c.last_value / 64
+                                     > (extract(epoch FROM pg_catalog.clock_timestamp()) * 1000)::bigint
+                              FROM @schema@.pg_tviews_contention AS c);
             END IF;
             -- Whether it may take key locks now: its definition allows them, its locking is 'key',
             -- or 'auto' and not contended (the catalog decides, not the lock set), it is maintained
@@ -442,11 +443,13 @@ BEGIN
     RETURN @schema@.pg_tviews_lock_statement(source_table, source_event, tview, gate_marks);
 END $fn$;
 
--- A late key lock timed out: TVIEWs whose locking is 'auto' take whole locks for a second, or twice
--- as long as last time (up to 64 s) when this happens during that while or within as long after it.
--- Sessions meeting on hot rows then serialize instead of timing out one another's late waits. Read
--- in pg_tviews_lock_statement; the encoding is pg_tviews_contention's. Two sessions noting at once
--- may lose one of the updates: a heuristic, which only chooses between two exact ways of locking.
+-- A late key lock timed out. The first after a quiet spell only arms: an isolated timeout (a few a
+-- minute where writers rarely meet) must not put every writer on whole locks. A second within a
+-- second of it: TVIEWs whose locking is 'auto' take whole locks for a second; one during that while,
+-- or within as long after it, doubles the while (up to 64 s). Sessions meeting on hot rows then
+-- serialize instead of timing out one another's late waits. Read in pg_tviews_lock_statement; the
+-- encoding is pg_tviews_contention's. Two sessions noting at once may lose one of the updates: a
+-- heuristic, which only chooses between two exact ways of locking.
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_mark_contention() RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -454,12 +457,15 @@ DECLARE
     now_ms bigint := (extract(epoch FROM pg_catalog.clock_timestamp()) * 1000)::bigint;
     e integer := (previous % 64)::integer;
 BEGIN
-    IF now_ms < previous / 64 + (1000::bigint << e) THEN
+    IF e = 63 THEN
+        e := CASE WHEN now_ms < previous / 64 THEN 0 ELSE 63 END;
+    ELSIF now_ms < previous / 64 + (1000::bigint << e) THEN
         e := least(e + 1, 6);
     ELSE
-        e := 0;
+        e := 63;
     END IF;
-    PERFORM pg_catalog.setval((@schema_literal@ || '.pg_tviews_contention')::regclass, (now_ms + (1000::bigint << e)) * 64 + e);
+    PERFORM pg_catalog.setval((@schema_literal@ || '.pg_tviews_contention')::regclass,
+        (now_ms + CASE WHEN e = 63 THEN 1000 ELSE 1000::bigint << e END) * 64 + e);
 END $fn$;
 
 -- Key locks taken out of the global order (docs/design.md, Key-level locking, "One order for key

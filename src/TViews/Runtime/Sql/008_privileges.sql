@@ -41,6 +41,19 @@ BEGIN
         IF f.name LIKE 'pg\_tviews\_lock%' OR f.name IN ('pg_tviews_slot_held', 'pg_tviews_slots_held') THEN
             EXECUTE pg_catalog.format('ALTER FUNCTION %s SET plan_cache_mode = force_generic_plan', f.sig);
         END IF;
+        -- Catalog checks: small tables and jsonb manifests, whose row estimates (a hundred rows per
+        -- set-returning function) pass jit_above_cost; compiling cost 190 ms a call of
+        -- pg_tviews_unresolved_sources, which the DDL event trigger runs for every ALTER TABLE (four
+        -- per TVIEW created), against 1 ms without. Not the write path (a SET on every call) nor the
+        -- functions that evaluate definitions over the data (refresh, consistency, convert).
+        IF f.name IN ('pg_tviews_on_ddl', 'pg_tviews_on_sql_drop', 'pg_tviews_on_function_ddl', 'pg_tviews_register',
+                      'pg_tviews_forget', 'pg_tviews_health_check', 'pg_tviews_unresolved_sources', 'pg_tviews_unseen_descendants',
+                      'pg_tviews_misgated', 'pg_tviews_misshapen', 'pg_tviews_nullable_key_columns', 'pg_tviews_out_of_date',
+                      'pg_tviews_changed_calls', 'pg_tviews_called_functions', 'pg_tviews_record_calls', 'pg_tviews_regate',
+                      'pg_tviews_stored_manifests', 'pg_tviews_sync_dependents', 'pg_tviews_sync_lock_order', 'pg_tviews_compose',
+                      'pg_tviews_install_triggers', 'pg_tviews_queue_stats', 'pg_tviews_debug_queue', 'pg_tviews_prepared_xacts') THEN
+            EXECUTE pg_catalog.format('ALTER FUNCTION %s SET jit = off', f.sig);
+        END IF;
         IF f.name LIKE 'pg\_tviews\_lock%'
            OR f.name IN ('pg_tviews_compose', 'pg_tviews_register', 'pg_tviews_install_triggers', 'pg_tviews_regate',
                          'pg_tviews_missing', 'pg_tviews_gate', 'pg_tviews_sync_lock_order', 'pg_tviews_sync_dependents',
