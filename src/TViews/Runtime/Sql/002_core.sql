@@ -398,7 +398,7 @@ END $fn$;
 -- DROP TABLE tv_x cleans up everything generated for it; a definition view dropped by CASCADE
 -- from one of its sources takes its TVIEW with it, as DROP TABLE tv_a CASCADE promises.
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_on_sql_drop() RETURNS event_trigger
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET jit = off AS $fn$
 DECLARE
     o record;
     m record;
@@ -421,7 +421,7 @@ END $fn$;
 -- source table changes which form its gates must have; renames and column changes of what generated
 -- code names are refused (below).
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_on_ddl() RETURNS event_trigger
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET jit = off AS $fn$
 BEGIN
     IF to_regclass(@schema_literal@ || '.pg_tviews_metadata') IS NULL THEN RETURN; END IF;
     -- Creating our own triggers changes nothing (the installer re-checks once at the end).

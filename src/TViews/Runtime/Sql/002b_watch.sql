@@ -165,7 +165,7 @@ $fn$;
 --   definition now (with its dependents), in this transaction, and the new definition recorded.
 --   That takes the rights of the TVIEW's owner; anyone else's command is refused, saying so.
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_on_function_ddl() RETURNS event_trigger
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET jit = off AS $fn$
 DECLARE
     touched oid[];
     c record;
