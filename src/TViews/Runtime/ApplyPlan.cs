@@ -27,7 +27,7 @@ public sealed record TViewChange(string Table, TViewChangeKind Kind, string Reas
 /// (<see cref="TViewsEngine.PlanApplyAsync"/>, <c>tviews apply --dry-run</c>), decided from the catalog
 /// by the same code apply uses.
 /// </summary>
-/// <param name="InstalledRuntimeVersion">The runtime version installed now, null if none.</param>
+/// <param name="InstalledRuntimeVersion">The runtime version installed now, null if none; with '+' and its build when its SQL is not this library's (<c>pg_tviews_runtime_build()</c>), which apply installs again.</param>
 /// <param name="RuntimeVersion">The runtime version apply installs (this library's).</param>
 /// <param name="Changes">Every TVIEW apply creates or rebuilds (in the order it builds them), then the definitions it leaves in place (in their order).</param>
 public sealed record ApplyPlan(string? InstalledRuntimeVersion, string RuntimeVersion, IReadOnlyList<TViewChange> Changes)

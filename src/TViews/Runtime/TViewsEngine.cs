@@ -73,11 +73,14 @@ public sealed partial class TViewsEngine
 
     // ---------------------------------------------------------------- install
 
-    /// <summary>Installs or upgrades the runtime; returns the version installed before (null if none).</summary>
+    /// <summary>
+    /// Installs or upgrades the runtime; returns the version installed before (null if none), with '+'
+    /// and its build when its SQL was not this library's (<c>pg_tviews_runtime_build()</c>).
+    /// </summary>
     public Task<string?> InstallAsync(CancellationToken ct = default) => InstallAsync(null, null, ct);
 
     /// <summary>Installs or upgrades the runtime on the caller's connection (inside <paramref name="transaction"/> when given).</summary>
-    /// <returns>The version installed before, null if none.</returns>
+    /// <returns>The version installed before, null if none (with '+' and its build when its SQL was not this library's).</returns>
     public Task<string?> InstallAsync(NpgsqlConnection? connection, NpgsqlTransaction? transaction, CancellationToken ct = default) =>
         RunAsync("install", connection, transaction, (conn, c) => EnsureRuntimeAsync(conn, force: true, c), ct);
 
