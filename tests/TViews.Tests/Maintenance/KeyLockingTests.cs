@@ -115,7 +115,7 @@ public sealed class KeyLockingDatabase : IAsyncLifetime
         _database = await WorkloadDatabase.CreateAsync("keylock", Schema, Script, _ => { });
         (ConnectionString, Definitions) = (_database.ConnectionString, _database.Definitions);
         // Key locks always (locking 'key'; the default is the whole lock, and 'auto' takes it for a while
-        // after a late key lock timed out, which some cases below provoke).
+        // after late key locks timed out, which some cases below provoke).
         await _database.SetLockingAsync("key");
     }
 

@@ -384,10 +384,10 @@ BEGIN
             -- A transaction that took key locks in an earlier statement (a slot of some TVIEW) goes on
             -- with key locks wherever it may: whole locks taken while holding key locks make a cycle
             -- with the next such transaction (it holds key locks we need and waits for our whole
-            -- lock) every time. Otherwise 'auto' takes key locks unless they are contended now: a late
-            -- key lock timed out a moment ago (pg_tviews_mark_contention), so statements keep meeting
-            -- on the same rows in opposite orders, each such meeting costing a bounded wait and a
-            -- retry; whole locks serialize them at the cost of one statement each.
+            -- lock) every time. Otherwise 'auto' takes key locks unless they are contended now: late
+            -- key locks timed out, two within a second, a moment ago (pg_tviews_mark_contention), so
+            -- statements keep meeting on the same rows in opposite orders, each such meeting costing a
+            -- bounded wait and a retry; whole locks serialize them at the cost of one statement each.
             IF keyed IS NULL THEN
                 keyed := @schema@.pg_tviews_slots_held();
             END IF;
@@ -581,8 +581,8 @@ BEGIN
 END $fn$;
 
 -- Sets when writers of a TVIEW use key locks: 'whole' (never: every writer takes the whole-TVIEW
--- lock; the default), 'auto' (except for a while after a late key lock timed out,
--- pg_tviews_mark_contention; a deferred flush takes the whole lock) or 'key' (always), for the
+-- lock; the default), 'auto' (except for a while after two late key locks timed out within a
+-- second, pg_tviews_mark_contention; a deferred flush takes the whole lock) or 'key' (always), for the
 -- catalog and the manifest stored with its definition view. 'auto' and 'key' need a definition
 -- key locks cover (pg_tviews_metadata.key_locks; else feature_not_supported, with the reason
 -- `tviews explain` prints). Rebuilds nothing: pg_tviews_lock_statement reads the catalog at each
