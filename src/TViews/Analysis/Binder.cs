@@ -210,9 +210,10 @@ internal sealed class Binder
                     throw Error(t.Name, $"relation \"{RelationKey(t.Name)}\" does not exist");
                 if (rel.Kind is RelationKind.View or RelationKind.MaterializedView or RelationKind.ForeignTable or RelationKind.Other)
                     throw Error(t.Name, $"\"{rel.QualifiedName}\" is a {KindName(rel.Kind)}: a TVIEW can read tables and other TVIEWs only, whose changes fire triggers (inline the view's SELECT instead)");
-                // Statement triggers fire on the table a statement names, not on its ancestors.
-                if (rel.Kind is RelationKind.PartitionedTable)
-                    throw Error(t.Name, $"\"{rel.QualifiedName}\" is a partitioned table: writes addressed to one of its partitions fire no trigger on it, so the TVIEW would go stale (partitioned sources are not supported yet)");
+                // Statement triggers fire on the table a statement names, not on its ancestors: a partitioned
+                // table's partitions carry copies of its triggers (pg_tviews_mirror); other children are refused.
+                if (rel.Kind is RelationKind.PartitionedTable && t.Only)
+                    throw Error(t.Name, $"\"{rel.QualifiedName}\" is a partitioned table, which holds no rows of its own: ONLY {rel.QualifiedName} is always empty (read {rel.QualifiedName})");
                 if (rel.HasAncestors)
                     throw Error(t.Name, $"\"{rel.QualifiedName}\" is a partition or inheritance child: writes addressed to its parent reach its rows without firing its triggers, so the TVIEW would go stale (read a table that has no parent)");
                 if (rel.HasInheritanceChildren && !t.Only)

@@ -56,6 +56,8 @@ public static class TViewsRuntimeSql
                 DROP EVENT TRIGGER IF EXISTS pg_tviews_sql_drop;
                 DROP EVENT TRIGGER IF EXISTS pg_tviews_ddl;
                 DROP EVENT TRIGGER IF EXISTS pg_tviews_functions;
+                DROP EVENT TRIGGER IF EXISTS pg_tviews_ddl_refresh;
+                DROP EVENT TRIGGER IF EXISTS pg_tviews_sql_drop_refresh;
                 -- Indexes TViews added (to sources, and to kept TVIEW tables) live in their tables' schemas.
                 FOR r IN SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                          WHERE c.relname LIKE 'pg\_tviews\_%' AND c.relkind = 'i'

@@ -245,8 +245,8 @@ public sealed class MultiTableStatementTests(ITestOutputHelper output)
         await using var db = await WorkloadDatabase.CreateAsync("mt_inherit", InheritanceSchema, "", output.WriteLine);
         var engine = new TViews.Runtime.TViewsEngine(db.ConnectionString);
         var partitioned = await Assert.ThrowsAnyAsync<Exception>(() => engine.CreateAsync(
-            TViews.Runtime.TViewDefinition.FromSelect("tv_event", "SELECT pk_event, kind FROM tb_event")));
-        Assert.Contains("partitioned table", partitioned.Message, StringComparison.Ordinal);
+            TViews.Runtime.TViewDefinition.FromSelect("tv_event", "SELECT pk_event, kind FROM ONLY tb_event")));
+        Assert.Contains("partitioned table, which holds no rows of its own", partitioned.Message, StringComparison.Ordinal);
         var inherited = await Assert.ThrowsAnyAsync<Exception>(() => engine.CreateAsync(
             TViews.Runtime.TViewDefinition.FromSelect("tv_node", "SELECT pk_node, label FROM tb_node")));
         Assert.Contains("inheritance children", inherited.Message, StringComparison.Ordinal);

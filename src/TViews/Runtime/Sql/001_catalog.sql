@@ -89,6 +89,9 @@ CREATE UNLOGGED TABLE IF NOT EXISTS @schema@.pg_tviews_session_state (
     statement   timestamptz,
     recomputed  text NOT NULL DEFAULT ''
 );
+-- TVIEWs a DDL event trigger found stale (partitions attached, detached or dropped), refreshed by
+-- pg_tviews_on_partition_ddl with the rights of the role that ran the DDL.
+ALTER TABLE @schema@.pg_tviews_session_state ADD COLUMN IF NOT EXISTS stale text NOT NULL DEFAULT '';
 REVOKE ALL ON @schema@.pg_tviews_session_state FROM PUBLIC;
 
 -- Prepared transactions an operator has dismissed from pg_tview_pending_refreshes.

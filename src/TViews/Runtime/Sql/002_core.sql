@@ -168,6 +168,8 @@ BEGIN
     FROM jsonb_array_elements(COALESCE(manifest->'objects'->'triggers', '[]')) AS x (entry) WHERE (x.entry->>'shared')::boolean;
     PERFORM @schema@.pg_tviews_regate();
     PERFORM @schema@.pg_tviews_record_calls(e);
+    -- Partitioned sources: copies of the triggers on every partition.
+    PERFORM @schema@.pg_tviews_mirror_all(ARRAY(SELECT to_regclass(format('%I.%I', tj->>'schema', tj->>'table'))::oid FROM jsonb_array_elements(COALESCE(manifest->'objects'->'triggers', '[]')) AS tj));
 END $fn$;
 
 -- The UPDATE trigger of a source table is shared by the TVIEWs that read it, so an UPDATE costs one
@@ -209,6 +211,8 @@ BEGIN
     IF body = '' THEN
         IF tbl IS NOT NULL THEN
             EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', entry->>'name', tbl);
+            -- A partitioned source: the copies on its partitions go first (they call the function).
+            PERFORM @schema@.pg_tviews_mirror_all(ARRAY[tbl::oid], false);
         END IF;
         EXECUTE format('DROP FUNCTION IF EXISTS %I.%I()', entry->>'function_schema', entry->>'function');
         RETURN;
@@ -254,6 +258,7 @@ BEGIN
         n := n + 1;
     END LOOP;
     PERFORM @schema@.pg_tviews_regate();
+    PERFORM @schema@.pg_tviews_mirror_all(ARRAY(SELECT to_regclass(format('%I.%I', tj->>'schema', tj->>'table'))::oid FROM jsonb_array_elements(COALESCE(manifest->'objects'->'triggers', '[]')) AS tj));
     RETURN n;
 END $fn$;
 
@@ -339,6 +344,7 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
     g record;
     n integer := 0;
+    changed_tables oid[] := '{}';
 BEGIN
     -- The DDL below fires pg_tviews_ddl again; that nested call has nothing to add. The mark is a
     -- row only the owner's code writes (a setting could be SET to switch re-gating off).
@@ -358,7 +364,12 @@ BEGIN
                            g.trigger_name);
         END IF;
         n := n + 1;
+        changed_tables := changed_tables || to_regclass(format('%I.%I', g.table_schema, g.table_name))::oid;
     END LOOP;
+    -- A partitioned source's partitions carry copies of its gates, in the same form.
+    IF n > 0 THEN
+        PERFORM @schema@.pg_tviews_mirror_all(changed_tables, false);
+    END IF;
     UPDATE @schema@.pg_tviews_session_state s SET regating = false WHERE s.pid = pg_backend_pid();
     RETURN n;
 END $fn$;
@@ -380,6 +391,10 @@ BEGIN
             EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I.%I', t->>'name', t->>'schema', t->>'table');
         END IF;
     END LOOP;
+    -- Partitioned sources: the copies of those triggers on their partitions go too (before the
+    -- functions they call). (Called by pg_tviews_sql_drop too: refreshes are left to
+    -- pg_tviews_on_partition_ddl.)
+    PERFORM @schema@.pg_tviews_mirror_all(ARRAY(SELECT to_regclass(format('%I.%I', tj->>'schema', tj->>'table'))::oid FROM jsonb_array_elements(COALESCE(m.objects->'triggers', '[]')) AS tj), false);
     FOR f IN SELECT * FROM jsonb_array_elements(m.objects->'functions') LOOP
         EXECUTE format('DROP FUNCTION IF EXISTS %I.%I(%s)', f->>'schema', f->>'name', f->>'args');
     END LOOP;
@@ -404,6 +419,12 @@ DECLARE
     m record;
 BEGIN
     IF to_regclass(@schema_literal@ || '.pg_tviews_metadata') IS NULL THEN RETURN; END IF;
+    -- A partition of a partitioned source: its rows left the source (pg_tviews_mirror_all refreshes
+    -- the TVIEWs reading it).
+    IF EXISTS (SELECT FROM pg_event_trigger_dropped_objects() d JOIN @schema@.pg_tviews_partitions x ON x.part::oid = d.objid
+               WHERE d.object_type = 'table') THEN
+        PERFORM @schema@.pg_tviews_mirror_all(ARRAY(SELECT d.objid FROM pg_event_trigger_dropped_objects() d WHERE d.object_type = 'table'), false);
+    END IF;
     FOR o IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE object_type IN ('table', 'view') LOOP
         FOR m IN SELECT * FROM @schema@.pg_tviews_metadata x
                  WHERE x.table_schema = o.schema_name AND (x.table_name = o.object_name OR x.view_name = o.object_name) LOOP
@@ -429,6 +450,13 @@ BEGIN
         SELECT 1 FROM pg_event_trigger_ddl_commands() c JOIN pg_trigger t ON t.oid = c.objid
         WHERE t.tgname NOT LIKE 'pg\_tviews\_%') THEN
         RETURN;
+    END IF;
+    -- A partition created, attached or detached under a partitioned source (or a trigger of the
+    -- source enabled or disabled): the copies of its triggers follow, and the TVIEWs reading it are
+    -- refreshed when rows came or went with the partition.
+    IF TG_TAG IN ('ALTER TABLE', 'CREATE TABLE') THEN
+        PERFORM @schema@.pg_tviews_mirror_all(ARRAY(SELECT c.objid FROM pg_event_trigger_ddl_commands() c
+                                                    WHERE c.classid = 'pg_catalog.pg_class'::regclass), false);
     END IF;
     -- An inheritance child of a table a TVIEW reads (without ONLY): writes to it fire no trigger
     -- of the parent, so the TVIEW would go stale. Refused.

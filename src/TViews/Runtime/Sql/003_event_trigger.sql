@@ -46,5 +46,25 @@ EXCEPTION WHEN insufficient_privilege THEN
     RAISE NOTICE 'TViews: event trigger pg_tviews_functions not installed (needs superuser); the health check reports functions replaced under a TVIEW';
 END $do$;
 
+-- Refreshes of TVIEWs whose partitioned sources gained or lost rows with a partition, recorded by
+-- pg_tviews_ddl and pg_tviews_sql_drop (named so as to fire after them), run as the role that ran
+-- the DDL (pg_tviews_on_partition_ddl).
+DO $do$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pg_tviews_ddl_refresh') THEN
+        CREATE EVENT TRIGGER pg_tviews_ddl_refresh ON ddl_command_end
+            WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE')
+            EXECUTE FUNCTION @schema@.pg_tviews_on_partition_ddl();
+        ALTER EVENT TRIGGER pg_tviews_ddl_refresh ENABLE ALWAYS;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pg_tviews_sql_drop_refresh') THEN
+        CREATE EVENT TRIGGER pg_tviews_sql_drop_refresh ON sql_drop
+            EXECUTE FUNCTION @schema@.pg_tviews_on_partition_ddl();
+        ALTER EVENT TRIGGER pg_tviews_sql_drop_refresh ENABLE ALWAYS;
+    END IF;
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'TViews: event triggers pg_tviews_ddl_refresh and pg_tviews_sql_drop_refresh not installed (needs superuser); after attaching, detaching or dropping a partition of a source run SELECT pg_tviews_mirror_all()';
+END $do$;
+
 -- Gates installed before this event trigger existed (or while it was disabled) may now be narrowed.
 SELECT @schema@.pg_tviews_regate();

@@ -402,7 +402,8 @@ BEGIN
           AND NOT EXISTS (SELECT 1 FROM @schema@.pg_tviews_metadata md,
                                 jsonb_array_elements(COALESCE(md.objects->'triggers', '[]')) t
                           WHERE t->>'name' = tg.tgname
-                            AND to_regclass(format('%I.%I', t->>'schema', t->>'table')) = tg.tgrelid);
+                            -- (on a partition: the copy of its partitioned source's trigger)
+                            AND to_regclass(format('%I.%I', t->>'schema', t->>'table')) IN (tg.tgrelid, pg_catalog.pg_partition_root(tg.tgrelid)));
         IF problems IS NOT NULL THEN
             status := 'ERROR';
             details := array_to_string(problems, '; ')

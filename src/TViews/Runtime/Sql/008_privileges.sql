@@ -52,14 +52,15 @@ BEGIN
                       'pg_tviews_misgated', 'pg_tviews_misshapen', 'pg_tviews_nullable_key_columns', 'pg_tviews_out_of_date',
                       'pg_tviews_changed_calls', 'pg_tviews_called_functions', 'pg_tviews_record_calls', 'pg_tviews_regate',
                       'pg_tviews_stored_manifests', 'pg_tviews_sync_dependents', 'pg_tviews_sync_lock_order', 'pg_tviews_compose',
-                      'pg_tviews_install_triggers', 'pg_tviews_queue_stats', 'pg_tviews_debug_queue', 'pg_tviews_prepared_xacts') THEN
+                      'pg_tviews_install_triggers', 'pg_tviews_queue_stats', 'pg_tviews_debug_queue', 'pg_tviews_prepared_xacts',
+                      'pg_tviews_mirror', 'pg_tviews_mirror_all', 'pg_tviews_take_stale') THEN
             EXECUTE pg_catalog.format('ALTER FUNCTION %s SET jit = off', f.sig);
         END IF;
         IF f.name LIKE 'pg\_tviews\_lock%'
            OR f.name IN ('pg_tviews_compose', 'pg_tviews_register', 'pg_tviews_install_triggers', 'pg_tviews_regate',
                          'pg_tviews_missing', 'pg_tviews_gate', 'pg_tviews_sync_lock_order', 'pg_tviews_sync_dependents',
                          'pg_tviews_end_prepared', 'pg_tviews_on_ddl', 'pg_tviews_on_sql_drop', 'pg_tviews_commit_hook',
-                         'pg_tviews_on_function_ddl') THEN
+                         'pg_tviews_on_function_ddl', 'pg_tviews_mirror', 'pg_tviews_mirror_all') THEN
             EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f.sig);
         END IF;
     END LOOP;
