@@ -52,9 +52,13 @@ public sealed record FuzzForeignKey(string Name, IReadOnlyList<string> Columns, 
 /// A generated table (a counter table names the parent whose keys it counts in <see cref="CountsFor"/>). Keys of an entity come from a domain of <see cref="Domain"/> values per key
 /// column (composite keys: the product), so random statements often hit existing rows.
 /// </summary>
+/// <param name="Partitions">Hash partitions on the first key column (0: a plain table).</param>
 public sealed record FuzzTable(string Name, TableRole Role, IReadOnlyList<FuzzColumn> Columns, IReadOnlyList<string> PrimaryKey,
-    IReadOnlyList<FuzzForeignKey> ForeignKeys, int Domain, string? CountsFor = null)
+    IReadOnlyList<FuzzForeignKey> ForeignKeys, int Domain, string? CountsFor = null, int Partitions = 0)
 {
+    /// <summary>The partitions' names (none for a plain table).</summary>
+    public IEnumerable<string> PartitionNames => Enumerable.Range(0, Partitions).Select(i => $"{Name}_p{i}");
+
     public FuzzColumn Column(string name) => Columns.First(c => c.Name == name);
 
     public IEnumerable<FuzzColumn> KeyColumns => PrimaryKey.Select(Column);
@@ -68,7 +72,9 @@ public sealed record FuzzTable(string Name, TableRole Role, IReadOnlyList<FuzzCo
             var parts = Columns.Select(c => $"{c.Name} {c.SqlType}{(c.NotNull ? " NOT NULL" : "")}{(c.Default is { } d ? $" DEFAULT {d}" : "")}").ToList();
             parts.Add($"PRIMARY KEY ({string.Join(", ", PrimaryKey)})");
             parts.AddRange(ForeignKeys.Select(f => f.Sql));
-            return $"CREATE TABLE {Name} (\n    {string.Join(",\n    ", parts)});";
+            if (Partitions == 0) return $"CREATE TABLE {Name} (\n    {string.Join(",\n    ", parts)});";
+            return $"CREATE TABLE {Name} (\n    {string.Join(",\n    ", parts)}) PARTITION BY HASH ({PrimaryKey[0]});\n" +
+                   string.Join("\n", PartitionNames.Select((p, i) => $"CREATE TABLE {p} PARTITION OF {Name} FOR VALUES WITH (MODULUS {Partitions}, REMAINDER {i});"));
         }
     }
 }

@@ -4,7 +4,8 @@ namespace TViews.Cli.Fuzz;
 /// Random schemas of 3-6 <c>tb_*</c> tables with seed rows: entities with bigint/int/text/uuid keys
 /// (sometimes composite), nullable and non-null foreign keys with every ON DELETE action and
 /// sometimes ON UPDATE CASCADE, self-references, m:n link tables, a counter table kept by a user
-/// trigger on another table, and BEFORE UPDATE row triggers that set a column.
+/// trigger on another table, BEFORE UPDATE row triggers that set a column, and hash-partitioned
+/// entity tables.
 /// </summary>
 public sealed class SchemaGenerator(Random rng)
 {
@@ -91,7 +92,9 @@ public sealed class SchemaGenerator(Random rng)
         if (Chance(0.5)) columns.Add(new FuzzColumn("amt", ColumnKind.Amount, false));
         var touched = Chance(0.3);
         if (touched) columns.Add(new FuzzColumn("upd", ColumnKind.Touched, true, Default: "0"));
-        var table = new FuzzTable(name, TableRole.Entity, columns, pk, fks, domain);
+        // Sometimes hash-partitioned on its first key column: writes addressed to the table or to a
+        // partition, and key updates moving rows between partitions.
+        var table = new FuzzTable(name, TableRole.Entity, columns, pk, fks, domain, Partitions: Chance(0.25) ? 2 + rng.Next(2) : 0);
         _tables.Add(table);
         if (touched)
         {

@@ -150,13 +150,16 @@ public sealed class WorkloadGenerator(Random rng, FuzzSchema schema)
             tables.Add(parent.Name);
         }
         foreach (var c in t.ValueColumns.Where(c => c.Kind != ColumnKind.Touched)) { cols.Add(c.Name); values.Add(Value(c)); }
-        var sql = $"INSERT INTO {t.Name} ({string.Join(", ", cols)}) SELECT {string.Join(", ", values)}";
+        // Addressed to a partition, a row whose key hashes to another one fails: guarded.
+        var into = Addressed(t);
+        unguarded |= into != t.Name;
+        var sql = $"INSERT INTO {into} ({string.Join(", ", cols)}) SELECT {string.Join(", ", values)}";
         if (guards.Count > 0) sql += $" WHERE {string.Join(" AND ", guards.Distinct())}";
         var updatable = cols.Where(c => !t.PrimaryKey.Contains(c) && (!unguarded || !t.ForeignKeys.Any(f => f.Columns.Contains(c)))).ToList();
         if (upsert && updatable.Count > 0)
         {
             var set = updatable.OrderBy(_ => rng.Next()).Take(1 + rng.Next(updatable.Count))
-                .Select(c => Chance(0.7) || t.Column(c).Kind is not (ColumnKind.Value or ColumnKind.Count) ? $"{c} = EXCLUDED.{c}" : $"{c} = {t.Name}.{c} + 1");
+                .Select(c => Chance(0.7) || t.Column(c).Kind is not (ColumnKind.Value or ColumnKind.Count) ? $"{c} = EXCLUDED.{c}" : $"{c} = {into}.{c} + 1");
             // A reference taken from EXCLUDED was checked by the guard; values only otherwise.
             sql += $" ON CONFLICT ({string.Join(", ", t.PrimaryKey)}) DO UPDATE SET {string.Join(", ", set)}";
         }
@@ -169,8 +172,11 @@ public sealed class WorkloadGenerator(Random rng, FuzzSchema schema)
         var values = t.ValueColumns.Where(c => c.Kind != ColumnKind.Touched || Chance(0.2)).ToList();
         if (values.Count == 0) return Delete(t);
         var set = values.OrderBy(_ => rng.Next()).Take(1 + rng.Next(Math.Min(2, values.Count))).Select(c => Assign(c, rng));
-        return new FuzzStatement($"UPDATE {t.Name} SET {string.Join(", ", set)} WHERE {Where(t)}", false, [t.Name]);
+        return new FuzzStatement($"UPDATE {Addressed(t)} SET {string.Join(", ", set)} WHERE {Where(t)}", false, [t.Name]);
     }
+
+    /// <summary>The table a statement names: a partitioned table itself, or now and then one of its partitions.</summary>
+    private string Addressed(FuzzTable t) => t.Partitions > 0 && Chance(0.4) ? Pick(t.PartitionNames.ToList()) : t.Name;
 
     /// <summary>Moves rows to another parent (EXISTS-guarded), or to none when the reference is nullable.</summary>
     private FuzzStatement? UpdateReference(FuzzTable t)
@@ -264,14 +270,16 @@ public sealed class WorkloadGenerator(Random rng, FuzzSchema schema)
     private FuzzStatement Delete(FuzzTable t)
     {
         var canFail = Referencing(t).Any(r => r.Fk.DeleteCanFail);
-        return new FuzzStatement($"DELETE FROM {t.Name} WHERE {Where(t)}", canFail && Chance(0.7), [t.Name]);
+        return new FuzzStatement($"DELETE FROM {Addressed(t)} WHERE {Where(t)}", canFail && Chance(0.7), [t.Name]);
     }
 
     private FuzzStatement Truncate(FuzzTable t)
     {
         var referenced = Referencing(t).Any(r => r.Child.Name != t.Name);
         var cascade = referenced ? Chance(0.8) : Chance(0.2);
-        return new FuzzStatement($"TRUNCATE {t.Name}{(cascade ? " CASCADE" : "")}", referenced && !cascade, [t.Name]);
+        var addressed = Addressed(t);
+        // A partition is referenced through its table, by its table's own rows too (a self-reference).
+        return new FuzzStatement($"TRUNCATE {addressed}{(cascade ? " CASCADE" : "")}", (referenced || addressed != t.Name) && !cascade, [t.Name]);
     }
 
     /// <summary>A statement expected to fail (a reference to a missing parent, a duplicate key), always in a savepoint.</summary>

@@ -51,7 +51,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 15;
+    public const int Generation = 16;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -656,6 +656,14 @@ internal sealed class TViewCodegen(string runtimeSchema)
                 var fnDdl = TriggerCode(p, s, ev, fn);
                 var trgDdl = $"CREATE TRIGGER {Quote(trg)} AFTER {ev} ON {Quote(s.Schema, s.Table)} {referencing}FOR EACH STATEMENT EXECUTE FUNCTION {Quote(p.Schema, fn)}()";
                 list.Add(new GeneratedTrigger(s.Schema, s.Table, trg, ev, fn, fnDdl, trgDdl));
+                if (ev == "TRUNCATE")
+                {
+                    // Counts the tables one TRUNCATE empties (a partitioned table and each partition, a
+                    // CASCADE, a list): their AFTER triggers rebuild once, at the last of them.
+                    var before = Generated($"pg_tviews_{p.Depth:00}_{p.Entity}_trb");
+                    list.Add(new GeneratedTrigger(s.Schema, s.Table, before, ev, "pg_tviews_truncating", null,
+                        $"CREATE TRIGGER {Quote(before)} BEFORE TRUNCATE ON {Quote(s.Schema, s.Table)} FOR EACH STATEMENT EXECUTE FUNCTION {Rt("pg_tviews_truncating")}({Literal(p.Entity)})"));
+                }
             }
         }
         return list;
@@ -737,6 +745,11 @@ internal sealed class TViewCodegen(string runtimeSchema)
         // Not marked by the gate: no UPDATE in this transaction could have changed a column we read.
         if (ev == "UPDATE")
             sb.AppendLine($"    IF strpos(coalesce(current_setting({Literal(UpdateFlag(s))}, true), ''), {Literal(EntityMark(p))}) = 0 THEN {exit} END IF;");
+        // One TRUNCATE empties every table it names (and their partitions, and what CASCADE reaches)
+        // before any AFTER trigger fires: the last of this TVIEW's to fire rebuilds it. (First: every
+        // firing counts down, whatever it does next.)
+        if (ev == "TRUNCATE")
+            sb.AppendLine($"    IF NOT {Rt("pg_tviews_truncated")}({entity}) THEN {exit} END IF;");
         // A force refresh rebuilding this TVIEW makes the work below redundant.
         // (The setting is a hint a session could SET: the state row must confirm it.)
         sb.AppendLine($"    IF strpos(current_setting('pg_tviews.rebuilding', true), {Literal("," + p.Entity + ",")}) > 0");
@@ -1114,6 +1127,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             ["schema"] = t.Schema, ["table"] = t.Table, ["name"] = t.Name, ["event"] = t.Event,
             ["function"] = t.FunctionName, ["ddl"] = t.TriggerDdl,
         };
+        if (t.FunctionDdl is null && t.Fragment is null) entry["function_schema"] = runtimeSchema; // a runtime function
         if (t.Fragment is not null)
         {
             entry["shared"] = true;

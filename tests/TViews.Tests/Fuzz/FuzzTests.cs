@@ -129,6 +129,12 @@ public sealed class FuzzTests(ITestOutputHelper output)
         Assert.Contains("parent_id", schema);                              // self-reference
         Assert.Contains("AFTER INSERT OR DELETE OR UPDATE ON", schema);     // a user trigger writing another table
         Assert.Contains("BEFORE UPDATE ON", schema);                       // a BEFORE UPDATE row trigger setting a column
+        Assert.Contains("PARTITION BY HASH (", schema);                    // a partitioned entity table
+        Assert.Contains("FOR VALUES WITH (MODULUS 3, REMAINDER 2)", schema);
+        // Statements addressed to its partitions, not only to it.
+        var partitions = cases.SelectMany(c => c.Schema.Tables.SelectMany(t => t.PartitionNames)).Distinct().ToList();
+        foreach (var verb in new[] { "INSERT INTO ", "UPDATE ", "DELETE FROM ", "TRUNCATE " })
+            Assert.Contains(partitions, p => statements.Contains(verb + p + " ", StringComparison.Ordinal));
         Assert.Contains(cases, c => c.Schema.Tables.Any(t => t.Role == TableRole.Link));
         // a definition reading the table a user trigger writes
         Assert.Contains(cases, c => c.Definitions.Any(d => d.Reads.Any(r => c.Schema.Tables.Any(t => t.Name == r && t.Role == TableRole.Counter))));

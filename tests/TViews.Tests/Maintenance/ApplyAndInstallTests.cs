@@ -100,6 +100,7 @@ public sealed class ApplyAndInstallTests
         [13] = "f94f5dcfb38c2f1c",
         [14] = "71ecb17171435950",
         [15] = "f5bde9f2b34b0373",
+        [16] = "e86dd8a75e4039cc",
     };
 
     [Fact]

@@ -85,6 +85,54 @@ public sealed class PartitionedSourceTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// One TRUNCATE empties the source and every partition before any AFTER trigger fires: each
+    /// TVIEW is rebuilt once, by the last of its triggers to fire (pg_tviews_truncating counts them),
+    /// not once per partition. TRUNCATEs one after another, run by a trigger, or rolled back to a
+    /// savepoint each still end exact.
+    /// </summary>
+    [Fact]
+    public async Task OneTruncateRebuildsEachReadModelOnce()
+    {
+        await using var db = await WorkloadDatabase.CreateAsync("part_truncate", Schema, Definitions, output.WriteLine);
+        var conn = db.Connection;
+        var rebuilt = new List<string>();
+        conn.Notice += (_, e) => { if (e.Notice.MessageText.StartsWith("pg_tviews_refresh: rebuilt ", StringComparison.Ordinal)) rebuilt.Add(e.Notice.MessageText); };
+        async Task<string> Step(string sql)
+        {
+            rebuilt.Clear();
+            await ExecuteAsync(conn, sql);
+            await Oracle.AssertConsistentAsync(conn, db.Definitions, $"after: {sql}");
+            return string.Join(",", rebuilt.Select(r => r.Split(' ')[2]).Order(StringComparer.Ordinal));
+        }
+        const string refill = "INSERT INTO tb_event SELECT g, 1 + g % 8, 'k' || g % 3, DATE '2024-01-01' + g * 7 FROM generate_series(1, 90) g";
+
+        // The source and its four partitions: five AFTER triggers per TVIEW, one rebuild each.
+        Assert.Equal("event,kind,user", await Step("TRUNCATE tb_event"));
+        await Step(refill);
+        // One partition; then a list naming tables of two levels; then a CASCADE from the referenced table.
+        Assert.Equal("event,kind,user", await Step("TRUNCATE tb_event_2024"));
+        Assert.Equal("event,kind,user", await Step("TRUNCATE tb_event_2025_h1, tb_event_2025"));
+        await Step(refill);
+        Assert.Equal("event,kind,user", await Step("TRUNCATE tb_user CASCADE"));
+        await Step("INSERT INTO tb_user SELECT g, 'user ' || g FROM generate_series(1, 8) g");
+        await Step(refill);
+        // Two TRUNCATEs in one statement's function, a row written between them: both rebuild.
+        Assert.Equal("event,event,kind,kind,user,user", await Step(
+            "DO $$ BEGIN TRUNCATE tb_event_2024; INSERT INTO tb_event_2025_h1 VALUES (5000, 1, 'between', '2025-02-02'); TRUNCATE tb_event_2025; END $$"));
+        await Step(refill);
+        // A TRUNCATE run by a user's AFTER TRUNCATE trigger while the outer one's triggers fire.
+        await ExecuteAsync(conn,
+            "CREATE FUNCTION tb_cascade() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN TRUNCATE tb_event_2025; RETURN NULL; END $$; " +
+            "CREATE TRIGGER a_cascade AFTER TRUNCATE ON tb_event_2024 FOR EACH STATEMENT EXECUTE FUNCTION tb_cascade()");
+        await Step("TRUNCATE tb_event_2024");
+        await ExecuteAsync(conn, "DROP TRIGGER a_cascade ON tb_event_2024");
+        await Step(refill);
+        // A TRUNCATE rolled back to its savepoint (its rebuild with it, its count too), then another.
+        Assert.Equal("event,event,kind,kind,user,user", await Step(
+            "BEGIN; SAVEPOINT s; TRUNCATE tb_event_2024; ROLLBACK TO s; INSERT INTO tb_event_2024 VALUES (5001, 2, 'after', '2024-05-05'); TRUNCATE tb_event_2025; COMMIT"));
+    }
+
     [Fact]
     public async Task PartitionsCreatedAttachedDetachedOrDroppedKeepTheReadModelsExact()
     {

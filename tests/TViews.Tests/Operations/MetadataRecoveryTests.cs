@@ -108,7 +108,7 @@ public sealed class MetadataRecoveryTests
         // docs/runbook.md: delete the bad row, then convert restores it from the manifest stored with the view.
         await db.PsqlAsync("DELETE FROM pg_tviews_metadata WHERE entity_name = 'user';");
         var converted = await db.PsqlAsync("SELECT pg_tviews_convert_existing_table('user');");
-        Assert.Contains("restored from the comment of view public.pg_tviews_v_user: 5 trigger(s)", converted);
+        Assert.Contains("restored from the comment of view public.pg_tviews_v_user: 6 trigger(s)", converted);
         await db.AssertHealthyAsync();
         await db.ExecAsync("UPDATE tb_user SET name = 'still maintained' WHERE pk_user = 3");
         Assert.Equal("still maintained", await db.ScalarAsync<string>("SELECT data->>'name' FROM tv_user WHERE pk_user = 3"));

@@ -279,6 +279,48 @@ BEGIN
     RETURN NULL;
 END $fn$;
 
+-- One TRUNCATE empties every table it names, their partitions and what CASCADE reaches, and only
+-- then fires their AFTER TRUNCATE triggers, each of which would rebuild the TVIEWs reading it: a
+-- partitioned source with 50 partitions, 51 rebuilds. So the BEFORE TRUNCATE triggers count, per
+-- TVIEW, the tables being emptied in this transaction (pg_tviews_truncating), and each AFTER trigger
+-- counts one down (pg_tviews_truncated): the last rebuilds, after every table is empty. A TRUNCATE
+-- run by a trigger meanwhile counts up before its own AFTER triggers fire, so the rebuild still comes
+-- after it. A table, not a setting: a session could SET a setting to skip its rebuild; the counts
+-- also roll back with a failed TRUNCATE or its savepoint.
+CREATE UNLOGGED TABLE IF NOT EXISTS @schema@.pg_tviews_truncating (
+    pid      integer NOT NULL,
+    entity   text NOT NULL,
+    xact     xid8 NOT NULL,
+    pending  integer NOT NULL,
+    PRIMARY KEY (pid, entity)
+);
+REVOKE ALL ON @schema@.pg_tviews_truncating FROM PUBLIC;
+
+-- BEFORE TRUNCATE, FOR EACH STATEMENT, TG_ARGV[0] the TVIEW. A trigger function (no one can call it
+-- directly), run as the runtime owner: the writer has no rights on the table above.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_truncating() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $fn$
+BEGIN
+    INSERT INTO @schema@.pg_tviews_truncating AS t (pid, entity, xact, pending)
+    VALUES (pg_catalog.pg_backend_pid(), TG_ARGV[0], pg_catalog.pg_current_xact_id(), 1)
+    ON CONFLICT (pid, entity) DO UPDATE
+    SET xact = excluded.xact, pending = CASE WHEN t.xact = excluded.xact THEN greatest(t.pending, 0) + 1 ELSE 1 END;
+    RETURN NULL;
+END $fn$;
+
+-- Called by a TVIEW's AFTER TRUNCATE trigger: whether it is the last of the tables being emptied
+-- (or no BEFORE trigger counted them: a trigger disabled, code generated before the count).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_truncated(tview text) RETURNS boolean
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    remaining integer;
+BEGIN
+    UPDATE @schema@.pg_tviews_truncating t SET pending = t.pending - 1
+    WHERE t.pid = pg_catalog.pg_backend_pid() AND t.entity = tview AND t.xact = pg_catalog.pg_current_xact_id()
+    RETURNING t.pending INTO remaining;
+    RETURN remaining IS NULL OR remaining <= 0;
+END $fn$;
+
 -- Table and the tables that inherit from it (partitions included), whose rows an UPDATE of it reaches.
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_family(tbl oid) RETURNS SETOF oid
 LANGUAGE sql STABLE AS $fn$
