@@ -19,6 +19,13 @@ LANGUAGE sql STABLE AS $fn$
                     AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped)))
 $fn$;
 
+-- A table's columns in order, as its rows' text lists them (dropped columns left out).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_column_order(tbl regclass) RETURNS text
+LANGUAGE sql STABLE AS $fn$
+    SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname::text), ', ' ORDER BY a.attnum)
+    FROM pg_catalog.pg_attribute a WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
+$fn$;
+
 -- Statement triggers fire on the table a statement names, not on its ancestors: a TVIEW reading a
 -- table without ONLY would miss writes addressed to an inheritance child of it. Creation refuses
 -- such sources; this lists the children that appeared since (refused by pg_tviews_ddl, reported by
@@ -50,6 +57,15 @@ LANGUAGE sql STABLE AS $fn$
     JOIN pg_catalog.pg_trigger g ON g.tgrelid = to_regclass(format('%I.%I', t->>'schema', t->>'table')) AND g.tgname = t->>'name'
     WHERE x.relid::oid <> g.tgrelid
       AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger y WHERE y.tgrelid = x.relid AND y.tgname = g.tgname AND y.tgfoid = g.tgfoid)
+    UNION
+    -- A partition whose columns come in another order than the source's (pg_tviews_mirror refuses
+    -- them; attached without the event triggers, deferred mode would misread its rows).
+    SELECT m.entity_name, t->>'schema', t->>'table', 'partition ' || x.relid::text || ' with its columns in another order'
+    FROM @schema@.pg_tviews_metadata m
+    CROSS JOIN LATERAL jsonb_array_elements(COALESCE(m.objects->'triggers', '[]')) t
+    CROSS JOIN LATERAL pg_catalog.pg_partition_tree(to_regclass(format('%I.%I', t->>'schema', t->>'table'))) x
+    WHERE (t->>'gate')::boolean AND x.relid <> to_regclass(format('%I.%I', t->>'schema', t->>'table'))
+      AND @schema@.pg_tviews_column_order(x.relid) IS DISTINCT FROM @schema@.pg_tviews_column_order(to_regclass(format('%I.%I', t->>'schema', t->>'table')))
 $fn$;
 
 -- Partitioned sources (docs/design.md, "Partitioned sources"). A statement fires the statement
@@ -126,6 +142,15 @@ BEGIN
         DELETE FROM @schema@.pg_tviews_partitions x WHERE x.source = tbl;
     END IF;
     FOREACH p IN ARRAY parts LOOP
+        -- Deferred mode queues a written row as the text of the table the trigger fired on, and reads
+        -- it back as the source's row type: the columns must come in the same order (ATTACH
+        -- PARTITION accepts a table with the same columns in any order). Refused otherwise.
+        IF active AND @schema@.pg_tviews_column_order(p) IS DISTINCT FROM @schema@.pg_tviews_column_order(tbl) THEN
+            RAISE EXCEPTION 'TVIEWs read %, whose partition % has its columns in another order', tbl, p
+                USING ERRCODE = 'feature_not_supported',
+                      DETAIL = pg_catalog.format('%s: %s; %s: %s', tbl, @schema@.pg_tviews_column_order(tbl), p, @schema@.pg_tviews_column_order(p)),
+                      HINT = pg_catalog.format('Create partitions with CREATE TABLE ... PARTITION OF %s, or CREATE TABLE ... (LIKE %s), so that a row reads the same in both.', tbl, tbl);
+        END IF;
         -- Copies of triggers the source no longer has.
         FOR r IN SELECT g.tgname FROM pg_catalog.pg_trigger g
                  WHERE g.tgrelid = p AND NOT g.tgisinternal AND g.tgname LIKE 'pg\_tviews\_%' AND g.tgtype & 1 = 0
