@@ -710,8 +710,8 @@ public sealed partial class TViewsEngine
             var rows = await conn.RowsAsync(
                 $"""
                 SELECT t->>'schema' || '.' || (t->>'table'),
-                       t->>'event' || CASE WHEN t ? 'gate' THEN ' gate' ELSE '' END,
-                       CASE WHEN t ? 'gate'
+                       t->>'event' || CASE WHEN t ? 'gate' THEN ' gate' WHEN t ? 'function_schema' AND NOT t ? 'fragment' THEN ' count' ELSE '' END,
+                       CASE WHEN t ? 'gate' OR (t ? 'function_schema' AND NOT t ? 'fragment')
                             THEN COALESCE((SELECT pg_get_triggerdef(tg.oid) || ';' FROM pg_trigger tg
                                            WHERE tg.tgrelid = to_regclass(format('%I.%I', t->>'schema', t->>'table')) AND tg.tgname = t->>'name'),
                                           '-- trigger missing')
@@ -731,6 +731,19 @@ public sealed partial class TViewsEngine
                 WHERE m.entity_name = @e
                 """, c, ("e", info.Entity));
             rows.Add(new TViewExplanation("(recompute)", "apply", apply ?? "-- function missing"));
+            // Partitioned sources: their partitions carry copies of the triggers above (pg_tviews_mirror).
+            rows.AddRange(await conn.RowsAsync(
+                $"""
+                SELECT DISTINCT (t->>'schema') || '.' || (t->>'table'), 'partitions',
+                       format('-- partitioned: each of its %s partitions carries a copy of the triggers above (pg_tviews_mirror)',
+                              (SELECT count(*) FROM pg_partition_tree(s.relid) x WHERE x.relid <> s.relid))
+                FROM {Rt("pg_tviews_metadata")} m
+                CROSS JOIN LATERAL jsonb_array_elements(m.objects->'triggers') t
+                CROSS JOIN LATERAL (SELECT to_regclass(format('%I.%I', t->>'schema', t->>'table')) AS relid) s
+                JOIN pg_class c ON c.oid = s.relid AND c.relkind = 'p'
+                WHERE m.entity_name = @e
+                """,
+                r => new TViewExplanation(r.GetString(0), r.GetString(1), r.GetString(2)), c, ("e", info.Entity)));
             var locking = await conn.ScalarAsync<string?>($"SELECT m.objects->>'locking' FROM {Rt("pg_tviews_metadata")} m WHERE m.entity_name = @e", c, ("e", info.Entity));
             rows.Add(new TViewExplanation("(writers)", "locks", "-- " + (locking ?? "whole TVIEW")));
             return rows;

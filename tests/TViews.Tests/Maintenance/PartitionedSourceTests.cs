@@ -58,6 +58,11 @@ public sealed class PartitionedSourceTests(ITestOutputHelper output)
               AND NOT EXISTS (SELECT FROM pg_trigger c WHERE c.tgrelid = p.relid AND c.tgname = s.tgname AND c.tgfoid = s.tgfoid)
             """));
         Assert.Equal("OK", await ScalarAsync<string>(conn, "SELECT status FROM pg_tviews_health_check() WHERE check_name = 'triggers'"));
+        // explain says so, and shows the BEFORE TRUNCATE trigger that counts.
+        var explained = await new TViews.Runtime.TViewsEngine(db.ConnectionString).ExplainAsync("tv_user");
+        Assert.Equal("-- partitioned: each of its 4 partitions carries a copy of the triggers above (pg_tviews_mirror)",
+            explained.Single(e => e.Event == "partitions" && e.Source == "public.tb_event").Sql);
+        Assert.StartsWith("CREATE TRIGGER pg_tviews_01_user_trb BEFORE TRUNCATE ON public.tb_event", explained.Single(e => e.Event == "TRUNCATE count" && e.Source == "public.tb_event").Sql, StringComparison.Ordinal);
         foreach (var sql in new[]
                  {
                      "INSERT INTO tb_event_2024 VALUES (1000, 1, 'leaf', '2024-02-02')",

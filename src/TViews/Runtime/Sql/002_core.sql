@@ -461,8 +461,8 @@ DECLARE
     m record;
 BEGIN
     IF to_regclass(@schema_literal@ || '.pg_tviews_metadata') IS NULL THEN RETURN; END IF;
-    -- A partition of a partitioned source: its rows left the source (pg_tviews_mirror_all refreshes
-    -- the TVIEWs reading it).
+    -- A partition of a partitioned source: its rows left the source. The TVIEWs reading it are
+    -- recorded here and refreshed by pg_tviews_sql_drop_refresh, as the role that ran the DROP.
     IF EXISTS (SELECT FROM pg_event_trigger_dropped_objects() d JOIN @schema@.pg_tviews_partitions x ON x.part::oid = d.objid
                WHERE d.object_type = 'table') THEN
         PERFORM @schema@.pg_tviews_mirror_all(ARRAY(SELECT d.objid FROM pg_event_trigger_dropped_objects() d WHERE d.object_type = 'table'), false);
@@ -494,8 +494,9 @@ BEGIN
         RETURN;
     END IF;
     -- A partition created, attached or detached under a partitioned source (or a trigger of the
-    -- source enabled or disabled): the copies of its triggers follow, and the TVIEWs reading it are
-    -- refreshed when rows came or went with the partition.
+    -- source enabled or disabled): the copies of its triggers follow. When rows came or went with
+    -- the partition, the TVIEWs reading it are recorded here and refreshed by pg_tviews_ddl_refresh,
+    -- as the role that ran the DDL (this function runs as the runtime owner).
     IF TG_TAG IN ('ALTER TABLE', 'CREATE TABLE') THEN
         PERFORM @schema@.pg_tviews_mirror_all(ARRAY(SELECT c.objid FROM pg_event_trigger_ddl_commands() c
                                                     WHERE c.classid = 'pg_catalog.pg_class'::regclass), false);
