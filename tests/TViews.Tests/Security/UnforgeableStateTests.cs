@@ -26,6 +26,45 @@ public sealed class UnforgeableStateTests(ITestOutputHelper output)
         FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user;
         """;
 
+    /// <summary>
+    /// The count that lets one TRUNCATE rebuild once (pg_tviews_truncating) lives in an owner-only
+    /// table: a writer allowed to TRUNCATE can neither raise it (to make its TRUNCATE skip the rebuild)
+    /// nor call the functions that keep it; its TRUNCATE rebuilds.
+    /// </summary>
+    [Fact]
+    public async Task AWriterCannotForgeTheTruncateCountToSkipTheRebuild()
+    {
+        await using var db = await WorkloadDatabase.CreateAsync("forge_truncate", Schema, Definitions, output.WriteLine);
+        var writer = "w_" + Guid.NewGuid().ToString("N")[..8];
+        await Exec(db.Connection, $"CREATE ROLE {writer}; GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON tb_user, tb_post TO {writer}");
+        try
+        {
+            await Exec(db.Connection, $"SET ROLE {writer}");
+            foreach (var forged in new[]
+                     {
+                         "INSERT INTO pg_tviews_truncating VALUES (pg_backend_pid(), 'post', pg_current_xact_id(), 5)",
+                         "SELECT pg_tviews_truncated('post')",
+                         "SELECT pg_tviews_truncating()",
+                     })
+            {
+                await Exec(db.Connection, "BEGIN");
+                var e = await Assert.ThrowsAsync<PostgresException>(() => Exec(db.Connection, forged));
+                Assert.True(e.SqlState is "42501" or "0A000", $"{forged}: {e.SqlState} {e.MessageText}");
+                await Exec(db.Connection, "ROLLBACK");
+            }
+            await Exec(db.Connection, "TRUNCATE tb_post");
+            await Exec(db.Connection, "INSERT INTO tb_post VALUES (7, 1, 'after')");
+            await Exec(db.Connection, "RESET ROLE");
+            await Oracle.AssertConsistentAsync(db.Connection, db.Definitions, "after the writer's TRUNCATE");
+            Assert.Equal(1L, (long)(await new NpgsqlCommand("SELECT count(*) FROM tv_post", db.Connection).ExecuteScalarAsync())!);
+        }
+        finally
+        {
+            await Exec(db.Connection, "RESET ROLE");
+            await Exec(db.Connection, $"DROP OWNED BY {writer}; DROP ROLE {writer}");
+        }
+    }
+
     [Fact]
     public async Task SettingTheRebuildingMarkDoesNotSwitchMaintenanceOff()
     {
