@@ -223,6 +223,57 @@ public sealed class ApplyAndInstallTests
         }
     }
 
+    /// <summary>
+    /// An upgrade replaces the DDL event trigger functions while the install's own DDL (CREATE TABLE,
+    /// ALTER TABLE ... ADD COLUMN) keeps firing them: each may only call what the install has created
+    /// by then. A fresh install cannot show it (its event triggers come last). Simulated here: a
+    /// runtime whose event trigger functions are an older runtime's (they call nothing of this one)
+    /// and whose other functions are all gone where nothing depends on them; installing over it must
+    /// succeed, and leave the TVIEWs maintained. (Found: the core's event trigger function, replaced
+    /// early, called the partition functions defined in a later file.)
+    /// </summary>
+    [Fact]
+    public async Task AnUpgradeNeverCallsARuntimeFunctionBeforeCreatingIt()
+    {
+        var (db, c) = await NewDatabaseAsync();
+        try
+        {
+            var engine = new TViewsEngine(db);
+            await engine.ApplyAsync(TViewDefinition.FromScript(Models));
+            var names = string.Join(", ", RuntimeInstaller.FunctionNames.Select(n => "'" + n + "'"));
+            await using (var cmd = new NpgsqlCommand($$"""
+                DO $do$
+                DECLARE
+                    f record;
+                BEGIN
+                    FOR f IN SELECT p.oid::regprocedure AS sig, p.prorettype = 'event_trigger'::regtype AS et
+                             FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.proname::text IN ({{names}}) LOOP
+                        IF f.et THEN
+                            EXECUTE format('CREATE OR REPLACE FUNCTION %s RETURNS event_trigger LANGUAGE plpgsql AS $f$ BEGIN END $f$', f.sig);
+                        ELSE
+                            BEGIN
+                                EXECUTE format('DROP FUNCTION %s', f.sig);
+                            EXCEPTION WHEN dependent_objects_still_exist THEN NULL; -- a trigger or view uses it
+                            END;
+                        END IF;
+                    END LOOP;
+                END $do$;
+                """, c))
+                await cmd.ExecuteNonQueryAsync();
+            Assert.True(await ScalarAsync<long>(c, "SELECT count(*) FROM pg_event_trigger WHERE evtname LIKE 'pg\\_tviews\\_%' AND evtenabled <> 'D'") >= 3);
+            await engine.InstallAsync();
+            Assert.Equal(RuntimeInstaller.Build, await ScalarAsync<string>(c, "SELECT pg_tviews_runtime_build()"));
+            await using (var cmd = new NpgsqlCommand("INSERT INTO tb_owner VALUES (90, 'after the upgrade'); INSERT INTO tb_item VALUES (900, 90, 'new')", c))
+                await cmd.ExecuteNonQueryAsync();
+            await Oracle.AssertConsistentAsync(c, WorkloadRunner.Definitions(Models), "after the upgrade");
+        }
+        finally
+        {
+            await c.DisposeAsync();
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
+
     [Fact]
     public async Task ApplyInstallsTheRuntimeAgainWhenItsSqlChangedWithinOneVersion()
     {
