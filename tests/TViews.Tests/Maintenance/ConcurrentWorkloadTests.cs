@@ -305,9 +305,11 @@ public sealed class ConcurrentWorkloadTests(ITestOutputHelper output) : IAsyncLi
         var tally = await ConcurrentSessions.RunAsync(_db, sessions, perSession, IsolationLevel.ReadCommitted, seed, Statement, singleStatements: true);
         output.WriteLine(tally.ToString());
         foreach (var d in tally.Deadlocks) output.WriteLine(d);
-        // One is tolerated: a late wait's cycle reported by another waiter's detector (as in DeadlockTests).
+        // A late wait's cycle can be reported by another waiter's detector first (as in DeadlockTests):
+        // how often depends on scheduling, so the bound is against the late waits that ended in 40001.
+        // An unbounded wait out of order would leave every such cycle to the detector.
         var ours = tally.Deadlocks.Where(OnlyAdvisoryLocks).ToList();
-        Assert.True(ours.Count <= 1, $"{ours.Count} single-statement transactions deadlocked on TViews' advisory locks alone:\n{string.Join("\n", ours.Take(5))}");
+        Assert.True(ours.Count * 10 <= tally["40001"] + 10, $"{ours.Count} single-statement transactions deadlocked on TViews' advisory locks alone ({tally}):\n{string.Join("\n", ours.Take(5))}");
         await using var check = new NpgsqlConnection(_db);
         await check.OpenAsync();
         await Oracle.AssertConsistentAsync(check, _defs, $"seed {seed}, single statements");

@@ -287,9 +287,11 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
         // A cycle on key locks alone always has a late, bounded wait in it, which ends it; but a
         // transaction that has waited deadlock_timeout in order, for a hot key, runs PostgreSQL's
         // detector, and may do so while such a cycle lasts: it is reported (40P01) instead of ending in
-        // the late wait's 40001 (docs/design.md, "One order for key locks"). Seen at most once per run
-        // on this hot data; more would mean an unbounded wait out of order.
-        Assert.True(onKeyLocks.Count <= 1, $"{onKeyLocks.Count} deadlocks on key locks alone:\n{string.Join("\n", onKeyLocks)}");
+        // the late wait's 40001 (docs/design.md, "One order for key locks"). How often depends on
+        // scheduling (usually none or one a run; four once, on the loaded 2-core VM), so it is not a
+        // count to assert exactly. An unbounded wait out of order would leave every such cycle to the
+        // detector: most retries would then be these. (KeyLockingTests steps the bounded wait itself.)
+        Assert.True(onKeyLocks.Count * 10 <= retries + 10, $"{onKeyLocks.Count} of {retries} retries were deadlocks on key locks alone:\n{string.Join("\n", onKeyLocks)}");
         Assert.Equal(before + throughRows.Count + onKeyLocks.Count, await DeadlocksAsync(check, dbName));
         await AssertConsistentAsync($"seed {seed}");
     }

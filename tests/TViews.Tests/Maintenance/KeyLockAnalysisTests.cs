@@ -147,27 +147,24 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
             await using var q = new NpgsqlCommand(sql, c);
             await q.ExecuteNonQueryAsync();
         }
-        await Run("SELECT setval(pg_tviews_contention_of('kl_switch'), 0)");
+        await Run("SELECT setval('pg_tviews_contention', 0)");
         Assert.Equal((0L, 1L), await LocksOfAWrite());
         // ... but whole locks while key locks are contended: two late key locks timed out within a
         // second (KeyLockingTests). The first only arms it; each timeout soon after the last doubles
         // the while (up to 64 s).
         async Task<long> State()
         {
-            await using var q = new NpgsqlCommand("SELECT last_value % 64 FROM pg_sequence_last_value(pg_tviews_contention_of('kl_switch')) AS s (last_value)", c);
+            await using var q = new NpgsqlCommand("SELECT last_value % 64 FROM pg_tviews_contention", c);
             return (long)(await q.ExecuteScalarAsync())!;
         }
-        await Run("SELECT pg_tviews_mark_contention('kl_switch')");
+        await Run("SELECT pg_tviews_mark_contention()");
         Assert.Equal(63L, await State());
         Assert.Equal((0L, 1L), await LocksOfAWrite());
-        await Run("SELECT pg_tviews_mark_contention('kl_switch')");
+        await Run("SELECT pg_tviews_mark_contention()");
         Assert.Equal((1L, 0L), await LocksOfAWrite());
         Assert.Equal(0L, await State());
-        // The record is the TVIEW's own: another TVIEW's is untouched.
-        await using (var q = new NpgsqlCommand("SELECT coalesce(pg_sequence_last_value(pg_tviews_contention_of('kl_window')), 0)", c))
-            Assert.Equal(0L, (long)(await q.ExecuteScalarAsync())!);
-        await Run("SELECT pg_tviews_mark_contention('kl_switch')");
-        await using (var q = new NpgsqlCommand("SELECT last_value % 64, last_value / 64 - (extract(epoch FROM clock_timestamp()) * 1000)::bigint FROM pg_sequence_last_value(pg_tviews_contention_of('kl_switch')) AS s (last_value)", c))
+        await Run("SELECT pg_tviews_mark_contention()");
+        await using (var q = new NpgsqlCommand("SELECT last_value % 64, last_value / 64 - (extract(epoch FROM clock_timestamp()) * 1000)::bigint FROM pg_tviews_contention", c))
         {
             await using var r = await q.ExecuteReaderAsync();
             Assert.True(await r.ReadAsync());
@@ -175,16 +172,16 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
             Assert.InRange(r.GetInt64(1), 1000L, 2000L);
         }
         // A timeout long after the last one only arms it again; so does one long after an arming.
-        await Run("SELECT setval(pg_tviews_contention_of('kl_switch'), ((extract(epoch FROM clock_timestamp()) * 1000)::bigint - 60000) * 64 + 5)");
+        await Run("SELECT setval('pg_tviews_contention', ((extract(epoch FROM clock_timestamp()) * 1000)::bigint - 60000) * 64 + 5)");
         Assert.Equal((0L, 1L), await LocksOfAWrite());
-        await Run("SELECT pg_tviews_mark_contention('kl_switch')");
+        await Run("SELECT pg_tviews_mark_contention()");
         Assert.Equal(63L, await State());
         Assert.Equal((0L, 1L), await LocksOfAWrite());
-        await Run("SELECT setval(pg_tviews_contention_of('kl_switch'), ((extract(epoch FROM clock_timestamp()) * 1000)::bigint - 5000) * 64 + 63)");
-        await Run("SELECT pg_tviews_mark_contention('kl_switch')");
+        await Run("SELECT setval('pg_tviews_contention', ((extract(epoch FROM clock_timestamp()) * 1000)::bigint - 5000) * 64 + 63)");
+        await Run("SELECT pg_tviews_mark_contention()");
         Assert.Equal(63L, await State());
         Assert.Equal((0L, 1L), await LocksOfAWrite());
-        await Run("SELECT setval(pg_tviews_contention_of('kl_switch'), 0)");
+        await Run("SELECT setval('pg_tviews_contention', 0)");
         Assert.Equal((0L, 1L), await LocksOfAWrite());
         await Set("kl_switch", "key");
         Assert.Equal((0L, 1L), await LocksOfAWrite());

@@ -49,7 +49,7 @@ ALTER TABLE @schema@.pg_tviews_state ADD COLUMN IF NOT EXISTS rebuilding_by xid8
 -- began (its whole-TVIEW advisory lock makes it wait for those still running).
 ALTER TABLE @schema@.pg_tviews_metadata ADD COLUMN IF NOT EXISTS key_locks boolean NOT NULL DEFAULT false;
 -- When writers use key locks (if key_locks): 'whole' never (the default), 'auto' except while key
--- locks are contended (pg_tviews_contention_of; a deferred flush takes the whole lock), 'key' always.
+-- locks are contended (pg_tviews_contention; a deferred flush takes the whole lock), 'key' always.
 ALTER TABLE @schema@.pg_tviews_metadata ADD COLUMN IF NOT EXISTS locking text NOT NULL DEFAULT 'whole'
     CHECK (locking IN ('auto', 'key', 'whole'));
 CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_trace (
@@ -102,8 +102,15 @@ CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_dismissed_prepared (
     PRIMARY KEY (gid)
 );
 
--- (Contention on key locks, for 'auto': a sequence per TVIEW, pg_tviews_contention_of in
--- 005_lock_order.sql.)
+-- Contention on key locks, for TVIEWs whose locking is 'auto' (docs/design.md, "When key locks are
+-- used"): after two late key locks timed out (40001) within a second, they take whole locks for a
+-- while, longer each time it happens again soon after. Value: until * 64 + e, `until` in ms since
+-- the epoch; e = 63: armed (one timeout, a second before `until`), not contended; e = 0 to 6:
+-- contended until `until`, a while of 1000 << e ms. A sequence, because setval survives the rollback
+-- of the transaction that calls it, and that transaction is about to fail; only the owner's code
+-- reads or sets it.
+CREATE SEQUENCE IF NOT EXISTS @schema@.pg_tviews_contention MINVALUE 0 START 0;
+REVOKE ALL ON SEQUENCE @schema@.pg_tviews_contention FROM PUBLIC;
 
 REVOKE ALL ON @schema@.pg_tviews_metadata, @schema@.pg_tviews_state, @schema@.pg_tviews_trace, @schema@.pg_tviews_dismissed_prepared FROM PUBLIC;
 GRANT SELECT ON @schema@.pg_tviews_metadata TO PUBLIC;

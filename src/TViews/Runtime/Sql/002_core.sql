@@ -160,7 +160,6 @@ BEGIN
         locking = excluded.locking, updated_at = now();
     INSERT INTO @schema@.pg_tviews_state (entity_name) VALUES (e) ON CONFLICT DO NOTHING;
     INSERT INTO @schema@.pg_tviews_trace (entity_name, slot) SELECT e, g FROM generate_series(0, 63) AS g ON CONFLICT DO NOTHING;
-    PERFORM @schema@.pg_tviews_create_contention(e);
     EXECUTE format('COMMENT ON VIEW %I.%I IS %L', manifest->>'table_schema', manifest->>'view_name',
                    'tviews:' || manifest::text);
     PERFORM @schema@.pg_tviews_sync_dependents();
@@ -442,9 +441,6 @@ BEGIN
         EXECUTE format('DROP FUNCTION IF EXISTS %I.%I(%s)', f->>'schema', f->>'name', f->>'args');
     END LOOP;
     EXECUTE format('DROP VIEW IF EXISTS %I.%I', m.table_schema, m.view_name);
-    IF @schema@.pg_tviews_contention_of(entity) IS NOT NULL THEN
-        EXECUTE format('DROP SEQUENCE %s', @schema@.pg_tviews_contention_of(entity));
-    END IF;
     IF drop_table THEN
         EXECUTE format('DROP TABLE IF EXISTS %I.%I CASCADE', m.table_schema, m.table_name);
     END IF;

@@ -345,8 +345,7 @@ DECLARE
     mine boolean := false;
     e text;
     keyed boolean; -- whether an earlier statement took key locks; computed when first needed
-    contended boolean; -- whether 'auto' takes whole locks on this TVIEW now
-    contention bigint; -- its contention record (pg_tviews_mark_contention)
+    contended boolean; -- whether 'auto' takes whole locks now; computed when first needed
     committed_read boolean := pg_catalog.current_setting('transaction_isolation') = 'read committed';
 BEGIN
     IF source_event <> 'UPDATE' OR gate_marks = ',' || tview || ',' THEN
@@ -386,17 +385,16 @@ BEGIN
             -- with key locks wherever it may: whole locks taken while holding key locks make a cycle
             -- with the next such transaction (it holds key locks we need and waits for our whole
             -- lock) every time. Otherwise 'auto' takes key locks unless they are contended now: late
-            -- key locks timed out, two within a second, a moment ago (pg_tviews_mark_contention, per TVIEW), so
+            -- key locks timed out, two within a second, a moment ago (pg_tviews_mark_contention), so
             -- statements keep meeting on the same rows in opposite orders, each such meeting costing a
             -- bounded wait and a retry; whole locks serialize them at the cost of one statement each.
             IF keyed IS NULL THEN
                 keyed := @schema@.pg_tviews_slots_held();
             END IF;
-            contended := NULL;
-            IF NOT keyed AND lockings[i] IS DISTINCT FROM 'key' THEN
-                contention := pg_catalog.pg_sequence_last_value(@schema@.pg_tviews_contention_of(e));
-                contended := coalesce(contention % 64 < 63 AND contention / 64
-                                      > (extract(epoch FROM pg_catalog.clock_timestamp()) * 1000)::bigint, false);
+            IF NOT keyed AND lockings[i] IS DISTINCT FROM 'key' AND contended IS NULL THEN
+                contended := (SELECT c.last_value % 64 < 63 AND c.last_value / 64
+                                     > (extract(epoch FROM pg_catalog.clock_timestamp()) * 1000)::bigint
+                              FROM @schema@.pg_tviews_contention AS c);
             END IF;
             -- Whether it may take key locks now: its definition allows them, its locking is 'key',
             -- or 'auto' and not contended (the catalog decides, not the lock set), it is maintained
@@ -445,63 +443,29 @@ BEGIN
     RETURN @schema@.pg_tviews_lock_statement(source_table, source_event, tview, gate_marks);
 END $fn$;
 
--- A TVIEW's contention record: a sequence, because setval survives the rollback of the transaction
--- that calls it, and that transaction is about to fail; only the owner's code reads or sets it.
--- Value: until * 64 + e, `until` in ms since the epoch; e = 63: armed (one timeout, a second before
--- `until`), not contended; e = 0 to 6: contended until `until`, a while of 1000 << e ms. One per
--- TVIEW, named by a hash of its name (pg_tviews_register creates it, pg_tviews_forget drops it):
--- contention on one family of TVIEWs leaves the others on key locks.
-CREATE OR REPLACE FUNCTION @schema@.pg_tviews_contention_of(e text) RETURNS regclass
-LANGUAGE sql STABLE AS $fn$
-    SELECT pg_catalog.to_regclass(@schema_literal@ || '.pg_tviews_contention_' || pg_catalog.substr(pg_catalog.md5(e), 1, 16))
-$fn$;
-
-CREATE OR REPLACE FUNCTION @schema@.pg_tviews_create_contention(e text) RETURNS void
-LANGUAGE plpgsql AS $fn$
-BEGIN
-    EXECUTE pg_catalog.format('CREATE SEQUENCE IF NOT EXISTS %s.%I MINVALUE 0 START 0', @schema_literal@,
-                              'pg_tviews_contention_' || pg_catalog.substr(pg_catalog.md5(e), 1, 16));
-    EXECUTE pg_catalog.format('REVOKE ALL ON SEQUENCE %s FROM PUBLIC', @schema@.pg_tviews_contention_of(e));
-END $fn$;
-
--- (Runtimes before this one kept one record for the database.)
-DROP FUNCTION IF EXISTS @schema@.pg_tviews_mark_contention();
-DROP SEQUENCE IF EXISTS @schema@.pg_tviews_contention;
-SELECT @schema@.pg_tviews_create_contention(m.entity_name) FROM @schema@.pg_tviews_metadata m;
-
--- A late key lock of `tview` timed out. The first after a quiet spell only arms: an isolated timeout
--- (a few a minute where writers rarely meet) must not put every writer on whole locks. A second
--- within a second of it: 'auto' takes whole locks on the TVIEW for a second; one during that while,
--- or within as long after it, doubles the while (up to 64 s); one after a quiet spell arms again.
--- Sessions meeting on hot rows then serialize instead of timing out one another's late waits. Noted
--- for `tview` and for the TVIEWs whose key locks this transaction holds (pg_tviews.slots names them,
--- a hint: marking one more only costs throughput): the other side of the cycle it met. Read in
--- pg_tviews_lock_statement. Two sessions noting at once may lose one of the updates: a heuristic,
--- which only chooses between two exact ways of locking.
-CREATE OR REPLACE FUNCTION @schema@.pg_tviews_mark_contention(tview text) RETURNS void
+-- A late key lock timed out. The first after a quiet spell only arms: an isolated timeout (a few a
+-- minute where writers rarely meet) must not put every writer on whole locks. A second within a
+-- second of it: TVIEWs whose locking is 'auto' take whole locks for a second; one during that while,
+-- or within as long after it, doubles the while (up to 64 s). Sessions meeting on hot rows then
+-- serialize instead of timing out one another's late waits. Read in pg_tviews_lock_statement; the
+-- encoding is pg_tviews_contention's. Two sessions noting at once may lose one of the updates: a
+-- heuristic, which only chooses between two exact ways of locking.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_mark_contention() RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    hint text := coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '');
+    previous bigint := (SELECT c.last_value FROM @schema@.pg_tviews_contention AS c);
     now_ms bigint := (extract(epoch FROM pg_catalog.clock_timestamp()) * 1000)::bigint;
-    seq regclass;
-    previous bigint;
-    e integer;
+    e integer := (previous % 64)::integer;
 BEGIN
-    FOR seq IN SELECT DISTINCT @schema@.pg_tviews_contention_of(m.entity_name) FROM @schema@.pg_tviews_metadata m
-               WHERE m.entity_name = tview
-                  OR pg_catalog.strpos(hint, ',' || pg_catalog.encode(pg_catalog.convert_to(m.entity_name, 'UTF8'), 'hex') || ':') > 0 LOOP
-        CONTINUE WHEN seq IS NULL;
-        previous := coalesce(pg_catalog.pg_sequence_last_value(seq), 0);
-        e := (previous % 64)::integer;
-        IF e = 63 THEN
-            e := CASE WHEN now_ms < previous / 64 THEN 0 ELSE 63 END;
-        ELSIF now_ms < previous / 64 + (1000::bigint << e) THEN
-            e := least(e + 1, 6);
-        ELSE
-            e := 63;
-        END IF;
-        PERFORM pg_catalog.setval(seq, (now_ms + CASE WHEN e = 63 THEN 1000 ELSE 1000::bigint << e END) * 64 + e);
-    END LOOP;
+    IF e = 63 THEN
+        e := CASE WHEN now_ms < previous / 64 THEN 0 ELSE 63 END;
+    ELSIF now_ms < previous / 64 + (1000::bigint << e) THEN
+        e := least(e + 1, 6);
+    ELSE
+        e := 63;
+    END IF;
+    PERFORM pg_catalog.setval((@schema_literal@ || '.pg_tviews_contention')::regclass,
+        (now_ms + CASE WHEN e = 63 THEN 1000 ELSE 1000::bigint << e END) * 64 + e);
 END $fn$;
 
 -- Key locks taken out of the global order (docs/design.md, Key-level locking, "One order for key
@@ -571,7 +535,7 @@ BEGIN
                                       AND (NOT w.granted
                                            OR (w.locktype = 'advisory' AND w.objsubid = 2
                                                AND w.classid = pg_catalog.hashtext('pg_tviews late waiter')::oid AND w.objid = h.pid::oid)))) THEN
-            PERFORM @schema@.pg_tviews_mark_contention(tview);
+            PERFORM @schema@.pg_tviews_mark_contention();
             RAISE EXCEPTION 'TViews could not lock rows of TVIEW % in order', tview
                 USING ERRCODE = 'serialization_failure',
                       DETAIL = 'Another transaction holds them and waits itself (or waited out of order) while this one holds key locks that rank after them.',

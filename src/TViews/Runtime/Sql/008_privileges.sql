@@ -61,7 +61,7 @@ BEGIN
                          'pg_tviews_missing', 'pg_tviews_gate', 'pg_tviews_sync_lock_order', 'pg_tviews_sync_dependents',
                          'pg_tviews_end_prepared', 'pg_tviews_on_ddl', 'pg_tviews_on_sql_drop', 'pg_tviews_commit_hook',
                          'pg_tviews_on_function_ddl', 'pg_tviews_mirror', 'pg_tviews_mirror_all',
-                         'pg_tviews_truncating', 'pg_tviews_truncated', 'pg_tviews_create_contention', 'pg_tviews_mark_contention') THEN
+                         'pg_tviews_truncating', 'pg_tviews_truncated') THEN
             EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f.sig);
         END IF;
     END LOOP;
