@@ -148,14 +148,10 @@ public sealed class PartitionedSourceTests(ITestOutputHelper output)
     public async Task ADumpRestoresTheCopiesAndTheRecordOfThePartitions()
     {
         await using var db = await WorkloadDatabase.CreateAsync("part_dump", Schema, Definitions, output.WriteLine);
-        var dir = Directory.CreateTempSubdirectory("tviews-part-");
         var restoredCs = await TestServer.CreateDatabaseAsync("part_restored");
         try
         {
-            var dump = Path.Combine(dir.FullName, "part.dump");
-            await TViews.Tests.Operations.OpsDatabase.RunClientToolAsync("pg_dump", [.. TViews.Tests.Operations.OpsDatabase.LibpqArgs(db.ConnectionString), "-Fc", "-f", dump]);
-            var database = new NpgsqlConnectionStringBuilder(restoredCs).Database!;
-            await TViews.Tests.Operations.OpsDatabase.RunClientToolAsync("pg_restore", [.. TViews.Tests.Operations.OpsDatabase.LibpqArgs(db.ConnectionString, database), dump]);
+            await TViews.Tests.Operations.OpsDatabase.DumpAndRestoreAsync(db.ConnectionString, restoredCs);
             await using var restored = new NpgsqlConnection(restoredCs);
             await restored.OpenAsync();
             foreach (var part in new[] { "tb_event_2024", "tb_event_2025", "tb_event_2025_h1", "tb_event_2025_rest" })
@@ -172,7 +168,6 @@ public sealed class PartitionedSourceTests(ITestOutputHelper output)
         {
             NpgsqlConnection.ClearAllPools();
             await TestServer.DropDatabaseAsync(restoredCs);
-            dir.Delete(recursive: true);
         }
     }
 

@@ -196,14 +196,10 @@ public sealed class SourceDdlTests(ITestOutputHelper output)
     public async Task RecordedCallsSurviveADumpAndRestore()
     {
         await using var db = await WorkloadDatabase.CreateAsync("ddl_dump", WatchedSchema, WatchedDefinitions, output.WriteLine);
-        var dir = Directory.CreateTempSubdirectory("tviews-ddl-dump-");
         var restored = await TestServer.CreateDatabaseAsync("ddl_restored");
         try
         {
-            var dump = Path.Combine(dir.FullName, "ddl.dump");
-            await Operations.OpsDatabase.RunClientToolAsync("pg_dump", [.. Operations.OpsDatabase.LibpqArgs(db.ConnectionString), "-Fc", "-f", dump]);
-            await Operations.OpsDatabase.RunClientToolAsync("pg_restore",
-                [.. Operations.OpsDatabase.LibpqArgs(db.ConnectionString, new NpgsqlConnectionStringBuilder(restored).Database!), dump]);
+            await Operations.OpsDatabase.DumpAndRestoreAsync(db.ConnectionString, restored);
             await using var c = new NpgsqlConnection(restored);
             await c.OpenAsync();
             Assert.Equal(0L, await Db.ScalarAsync<long>(c, "SELECT count(*) FROM pg_tviews_changed_calls()"));
@@ -215,7 +211,6 @@ public sealed class SourceDdlTests(ITestOutputHelper output)
         finally
         {
             await TestServer.DropDatabaseAsync(restored);
-            dir.Delete(recursive: true);
         }
     }
 

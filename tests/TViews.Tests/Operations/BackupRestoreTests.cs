@@ -14,15 +14,11 @@ public sealed class BackupRestoreTests
     {
         await using var db = await OpsDatabase.CreateAsync();
         await db.ExecAsync("UPDATE tb_user SET name = 'before backup' WHERE pk_user = 1");
-        var dir = Directory.CreateTempSubdirectory("tviews-ops-");
         var restoredCs = await TestServer.CreateDatabaseAsync("opsrestored");
         try
         {
-            var dump = Path.Combine(dir.FullName, "mydb.dump");
-            await OpsDatabase.RunClientToolAsync("pg_dump", [.. OpsDatabase.LibpqArgs(db.ConnectionString), "-Fc", "-f", dump]);
-            var database = new NpgsqlConnectionStringBuilder(restoredCs).Database!;
-            // pg_restore -d mydb_restored mydb.dump (exits non-zero on any error)
-            await OpsDatabase.RunClientToolAsync("pg_restore", [.. OpsDatabase.LibpqArgs(db.ConnectionString, database), dump]);
+            // pg_dump -Fc mydb; pg_restore -d mydb_restored mydb.dump (exits non-zero on any error)
+            await OpsDatabase.DumpAndRestoreAsync(db.ConnectionString, restoredCs);
 
             var restored = OpsDatabase.Attach(restoredCs);
             Assert.Equal("post\nuser", await restored.PsqlValueAsync("SELECT entity_name FROM pg_tviews_metadata ORDER BY 1;"));
@@ -49,7 +45,6 @@ public sealed class BackupRestoreTests
         finally
         {
             await TestServer.DropDatabaseAsync(restoredCs);
-            dir.Delete(recursive: true);
         }
     }
 }

@@ -237,6 +237,25 @@ public sealed class OpsDatabase : IAsyncDisposable
         return output;
     }
 
+    /// <summary>
+    /// The runbook's backup and restore: <c>pg_dump -Fc</c> of one database, <c>pg_restore</c> into
+    /// another (created empty by the caller); either failing throws.
+    /// </summary>
+    public static async Task DumpAndRestoreAsync(string from, string into)
+    {
+        var dir = Directory.CreateTempSubdirectory("tviews-dump-");
+        try
+        {
+            var dump = Path.Combine(dir.FullName, "db.dump");
+            await RunClientToolAsync("pg_dump", [.. LibpqArgs(from), "-Fc", "-f", dump]);
+            await RunClientToolAsync("pg_restore", [.. LibpqArgs(from, new NpgsqlConnectionStringBuilder(into).Database!), dump]);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     /// <summary>libpq connection arguments (-h -p -U -d) for this database.</summary>
     public static string[] LibpqArgs(string connectionString, string? database = null)
     {

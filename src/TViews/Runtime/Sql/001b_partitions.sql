@@ -9,6 +9,13 @@ LANGUAGE sql STABLE AS $fn$
     FROM pg_catalog.pg_attribute a WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
 $fn$;
 
+-- The tables a manifest's triggers are on (its sources), for pg_tviews_mirror_all.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_trigger_tables(objects jsonb) RETURNS oid[]
+LANGUAGE sql STABLE AS $fn$
+    SELECT ARRAY(SELECT DISTINCT pg_catalog.to_regclass(pg_catalog.format('%I.%I', t->>'schema', t->>'table'))::oid
+                 FROM jsonb_array_elements(COALESCE(objects->'triggers', '[]')) AS t)
+$fn$;
+
 -- Partitioned sources (docs/design.md, "Partitioned sources"). A statement fires the statement
 -- triggers of the table it names and no other: a write addressed to a partition fires none of its
 -- partitioned table's. So every partition, at every level, carries a copy of each TViews statement
@@ -36,6 +43,7 @@ CREATE OR REPLACE FUNCTION @schema@.pg_tviews_mirror(tbl regclass) RETURNS boole
 LANGUAGE plpgsql AS $fn$
 DECLARE
     aimed text; -- how the manifests' DDL names tbl: ' ON "schema"."table" '
+    own_order text := @schema@.pg_tviews_column_order(tbl);
     parts regclass[] := '{}';
     active boolean;
     seen boolean := EXISTS (SELECT FROM @schema@.pg_tviews_partitions x WHERE x.source = tbl AND x.part = tbl);
@@ -86,10 +94,10 @@ BEGIN
         -- Deferred mode queues a written row as the text of the table the trigger fired on, and reads
         -- it back as the source's row type: the columns must come in the same order (ATTACH
         -- PARTITION accepts a table with the same columns in any order). Refused otherwise.
-        IF active AND @schema@.pg_tviews_column_order(p) IS DISTINCT FROM @schema@.pg_tviews_column_order(tbl) THEN
+        IF active AND @schema@.pg_tviews_column_order(p) IS DISTINCT FROM own_order THEN
             RAISE EXCEPTION 'TVIEWs read %, whose partition % has its columns in another order', tbl, p
                 USING ERRCODE = 'feature_not_supported',
-                      DETAIL = pg_catalog.format('%s: %s; %s: %s', tbl, @schema@.pg_tviews_column_order(tbl), p, @schema@.pg_tviews_column_order(p)),
+                      DETAIL = pg_catalog.format('%s: %s; %s: %s', tbl, own_order, p, @schema@.pg_tviews_column_order(p)),
                       HINT = pg_catalog.format('Create partitions with CREATE TABLE ... PARTITION OF %s, or CREATE TABLE ... (LIKE %s), so that a row reads the same in both.', tbl, tbl);
         END IF;
         -- Copies of triggers the source no longer has.

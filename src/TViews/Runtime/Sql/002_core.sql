@@ -169,7 +169,7 @@ BEGIN
     PERFORM @schema@.pg_tviews_regate();
     PERFORM @schema@.pg_tviews_record_calls(e);
     -- Partitioned sources: copies of the triggers on every partition.
-    PERFORM @schema@.pg_tviews_mirror_all(ARRAY(SELECT to_regclass(format('%I.%I', tj->>'schema', tj->>'table'))::oid FROM jsonb_array_elements(COALESCE(manifest->'objects'->'triggers', '[]')) AS tj));
+    PERFORM @schema@.pg_tviews_mirror_all(@schema@.pg_tviews_trigger_tables(manifest->'objects'));
 END $fn$;
 
 -- The UPDATE trigger of a source table is shared by the TVIEWs that read it, so an UPDATE costs one
@@ -258,7 +258,7 @@ BEGIN
         n := n + 1;
     END LOOP;
     PERFORM @schema@.pg_tviews_regate();
-    PERFORM @schema@.pg_tviews_mirror_all(ARRAY(SELECT to_regclass(format('%I.%I', tj->>'schema', tj->>'table'))::oid FROM jsonb_array_elements(COALESCE(manifest->'objects'->'triggers', '[]')) AS tj));
+    PERFORM @schema@.pg_tviews_mirror_all(@schema@.pg_tviews_trigger_tables(manifest->'objects'));
     RETURN n;
 END $fn$;
 
@@ -436,7 +436,7 @@ BEGIN
     -- Partitioned sources: the copies of those triggers on their partitions go too (before the
     -- functions they call). (Called by pg_tviews_sql_drop too: refreshes are left to
     -- pg_tviews_on_partition_ddl.)
-    PERFORM @schema@.pg_tviews_mirror_all(ARRAY(SELECT to_regclass(format('%I.%I', tj->>'schema', tj->>'table'))::oid FROM jsonb_array_elements(COALESCE(m.objects->'triggers', '[]')) AS tj), false);
+    PERFORM @schema@.pg_tviews_mirror_all(@schema@.pg_tviews_trigger_tables(m.objects), false);
     FOR f IN SELECT * FROM jsonb_array_elements(m.objects->'functions') LOOP
         EXECUTE format('DROP FUNCTION IF EXISTS %I.%I(%s)', f->>'schema', f->>'name', f->>'args');
     END LOOP;
