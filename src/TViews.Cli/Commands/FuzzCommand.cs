@@ -27,11 +27,15 @@ public static class FuzzCommand
         mode.AcceptOnlyFromAmong("immediate", "deferred", "mixed");
         var locking = new Option<string>("--locking") { Description = "Locking of the TVIEWs that allow key locks: whole (as built), auto or key (docs/design.md, Key-level locking)", DefaultValueFactory = _ => "whole" };
         locking.AcceptOnlyFromAmong("auto", "whole", "key");
+        var sessions = new Option<int>("--sessions") { Description = "Concurrent sessions: transactions run this many at a time, retried on serialization failures and deadlocks, the oracle after each round (no shrinking)", DefaultValueFactory = _ => 1 };
+        var isolation = new Option<string>("--isolation") { Description = "Isolation level of the transactions: read-committed, repeatable-read, serializable, or mixed", DefaultValueFactory = _ => "read-committed" };
+        isolation.AcceptOnlyFromAmong("read-committed", "repeatable-read", "serializable", "mixed");
+        var single = new Option<bool>("--single-statements") { Description = "Every transaction one statement: with --sessions, a deadlock through TViews' locks is then a defect (docs/design.md, One lock order)" };
         var print = new Option<int?>("--print-set") { Description = "Print the case generated for this set of the seed (schema, rows, definitions, transactions) and exit" };
         var json = CommonOptions.Json();
         var command = new Command("fuzz", "Differential fuzzing: random schemas, TVIEW definitions and transactions checked against the definitions after every transaction")
         {
-            minutes, seed, sets, firstSet, transactions, noShrink, shrinkMinutes, outDir, mode, locking, print, json,
+            minutes, seed, sets, firstSet, transactions, noShrink, shrinkMinutes, outDir, mode, locking, sessions, isolation, single, print, json,
         };
         command.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
@@ -46,14 +50,17 @@ public static class FuzzCommand
                 ShrinkBudget = TimeSpan.FromMinutes(pr.GetValue(shrinkMinutes)),
                 Mode = pr.GetValue(mode)!,
                 Locking = pr.GetValue(locking)!,
+                Sessions = pr.GetValue(sessions),
+                Isolation = pr.GetValue(isolation)!,
+                SingleStatements = pr.GetValue(single),
             };
             if (pr.GetValue(print) is { } set)
             {
-                Console.Out.Write(FuzzRunner.Generate(options.Seed, set, options.TransactionsPerSet).Describe());
+                Console.Out.Write(FuzzRunner.Generate(options.Seed, set, options.TransactionsPerSet, options.SingleStatements).Describe());
                 return 0;
             }
-            if (options.Duration <= TimeSpan.Zero || options.TransactionsPerSet < 1 || options.Sets is < 1 || options.FirstSet < 0)
-                throw new ArgumentException("--minutes, --transactions and --sets must be positive, --first-set not negative");
+            if (options.Duration <= TimeSpan.Zero || options.TransactionsPerSet < 1 || options.Sets is < 1 || options.FirstSet < 0 || options.Sessions is < 1 or > 64)
+                throw new ArgumentException("--minutes, --transactions and --sets must be positive, --first-set not negative, --sessions from 1 to 64");
             var connection = pr.GetValue(CommonOptions.Connection);
             if (string.IsNullOrWhiteSpace(connection)) connection = Environment.GetEnvironmentVariable("TVIEWS_CONNECTION");
             LocalPostgres? server = null;
@@ -92,6 +99,12 @@ public static class FuzzCommand
         sb.AppendLine($"fuzz seed {r.Seed}: {r.Sets} sets, {N(r.Transactions)} transactions in {r.ElapsedSeconds:F0} s");
         sb.AppendLine($"  time:         {r.ApplySeconds:F0} s applying definitions, {r.WorkloadSeconds:F0} s in transactions, {r.OracleSeconds:F0} s in the oracle");
         sb.AppendLine($"  transactions: {N(r.Committed)} committed, {N(r.RolledBack)} rolled back, {N(r.Aborted)} aborted by an error");
+        if (r.Sessions > 1)
+            sb.AppendLine($"  concurrency:  {r.Sessions} sessions, {r.Isolation}; {N(r.Retried)} retried (serialization failures and deadlocks), " +
+                          $"{N(r.Deadlocks)} deadlocks ({N(r.DeadlocksOnTViewsLocks)} through an advisory lock, {N(r.WholeLockCycles)} of whole-TVIEW locks only), " +
+                          $"{N(r.GaveUp)} given up after {CaseExecutor.MaxAttempts} attempts; " +
+                          $"{N(r.OrderedRounds)} rounds of single-table statements only, where a cycle of whole-TVIEW locks is a finding");
+        foreach (var d in r.DeadlockSamples) sb.AppendLine($"    deadlock: {d.Replace("\n", "\n      ", StringComparison.Ordinal)}");
         sb.AppendLine($"  statements:   {N(r.Statements)} run, {N(r.StatementsFailed)} failed as intended (savepoints, constraint errors)");
         sb.AppendLine($"  definitions:  {r.DefinitionsTried} tried, {r.DefinitionsAccepted} accepted, {r.DefinitionsRefused} refused, {r.DefinitionsSkipped} skipped (read a refused TVIEW)");
         if (r.SetsWithSetupError > 0) sb.AppendLine($"  sets whose schema failed to load: {r.SetsWithSetupError}");

@@ -1,3 +1,4 @@
+using System.Data;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Npgsql;
@@ -13,6 +14,7 @@ public sealed record FuzzFinding(string Kind, string TView, string Summary, IRea
     public const string Divergence = "divergence";
     public const string MaintenanceError = "maintenance error";
     public const string ApplyError = "apply error";
+    public const string Deadlock = "deadlock";
 
     /// <summary>The same bug as another finding, as far as shrinking can tell.</summary>
     public bool SameAs(FuzzFinding other) => Kind == other.Kind && (Kind != Divergence || TView == other.TView);
@@ -48,6 +50,51 @@ public sealed class CaseResult
 
     /// <summary>True when the time budget ended the run before the last transaction.</summary>
     public bool Incomplete { get; set; }
+
+    /// <summary>Concurrent runs: transactions run again after a serialization failure or a deadlock (the application's to retry).</summary>
+    public int Retried { get; set; }
+
+    /// <summary>Concurrent runs: deadlocks PostgreSQL reported, and how many of their cycles went through an advisory (TViews) lock.</summary>
+    public int Deadlocks { get; set; }
+    public int DeadlocksOnTViewsLocks { get; set; }
+
+    /// <summary>Concurrent runs: deadlocks whose every wait was for a whole-TVIEW lock (a finding when the transactions were of the shape whose order TViews guarantees).</summary>
+    public int WholeLockCycles { get; set; }
+
+    /// <summary>Concurrent runs: rounds of transactions of that shape (one statement on one table each).</summary>
+    public int OrderedRounds { get; set; }
+
+    /// <summary>Concurrent runs: the first cycles through an advisory lock, as PostgreSQL described them (DETAIL), with the statement that was chosen to fail.</summary>
+    public List<string> DeadlockSamples { get; } = [];
+
+    /// <summary>Concurrent runs: transactions given up after <see cref="CaseExecutor.MaxAttempts"/> attempts.</summary>
+    public int GaveUp { get; set; }
+
+    internal const int SampleLimit = 5;
+
+    /// <summary>Adds what a session counted in one round (its transactions, in order, and its outcomes).</summary>
+    internal void Add(CaseResult session)
+    {
+        Committed += session.Committed;
+        RolledBack += session.RolledBack;
+        Aborted += session.Aborted;
+        StatementsRun += session.StatementsRun;
+        StatementsFailed += session.StatementsFailed;
+        Retried += session.Retried;
+        Deadlocks += session.Deadlocks;
+        DeadlocksOnTViewsLocks += session.DeadlocksOnTViewsLocks;
+        WholeLockCycles += session.WholeLockCycles;
+        GaveUp += session.GaveUp;
+        foreach (var d in session.DeadlockSamples)
+            if (DeadlockSamples.Count < SampleLimit) DeadlockSamples.Add(d);
+        Finding ??= session.Finding;
+    }
+}
+
+/// <summary>A serialization failure or deadlock: the transaction is rolled back and run again.</summary>
+internal sealed class RetryTransactionException(PostgresException cause) : Exception(cause.MessageText, cause)
+{
+    public PostgresException Cause { get; } = cause;
 }
 
 /// <summary>
@@ -55,9 +102,22 @@ public sealed class CaseResult
 /// (refusals recorded by cause), an optional sabotage, then every transaction followed by the oracle.
 /// Stops at the first finding.
 /// </summary>
-public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = "immediate", string locking = "whole")
+/// <remarks>
+/// With <paramref name="sessions"/> above one, the transactions run in rounds: each of that many
+/// connections runs the next transaction at once (at <paramref name="isolation"/>; "mixed" cycles
+/// through the three levels by transaction number), a serialization failure or deadlock is retried,
+/// and the oracle runs after each round. Which transaction waits for which is up to the scheduler,
+/// so such a run does not replay exactly.
+/// </remarks>
+public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = "immediate", string locking = "whole",
+    int sessions = 1, string isolation = "read-committed")
 {
     private static readonly string[] MixedModes = ["", "deferred", "immediate"];
+
+    private static readonly IsolationLevel[] Levels = [IsolationLevel.ReadCommitted, IsolationLevel.RepeatableRead, IsolationLevel.Serializable];
+
+    /// <summary>Attempts of one transaction in a concurrent run before it is given up (counted, not a finding).</summary>
+    public const int MaxAttempts = 30;
 
     private const string Guard = "fuzz_guard";
 
@@ -96,6 +156,11 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
                 try { await ExecAsync(conn, sabotage, ct); }
                 catch (PostgresException e) { result.SetupError = $"sabotage: {e.MessageText}"; return result; }
             }
+            if (sessions > 1)
+            {
+                await RunConcurrentlyAsync(conn, cs, c, result, deadline, ct);
+                return result;
+            }
             for (var i = 0; i < c.Transactions.Count; i++)
             {
                 if (deadline is { } d && DateTime.UtcNow > d) { result.Incomplete = true; break; }
@@ -117,6 +182,137 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
             await databases.DropDatabaseAsync(cs);
         }
     }
+
+    private async Task RunConcurrentlyAsync(NpgsqlConnection conn, string cs, FuzzCase c, CaseResult result, DateTime? deadline, CancellationToken ct)
+    {
+        // A deadlock's DETAIL (the cycle) tells whether TViews' advisory locks were part of it; Npgsql redacts it unless asked.
+        var withDetail = new NpgsqlConnectionStringBuilder(cs) { IncludeErrorDetail = true }.ConnectionString;
+        var connections = new List<NpgsqlConnection>();
+        try
+        {
+            for (var s = 0; s < sessions; s++)
+            {
+                var session = new NpgsqlConnection(withDetail);
+                connections.Add(session);
+                await session.OpenAsync(ct);
+                await ExecAsync(session, "SET statement_timeout = '60s'", ct);
+                // Cycles are broken sooner (superusers only; elsewhere the server's setting stays).
+                try { await ExecAsync(session, "SET deadlock_timeout = '100ms'", ct); }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege) { }
+            }
+            var wholeKeys = await WholeKeysAsync(conn, ct);
+            // Writers whose TViews locks each come from one statement on one table never deadlock on
+            // whole-TVIEW locks (docs/design.md, "One lock order"); a writable CTE, or a user trigger
+            // writing another table, locks in several batches, which that order does not cover.
+            var triggersWriteOneTable = c.Schema.Triggers.All(t => t.Tables.Count <= 1);
+            for (var first = 0; first < c.Transactions.Count; first += sessions)
+            {
+                if (deadline is { } d && DateTime.UtcNow > d) { result.Incomplete = true; break; }
+                ct.ThrowIfCancellationRequested();
+                var count = Math.Min(sessions, c.Transactions.Count - first);
+                var clock = Stopwatch.StartNew();
+                var ordered = triggersWriteOneTable && Enumerable.Range(first, count).All(i => OneTableStatement(c.Transactions[i]));
+                if (ordered) result.OrderedRounds++;
+                var rounds = await Task.WhenAll(Enumerable.Range(0, count).Select(s =>
+                    RunWithRetriesAsync(connections[s], c.Transactions[first + s], first + s, wholeKeys, ordered, ct)));
+                result.WorkloadTime += clock.Elapsed;
+                foreach (var (trace, counts) in rounds)
+                {
+                    result.Trace.Add(trace);
+                    result.Add(counts);
+                }
+                if (result.Finding is not null) break;
+                clock.Restart();
+                var diverged = await CheckAsync(conn, result, first + count - 1, ct);
+                result.OracleTime += clock.Elapsed;
+                if (diverged) break;
+            }
+        }
+        finally
+        {
+            foreach (var session in connections) await session.DisposeAsync();
+        }
+    }
+
+    private static bool OneTableStatement(FuzzTransaction tx) =>
+        tx.Statements.Count == 1 && !tx.Statements[0].Sql.StartsWith("WITH", StringComparison.Ordinal);
+
+    /// <summary>The advisory lock keys of the whole-TVIEW locks (pg_tviews_whole_key), to tell their cycles in a deadlock's DETAIL.</summary>
+    private async Task<HashSet<long>> WholeKeysAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        var keys = new HashSet<long>();
+        await using var cmd = new NpgsqlCommand($"SELECT {Rt("pg_tviews_whole_key")}(m.entity_name) FROM {Rt("pg_tviews_metadata")} AS m", conn);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) keys.Add(reader.GetInt64(0));
+        return keys;
+    }
+
+    /// <summary>
+    /// Whether every wait of a deadlock's cycle (PostgreSQL's DETAIL: "Process 1 waits for
+    /// ExclusiveLock on advisory lock [db,hi,lo,1]; blocked by process 2.") is for one of
+    /// <paramref name="wholeKeys"/>: 64-bit advisory keys show as their high and low 32 bits.
+    /// </summary>
+    public static bool IsWholeLockCycle(string? detail, IReadOnlySet<long> wholeKeys)
+    {
+        var waits = Wait().Matches(detail ?? "");
+        return waits.Count > 0 && waits.All(w =>
+            w.Groups["hi"].Success
+            && wholeKeys.Contains((long)((ulong.Parse(w.Groups["hi"].Value, System.Globalization.CultureInfo.InvariantCulture) << 32)
+                                         | ulong.Parse(w.Groups["lo"].Value, System.Globalization.CultureInfo.InvariantCulture))));
+    }
+
+    [GeneratedRegex(@"waits for \w+ on (?:advisory lock \[\d+,(?<hi>\d+),(?<lo>\d+),1\]|[^;]+);")]
+    private static partial Regex Wait();
+
+    private async Task<(TransactionTrace Trace, CaseResult Counts)> RunWithRetriesAsync(NpgsqlConnection conn, FuzzTransaction tx, int index,
+        IReadOnlySet<long> wholeKeys, bool ordered, CancellationToken ct)
+    {
+        var counts = new CaseResult();
+        var level = isolation switch
+        {
+            "repeatable-read" => IsolationLevel.RepeatableRead,
+            "serializable" => IsolationLevel.Serializable,
+            "mixed" => Levels[index % Levels.Length],
+            _ => IsolationLevel.ReadCommitted,
+        };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return (await RunTransactionAsync(conn, tx, counts, index, ct, level, retry: true), counts);
+            }
+            catch (RetryTransactionException e)
+            {
+                if (e.Cause.SqlState == PostgresErrorCodes.DeadlockDetected)
+                {
+                    counts.Deadlocks++;
+                    if (IsWholeLockCycle(e.Cause.Detail, wholeKeys))
+                    {
+                        counts.WholeLockCycles++;
+                        if (ordered)
+                            counts.Finding ??= new FuzzFinding(FuzzFinding.Deadlock, "",
+                                "single-statement transactions deadlocked on whole-TVIEW locks", [e.Cause.Detail ?? "", e.Cause.Where ?? ""], index);
+                    }
+                    if (e.Cause.Detail?.Contains("advisory lock", StringComparison.Ordinal) ?? false)
+                    {
+                        counts.DeadlocksOnTViewsLocks++;
+                        if (counts.DeadlockSamples.Count < CaseResult.SampleLimit)
+                            counts.DeadlockSamples.Add($"transaction {index}: {e.Cause.Detail}\n  in: {e.Cause.Where}");
+                    }
+                }
+                if (attempt == MaxAttempts)
+                {
+                    counts.GaveUp++;
+                    return (new TransactionTrace([], $"ROLLBACK -- given up after {attempt} attempts: {e.Cause.SqlState}"), counts);
+                }
+                counts.Retried++;
+            }
+        }
+    }
+
+    /// <summary>A failure the application retries: serialization failure (TViews' "could not lock rows ... in order" too) or deadlock.</summary>
+    private static bool IsRetryable(PostgresException e) =>
+        e.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected;
 
     private async Task ApplyAsync(FuzzCase c, string cs, CaseResult result, CancellationToken ct)
     {
@@ -176,10 +372,11 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         _ => statement % 3 == 0 ? MixedModes[(index + statement / 3) % 3] : null,
     };
 
-    private async Task<TransactionTrace> RunTransactionAsync(NpgsqlConnection conn, FuzzTransaction tx, CaseResult result, int index, CancellationToken ct)
+    private async Task<TransactionTrace> RunTransactionAsync(NpgsqlConnection conn, FuzzTransaction tx, CaseResult result, int index, CancellationToken ct,
+        IsolationLevel level = IsolationLevel.ReadCommitted, bool retry = false)
     {
         var statements = new List<StatementTrace>();
-        await using var t = await conn.BeginTransactionAsync(ct);
+        await using var t = await conn.BeginTransactionAsync(level, ct);
         var number = 0;
         foreach (var s in tx.Statements)
         {
@@ -191,6 +388,11 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
                 await ExecAsync(conn, s.Sql, ct);
                 if (s.Guarded) await ExecAsync(conn, $"RELEASE SAVEPOINT {Guard}", ct);
                 statements.Add(new StatementTrace(s, null));
+            }
+            catch (PostgresException e) when (retry && IsRetryable(e))
+            {
+                await t.RollbackAsync(ct);
+                throw new RetryTransactionException(e);
             }
             catch (PostgresException e)
             {
@@ -221,6 +423,10 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         try
         {
             await t.CommitAsync(ct);
+        }
+        catch (PostgresException e) when (retry && IsRetryable(e))
+        {
+            throw new RetryTransactionException(e);
         }
         catch (PostgresException e) when (IsTViewsError(e))
         {

@@ -55,7 +55,7 @@ public sealed class FuzzDatabases : IAsyncDisposable
     {
         await using var conn = new NpgsqlConnection(_admin);
         await conn.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 300 }; // a loaded test server is slow, not stuck
         await cmd.ExecuteNonQueryAsync(ct);
     }
 

@@ -30,7 +30,7 @@ public static class FuzzOracle
         if (definitions.Count == 0) return [];
         var sql = "SELECT " + string.Join(",\n", definitions.Select(d =>
             $"(SELECT count(*)::int FROM (({Missing(d)}) UNION ALL ({Extra(d)})) pg_tviews_fuzz_d)"));
-        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 300 }; // a loaded test server is slow, not stuck
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
         return Enumerable.Range(0, definitions.Count).Select(r.GetInt32).ToArray();
@@ -40,7 +40,7 @@ public static class FuzzOracle
     public static async Task<List<string>> RowsAsync(NpgsqlConnection conn, FuzzDefinition d, int limit, CancellationToken ct)
     {
         var sql = $"(SELECT 'missing ' || r FROM ({Missing(d)}) m LIMIT {limit}) UNION ALL (SELECT 'extra   ' || r FROM ({Extra(d)}) e LIMIT {limit})";
-        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 300 }; // a loaded test server is slow, not stuck
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<string>();
         while (await r.ReadAsync(ct)) list.Add(r.GetString(0));

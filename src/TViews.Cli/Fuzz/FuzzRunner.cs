@@ -35,6 +35,19 @@ public sealed record FuzzOptions
     /// </summary>
     public string Locking { get; init; } = "whole";
 
+    /// <summary>
+    /// Concurrent sessions: above one, the transactions run that many at a time, each on its own
+    /// connection, serialization failures and deadlocks retried, the oracle after each round (no
+    /// shrinking: such a run does not replay exactly).
+    /// </summary>
+    public int Sessions { get; init; } = 1;
+
+    /// <summary>Every transaction one statement (see <see cref="WorkloadGenerator"/>).</summary>
+    public bool SingleStatements { get; init; }
+
+    /// <summary>Isolation level of the transactions: read-committed, repeatable-read, serializable, or mixed (by transaction number).</summary>
+    public string Isolation { get; init; } = "read-committed";
+
     /// <summary>SQL run after the definitions are applied: a deliberate break, to test that the fuzzer notices.</summary>
     public Func<FuzzCase, string?>? Sabotage { get; init; }
 }
@@ -69,6 +82,17 @@ public sealed class FuzzReport
     public double ApplySeconds { get; set; }
     public double WorkloadSeconds { get; set; }
     public double OracleSeconds { get; set; }
+
+    /// <summary>Concurrent runs: sessions and isolation level, and how transactions had to be retried.</summary>
+    public int Sessions { get; set; } = 1;
+    public string Isolation { get; set; } = "read-committed";
+    public long Retried { get; set; }
+    public long Deadlocks { get; set; }
+    public long DeadlocksOnTViewsLocks { get; set; }
+    public long WholeLockCycles { get; set; }
+    public long OrderedRounds { get; set; }
+    public long GaveUp { get; set; }
+    public List<string> DeadlockSamples { get; } = [];
 }
 
 /// <summary>
@@ -90,26 +114,26 @@ public sealed class FuzzRunner(FuzzDatabases databases, FuzzOptions options, Act
     }
 
     /// <summary>Generates set <paramref name="set"/> of a run: schema and definitions from one stream, transactions from another.</summary>
-    public static FuzzCase Generate(int seed, int set, int transactions)
+    public static FuzzCase Generate(int seed, int set, int transactions, bool singleStatements = false)
     {
         var caseSeed = CaseSeed(seed, set);
         var rng = new Random(caseSeed);
         var schema = new SchemaGenerator(rng).Generate();
         var definitions = new DefinitionGenerator(rng, schema).Generate(2 + rng.Next(4));
-        var workload = new WorkloadGenerator(new Random(caseSeed ^ 0x5BD1E995), schema).Generate(transactions);
+        var workload = new WorkloadGenerator(new Random(caseSeed ^ 0x5BD1E995), schema, singleStatements).Generate(transactions);
         return new FuzzCase(seed, set, schema, definitions, workload);
     }
 
     public async Task<FuzzReport> RunAsync(CancellationToken ct = default)
     {
-        var report = new FuzzReport { Seed = options.Seed };
+        var report = new FuzzReport { Seed = options.Seed, Sessions = options.Sessions, Isolation = options.Isolation };
         var clock = Stopwatch.StartNew();
         var deadline = DateTime.UtcNow + options.Duration;
-        var executor = new CaseExecutor(databases, options.Mode, options.Locking);
+        var executor = new CaseExecutor(databases, options.Mode, options.Locking, options.Sessions, options.Isolation);
         for (var set = options.FirstSet; (options.Sets is not { } max || set < options.FirstSet + max) && DateTime.UtcNow < deadline; set++)
         {
             ct.ThrowIfCancellationRequested();
-            var c = Generate(options.Seed, set, options.TransactionsPerSet);
+            var c = Generate(options.Seed, set, options.TransactionsPerSet, options.SingleStatements);
             if (options.Sabotage?.Invoke(c) is { } sabotage) c = c with { Sabotage = sabotage };
             var result = await executor.RunAsync(c, deadline, ct);
             Record(report, c, result);
@@ -125,7 +149,8 @@ public sealed class FuzzRunner(FuzzDatabases databases, FuzzOptions options, Act
     private async Task<FuzzFindingReport> ReportFindingAsync(CaseExecutor executor, FuzzCase c, CaseResult result, FuzzFinding f, CancellationToken ct)
     {
         var (small, smallResult, runs) = (c, result, 0);
-        if (options.Shrink)
+        // A concurrent run does not replay exactly, so candidates could not be told apart from luck.
+        if (options.Shrink && options.Sessions == 1)
         {
             progress?.Invoke($"set {c.Set}: shrinking ({Shrinker.Describe(c)})");
             var shrinker = new Shrinker(executor, f, options.ShrinkBudget, progress);
@@ -151,6 +176,14 @@ public sealed class FuzzRunner(FuzzDatabases databases, FuzzOptions options, Act
         report.Aborted += r.Aborted;
         report.Statements += r.StatementsRun;
         report.StatementsFailed += r.StatementsFailed;
+        report.Retried += r.Retried;
+        report.Deadlocks += r.Deadlocks;
+        report.DeadlocksOnTViewsLocks += r.DeadlocksOnTViewsLocks;
+        report.WholeLockCycles += r.WholeLockCycles;
+        report.OrderedRounds += r.OrderedRounds;
+        report.GaveUp += r.GaveUp;
+        foreach (var d in r.DeadlockSamples)
+            if (report.DeadlockSamples.Count < CaseResult.SampleLimit) report.DeadlockSamples.Add($"set {c.Set}, {d}");
         report.DefinitionsTried += c.Definitions.Count;
         report.DefinitionsAccepted += r.Accepted.Count;
         report.DefinitionsRefused += r.Refused.Count;

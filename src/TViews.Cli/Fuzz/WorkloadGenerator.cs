@@ -9,7 +9,12 @@ namespace TViews.Cli.Fuzz;
 /// to or released, statements that fail inside a savepoint, and whole-transaction rollbacks. Keys
 /// come from the same small domains as the seed rows, so statements usually hit rows.
 /// </summary>
-public sealed class WorkloadGenerator(Random rng, FuzzSchema schema)
+/// <remarks>
+/// With <paramref name="singleStatements"/>, every transaction is one statement (a write, or one that
+/// fails), committed: the shape whose locks TViews orders (docs/design.md, "One lock order"), so that a
+/// concurrent run's deadlocks through TViews' locks are TViews' own.
+/// </remarks>
+public sealed class WorkloadGenerator(Random rng, FuzzSchema schema, bool singleStatements = false)
 {
     private readonly List<FuzzTable> _tables = schema.Tables.ToList();
 
@@ -21,6 +26,7 @@ public sealed class WorkloadGenerator(Random rng, FuzzSchema schema)
 
     public FuzzTransaction Transaction()
     {
+        if (singleStatements) return new FuzzTransaction([Chance(0.05) ? Failing() : Statement()], false);
         var statements = new List<FuzzStatement>();
         var savepoints = 0;
         for (var n = 1 + rng.Next(4); n > 0; n--)

@@ -87,6 +87,20 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
         CREATE TABLE tv_z AS SELECT w.pk_w, w.note, (SELECT count(*) FROM tv_a a WHERE a.val = w.val) AS n FROM tb_w w;
         """;
 
+    // A TRUNCATE of tb_p (read by tv_pq only) against an insert into tb_q (read by tv_pq and tv_qz):
+    // TRUNCATE takes its table's lock before any trigger, then waits for tv_pq's lock.
+    private const string SourceLockSchema = """
+        CREATE TABLE tb_p (pk_p bigint PRIMARY KEY, val integer NOT NULL);
+        CREATE TABLE tb_q (pk_q bigint PRIMARY KEY, fk_p bigint NOT NULL, val integer NOT NULL);
+        INSERT INTO tb_p SELECT g, g FROM generate_series(1, 10) g;
+        INSERT INTO tb_q SELECT g, 1 + g % 10, g FROM generate_series(1, 30) g;
+        """;
+
+    private const string SourceLockDefinitions = """
+        CREATE TABLE tv_pq AS SELECT q.pk_q, p.val AS p_val FROM tb_q q JOIN tb_p p ON p.pk_p = q.fk_p;
+        CREATE TABLE tv_qz AS SELECT q.pk_q, q.val FROM tb_q q;
+        """;
+
     private string _db = "";
     private List<(string Table, string Definition)> _defs = [];
 
@@ -94,8 +108,8 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
     {
         _db = await TestServer.CreateDatabaseAsync("lock");
         await using (var c = await OpenAsync())
-            await ExecAsync(c, Schema + TruncateSchema);
-        var script = Definitions + TruncateDefinitions;
+            await ExecAsync(c, Schema + TruncateSchema + SourceLockSchema);
+        var script = Definitions + TruncateDefinitions + SourceLockDefinitions;
         await new TViewsEngine(_db).ApplyAsync(TViewDefinition.FromScript(script));
         _defs = WorkloadRunner.Definitions(script);
     }
@@ -212,6 +226,16 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
         RaceAsync("UPDATE tb_w SET note = 'held' WHERE pk_w = 1",
             "TRUNCATE tb_x",
             "INSERT INTO tb_w (pk_w, val) VALUES (1000, 3)");
+
+    [Fact]
+    public Task TruncateAndAWriterOfAnotherSourceDoNotDeadlock() =>
+        // Was: the insert into tb_q took tv_pq's lock and waited for tv_qz's (the holder's); the
+        // TRUNCATE took tb_p's table lock and waited for tv_pq's; the holder committed, and the
+        // insert's recompute of tv_pq read tb_p: a cycle through the table lock, 40P01. Now the insert
+        // takes its TVIEWs' sources' table locks before theirs, so the TRUNCATE waits for it at the start.
+        RaceAsync("UPDATE tb_q SET val = val + 1 WHERE pk_q = 1",
+            "INSERT INTO tb_q (pk_q, fk_p, val) VALUES (1000, 3, 7)",
+            "TRUNCATE tb_p");
 
     /// <summary>
     /// The "with deletes" mix, 8 sessions, with each locking. Whole locks (the default): no deadlock

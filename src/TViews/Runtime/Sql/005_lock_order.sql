@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_lock_set (
     entities  text[] NOT NULL,  -- sorted by name ("C")
     tables    text[] NOT NULL,  -- their tables, quoted and qualified, in the same order
     lockings  text[],           -- their locking ('whole' where key locks do not apply), in the same order
+    relations regclass[],       -- the tables (not TVIEWs) every one of them reads (pg_tviews_lock_sources)
     PRIMARY KEY (source, event, entity)
 );
 -- Added by this release: with an ALTER TABLE only when missing, since it fires pg_tviews_ddl, whose
@@ -29,6 +30,10 @@ BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
                    WHERE a.attrelid = (@schema_literal@ || '.pg_tviews_lock_set')::regclass AND a.attname = 'lockings') THEN
         ALTER TABLE @schema@.pg_tviews_lock_set ADD COLUMN lockings text[];
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                   WHERE a.attrelid = (@schema_literal@ || '.pg_tviews_lock_set')::regclass AND a.attname = 'relations') THEN
+        ALTER TABLE @schema@.pg_tviews_lock_set ADD COLUMN relations regclass[];
     END IF;
 END $do$;
 COMMENT ON TABLE @schema@.pg_tviews_lock_set IS
@@ -47,9 +52,26 @@ GRANT SELECT ON @schema@.pg_tviews_lock_set TO PUBLIC;
 -- whole set before any child's trigger runs; but a DELETE on a table no TVIEW reads, or an UPDATE
 -- whose gates did not fire, first reaches TViews in a child, and that child's set must then cover
 -- the siblings the same statement reaches next.
+-- The tables, not TVIEWs, that the given TVIEWs read (their triggers' tables), for
+-- pg_tviews_lock_sources. TVIEW tables are left out: only TViews' refresh locks them exclusively,
+-- under the TViews locks that already order it with writers; a writer holding ACCESS SHARE on one
+-- would make that refresh wait for it out of that order.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_base_sources(entities text[]) RETURNS regclass[]
+LANGUAGE sql STABLE AS $fn$
+    SELECT ARRAY(
+        SELECT DISTINCT r::pg_catalog.regclass
+        FROM @schema@.pg_tviews_metadata s
+        CROSS JOIN LATERAL unnest(@schema@.pg_tviews_trigger_tables(s.objects)) AS r
+        JOIN pg_catalog.pg_class c ON c.oid = r
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE s.entity_name = ANY (entities)
+          AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_metadata t WHERE t.table_schema = n.nspname AND t.table_name = c.relname)
+        ORDER BY 1)
+$fn$;
+
 DROP FUNCTION IF EXISTS @schema@.pg_tviews_lock_sets_computed(); -- its result changed
 CREATE FUNCTION @schema@.pg_tviews_lock_sets_computed()
-RETURNS TABLE (source text, event text, entity text, entities text[], tables text[], lockings text[])
+RETURNS TABLE (source text, event text, entity text, entities text[], tables text[], lockings text[], relations regclass[])
 -- No JIT: the recursive CTEs' estimates make PostgreSQL compile it (seconds) for a 10 ms query.
 LANGUAGE sql STABLE SET jit = off AS $fn$
     WITH RECURSIVE
@@ -132,13 +154,15 @@ LANGUAGE sql STABLE SET jit = off AS $fn$
         JOIN early_ancestor a ON (a.rel, a.event) = (n.rel, n.event)
         JOIN reached x ON (x.rel, x.event) = (a.anc_rel, a.anc_event)
     )
-    SELECT m.source, m.event, m.entity,
-           array_agg(m.member COLLATE "C" ORDER BY m.member COLLATE "C"),
-           array_agg(format('%I.%I', t.table_schema, t.table_name) ORDER BY m.member COLLATE "C"),
-           array_agg(CASE WHEN t.key_locks THEN t.locking ELSE 'whole' END ORDER BY m.member COLLATE "C")
-    FROM (SELECT DISTINCT * FROM member) m
-    JOIN @schema@.pg_tviews_metadata t ON t.entity_name = m.member
-    GROUP BY m.source, m.event, m.entity
+    SELECT g.*,
+           @schema@.pg_tviews_base_sources(g.entities)
+    FROM (SELECT m.source, m.event, m.entity,
+                 array_agg(m.member COLLATE "C" ORDER BY m.member COLLATE "C") AS entities,
+                 array_agg(format('%I.%I', t.table_schema, t.table_name) ORDER BY m.member COLLATE "C") AS tables,
+                 array_agg(CASE WHEN t.key_locks THEN t.locking ELSE 'whole' END ORDER BY m.member COLLATE "C") AS lockings
+          FROM (SELECT DISTINCT * FROM member) m
+          JOIN @schema@.pg_tviews_metadata t ON t.entity_name = m.member
+          GROUP BY m.source, m.event, m.entity) g
 $fn$;
 
 -- Brings pg_tviews_lock_set up to date: called when a TVIEW is registered or forgotten, and by the
@@ -153,10 +177,11 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
         DELETE FROM @schema@.pg_tviews_lock_set l
         WHERE NOT EXISTS (SELECT 1 FROM computed n WHERE (n.source, n.event, n.entity) = (l.source, l.event, l.entity))
     )
-    INSERT INTO @schema@.pg_tviews_lock_set AS l (source, event, entity, entities, tables, lockings)
-    SELECT c.source, c.event, c.entity, c.entities, c.tables, c.lockings FROM computed c
-    ON CONFLICT (source, event, entity) DO UPDATE SET entities = excluded.entities, tables = excluded.tables, lockings = excluded.lockings
-    WHERE (l.entities, l.tables, l.lockings) IS DISTINCT FROM (excluded.entities, excluded.tables, excluded.lockings)
+    INSERT INTO @schema@.pg_tviews_lock_set AS l (source, event, entity, entities, tables, lockings, relations)
+    SELECT c.source, c.event, c.entity, c.entities, c.tables, c.lockings, c.relations FROM computed c
+    ON CONFLICT (source, event, entity) DO UPDATE
+        SET entities = excluded.entities, tables = excluded.tables, lockings = excluded.lockings, relations = excluded.relations
+    WHERE (l.entities, l.tables, l.lockings, l.relations::oid[]) IS DISTINCT FROM (excluded.entities, excluded.tables, excluded.lockings, excluded.relations::oid[])
 $fn$;
 
 -- Runtimes before this one recorded whether a statement maintains a TVIEW in one step (key locks
@@ -172,6 +197,28 @@ ALTER TABLE @schema@.pg_tviews_lock_set DROP COLUMN IF EXISTS single_step;
 -- / SERIALIZABLE it fails with 40001 when a transaction that committed after our snapshot
 -- maintained the TVIEW, and makes a later such writer fail the same way. A TVIEW without a state
 -- row (its metadata is gone) is not added to the list.
+-- ACCESS SHARE, to the end of the transaction, on `relations` (the sources of the TVIEWs about to be
+-- locked), taken before their TViews locks. TRUNCATE, DDL and LOCK TABLE take their table's lock when
+-- the statement starts, before any trigger, and a TRUNCATE's trigger then waits for TViews locks; a
+-- writer that held TViews locks and only then read that table to recompute would wait for the
+-- TRUNCATE, which waits for it: a deadlock a lock order over TViews' own locks cannot prevent. Taking
+-- the sources' locks first makes the writer wait for the TRUNCATE before it holds anything the
+-- TRUNCATE needs (docs/design.md, "One lock order"). Only tables the role may lock (ACCESS SHARE needs
+-- a privilege on the table), and not those gone; names from regclass, never from stored text.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_sources(relations regclass[]) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    names text;
+BEGIN
+    SELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ' ORDER BY c.oid) INTO names
+    FROM pg_catalog.pg_class c
+    WHERE c.oid = ANY (relations::oid[])
+      AND pg_catalog.has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE');
+    IF names IS NOT NULL THEN
+        EXECUTE 'LOCK TABLE ' || names || ' IN ACCESS SHARE MODE';
+    END IF;
+END $fn$;
+
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_all(tviews text[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -187,6 +234,10 @@ DECLARE
     added boolean := false;
     e text;
 BEGIN
+    -- The sources first (pg_tviews_lock_sources). A flush, which passes `tables`, took them already.
+    IF tables IS NULL THEN
+        PERFORM @schema@.pg_tviews_lock_sources(@schema@.pg_tviews_base_sources(tviews));
+    END IF;
     FOR i IN 1 .. coalesce(cardinality(tviews), 0) LOOP
         e := tviews[i];
         IF (tables IS NULL OR to_regclass(tables[i]) IS NOT NULL) THEN
@@ -340,9 +391,11 @@ DECLARE
     wanted text[];
     relations text[];
     lockings text[];
+    sources regclass[];
     held text := coalesce(current_setting('pg_tviews.locked', true), '');
     added boolean := false;
     mine boolean := false;
+    sources_locked boolean := false;
     e text;
     keyed boolean; -- whether an earlier statement took key locks; computed when first needed
     contended boolean; -- whether 'auto' takes whole locks now; computed when first needed
@@ -350,7 +403,7 @@ DECLARE
 BEGIN
     IF source_event <> 'UPDATE' OR gate_marks = ',' || tview || ',' THEN
         -- One set: every set of an INSERT, DELETE or TRUNCATE on the table is the same.
-        SELECT l.entities, l.tables, l.lockings INTO wanted, relations, lockings
+        SELECT l.entities, l.tables, l.lockings, l.relations INTO wanted, relations, lockings, sources
         FROM @schema@.pg_tviews_lock_set l
         WHERE l.source = source_table AND l.event = source_event AND l.entity = tview;
     ELSE
@@ -359,6 +412,9 @@ BEGIN
               FROM @schema@.pg_tviews_lock_set l CROSS JOIN LATERAL unnest(l.entities, l.tables, l.lockings) AS u (e, t, k)
               WHERE l.source = source_table AND l.event = source_event
                 AND (l.entity = tview OR strpos(gate_marks, ',' || l.entity || ',') > 0)) x;
+        sources := ARRAY(SELECT DISTINCT r FROM @schema@.pg_tviews_lock_set l CROSS JOIN LATERAL unnest(l.relations) AS r
+                         WHERE l.source = source_table AND l.event = source_event
+                           AND (l.entity = tview OR strpos(gate_marks, ',' || l.entity || ',') > 0));
     END IF;
     IF wanted IS NULL OR NOT tview = ANY (wanted) THEN
         -- (Lockings unknown here: NULL, looked up below.)
@@ -367,6 +423,11 @@ BEGIN
               FROM @schema@.pg_tviews_closure(tview) c JOIN @schema@.pg_tviews_metadata m USING (entity_name)
               UNION
               SELECT * FROM unnest(wanted, relations)) x;
+        sources := NULL;
+    END IF;
+    IF sources IS NULL THEN
+        -- Not in the lock set (a set being recomputed, or computed by an older runtime): from the catalog.
+        sources := @schema@.pg_tviews_base_sources(wanted);
     END IF;
     FOR i IN 1 .. coalesce(cardinality(wanted), 0) LOOP
         e := wanted[i];
@@ -407,11 +468,19 @@ BEGIN
                          AND coalesce(nullif(current_setting('pg_tviews.mode', true), ''), m.mode) = 'immediate'
                          AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_queued q WHERE q.xact = pg_current_xact_id() AND q.entity = e)
                          AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id())) THEN
+                IF NOT sources_locked THEN
+                    PERFORM @schema@.pg_tviews_lock_sources(sources);
+                    sources_locked := true;
+                END IF;
                 IF @schema@.pg_tviews_lock_shared(e) THEN
                     mine := mine OR e = tview;
                     CONTINUE;
                 END IF;
             END IF;
+        END IF;
+        IF NOT sources_locked THEN
+            PERFORM @schema@.pg_tviews_lock_sources(sources);
+            sources_locked := true;
         END IF;
         -- pg_tviews_lock_whole, inlined: this runs on the first write of most transactions.
         PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('pg_tviews whole ' || e, 0));

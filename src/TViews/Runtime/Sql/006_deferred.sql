@@ -104,6 +104,13 @@ BEGIN
           CROSS JOIN LATERAL unnest(l.entities, l.tables) AS v (e, t)
           WHERE k.xact = x) u;
     IF wanted IS NOT NULL THEN
+        -- The sources before any TViews lock (pg_tviews_lock_sources); a set without them (computed by
+        -- an older runtime) from the catalog.
+        PERFORM @schema@.pg_tviews_lock_sources(ARRAY(
+            SELECT DISTINCT r FROM @schema@.pg_tviews_queued k
+            JOIN @schema@.pg_tviews_lock_set l ON (l.source, l.event, l.entity) = (k.source, k.event, k.entity)
+            CROSS JOIN LATERAL unnest(coalesce(l.relations, @schema@.pg_tviews_base_sources(l.entities))) AS r
+            WHERE k.xact = x));
         PERFORM @schema@.pg_tviews_lock_flush(wanted, relations,
             ARRAY(SELECT DISTINCT k.entity FROM @schema@.pg_tviews_queued k WHERE k.xact = x));
     END IF;
