@@ -70,6 +70,9 @@ public sealed class CaseResult
     /// <summary>Concurrent runs: transactions given up after <see cref="CaseExecutor.MaxAttempts"/> attempts.</summary>
     public int GaveUp { get; set; }
 
+    /// <summary>The transactions ran this many at a time (the trace is then in their numbers' order, not their commits').</summary>
+    public int Sessions { get; set; } = 1;
+
     internal const int SampleLimit = 5;
 
     /// <summary>Adds what a session counted in one round (its transactions, in order, and its outcomes).</summary>
@@ -200,6 +203,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
                 try { await ExecAsync(session, "SET deadlock_timeout = '100ms'", ct); }
                 catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege) { }
             }
+            result.Sessions = sessions;
             var wholeKeys = await WholeKeysAsync(conn, ct);
             // Writers whose TViews locks each come from one statement on one table never deadlock on
             // whole-TVIEW locks (docs/design.md, "One lock order"); a writable CTE, or a user trigger
@@ -303,7 +307,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
                 if (attempt == MaxAttempts)
                 {
                     counts.GaveUp++;
-                    return (new TransactionTrace([], $"ROLLBACK -- given up after {attempt} attempts: {e.Cause.SqlState}"), counts);
+                    return (new TransactionTrace([], "ROLLBACK"), counts);
                 }
                 counts.Retried++;
             }

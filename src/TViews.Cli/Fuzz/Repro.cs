@@ -20,6 +20,8 @@ public sealed record Repro(string Header, string Setup, string Definitions, stri
         if (r.Locking is { } locking)
             workload.AppendLine($"SELECT pg_tviews_set_locking(entity_name, '{locking}') FROM pg_tviews_metadata WHERE key_locks;");
         if (c.Sabotage is { } s) workload.AppendLine("-- sabotage (a test of the fuzzer itself)").AppendLine(s + ";");
+        if (r.Sessions > 1)
+            workload.AppendLine($"-- these ran {r.Sessions} at a time, on as many connections: one after the other, they may not reproduce it");
         foreach (var t in r.Trace)
         {
             workload.AppendLine("BEGIN;");

@@ -108,6 +108,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
         Assert.Equal(FuzzFinding.Divergence, finding.Kind);
         Assert.Equal(0, finding.ShrinkRuns);
         Assert.Contains("DISABLE TRIGGER USER", finding.Repro.Workload);
+        Assert.Contains("ran 3 at a time", finding.Repro.Workload);
     }
 
     [Fact]
