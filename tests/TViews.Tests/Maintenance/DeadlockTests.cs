@@ -238,6 +238,45 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
             "TRUNCATE tb_p");
 
     /// <summary>
+    /// The table locks taken first are those of tables the role may read: ACCESS SHARE asks for
+    /// SELECT (INSERT is not enough before PostgreSQL 16), and a role without it would otherwise fail
+    /// where it only wanted to wait in order.
+    /// </summary>
+    [Fact]
+    public async Task TableLocksFirst_OnlyOnTablesTheRoleMayRead()
+    {
+        await using var c = await OpenAsync();
+        var role = "tv_lock_" + Guid.NewGuid().ToString("N")[..8];
+        await ExecAsync(c, $"""
+            CREATE ROLE {role};
+            GRANT EXECUTE ON FUNCTION pg_tviews_lock_sources(regclass[]) TO {role};
+            GRANT SELECT ON tb_q TO {role};
+            GRANT INSERT ON tb_p TO {role};
+            """);
+        try
+        {
+            async Task<string> LockedAsRole()
+            {
+                await using var tx = await c.BeginTransactionAsync();
+                await ExecAsync(c, $"SET LOCAL ROLE {role}; SELECT pg_tviews_lock_sources(ARRAY['tb_p', 'tb_q']::regclass[])", tx);
+                await ExecAsync(c, "RESET ROLE", tx);
+                var locked = await ScalarAsync<string>(c,
+                    "SELECT coalesce(string_agg(l.relation::regclass::text, ',' ORDER BY l.relation::regclass::text), '') FROM pg_locks l " +
+                    "WHERE l.pid = pg_backend_pid() AND l.mode = 'AccessShareLock' AND l.relation IN ('tb_p'::regclass, 'tb_q'::regclass)", tx);
+                await tx.RollbackAsync();
+                return locked;
+            }
+            Assert.Equal("tb_q", await LockedAsRole());
+            await ExecAsync(c, $"GRANT SELECT ON tb_p TO {role}");
+            Assert.Equal("tb_p,tb_q", await LockedAsRole());
+        }
+        finally
+        {
+            await ExecAsync(c, $"REVOKE ALL ON tb_p, tb_q FROM {role}; REVOKE ALL ON FUNCTION pg_tviews_lock_sources(regclass[]) FROM {role}; DROP ROLE {role}");
+        }
+    }
+
+    /// <summary>
     /// The "with deletes" mix, 8 sessions, with each locking. Whole locks (the default): no deadlock
     /// at all. Key locks (`key`, and `auto` while writers overlap) on every read model that allows
     /// them, taken step by step as the cascades reach them, in the global order where they can be and

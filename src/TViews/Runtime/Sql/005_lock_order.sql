@@ -203,8 +203,9 @@ ALTER TABLE @schema@.pg_tviews_lock_set DROP COLUMN IF EXISTS single_step;
 -- writer that held TViews locks and only then read that table to recompute would wait for the
 -- TRUNCATE, which waits for it: a deadlock a lock order over TViews' own locks cannot prevent. Taking
 -- the sources' locks first makes the writer wait for the TRUNCATE before it holds anything the
--- TRUNCATE needs (docs/design.md, "One lock order"). Only tables the role may lock (ACCESS SHARE needs
--- a privilege on the table), and not those gone; names from regclass, never from stored text.
+-- TRUNCATE needs (docs/design.md, "One lock order"). Only tables the role may lock in that mode (it
+-- reads them anyway: a writer's maintenance runs as the TVIEW's owner), and not those gone; names from
+-- regclass, never from stored text.
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_sources(relations regclass[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -213,7 +214,7 @@ BEGIN
     SELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ' ORDER BY c.oid) INTO names
     FROM pg_catalog.pg_class c
     WHERE c.oid = ANY (relations::oid[])
-      AND pg_catalog.has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE');
+      AND pg_catalog.has_table_privilege(c.oid, 'SELECT'); -- what ACCESS SHARE asks for up to PostgreSQL 15
     IF names IS NOT NULL THEN
         EXECUTE 'LOCK TABLE ' || names || ' IN ACCESS SHARE MODE';
     END IF;
