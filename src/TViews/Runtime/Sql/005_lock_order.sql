@@ -41,17 +41,6 @@ COMMENT ON TABLE @schema@.pg_tviews_lock_set IS
 REVOKE ALL ON @schema@.pg_tviews_lock_set FROM PUBLIC;
 GRANT SELECT ON @schema@.pg_tviews_lock_set TO PUBLIC;
 
--- The lock sets as the catalog and the FKs define them now. The graph: a change (table, event)
--- leads to the TVIEWs reading the table, whose tables then change (INSERT, UPDATE, DELETE: what
--- maintenance writes); FK actions lead from (parent, DELETE) to (child, DELETE) for CASCADE and to
--- (child, UPDATE) for SET NULL / SET DEFAULT, from (parent, UPDATE) to (child, UPDATE) for any ON
--- UPDATE action, and TRUNCATE ... CASCADE from a parent to every child. The set of a source and
--- event holds every TVIEW reachable from it, plus what is reachable from its FK ancestors whose own
--- triggers do not take the locks first: PostgreSQL fires a statement's triggers on its own table
--- before those of the tables its FK actions changed, so a DELETE or TRUNCATE on a source locks its
--- whole set before any child's trigger runs; but a DELETE on a table no TVIEW reads, or an UPDATE
--- whose gates did not fire, first reaches TViews in a child, and that child's set must then cover
--- the siblings the same statement reaches next.
 -- The tables, not TVIEWs, that the given TVIEWs read (their triggers' tables), for
 -- pg_tviews_lock_sources. TVIEW tables are left out: only TViews' refresh locks them exclusively,
 -- under the TViews locks that already order it with writers; a writer holding ACCESS SHARE on one
@@ -69,6 +58,17 @@ LANGUAGE sql STABLE AS $fn$
         ORDER BY 1)
 $fn$;
 
+-- The lock sets as the catalog and the FKs define them now. The graph: a change (table, event)
+-- leads to the TVIEWs reading the table, whose tables then change (INSERT, UPDATE, DELETE: what
+-- maintenance writes); FK actions lead from (parent, DELETE) to (child, DELETE) for CASCADE and to
+-- (child, UPDATE) for SET NULL / SET DEFAULT, from (parent, UPDATE) to (child, UPDATE) for any ON
+-- UPDATE action, and TRUNCATE ... CASCADE from a parent to every child. The set of a source and
+-- event holds every TVIEW reachable from it, plus what is reachable from its FK ancestors whose own
+-- triggers do not take the locks first: PostgreSQL fires a statement's triggers on its own table
+-- before those of the tables its FK actions changed, so a DELETE or TRUNCATE on a source locks its
+-- whole set before any child's trigger runs; but a DELETE on a table no TVIEW reads, or an UPDATE
+-- whose gates did not fire, first reaches TViews in a child, and that child's set must then cover
+-- the siblings the same statement reaches next.
 DROP FUNCTION IF EXISTS @schema@.pg_tviews_lock_sets_computed(); -- its result changed
 CREATE FUNCTION @schema@.pg_tviews_lock_sets_computed()
 RETURNS TABLE (source text, event text, entity text, entities text[], tables text[], lockings text[], relations regclass[])
@@ -189,23 +189,15 @@ $fn$;
 -- pg_tviews_ddl, which runs pg_tviews_sync_lock_order (which also fills the lockings).
 ALTER TABLE @schema@.pg_tviews_lock_set DROP COLUMN IF EXISTS single_step;
 
--- Locks the given TVIEWs for the rest of the transaction, in the global order (entity name, "C"
--- collation: the same in every database), skipping those this transaction holds already, and adds
--- them to the transaction-local list pg_tviews.locked (generated triggers skip their lock when
--- their TVIEW is in it; a rolled-back subtransaction reverts the list exactly when it releases
--- the row locks). Each lock is an UPDATE of the TVIEW's pg_tviews_state row: under REPEATABLE READ
--- / SERIALIZABLE it fails with 40001 when a transaction that committed after our snapshot
--- maintained the TVIEW, and makes a later such writer fail the same way. A TVIEW without a state
--- row (its metadata is gone) is not added to the list.
--- ACCESS SHARE, to the end of the transaction, on `relations` (the sources of the TVIEWs about to be
--- locked), taken before their TViews locks. TRUNCATE, DDL and LOCK TABLE take their table's lock when
--- the statement starts, before any trigger, and a TRUNCATE's trigger then waits for TViews locks; a
--- writer that held TViews locks and only then read that table to recompute would wait for the
--- TRUNCATE, which waits for it: a deadlock a lock order over TViews' own locks cannot prevent. Taking
--- the sources' locks first makes the writer wait for the TRUNCATE before it holds anything the
+-- ACCESS SHARE, to the end of the transaction, on `relations` (the tables the TVIEWs about to be
+-- locked read), taken before their TViews locks. TRUNCATE, DDL and LOCK TABLE take their table's
+-- lock when the statement starts, before any trigger, and a TRUNCATE's trigger then waits for TViews
+-- locks; a writer that held TViews locks and only then read that table to recompute would wait for
+-- the TRUNCATE, which waits for it: a deadlock a lock order over TViews' own locks cannot prevent.
+-- Taking the tables' locks first makes the writer wait for the TRUNCATE before it holds anything the
 -- TRUNCATE needs (docs/design.md, "One lock order"). Only tables the role may lock in that mode (it
--- reads them anyway: a writer's maintenance runs as the TVIEW's owner), and not those gone; names from
--- regclass, never from stored text.
+-- reads them anyway: a writer's maintenance runs as the TVIEW's owner), and not those gone; names
+-- from regclass, never from stored text.
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_sources(relations regclass[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -220,6 +212,14 @@ BEGIN
     END IF;
 END $fn$;
 
+-- Locks the given TVIEWs for the rest of the transaction, in the global order (entity name, "C"
+-- collation: the same in every database), skipping those this transaction holds already, and adds
+-- them to the transaction-local list pg_tviews.locked (generated triggers skip their lock when
+-- their TVIEW is in it; a rolled-back subtransaction reverts the list exactly when it releases
+-- the row locks). Each lock is an UPDATE of the TVIEW's pg_tviews_state row: under REPEATABLE READ
+-- / SERIALIZABLE it fails with 40001 when a transaction that committed after our snapshot
+-- maintained the TVIEW, and makes a later such writer fail the same way. A TVIEW without a state
+-- row (its metadata is gone) is not added to the list.
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_all(tviews text[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -413,7 +413,8 @@ BEGIN
               FROM @schema@.pg_tviews_lock_set l CROSS JOIN LATERAL unnest(l.entities, l.tables, l.lockings) AS u (e, t, k)
               WHERE l.source = source_table AND l.event = source_event
                 AND (l.entity = tview OR strpos(gate_marks, ',' || l.entity || ',') > 0)) x;
-        sources := ARRAY(SELECT DISTINCT r FROM @schema@.pg_tviews_lock_set l CROSS JOIN LATERAL unnest(l.relations) AS r
+        sources := ARRAY(SELECT DISTINCT r FROM @schema@.pg_tviews_lock_set l
+                         CROSS JOIN LATERAL unnest(coalesce(l.relations, @schema@.pg_tviews_base_sources(l.entities))) AS r
                          WHERE l.source = source_table AND l.event = source_event
                            AND (l.entity = tview OR strpos(gate_marks, ',' || l.entity || ',') > 0));
     END IF;
