@@ -396,7 +396,6 @@ DECLARE
     held text := coalesce(current_setting('pg_tviews.locked', true), '');
     added boolean := false;
     mine boolean := false;
-    sources_locked boolean := false;
     e text;
     keyed boolean; -- whether an earlier statement took key locks; computed when first needed
     contended boolean; -- whether 'auto' takes whole locks now; computed when first needed
@@ -408,15 +407,14 @@ BEGIN
         FROM @schema@.pg_tviews_lock_set l
         WHERE l.source = source_table AND l.event = source_event AND l.entity = tview;
     ELSE
-        SELECT array_agg(x.e ORDER BY x.e), array_agg(x.t ORDER BY x.e), array_agg(x.k ORDER BY x.e) INTO wanted, relations, lockings
+        WITH l AS (SELECT s.entities, s.tables, s.lockings, s.relations FROM @schema@.pg_tviews_lock_set s
+                   WHERE s.source = source_table AND s.event = source_event
+                     AND (s.entity = tview OR strpos(gate_marks, ',' || s.entity || ',') > 0))
+        SELECT array_agg(x.e ORDER BY x.e), array_agg(x.t ORDER BY x.e), array_agg(x.k ORDER BY x.e),
+               ARRAY(SELECT DISTINCT r FROM l CROSS JOIN LATERAL unnest(coalesce(l.relations, @schema@.pg_tviews_base_sources(l.entities))) AS r)
+        INTO wanted, relations, lockings, sources
         FROM (SELECT DISTINCT u.e COLLATE "C" AS e, u.t, u.k
-              FROM @schema@.pg_tviews_lock_set l CROSS JOIN LATERAL unnest(l.entities, l.tables, l.lockings) AS u (e, t, k)
-              WHERE l.source = source_table AND l.event = source_event
-                AND (l.entity = tview OR strpos(gate_marks, ',' || l.entity || ',') > 0)) x;
-        sources := ARRAY(SELECT DISTINCT r FROM @schema@.pg_tviews_lock_set l
-                         CROSS JOIN LATERAL unnest(coalesce(l.relations, @schema@.pg_tviews_base_sources(l.entities))) AS r
-                         WHERE l.source = source_table AND l.event = source_event
-                           AND (l.entity = tview OR strpos(gate_marks, ',' || l.entity || ',') > 0));
+              FROM l CROSS JOIN LATERAL unnest(l.entities, l.tables, l.lockings) AS u (e, t, k)) x;
     END IF;
     IF wanted IS NULL OR NOT tview = ANY (wanted) THEN
         -- (Lockings unknown here: NULL, looked up below.)
@@ -431,6 +429,9 @@ BEGIN
         -- Not in the lock set (a set being recomputed, or computed by an older runtime): from the catalog.
         sources := @schema@.pg_tviews_base_sources(wanted);
     END IF;
+    -- The tables first (pg_tviews_lock_sources). Called only when the trigger's own TVIEW is not
+    -- locked yet, so this step always takes a lock.
+    PERFORM @schema@.pg_tviews_lock_sources(sources);
     FOR i IN 1 .. coalesce(cardinality(wanted), 0) LOOP
         e := wanted[i];
         CONTINUE WHEN to_regclass(relations[i]) IS NULL;
@@ -470,19 +471,11 @@ BEGIN
                          AND coalesce(nullif(current_setting('pg_tviews.mode', true), ''), m.mode) = 'immediate'
                          AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_queued q WHERE q.xact = pg_current_xact_id() AND q.entity = e)
                          AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id())) THEN
-                IF NOT sources_locked THEN
-                    PERFORM @schema@.pg_tviews_lock_sources(sources);
-                    sources_locked := true;
-                END IF;
                 IF @schema@.pg_tviews_lock_shared(e) THEN
                     mine := mine OR e = tview;
                     CONTINUE;
                 END IF;
             END IF;
-        END IF;
-        IF NOT sources_locked THEN
-            PERFORM @schema@.pg_tviews_lock_sources(sources);
-            sources_locked := true;
         END IF;
         -- pg_tviews_lock_whole, inlined: this runs on the first write of most transactions.
         PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('pg_tviews whole ' || e, 0));

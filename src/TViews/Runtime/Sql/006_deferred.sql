@@ -91,26 +91,25 @@ DECLARE
     x xid8 := pg_catalog.pg_current_xact_id_if_assigned();
     wanted text[];
     relations text[];
+    sources regclass[];
     e record;
     n integer := 0;
 BEGIN
     IF x IS NULL THEN
         RETURN 0; -- wrote nothing, queued nothing
     END IF;
-    SELECT pg_catalog.array_agg(u.e ORDER BY u.e), pg_catalog.array_agg(u.t ORDER BY u.e) INTO wanted, relations
-    FROM (SELECT DISTINCT v.e COLLATE "C" AS e, v.t
-          FROM @schema@.pg_tviews_queued k
-          JOIN @schema@.pg_tviews_lock_set l ON (l.source, l.event, l.entity) = (k.source, k.event, k.entity)
-          CROSS JOIN LATERAL unnest(l.entities, l.tables) AS v (e, t)
-          WHERE k.xact = x) u;
+    -- With the tables they read, locked first (pg_tviews_lock_sources); a set without them (computed
+    -- by an older runtime) has them from the catalog.
+    WITH l AS (SELECT s.entities, s.tables, s.relations
+               FROM @schema@.pg_tviews_queued k
+               JOIN @schema@.pg_tviews_lock_set s ON (s.source, s.event, s.entity) = (k.source, k.event, k.entity)
+               WHERE k.xact = x)
+    SELECT pg_catalog.array_agg(u.e ORDER BY u.e), pg_catalog.array_agg(u.t ORDER BY u.e),
+           ARRAY(SELECT DISTINCT r FROM l CROSS JOIN LATERAL unnest(coalesce(l.relations, @schema@.pg_tviews_base_sources(l.entities))) AS r)
+    INTO wanted, relations, sources
+    FROM (SELECT DISTINCT v.e COLLATE "C" AS e, v.t FROM l CROSS JOIN LATERAL unnest(l.entities, l.tables) AS v (e, t)) u;
     IF wanted IS NOT NULL THEN
-        -- The sources before any TViews lock (pg_tviews_lock_sources); a set without them (computed by
-        -- an older runtime) from the catalog.
-        PERFORM @schema@.pg_tviews_lock_sources(ARRAY(
-            SELECT DISTINCT r FROM @schema@.pg_tviews_queued k
-            JOIN @schema@.pg_tviews_lock_set l ON (l.source, l.event, l.entity) = (k.source, k.event, k.entity)
-            CROSS JOIN LATERAL unnest(coalesce(l.relations, @schema@.pg_tviews_base_sources(l.entities))) AS r
-            WHERE k.xact = x));
+        PERFORM @schema@.pg_tviews_lock_sources(sources);
         PERFORM @schema@.pg_tviews_lock_flush(wanted, relations,
             ARRAY(SELECT DISTINCT k.entity FROM @schema@.pg_tviews_queued k WHERE k.xact = x));
     END IF;
