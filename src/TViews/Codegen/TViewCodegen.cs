@@ -51,7 +51,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 16;
+    public const int Generation = 17;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -691,6 +691,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
 
     private static string EntityMark(TViewPlan p) => "," + p.Entity + ",";
 
+    /// <summary>How pg_tviews_lock_shared names the TVIEW in pg_tviews.slots: ',' + its name's UTF-8 bytes in hex + ':'.</summary>
+    private static string SlotMark(TViewPlan p) => "," + Convert.ToHexStringLower(Encoding.UTF8.GetBytes(p.Entity)) + ":";
+
     private GeneratedGate Gate(TViewPlan p, SourcePlan s)
     {
         var name = Generated($"pg_tviews_{p.Depth:00}_{p.Entity}_gate");
@@ -751,9 +754,11 @@ internal sealed class TViewCodegen(string runtimeSchema)
         if (ev == "TRUNCATE")
             sb.AppendLine($"    IF NOT {Rt("pg_tviews_truncated")}({entity}) THEN {exit} END IF;");
         // A force refresh rebuilding this TVIEW makes the work below redundant.
-        // (The setting is a hint a session could SET: the state row must confirm it.)
-        sb.AppendLine($"    IF strpos(current_setting('pg_tviews.rebuilding', true), {Literal("," + p.Entity + ",")}) > 0");
-        sb.AppendLine($"       AND EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS pg_tviews_s WHERE pg_tviews_s.entity_name = {entity} AND pg_tviews_s.rebuilding_by = pg_current_xact_id()) THEN {exit} END IF;");
+        // (The setting is a hint a session could SET: the state row must confirm it. Two IFs: the
+        // outer test is a simple expression, so the common case runs no query.)
+        sb.AppendLine($"    IF strpos(current_setting('pg_tviews.rebuilding', true), {Literal("," + p.Entity + ",")}) > 0 THEN");
+        sb.AppendLine($"        IF EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS pg_tviews_s WHERE pg_tviews_s.entity_name = {entity} AND pg_tviews_s.rebuilding_by = pg_current_xact_id()) THEN {exit} END IF;");
+        sb.AppendLine("    END IF;");
         var refCols = string.Join(", ", s.ReferencedColumns.Select(c => Cmp(c, "x")));
         switch (ev)
         {
@@ -1213,13 +1218,25 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var entity = Literal(p.Entity);
         var tableRegclass = $"to_regclass({Literal(Quote(p.Schema, p.Table))})";
         var marks = ev == "UPDATE" ? $"current_setting({Literal(UpdateFlag(s))}, true)" : "NULL";
+        // The settings pg_tviews.locked and pg_tviews.slots list the TVIEWs whose whole-TVIEW lock or
+        // key-level writer's lock this transaction took (docs/design.md, Key-level locking). A session
+        // can SET them, so they are hints: one that names the TVIEW is checked against the owner-only
+        // rows; one that does not sends the statement to pg_tviews_lock_statement, which decides from
+        // the rows (a lock held already is kept, not taken twice). So the first statement of a
+        // transaction, the common case, runs no query to learn that it holds nothing.
+        var lockedHint = $"strpos(coalesce(current_setting('pg_tviews.locked', true), ''), {Literal(EntityMark(p))})";
         if (p.KeyLocks is not null && ev != "TRUNCATE")
         {
             // Held already, whole or key-level? The owner-only rows decide (pg_tviews.slots, a
             // setting, only names the slot row to check).
             var whole = $"EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS pg_tviews_s WHERE pg_tviews_s.entity_name = {entity} AND pg_tviews_s.locked_by = pg_current_xact_id())";
             var keyLevel = $"{Rt("pg_tviews_slot_held")}({entity})";
-            sb.AppendLine($"    SELECT NOT {whole}, {keyLevel} INTO pg_tviews_keyed, pg_tviews_key_locked;");
+            var slotHint = $"strpos(coalesce(current_setting('pg_tviews.slots', true), ''), {Literal(SlotMark(p))})";
+            sb.AppendLine($"    IF {lockedHint} = 0 AND {slotHint} = 0 THEN");
+            sb.AppendLine("        pg_tviews_keyed := true; pg_tviews_key_locked := false;");
+            sb.AppendLine("    ELSE");
+            sb.AppendLine($"        SELECT NOT {whole}, {keyLevel} INTO pg_tviews_keyed, pg_tviews_key_locked;");
+            sb.AppendLine("    END IF;");
             sb.AppendLine("    IF pg_tviews_keyed AND NOT pg_tviews_key_locked THEN");
             sb.AppendLine($"        IF NOT {Rt("pg_tviews_lock_statement")}({Literal(s.QualifiedName)}, {Literal(ev)}, {entity}, {marks}) OR {tableRegclass} IS NULL THEN");
             sb.AppendLine($"            PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); {exit}");
@@ -1228,11 +1245,16 @@ internal sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine("    END IF;");
             return;
         }
-        // pg_tviews.locked is a hint (a session can SET it): when it claims the lock, the state row
-        // must say so (locked_by is this transaction), else the locks are taken.
-        sb.AppendLine($"    IF strpos(coalesce(current_setting('pg_tviews.locked', true), ''), {Literal(EntityMark(p))}) = 0");
-        sb.AppendLine($"       OR NOT EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS pg_tviews_s WHERE pg_tviews_s.entity_name = {entity} AND pg_tviews_s.locked_by = pg_current_xact_id()) THEN");
-        sb.AppendLine($"        IF NOT {Rt("pg_tviews_lock_statement")}({Literal(s.QualifiedName)}, {Literal(ev)}, {entity}, {marks}) OR {tableRegclass} IS NULL THEN");
+        // When pg_tviews.locked claims the lock, the state row must say so (locked_by is this
+        // transaction), else the locks are taken. (The claim is checked in an ELSIF: the first test
+        // alone is a simple expression, which runs no query.)
+        var lockCall = $"NOT {Rt("pg_tviews_lock_statement")}({Literal(s.QualifiedName)}, {Literal(ev)}, {entity}, {marks}) OR {tableRegclass} IS NULL";
+        sb.AppendLine($"    IF {lockedHint} = 0 THEN");
+        sb.AppendLine($"        IF {lockCall} THEN");
+        sb.AppendLine($"            PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); {exit}");
+        sb.AppendLine("        END IF;");
+        sb.AppendLine($"    ELSIF NOT EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS pg_tviews_s WHERE pg_tviews_s.entity_name = {entity} AND pg_tviews_s.locked_by = pg_current_xact_id()) THEN");
+        sb.AppendLine($"        IF {lockCall} THEN");
         sb.AppendLine($"            PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); {exit}");
         sb.AppendLine("        END IF;");
         sb.AppendLine("    END IF;");

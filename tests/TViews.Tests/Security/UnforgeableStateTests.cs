@@ -135,6 +135,42 @@ public sealed class UnforgeableStateTests(ITestOutputHelper output)
         await Oracle.AssertConsistentAsync(db.Connection, db.Definitions, "after writes with a forged slots hint");
     }
 
+    /// <summary>
+    /// A write whose hints (pg_tviews.locked, pg_tviews.slots) do not name its TVIEW goes to the lock
+    /// step without checking the state row. Hidden after the transaction took the whole lock, the next
+    /// write's lock step finds that lock in the state row and keeps it: no key-level slot is taken
+    /// beside it, no other transaction gets the lock, and the read model stays exact.
+    /// </summary>
+    [Fact]
+    public async Task HidingTheHintsKeepsTheLockTheTransactionHolds()
+    {
+        await using var db = await WorkloadDatabase.CreateAsync("forge_hidden", Schema, Definitions, output.WriteLine);
+        await db.SetLockingAsync("whole");
+        await using var a = new NpgsqlConnection(db.ConnectionString);
+        await a.OpenAsync();
+        await using var tx = await a.BeginTransactionAsync();
+        await Exec(a, "UPDATE tb_user SET name = 'first' WHERE pk_user = 1", tx);
+        async Task<(bool Whole, long Slots)> Held()
+        {
+            await using var cmd = new NpgsqlCommand(
+                "SELECT EXISTS (SELECT FROM pg_tviews_state WHERE entity_name = 'post' AND locked_by = pg_current_xact_id()), " +
+                "(SELECT count(*) FROM pg_tviews_trace WHERE entity_name = 'post' AND xact = pg_current_xact_id())", a, tx);
+            await using var r = await cmd.ExecuteReaderAsync();
+            await r.ReadAsync();
+            return (r.GetBoolean(0), r.GetInt64(1));
+        }
+        Assert.Equal((true, 0L), await Held());
+        // Key locks allowed from now on: a lock step that ignored the held whole lock would take a slot.
+        await db.SetLockingAsync("key");
+        await Exec(a, "SET LOCAL pg_tviews.locked = ''; SET LOCAL pg_tviews.slots = ''", tx);
+        await Exec(a, "INSERT INTO tb_post VALUES (3, 1, 'z'); UPDATE tb_user SET name = 'second' WHERE pk_user = 1", tx);
+        Assert.Equal((true, 0L), await Held());
+        await using (var cmd = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(pg_tviews_whole_key('post'))", db.Connection))
+            Assert.False((bool)(await cmd.ExecuteScalarAsync())!);
+        await tx.CommitAsync();
+        await Oracle.AssertConsistentAsync(db.Connection, db.Definitions, "after writes with hidden hints");
+    }
+
     [Fact]
     public async Task SettingTheRegatingMarkDoesNotKeepAGateNarrow()
     {
