@@ -98,6 +98,11 @@ BEGIN
     IF x IS NULL THEN
         RETURN 0; -- wrote nothing, queued nothing
     END IF;
+    -- The deferred trigger fires once per pg_tviews_queued row: the first firing maintains
+    -- everything, the others (and a COMMIT after pg_tviews_flush()) find nothing queued.
+    IF NOT EXISTS (SELECT FROM @schema@.pg_tviews_queued k WHERE k.xact = x) THEN
+        RETURN 0;
+    END IF;
     -- With the tables they read, locked first (pg_tviews_lock_sources); a set without them (computed
     -- by an older runtime) has them from the catalog.
     WITH l AS (SELECT s.entities, s.tables, s.relations
