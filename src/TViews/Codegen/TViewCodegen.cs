@@ -1225,11 +1225,17 @@ internal sealed class TViewCodegen(string runtimeSchema)
         // the rows (a lock held already is kept, not taken twice). So the first statement of a
         // transaction, the common case, runs no query to learn that it holds nothing.
         var lockedHint = $"strpos(coalesce(current_setting('pg_tviews.locked', true), ''), {Literal(EntityMark(p))})";
+        var whole = $"EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS pg_tviews_s WHERE pg_tviews_s.entity_name = {entity} AND pg_tviews_s.locked_by = pg_current_xact_id())";
+        void LockOrExit()
+        {
+            sb.AppendLine($"        IF NOT {Rt("pg_tviews_lock_statement")}({Literal(s.QualifiedName)}, {Literal(ev)}, {entity}, {marks}) OR {tableRegclass} IS NULL THEN");
+            sb.AppendLine($"            PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); {exit}");
+            sb.AppendLine("        END IF;");
+        }
         if (p.KeyLocks is not null && ev != "TRUNCATE")
         {
             // Held already, whole or key-level? The owner-only rows decide (pg_tviews.slots, a
             // setting, only names the slot row to check).
-            var whole = $"EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS pg_tviews_s WHERE pg_tviews_s.entity_name = {entity} AND pg_tviews_s.locked_by = pg_current_xact_id())";
             var keyLevel = $"{Rt("pg_tviews_slot_held")}({entity})";
             var slotHint = $"strpos(coalesce(current_setting('pg_tviews.slots', true), ''), {Literal(SlotMark(p))})";
             sb.AppendLine($"    IF {lockedHint} = 0 AND {slotHint} = 0 THEN");
@@ -1238,9 +1244,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine($"        SELECT NOT {whole}, {keyLevel} INTO pg_tviews_keyed, pg_tviews_key_locked;");
             sb.AppendLine("    END IF;");
             sb.AppendLine("    IF pg_tviews_keyed AND NOT pg_tviews_key_locked THEN");
-            sb.AppendLine($"        IF NOT {Rt("pg_tviews_lock_statement")}({Literal(s.QualifiedName)}, {Literal(ev)}, {entity}, {marks}) OR {tableRegclass} IS NULL THEN");
-            sb.AppendLine($"            PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); {exit}");
-            sb.AppendLine("        END IF;");
+            LockOrExit();
             sb.AppendLine($"        pg_tviews_keyed := NOT {whole};");
             sb.AppendLine("    END IF;");
             return;
@@ -1248,15 +1252,10 @@ internal sealed class TViewCodegen(string runtimeSchema)
         // When pg_tviews.locked claims the lock, the state row must say so (locked_by is this
         // transaction), else the locks are taken. (The claim is checked in an ELSIF: the first test
         // alone is a simple expression, which runs no query.)
-        var lockCall = $"NOT {Rt("pg_tviews_lock_statement")}({Literal(s.QualifiedName)}, {Literal(ev)}, {entity}, {marks}) OR {tableRegclass} IS NULL";
         sb.AppendLine($"    IF {lockedHint} = 0 THEN");
-        sb.AppendLine($"        IF {lockCall} THEN");
-        sb.AppendLine($"            PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); {exit}");
-        sb.AppendLine("        END IF;");
-        sb.AppendLine($"    ELSIF NOT EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS pg_tviews_s WHERE pg_tviews_s.entity_name = {entity} AND pg_tviews_s.locked_by = pg_current_xact_id()) THEN");
-        sb.AppendLine($"        IF {lockCall} THEN");
-        sb.AppendLine($"            PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); {exit}");
-        sb.AppendLine("        END IF;");
+        LockOrExit();
+        sb.AppendLine($"    ELSIF NOT {whole} THEN");
+        LockOrExit();
         sb.AppendLine("    END IF;");
     }
 
