@@ -831,13 +831,15 @@ internal sealed class TViewCodegen(string runtimeSchema)
         // snapshot before the first computation tells (AppendKeyLocks).
         if (keyed) sb.AppendLine("    IF pg_tviews_keyed THEN pg_tviews_snap := pg_current_snapshot(); END IF;");
         sb.Append(keyQuery);
-        // An UPDATE's write tokens come from all its old and new rows, not from the multiset difference
-        // the keys use: a superset (values of rows whose read columns did not change are locked too,
-        // which only orders more), and the token query no longer computes that difference, which over
-        // a TVIEW's jsonb documents costs about 2 µs a row (a rename's 108 comments: 0.45 ms each time).
+        // An UPDATE of a TVIEW table takes its write tokens from all its old and new rows, not from the
+        // multiset difference the keys use. Maintenance updates only rows whose value changes, so those
+        // are the difference, or a superset where a changed row kept the columns read here (which only
+        // orders more); and over jsonb documents the difference costs about 2 µs a row (a rename's 108
+        // comments: 0.45 ms each time). A base table's UPDATE can match many rows and change few: its
+        // tokens keep to the difference (a superset there could escalate to a table's token).
         if (keyed)
         {
-            if (ev == "UPDATE") AppendKeyLocks(sb, p, s, ["pg_tviews_old", "pg_tviews_new"], "", keyQuery.ToString());
+            if (ev == "UPDATE" && s.TViewEntity is not null) AppendKeyLocks(sb, p, s, ["pg_tviews_old", "pg_tviews_new"], "", keyQuery.ToString());
             else AppendKeyLocks(sb, p, s, deltas.Select(d => d.Relation).ToList(), with, keyQuery.ToString());
         }
         var apply = $"PERFORM {Quote(p.Schema, ApplyFunctionName(p))}({KeyVars(p)});";

@@ -101,7 +101,7 @@ public sealed class ApplyAndInstallTests
         [14] = "71ecb17171435950",
         [15] = "f5bde9f2b34b0373",
         [16] = "e86dd8a75e4039cc",
-        [17] = "ab9b587856120d7b",
+        [17] = "9b9ef9b9011f3f73",
     };
 
     [Fact]
