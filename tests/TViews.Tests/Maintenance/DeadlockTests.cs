@@ -302,6 +302,7 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
         var before = await DeadlocksAsync(check, dbName);
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
         var retries = 0;
+        var mostAttempts = 1;
         var throughRows = new System.Collections.Concurrent.ConcurrentBag<string>();
         var onKeyLocks = new System.Collections.Concurrent.ConcurrentBag<string>();
         var pids = new System.Collections.Concurrent.ConcurrentBag<int>();
@@ -324,9 +325,13 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
                 {
                     var state = await RunAsync(c, sql);
                     var deadlock = state is not null && state.StartsWith("40P01", StringComparison.Ordinal);
-                    if ((state == "40001" || deadlock) && locking != "whole" && attempt < 50)
+                    // The bound only stops a loop: on this hot data a rename with key locks can lose the
+                    // race dozens of times in a row when the machine is loaded (seen: 50 on a 2-core VM
+                    // running another test suite), which is throughput, not a deadlock or a stale row.
+                    if ((state == "40001" || deadlock) && locking != "whole" && attempt < 500)
                     {
                         Interlocked.Increment(ref retries);
+                        InterlockedMax(ref mostAttempts, attempt + 1);
                         if (deadlock) (ConcurrentWorkloadTests.OnlyAdvisoryLocks(state!) ? onKeyLocks : throughRows).Add($"{sql}: {state}");
                         continue;
                     }
@@ -344,7 +349,7 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
             if (sw.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("the sessions' backends did not exit");
             await Task.Delay(20);
         }
-        output.WriteLine($"{retries} statements retried after 40001 or a deadlock ({throughRows.Count} through a row lock, {onKeyLocks.Count} on key locks alone)");
+        output.WriteLine($"{retries} statements retried after 40001 or a deadlock ({throughRows.Count} through a row lock, {onKeyLocks.Count} on key locks alone); at most {mostAttempts} attempts for one statement");
         foreach (var d in throughRows.Concat(onKeyLocks)) output.WriteLine(d);
         Assert.Empty(failures);
         // A cycle on key locks alone always has a late, bounded wait in it, which ends it; but a
@@ -357,6 +362,12 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(onKeyLocks.Count * 10 <= retries + 10, $"{onKeyLocks.Count} of {retries} retries were deadlocks on key locks alone:\n{string.Join("\n", onKeyLocks)}");
         Assert.Equal(before + throughRows.Count + onKeyLocks.Count, await DeadlocksAsync(check, dbName));
         await AssertConsistentAsync($"seed {seed}");
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen) return;
     }
 
     private static Task<long> DeadlocksAsync(NpgsqlConnection c, string db) =>
