@@ -429,8 +429,9 @@ BEGIN
         -- Not in the lock set (a set being recomputed, or computed by an older runtime): from the catalog.
         sources := @schema@.pg_tviews_base_sources(wanted);
     END IF;
-    -- The tables first (pg_tviews_lock_sources). Called only when the trigger's own TVIEW is not
-    -- locked yet, so this step always takes a lock.
+    -- The tables first (pg_tviews_lock_sources). A trigger calls this step when its hints do not
+    -- show its TVIEW locked, so it nearly always takes a lock; when a hidden hint sent it here
+    -- anyway, locking the tables again changes nothing.
     PERFORM @schema@.pg_tviews_lock_sources(sources);
     FOR i IN 1 .. coalesce(cardinality(wanted), 0) LOOP
         e := wanted[i];
