@@ -51,7 +51,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 17;
+    public const int Generation = 18;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -878,8 +878,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine("        RAISE EXCEPTION 'invalid value for pg_tviews.mode: %', quote_literal(pg_tviews_mode)");
         sb.AppendLine("            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use immediate or deferred, or RESET pg_tviews.mode.';");
         sb.AppendLine("    END IF;");
+        // (Whether earlier statements queued rows matters only to an immediate statement.)
         sb.AppendLine($"    SELECT coalesce(nullif(pg_tviews_mode, ''), pg_tviews_m.mode),");
-        sb.AppendLine($"           EXISTS (SELECT FROM {Rt("pg_tviews_queued")} AS pg_tviews_q WHERE pg_tviews_q.xact = pg_current_xact_id() AND pg_tviews_q.entity = {entity})");
+        sb.AppendLine($"           coalesce(nullif(pg_tviews_mode, ''), pg_tviews_m.mode) <> 'deferred' AND {Rt("pg_tviews_queued_here")}({entity})");
         sb.AppendLine($"    INTO pg_tviews_mode, pg_tviews_queued");
         sb.AppendLine($"    FROM {Rt("pg_tviews_metadata")} AS pg_tviews_m WHERE pg_tviews_m.entity_name = {entity};");
         sb.AppendLine("    IF pg_tviews_mode = 'deferred' THEN");
@@ -929,7 +930,6 @@ internal sealed class TViewCodegen(string runtimeSchema)
     private string FlushFunction(TViewPlan p)
     {
         var entity = Literal(p.Entity);
-        var queue = Rt("pg_tviews_queue");
         var uColumns = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}"));
         var notNull = KeysFound(p);
         // Per source, one statement (run only when the source has queued rows) deletes its queued
@@ -937,14 +937,58 @@ internal sealed class TViewCodegen(string runtimeSchema)
         // whose leaves reading the n-th patchable source are patched (rows queued as not needing a
         // full recompute, the immediate path's decision).
         var patched = p.Sources.Where(x => x.Patch is not null).Select((x, i) => (Tag: i + 1, Source: x)).ToList();
-        var perSource = new List<string>();
-        foreach (var s in p.Sources)
+        // Counts kept from deltas in immediate mode are kept from the queued rows too: the sum of the
+        // statements' deltas is the transaction's, and the stored counts hold every change not queued
+        // (an immediate statement flushes the queue before its own). Not with patches (a patch may
+        // rewrite a document that holds the counts) nor with key locks (whole-TVIEW locks cover counts).
+        var countsAtFlush = patched.Count == 0 && p.Windows is null && p.KeyLocks is null
+            && p.Sources.Count(x => x.CountDelta is not null) == 1;
+        var counted = countsAtFlush ? p.Sources.Single(x => x.CountDelta is not null).CountDelta! : null;
+        // The groups whose counts the queued rows move, and by how much (per leaf), unless this
+        // statement already recomputed some of this TVIEW's groups (which then counted rows whose
+        // queued delta would count them again): then the groups are recomputed, as before.
+        string CountsFromQueue(SourcePlan s, CountDeltaPlan kept)
         {
+            string Rows(string not) => $"SELECT (pg_tviews_d.v).* FROM (SELECT q.r::{Quote(s.Schema, s.Table)} AS v FROM pg_tviews_q AS q WHERE {not}q.removed OFFSET 0) AS pg_tviews_d";
+            var keys = string.Join(", ", kept.KeyColumns.Select((c, i) => $"x.{Quote(c)} AS k{i + 1}"));
+            string Signed(string sign) => string.Join(", ", kept.Leaves.Select((l, i) => $"{sign}(CASE WHEN x.{Quote(l.CountedColumn)} IS NOT NULL THEN 1 ELSE 0 END) AS c{i}"));
+            var groupKeys = string.Join(", ", kept.KeyColumns.Select((_, i) => $"u.k{i + 1}"));
+            var keysFound = string.Join(" AND ", kept.KeyColumns.Select((_, i) => $"u.k{i + 1} IS NOT NULL"));
+            var sums = string.Join(", ", kept.Leaves.Select((_, i) => $"sum(u.c{i}) AS c{i}"));
+            var moved = string.Join(" OR ", kept.Leaves.Select((_, i) => $"d.c{i} <> 0"));
+            var into = string.Join(", ", CountKeyVars(p).Concat(kept.Leaves.Select((_, i) => CountVar(i))));
+            var aggregates = string.Join(", ", kept.KeyColumns.Select((_, i) => $"array_agg(d.k{i + 1})").Concat(kept.Leaves.Select((_, i) => $"array_agg(d.c{i})")));
+            var groupKeysInto = string.Join(", ", p.Key.Select((_, i) => $"{KeyVar(i + 1)} || array_agg(u.k{i + 1})"));
+            var cols = string.Join(", ", kept.KeyColumns.Select(c => $"x.{Quote(c)}"));
+            var sql = new StringBuilder();
+            sql.AppendLine($"    -- {Comment($"rows queued from {Quote(s.Schema, s.Table)}: the counts they move")}");
+            sql.AppendLine($"    IF {Literal(s.QualifiedName)} = ANY (pg_tviews_sources) THEN");
+            sql.AppendLine($"        IF {RecomputedInStatement(p)} THEN");
+            sql.AppendLine($"            WITH pg_tviews_q AS (SELECT q.removed, q.r FROM {QueuedRows(p, s, take: true)} AS q)");
+            sql.AppendLine($"            SELECT {groupKeysInto} INTO {KeyVars(p)}");
+            sql.AppendLine($"            FROM (SELECT DISTINCT {cols} FROM ({Rows("")} UNION ALL {Rows("NOT ")}) AS x) AS u ({uColumns}) WHERE {notNull};");
+            sql.AppendLine("        ELSE");
+            sql.AppendLine($"            WITH pg_tviews_q AS (SELECT q.removed, q.r FROM {QueuedRows(p, s, take: true)} AS q)");
+            sql.AppendLine($"            SELECT {aggregates} INTO {into}");
+            sql.AppendLine($"            FROM (SELECT {groupKeys}, {sums} FROM (");
+            sql.AppendLine($"                SELECT {keys}, {Signed("-")} FROM ({Rows("")}) AS x");
+            sql.AppendLine("                UNION ALL");
+            sql.AppendLine($"                SELECT {keys}, {Signed("")} FROM ({Rows("NOT ")}) AS x");
+            sql.AppendLine($"            ) AS u WHERE {keysFound} GROUP BY {groupKeys}) AS d WHERE {moved};");
+            sql.AppendLine("        END IF;");
+            sql.Append("    END IF;");
+            return sql.ToString();
+        }
+        // take: the rows leave the queue (the statement consumes them), or are only read (a key-level
+        // flush computes its locks from them first).
+        string? PerSource(SourcePlan s, bool take)
+        {
+            if (take && countsAtFlush && s.CountDelta is { } kept) return CountsFromQueue(s, kept);
             var tag = patched.FirstOrDefault(x => ReferenceEquals(x.Source, s)).Tag;
             var groups = tag == 0 ? new List<(int Tag, string Filter)> { (0, "") } : [(0, " AND q.\"full\""), (tag, " AND NOT q.\"full\"")];
             var ctes = new List<string>
             {
-                $"pg_tviews_q AS (DELETE FROM {queue} AS q WHERE q.xact = pg_tviews_x AND q.entity = {entity} AND q.source = {Literal(s.QualifiedName)} RETURNING q.removed, q.\"full\", q.r)",
+                $"pg_tviews_q AS (SELECT q.removed, q.\"full\", q.r FROM {QueuedRows(p, s, take)} AS q)",
             };
             var parts = new List<string>();
             foreach (var (t, filter) in groups)
@@ -974,7 +1018,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
                     parts.Add($"(SELECT {t}, pg_tviews_k.* FROM (" + q.Render(added) + ") AS pg_tviews_k)");
                 }
             }
-            if (parts.Count == 0) continue;
+            if (parts.Count == 0) return null;
             var aggregates = p.Key.Select((_, i) => $"{KeyVar(i + 1)} || array_agg(d.k{i + 1}) FILTER (WHERE d.t = 0)").ToList();
             var targets = p.Key.Select((_, i) => KeyVar(i + 1)).ToList();
             if (tag != 0)
@@ -992,8 +1036,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
             sql.AppendLine("            " + string.Join("\n            UNION ALL\n            ", parts));
             sql.AppendLine($"        ) AS u (t, {uColumns}) WHERE {notNull}) AS d;");
             sql.Append("    END IF;");
-            perSource.Add(sql.ToString());
+            return sql.ToString();
         }
+        var perSource = p.Sources.Select(s => PerSource(s, take: true)).OfType<string>().ToList();
         var sb = new StringBuilder();
         sb.AppendLine($"CREATE OR REPLACE FUNCTION {Quote(p.Schema, FlushFunctionName(p))}() RETURNS bigint");
         // Runs as the TVIEW's owner, like the triggers that queued the rows (the commit trigger runs
@@ -1008,6 +1053,12 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine("    pg_tviews_x xid8 := pg_current_xact_id_if_assigned();");
         sb.AppendLine("    pg_tviews_sources text[];");
         sb.AppendLine("    pg_tviews_written bigint := 0;");
+        if (counted is not null)
+        {
+            foreach (var (v, i) in CountKeyVars(p).Select((v, i) => (v, i))) sb.AppendLine($"    {v} {p.Key[i].Type}[];");
+            for (var i = 0; i < counted.Leaves.Count; i++) sb.AppendLine($"    {CountVar(i)} bigint[];");
+            sb.AppendLine("    pg_tviews_counted_rows bigint;");
+        }
         if (p.KeyLocks is not null)
         {
             sb.AppendLine("    pg_tviews_keyed boolean;");
@@ -1015,26 +1066,41 @@ internal sealed class TViewCodegen(string runtimeSchema)
         }
         sb.AppendLine("BEGIN");
         sb.AppendLine("    IF pg_tviews_x IS NULL THEN RETURN 0; END IF;");
-        sb.AppendLine($"    SELECT array_agg(DISTINCT k.source) INTO pg_tviews_sources FROM {Rt("pg_tviews_queued")} AS k WHERE k.xact = pg_tviews_x AND k.entity = {entity};");
+        sb.AppendLine($"    pg_tviews_sources := {Rt("pg_tviews_queued_sources")}(pg_tviews_x, {entity});");
         sb.AppendLine("    IF pg_tviews_sources IS NULL THEN RETURN 0; END IF;");
         // Normally held already (pg_tviews_flush locks every queued set first, a trigger its own):
         // the whole-TVIEW lock, or the key-level writer's (a slot), with key locks.
         var keyedFlush = p.KeyLocks is not null;
         if (keyedFlush)
-            sb.AppendLine($"    pg_tviews_keyed := EXISTS (SELECT FROM {Rt("pg_tviews_trace")} AS t WHERE t.entity_name = {entity} AND t.xact = pg_tviews_x);");
+            sb.AppendLine($"    pg_tviews_keyed := {Rt("pg_tviews_slot_held")}({entity});");
         sb.AppendLine($"    IF {(keyedFlush ? "NOT pg_tviews_keyed AND " : "")}NOT EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS s WHERE s.entity_name = {entity} AND s.locked_by = pg_tviews_x) THEN");
         sb.AppendLine($"        PERFORM {Rt("pg_tviews_lock_each")}(ARRAY(SELECT c.entity_name FROM {Rt("pg_tviews_closure")}({entity}) AS c));");
         sb.AppendLine("    END IF;");
-        if (keyedFlush) AppendFlushKeyLocks(sb, p, queue, perSource, patched.Select(x => x.Tag).ToList());
+        if (keyedFlush) AppendFlushKeyLocks(sb, p, p.Sources.Select(s => PerSource(s, take: false)).OfType<string>().ToList(), patched.Select(x => x.Tag).ToList());
         foreach (var part in perSource) sb.AppendLine(part);
         // Whatever is left (a source no longer read: the TVIEW was rebuilt in this transaction) is done.
-        sb.AppendLine($"    DELETE FROM {queue} AS q WHERE q.xact = pg_tviews_x AND q.entity = {entity};");
-        sb.AppendLine($"    DELETE FROM {Rt("pg_tviews_queued")} AS k WHERE k.xact = pg_tviews_x AND k.entity = {entity};");
+        sb.AppendLine($"    PERFORM {Rt("pg_tviews_unqueue")}(pg_tviews_x, {entity});");
         if (keyedFlush) AppendReadLockLoop(sb, p, patched.Select(x => x.Tag).ToList());
         sb.AppendLine($"    IF {KeyVar(1)} IS NOT NULL THEN");
         if (p.Sources.Any(x => x.CountDelta is not null)) sb.AppendLine($"        {MarkRecomputed(p)}");
         sb.AppendLine($"        pg_tviews_written := {Quote(p.Schema, ApplyFunctionName(p))}({KeyVars(p)});");
         sb.AppendLine("    END IF;");
+        if (counted is not null)
+        {
+            // Groups recomputed above counted every row already.
+            var vars = CountKeyVars(p).Concat(counted.Leaves.Select((_, i) => CountVar(i)));
+            var columns = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}").Concat(counted.Leaves.Select((_, i) => $"c{i}")));
+            var recomputed = string.Join(" AND ", p.Key.Select((_, i) => $"r.k{i + 1} = d.k{i + 1}"));
+            var keyEq = string.Join(" AND ", p.Key.Select((k, i) => $"t.{Quote(k.Name)} = d.k{i + 1}"));
+            sb.AppendLine($"    IF {CountKeyVars(p).First()} IS NOT NULL THEN");
+            sb.AppendLine($"        UPDATE {Quote(p.Schema, p.Table)} AS t SET {CountAssignments(counted)}");
+            sb.AppendLine($"        FROM unnest({string.Join(", ", vars)}) AS d ({columns})");
+            sb.AppendLine($"        WHERE {keyEq}");
+            sb.AppendLine($"          AND NOT EXISTS (SELECT FROM unnest({KeyVars(p)}) AS r ({uColumns}) WHERE {recomputed});");
+            sb.AppendLine("        GET DIAGNOSTICS pg_tviews_counted_rows = ROW_COUNT;");
+            sb.AppendLine("        pg_tviews_written := pg_tviews_written + pg_tviews_counted_rows;");
+            sb.AppendLine("    END IF;");
+        }
         // Leaves that read a source whose queued rows could not move rows (after the recompute, which
         // already rewrote some of those keys whole: patching them again changes nothing).
         foreach (var (tag, src) in patched)
@@ -1116,6 +1182,16 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var sums = string.Join(", ", counts.Leaves.Select((_, i) => $"sum(u.c{i}) AS c{i}"));
         var delta = $"pg_tviews_delta AS (\n        SELECT {groupKeys}, {sums} FROM (\n            {union}\n        ) AS u GROUP BY {groupKeys})";
         var prefix = with.Length == 0 ? $"WITH {delta}" : $"{with.TrimEnd()},\n         {delta}";
+        var keyEq = string.Join(" AND ", p.Key.Select((k, i) => $"t.{Quote(k.Name)} = d.k{i + 1}"));
+        var moved = string.Join(" OR ", counts.Leaves.Select((_, i) => $"d.c{i} <> 0"));
+        sb.AppendLine($"    {prefix}");
+        sb.AppendLine($"    UPDATE {Quote(p.Schema, p.Table)} AS t SET {CountAssignments(counts)}");
+        sb.AppendLine($"    FROM pg_tviews_delta AS d WHERE {keyEq} AND ({moved});");
+    }
+
+    /// <summary>The SET list adding each leaf's delta <c>d.c{i}</c> to the counts of group <c>t</c>.</summary>
+    private static string CountAssignments(CountDeltaPlan counts)
+    {
         var assignments = new List<string>();
         foreach (var group in counts.Leaves.Select((l, i) => (Leaf: l, Index: i)).GroupBy(x => x.Leaf.TargetColumn))
         {
@@ -1127,12 +1203,13 @@ internal sealed class TViewCodegen(string runtimeSchema)
                     : $"jsonb_set({expr}, ARRAY[{Literal(leaf.JsonKey)}], to_jsonb((t.{col} ->> {Literal(leaf.JsonKey)})::bigint + d.c{i}))";
             assignments.Add($"{col} = {expr}");
         }
-        var keyEq = string.Join(" AND ", p.Key.Select((k, i) => $"t.{Quote(k.Name)} = d.k{i + 1}"));
-        var moved = string.Join(" OR ", counts.Leaves.Select((_, i) => $"d.c{i} <> 0"));
-        sb.AppendLine($"    {prefix}");
-        sb.AppendLine($"    UPDATE {Quote(p.Schema, p.Table)} AS t SET {string.Join(", ", assignments)}");
-        sb.AppendLine($"    FROM pg_tviews_delta AS d WHERE {keyEq} AND ({moved});");
+        return string.Join(", ", assignments);
     }
+
+    /// <summary>A flush's variables for the groups whose counts its queued rows move, and the moves per leaf.</summary>
+    private static IEnumerable<string> CountKeyVars(TViewPlan p) => p.Key.Select((_, i) => $"pg_tviews_counted_keys{i + 1}");
+
+    private static string CountVar(int leaf) => $"pg_tviews_counted{leaf}";
 
     /// <summary>A trigger's manifest entries: itself, then its gate (which runs the runtime's pg_tviews_gate).</summary>
     private IEnumerable<JsonNode> TriggerEntries(TViewPlan p, GeneratedTrigger t)
@@ -1335,6 +1412,14 @@ internal sealed class TViewCodegen(string runtimeSchema)
     }
 
     /// <summary>
+    /// The rows this transaction queued for <paramref name="p"/> from <paramref name="s"/>, taken out
+    /// of the queue or only read: through the runtime, which reads the queue by its index (a plan
+    /// cached while the queue was small scans its dead rows otherwise).
+    /// </summary>
+    private string QueuedRows(TViewPlan p, SourcePlan s, bool take) =>
+        $"{Rt("pg_tviews_queued_rows")}(pg_tviews_x, {Literal(p.Entity)}, {Literal(s.QualifiedName)}, {(take ? "true" : "false")})";
+
+    /// <summary>
     /// Key locks of a flush (deferred mode) that holds the key-level writer's lock: the lookup values
     /// of every row the transaction queued for this TVIEW, from every source (old and new, exclusive),
     /// and the values the recompute of the keys they reach now looks up (shared), in one sorted batch,
@@ -1343,15 +1428,14 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// (<see cref="AppendReadLockLoop"/>). A flush maintains its TVIEWs one at a time in dependency
     /// order, so flushes take key locks of different TVIEWs in one order.
     /// </summary>
-    private void AppendFlushKeyLocks(StringBuilder sb, TViewPlan p, string queue, IReadOnlyList<string> perSource, IReadOnlyList<int> patchTags)
+    private void AppendFlushKeyLocks(StringBuilder sb, TViewPlan p, IReadOnlyList<string> perSource, IReadOnlyList<int> patchTags)
     {
         var plan = p.KeyLocks!;
-        var entity = Literal(p.Entity);
         var writes = new List<string>();
         foreach (var s in p.Sources)
         {
-            var rows = $"(SELECT (pg_tviews_d.v).* FROM (SELECT q.r::{Quote(s.Schema, s.Table)} AS v FROM {queue} AS q " +
-                       $"WHERE q.xact = pg_tviews_x AND q.entity = {entity} AND q.source = {Literal(s.QualifiedName)} OFFSET 0) AS pg_tviews_d)";
+            var rows = $"(SELECT (pg_tviews_d.v).* FROM (SELECT q.r::{Quote(s.Schema, s.Table)} AS v FROM {QueuedRows(p, s, take: false)} AS q " +
+                       "OFFSET 0) AS pg_tviews_d)";
             writes.AddRange(plan.ColumnsOf(s).Select(c => $"SELECT {Token(p, c, $"x.{Quote(c.Column)}")}, {TableToken(p, c.Schema, c.Table)}, true FROM {rows} AS x"));
         }
         var reads = ReadTokenQueriesForAllKeys(p, patchTags);
@@ -1361,10 +1445,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine("    IF pg_tviews_keyed THEN");
         sb.AppendLine($"    {LateTest(p)}");
         sb.AppendLine("    -- The keys the queued rows reach now (the queue is only read here), for what the recompute reads.");
-        foreach (var part in perSource)
-            sb.AppendLine(part
-                .Replace($"(DELETE FROM {queue} AS q WHERE", $"(SELECT q.removed, q.\"full\", q.r FROM {queue} AS q WHERE", StringComparison.Ordinal)
-                .Replace(" RETURNING q.removed, q.\"full\", q.r)", ")", StringComparison.Ordinal));
+        foreach (var part in perSource) sb.AppendLine(part);
         sb.AppendLine("    SELECT array_agg(z.t), array_agg(z.tt), array_agg(z.ex) INTO pg_tviews_tokens, pg_tviews_tables, pg_tviews_exclusive");
         sb.AppendLine("    FROM (" + string.Join("\n        UNION ALL ", writes.Concat(reads)) + ") AS z (t, tt, ex) WHERE z.t IS NOT NULL;");
         AppendTokenLock(sb, p, tableArray, "    ", lateOnly: false);

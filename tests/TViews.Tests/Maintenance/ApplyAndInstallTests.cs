@@ -102,6 +102,7 @@ public sealed class ApplyAndInstallTests
         [15] = "f5bde9f2b34b0373",
         [16] = "e86dd8a75e4039cc",
         [17] = "9b9ef9b9011f3f73",
+        [18] = "4c17c66987b30bfd",
     };
 
     [Fact]

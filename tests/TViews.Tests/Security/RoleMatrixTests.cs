@@ -68,6 +68,10 @@ public sealed class RoleMatrixTests(ITestOutputHelper output)
                          "SELECT pg_tviews_lock_all(ARRAY['post'])", "SELECT pg_tviews_compose('{}'::jsonb)",
                          "SELECT pg_tviews_register('{}'::jsonb)", "SELECT pg_tviews_install_triggers('{}'::jsonb)",
                          "SELECT pg_tviews_apply_post(ARRAY[1])", "SELECT pg_tviews_sync_post('rebuild')",
+                         // The deferred queue: its own transaction's rows neither read, taken nor dropped.
+                         "SELECT * FROM pg_tviews_queued_rows(pg_current_xact_id(), 'post', 'public.tb_post', true)",
+                         "SELECT pg_tviews_unqueue(pg_current_xact_id(), 'post')", "SELECT pg_tviews_queued_sources(pg_current_xact_id(), 'post')",
+                         "DELETE FROM pg_tviews_queue", "DELETE FROM pg_tviews_queued",
                      })
                 await Refused(w, sql);
 

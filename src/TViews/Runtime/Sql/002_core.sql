@@ -119,8 +119,7 @@ BEGIN
         EXECUTE format('SELECT %I.%I($1)', m.table_schema, m.sync_function)
             INTO n USING CASE WHEN force THEN 'rebuild' ELSE 'reconcile' END;
         -- Now equal to its definition: what this transaction queued for it (deferred mode) is done.
-        DELETE FROM @schema@.pg_tviews_queue q WHERE q.xact = pg_current_xact_id_if_assigned() AND q.entity = d.entity_name;
-        DELETE FROM @schema@.pg_tviews_queued k WHERE k.xact = pg_current_xact_id_if_assigned() AND k.entity = d.entity_name;
+        PERFORM @schema@.pg_tviews_unqueue(pg_current_xact_id_if_assigned(), d.entity_name);
         -- Equal to its definition as the functions it calls are now defined.
         PERFORM @schema@.pg_tviews_record_calls(d.entity_name);
         IF d.entity_name = pg_tviews_refresh.entity_name THEN result := n; END IF;

@@ -470,7 +470,7 @@ BEGIN
                        WHERE m.entity_name = e AND m.key_locks
                          AND (m.locking = 'key' OR (m.locking = 'auto' AND (keyed OR NOT contended)))
                          AND coalesce(nullif(current_setting('pg_tviews.mode', true), ''), m.mode) = 'immediate'
-                         AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_queued q WHERE q.xact = pg_current_xact_id() AND q.entity = e)
+                         AND NOT @schema@.pg_tviews_queued_here(e)
                          AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id())) THEN
                 IF @schema@.pg_tviews_lock_shared(e) THEN
                     mine := mine OR e = tview;

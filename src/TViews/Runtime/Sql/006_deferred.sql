@@ -37,6 +37,84 @@ CREATE UNLOGGED TABLE IF NOT EXISTS @schema@.pg_tviews_queued (
 );
 REVOKE ALL ON @schema@.pg_tviews_queued FROM PUBLIC;
 
+-- The queue's lookups, planned without sequential scans. pg_tviews_queue and pg_tviews_queued are
+-- empty at rest, but every deferred transaction inserts its rows and deletes them at its flush, so
+-- between two vacuums they fill with dead rows. A plan cached while a table was small (the
+-- session's first deferred write, or one after a vacuum truncated the table) scans all of them, on
+-- every lookup of every later transaction of the session: a title edit in deferred mode took 1.05 ms
+-- at the start of one session and 1.66 ms 30 s later (docs/benchmarks.md). With sequential scans
+-- disabled (for these statements only: a function's SET ends with its call) the index finds a
+-- transaction's rows, however many dead ones the table holds. Only the runtime and the TVIEW owners'
+-- generated code call these; they read and delete with the caller's rights on the queue.
+
+-- Whether this transaction queued rows for TVIEW e (for any TVIEW: e null).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_queued_here(e text) RETURNS boolean
+LANGUAGE plpgsql SET enable_seqscan = off SET plan_cache_mode = force_generic_plan AS $fn$
+BEGIN
+    RETURN EXISTS (SELECT FROM @schema@.pg_tviews_queued k
+                   WHERE k.xact = pg_catalog.pg_current_xact_id_if_assigned() AND (e IS NULL OR k.entity = e));
+END $fn$;
+
+-- The sources of the rows transaction x queued for TVIEW e.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_queued_sources(x xid8, e text) RETURNS text[]
+LANGUAGE plpgsql SET enable_seqscan = off SET plan_cache_mode = force_generic_plan AS $fn$
+BEGIN
+    RETURN (SELECT pg_catalog.array_agg(DISTINCT k.source) FROM @schema@.pg_tviews_queued k WHERE k.xact = x AND k.entity = e);
+END $fn$;
+
+-- The rows transaction x queued for TVIEW e from source src (schema.table): taken out of the queue,
+-- or only read (take false: a key-level flush computes its locks from them first).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_queued_rows(x xid8, e text, src text, take boolean)
+RETURNS TABLE (removed boolean, "full" boolean, r text)
+LANGUAGE plpgsql ROWS 10 SET enable_seqscan = off SET plan_cache_mode = force_generic_plan AS $fn$
+BEGIN
+    IF take THEN
+        RETURN QUERY DELETE FROM @schema@.pg_tviews_queue q WHERE q.xact = x AND q.entity = e AND q.source = src
+                     RETURNING q.removed, q."full", q.r;
+    ELSE
+        RETURN QUERY SELECT q.removed, q."full", q.r FROM @schema@.pg_tviews_queue q
+                     WHERE q.xact = x AND q.entity = e AND q.source = src;
+    END IF;
+END $fn$;
+
+-- Drops what transaction x queued for TVIEW e (maintained, refreshed, or gone).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_unqueue(x xid8, e text) RETURNS void
+LANGUAGE plpgsql SET enable_seqscan = off SET plan_cache_mode = force_generic_plan AS $fn$
+BEGIN
+    DELETE FROM @schema@.pg_tviews_queue q WHERE q.xact = x AND q.entity = e;
+    DELETE FROM @schema@.pg_tviews_queued k WHERE k.xact = x AND k.entity = e;
+END $fn$;
+
+-- What a flush locks: for every TVIEW of the lock sets of what transaction x queued (sorted by
+-- name), its table; the tables they read; the TVIEWs queued. (A lock set without its tables,
+-- computed by an older runtime, has them from the catalog.)
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_flush_sets(x xid8, OUT wanted text[], OUT relations text[], OUT sources regclass[], OUT queued text[])
+LANGUAGE plpgsql SET enable_seqscan = off SET plan_cache_mode = force_generic_plan AS $fn$
+BEGIN
+    WITH l AS (SELECT s.entities, s.tables, s.relations
+               FROM @schema@.pg_tviews_queued k
+               JOIN @schema@.pg_tviews_lock_set s ON (s.source, s.event, s.entity) = (k.source, k.event, k.entity)
+               WHERE k.xact = x)
+    SELECT pg_catalog.array_agg(u.e ORDER BY u.e), pg_catalog.array_agg(u.t ORDER BY u.e),
+           ARRAY(SELECT DISTINCT r FROM l CROSS JOIN LATERAL unnest(coalesce(l.relations, @schema@.pg_tviews_base_sources(l.entities))) AS r)
+    INTO wanted, relations, sources
+    FROM (SELECT DISTINCT v.e COLLATE "C" AS e, v.t FROM l CROSS JOIN LATERAL unnest(l.entities, l.tables) AS v (e, t)) u;
+    queued := ARRAY(SELECT DISTINCT k.entity FROM @schema@.pg_tviews_queued k WHERE k.xact = x);
+END $fn$;
+
+-- The next TVIEW a flush of transaction x maintains: the shallowest queued one (a TVIEW whose
+-- metadata is gone first, with null schema and table).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_flush_next(x xid8, OUT entity text, OUT table_schema text, OUT table_name text)
+LANGUAGE plpgsql SET enable_seqscan = off SET plan_cache_mode = force_generic_plan AS $fn$
+BEGIN
+    SELECT k.entity, m.table_schema, m.table_name INTO entity, table_schema, table_name
+    FROM @schema@.pg_tviews_queued k
+    LEFT JOIN @schema@.pg_tviews_metadata m ON m.entity_name = k.entity
+    WHERE k.xact = x
+    ORDER BY m.depth NULLS FIRST, k.entity
+    LIMIT 1;
+END $fn$;
+
 -- The locks of a flush, in the global order (entity name), before it maintains anything: for each
 -- TVIEW of the sets of what the transaction queued, the whole-TVIEW lock; or, for a queued TVIEW
 -- that allows key locks (pg_tviews_metadata.key_locks) with locking 'key', under READ COMMITTED,
@@ -82,55 +160,48 @@ END $fn$;
 
 -- Maintains every TVIEW this transaction queued, now. Locks first, at once and in the global order,
 -- everything the queued changes can reach (the lock sets of each queued source, event and TVIEW);
--- then maintains the queued TVIEWs by depth (those built on others last: maintaining a TVIEW can
--- queue its dependents). Returns the number of TVIEWs maintained. Callable by anyone: it only ever
+-- then maintains the queued TVIEWs by depth (those built on others last; the statements that write
+-- a TVIEW maintain the TVIEWs built on it, below). Returns the number of queued TVIEWs maintained
+-- (not counting those built on them). Callable by anyone: it only ever
 -- maintains the caller's own queue, which COMMIT would maintain anyway (read-your-writes).
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_flush() RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER AS $fn$
 DECLARE
     x xid8 := pg_catalog.pg_current_xact_id_if_assigned();
-    wanted text[];
-    relations text[];
-    sources regclass[];
+    sets record;
     e record;
     n integer := 0;
+    saved_mode text;
 BEGIN
     IF x IS NULL THEN
         RETURN 0; -- wrote nothing, queued nothing
     END IF;
     -- The deferred trigger fires once per pg_tviews_queued row: the first firing maintains
     -- everything, the others (and a COMMIT after pg_tviews_flush()) find nothing queued.
-    IF NOT EXISTS (SELECT FROM @schema@.pg_tviews_queued k WHERE k.xact = x) THEN
+    IF NOT @schema@.pg_tviews_queued_here(NULL) THEN
         RETURN 0;
     END IF;
-    -- With the tables they read, locked first (pg_tviews_lock_sources); a set without them (computed
-    -- by an older runtime) has them from the catalog.
-    WITH l AS (SELECT s.entities, s.tables, s.relations
-               FROM @schema@.pg_tviews_queued k
-               JOIN @schema@.pg_tviews_lock_set s ON (s.source, s.event, s.entity) = (k.source, k.event, k.entity)
-               WHERE k.xact = x)
-    SELECT pg_catalog.array_agg(u.e ORDER BY u.e), pg_catalog.array_agg(u.t ORDER BY u.e),
-           ARRAY(SELECT DISTINCT r FROM l CROSS JOIN LATERAL unnest(coalesce(l.relations, @schema@.pg_tviews_base_sources(l.entities))) AS r)
-    INTO wanted, relations, sources
-    FROM (SELECT DISTINCT v.e COLLATE "C" AS e, v.t FROM l CROSS JOIN LATERAL unnest(l.entities, l.tables) AS v (e, t)) u;
-    IF wanted IS NOT NULL THEN
-        PERFORM @schema@.pg_tviews_lock_sources(sources);
-        PERFORM @schema@.pg_tviews_lock_flush(wanted, relations,
-            ARRAY(SELECT DISTINCT k.entity FROM @schema@.pg_tviews_queued k WHERE k.xact = x));
+    -- With the tables they read, locked first (pg_tviews_lock_sources).
+    sets := @schema@.pg_tviews_flush_sets(x);
+    IF sets.wanted IS NOT NULL THEN
+        PERFORM @schema@.pg_tviews_lock_sources(sets.sources);
+        PERFORM @schema@.pg_tviews_lock_flush(sets.wanted, sets.relations, sets.queued);
     END IF;
+    -- What the flush writes is maintained at once, whatever the modes: a TVIEW built on a queued one
+    -- is maintained by the statement that writes its source, as in immediate mode (after the rows
+    -- queued for it, which that statement flushes first), instead of copying that statement's rows
+    -- (for a TVIEW's, its jsonb documents) into the queue and back a moment later. The locks are
+    -- those just taken: the lock sets cover the TVIEWs built on the queued ones. The transaction's
+    -- own setting comes back afterwards (an error aborts the (sub)transaction, which restores it).
+    saved_mode := pg_catalog.current_setting('pg_tviews.mode', true);
+    PERFORM pg_catalog.set_config('pg_tviews.mode', 'immediate', true);
     LOOP
-        SELECT k.entity, m.table_schema, m.table_name INTO e
-        FROM @schema@.pg_tviews_queued k
-        LEFT JOIN @schema@.pg_tviews_metadata m ON m.entity_name = k.entity
-        WHERE k.xact = x
-        ORDER BY m.depth NULLS FIRST, k.entity
-        LIMIT 1;
-        EXIT WHEN NOT FOUND;
+        e := @schema@.pg_tviews_flush_next(x);
+        EXIT WHEN e.entity IS NULL;
         IF e.table_schema IS NULL THEN
             -- The metadata went in this transaction: refuse like a write would (the table is still
             -- there), or drop what was queued for a TVIEW that is gone.
-            DELETE FROM @schema@.pg_tviews_queue q WHERE q.xact = x AND q.entity = e.entity;
-            DELETE FROM @schema@.pg_tviews_queued k WHERE k.xact = x AND k.entity = e.entity;
+            PERFORM @schema@.pg_tviews_unqueue(x, e.entity);
             PERFORM @schema@.pg_tviews_missing(e.entity,
                 (SELECT c.oid::regclass FROM pg_catalog.pg_class c
                  WHERE c.relname = 'tv_' || e.entity AND c.relkind = 'r' ORDER BY c.oid LIMIT 1));
@@ -138,8 +209,7 @@ BEGIN
         END IF;
         IF pg_catalog.to_regclass(pg_catalog.format('%I.%I', e.table_schema, e.table_name)) IS NULL THEN
             -- Dropped without the event trigger: skipped, as its triggers skip it.
-            DELETE FROM @schema@.pg_tviews_queue q WHERE q.xact = x AND q.entity = e.entity;
-            DELETE FROM @schema@.pg_tviews_queued k WHERE k.xact = x AND k.entity = e.entity;
+            PERFORM @schema@.pg_tviews_unqueue(x, e.entity);
             CONTINUE;
         END IF;
         -- Names from the owner-only catalog, quoted. The generated function deletes the TVIEW's
@@ -153,6 +223,7 @@ BEGIN
                       HINT = 'A trigger on a TVIEW table writes the sources of a TVIEW it depends on.';
         END IF;
     END LOOP;
+    PERFORM pg_catalog.set_config('pg_tviews.mode', coalesce(saved_mode, ''), true);
     RETURN n;
 END $fn$;
 
