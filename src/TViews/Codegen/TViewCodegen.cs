@@ -809,7 +809,13 @@ internal sealed class TViewCodegen(string runtimeSchema)
             // rows (a writable CTE inserting a group and its rows, a cascade): recompute their groups
             // instead of adding to them.
             sb.AppendLine($"    IF {RecomputedInStatement(p)} THEN");
-            AppendCountGroupKeys(sb, p, counts, ev, with);
+            string[] changed = ev switch
+            {
+                "INSERT" => ["pg_tviews_new"],
+                "DELETE" => ["pg_tviews_old"],
+                _ => ["pg_tviews_added", "pg_tviews_removed"],
+            };
+            sb.AppendLine($"        {CountGroupKeys(p, counts, changed, with)}");
             sb.AppendLine($"        PERFORM {Quote(p.Schema, ApplyFunctionName(p))}({KeyVars(p)});");
             sb.AppendLine("    ELSE");
             AppendCountDelta(sb, p, counts, ev, with);
@@ -949,32 +955,18 @@ internal sealed class TViewCodegen(string runtimeSchema)
         // queued delta would count them again): then the groups are recomputed, as before.
         string CountsFromQueue(SourcePlan s, CountDeltaPlan kept)
         {
-            string Rows(string not) => $"SELECT (pg_tviews_d.v).* FROM (SELECT q.r::{Quote(s.Schema, s.Table)} AS v FROM pg_tviews_q AS q WHERE {not}q.removed OFFSET 0) AS pg_tviews_d";
-            var keys = string.Join(", ", kept.KeyColumns.Select((c, i) => $"x.{Quote(c)} AS k{i + 1}"));
-            string Signed(string sign) => string.Join(", ", kept.Leaves.Select((l, i) => $"{sign}(CASE WHEN x.{Quote(l.CountedColumn)} IS NOT NULL THEN 1 ELSE 0 END) AS c{i}"));
-            var groupKeys = string.Join(", ", kept.KeyColumns.Select((_, i) => $"u.k{i + 1}"));
-            var keysFound = string.Join(" AND ", kept.KeyColumns.Select((_, i) => $"u.k{i + 1} IS NOT NULL"));
-            var sums = string.Join(", ", kept.Leaves.Select((_, i) => $"sum(u.c{i}) AS c{i}"));
-            var moved = string.Join(" OR ", kept.Leaves.Select((_, i) => $"d.c{i} <> 0"));
+            string Rows(string not) => $"(SELECT (pg_tviews_d.v).* FROM (SELECT q.r::{Quote(s.Schema, s.Table)} AS v FROM pg_tviews_q AS q WHERE {not}q.removed OFFSET 0) AS pg_tviews_d)";
+            var queued = $"WITH pg_tviews_q AS (SELECT q.removed, q.r FROM {QueuedRows(p, s, take: true)} AS q)\n            ";
             var into = string.Join(", ", CountKeyVars(p).Concat(kept.Leaves.Select((_, i) => CountVar(i))));
-            var aggregates = string.Join(", ", kept.KeyColumns.Select((_, i) => $"array_agg(d.k{i + 1})").Concat(kept.Leaves.Select((_, i) => $"array_agg(d.c{i})")));
-            var groupKeysInto = string.Join(", ", p.Key.Select((_, i) => $"{KeyVar(i + 1)} || array_agg(u.k{i + 1})"));
-            var cols = string.Join(", ", kept.KeyColumns.Select(c => $"x.{Quote(c)}"));
+            var aggregates = string.Join(", ", p.Key.Select((_, i) => $"array_agg(d.k{i + 1})").Concat(kept.Leaves.Select((_, i) => $"array_agg(d.c{i})")));
             var sql = new StringBuilder();
             sql.AppendLine($"    -- {Comment($"rows queued from {Quote(s.Schema, s.Table)}: the counts they move")}");
             sql.AppendLine($"    IF {Literal(s.QualifiedName)} = ANY (pg_tviews_sources) THEN");
             sql.AppendLine($"        IF {RecomputedInStatement(p)} THEN");
-            sql.AppendLine($"            WITH pg_tviews_q AS (SELECT q.removed, q.r FROM {QueuedRows(p, s, take: true)} AS q)");
-            sql.AppendLine($"            SELECT {groupKeysInto} INTO {KeyVars(p)}");
-            sql.AppendLine($"            FROM (SELECT DISTINCT {cols} FROM ({Rows("")} UNION ALL {Rows("NOT ")}) AS x) AS u ({uColumns}) WHERE {notNull};");
+            sql.AppendLine($"            {CountGroupKeys(p, kept, [Rows(""), Rows("NOT ")], queued)}");
             sql.AppendLine("        ELSE");
-            sql.AppendLine($"            WITH pg_tviews_q AS (SELECT q.removed, q.r FROM {QueuedRows(p, s, take: true)} AS q)");
-            sql.AppendLine($"            SELECT {aggregates} INTO {into}");
-            sql.AppendLine($"            FROM (SELECT {groupKeys}, {sums} FROM (");
-            sql.AppendLine($"                SELECT {keys}, {Signed("-")} FROM ({Rows("")}) AS x");
-            sql.AppendLine("                UNION ALL");
-            sql.AppendLine($"                SELECT {keys}, {Signed("")} FROM ({Rows("NOT ")}) AS x");
-            sql.AppendLine($"            ) AS u WHERE {keysFound} GROUP BY {groupKeys}) AS d WHERE {moved};");
+            sql.AppendLine($"            {queued}SELECT {aggregates} INTO {into}");
+            sql.AppendLine($"            FROM ({CountSums(kept, [(Rows(""), "-"), (Rows("NOT "), "")])}) AS d WHERE {CountsMoved(kept)};");
             sql.AppendLine("        END IF;");
             sql.Append("    END IF;");
             return sql.ToString();
@@ -1091,11 +1083,10 @@ internal sealed class TViewCodegen(string runtimeSchema)
             var vars = CountKeyVars(p).Concat(counted.Leaves.Select((_, i) => CountVar(i)));
             var columns = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}").Concat(counted.Leaves.Select((_, i) => $"c{i}")));
             var recomputed = string.Join(" AND ", p.Key.Select((_, i) => $"r.k{i + 1} = d.k{i + 1}"));
-            var keyEq = string.Join(" AND ", p.Key.Select((k, i) => $"t.{Quote(k.Name)} = d.k{i + 1}"));
             sb.AppendLine($"    IF {CountKeyVars(p).First()} IS NOT NULL THEN");
             sb.AppendLine($"        UPDATE {Quote(p.Schema, p.Table)} AS t SET {CountAssignments(counted)}");
             sb.AppendLine($"        FROM unnest({string.Join(", ", vars)}) AS d ({columns})");
-            sb.AppendLine($"        WHERE {keyEq}");
+            sb.AppendLine($"        WHERE {GroupRow(p)}");
             sb.AppendLine($"          AND NOT EXISTS (SELECT FROM unnest({KeyVars(p)}) AS r ({uColumns}) WHERE {recomputed});");
             sb.AppendLine("        GET DIAGNOSTICS pg_tviews_counted_rows = ROW_COUNT;");
             sb.AppendLine("        pg_tviews_written := pg_tviews_written + pg_tviews_counted_rows;");
@@ -1146,21 +1137,40 @@ internal sealed class TViewCodegen(string runtimeSchema)
         $"AND pg_tviews_s.xact = pg_current_xact_id() AND pg_tviews_s.statement = statement_timestamp() " +
         $"AND strpos(pg_tviews_s.recomputed, {Literal(EntityMark(p))}) > 0)";
 
-    /// <summary>The keys of the groups a count source's changed rows belong to, into the key variables.</summary>
-    private static void AppendCountGroupKeys(StringBuilder sb, TViewPlan p, CountDeltaPlan counts, string ev, string with)
+    /// <summary>
+    /// The keys of the groups a count source's changed rows (in <paramref name="relations"/>) belong
+    /// to, appended to the key variables.
+    /// </summary>
+    private static string CountGroupKeys(TViewPlan p, CountDeltaPlan counts, IEnumerable<string> relations, string with)
     {
-        var relations = ev switch
-        {
-            "INSERT" => new[] { "pg_tviews_new" },
-            "DELETE" => ["pg_tviews_old"],
-            _ => ["pg_tviews_added", "pg_tviews_removed"],
-        };
         var cols = string.Join(", ", counts.KeyColumns.Select((c, i) => $"x.{Quote(c)} AS k{i + 1}"));
         var union = string.Join(" UNION ", relations.Select(r => $"SELECT {cols} FROM {r} AS x"));
         var notNull = string.Join(" AND ", p.Key.Select((_, i) => $"d.k{i + 1} IS NOT NULL"));
-        sb.AppendLine($"        {with}SELECT {string.Join(", ", p.Key.Select((_, i) => $"array_agg(d.k{i + 1})"))} INTO {KeyVars(p)}");
-        sb.AppendLine($"        FROM ({union}) AS d WHERE {notNull};");
+        // The group columns may be of another type than the key's (an int referencing a bigint).
+        return $"{with}SELECT {string.Join(", ", p.Key.Select((k, i) => $"{KeyVar(i + 1)} || array_agg(d.k{i + 1})::{k.Type}[]"))} INTO {KeyVars(p)}\n" +
+               $"        FROM ({union}) AS d WHERE {notNull};";
     }
+
+    /// <summary>
+    /// Per group, what the rows of each input add to its counts (sign "") or take away ("-"): 1 per
+    /// leaf whose counted column is not NULL. Columns: the group key k1.., the moves c0...
+    /// </summary>
+    private static string CountSums(CountDeltaPlan counts, IEnumerable<(string From, string Sign)> inputs)
+    {
+        var keys = string.Join(", ", counts.KeyColumns.Select((c, i) => $"x.{Quote(c)} AS k{i + 1}"));
+        string Contributions(string sign) =>
+            string.Join(", ", counts.Leaves.Select((l, i) => $"{sign}(CASE WHEN x.{Quote(l.CountedColumn)} IS NOT NULL THEN 1 ELSE 0 END) AS c{i}"));
+        var union = string.Join("\n            UNION ALL\n            ", inputs.Select(d => $"SELECT {keys}, {Contributions(d.Sign)} FROM {d.From} AS x"));
+        var groupKeys = string.Join(", ", counts.KeyColumns.Select((_, i) => $"u.k{i + 1}"));
+        var sums = string.Join(", ", counts.Leaves.Select((_, i) => $"sum(u.c{i}) AS c{i}"));
+        return $"SELECT {groupKeys}, {sums} FROM (\n            {union}\n        ) AS u GROUP BY {groupKeys}";
+    }
+
+    /// <summary>Whether group <c>d</c>'s counts move (<see cref="CountSums"/>).</summary>
+    private static string CountsMoved(CountDeltaPlan counts) => string.Join(" OR ", counts.Leaves.Select((_, i) => $"d.c{i} <> 0"));
+
+    /// <summary>The TVIEW row <c>t</c> of group <c>d</c> (<see cref="CountSums"/>).</summary>
+    private static string GroupRow(TViewPlan p) => string.Join(" AND ", p.Key.Select((k, i) => $"t.{Quote(k.Name)} = d.k{i + 1}"));
 
     /// <summary>
     /// Counts maintained from the delta: each changed row adds (new) or removes (old) 1 to the counts
@@ -1168,25 +1178,17 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// </summary>
     private static void AppendCountDelta(StringBuilder sb, TViewPlan p, CountDeltaPlan counts, string ev, string with)
     {
-        var signed = ev switch
+        (string, string)[] signed = ev switch
         {
-            "INSERT" => new[] { ("pg_tviews_new", "") },
+            "INSERT" => [("pg_tviews_new", "")],
             "DELETE" => [("pg_tviews_old", "-")],
             _ => [("pg_tviews_added", ""), ("pg_tviews_removed", "-")],
         };
-        var keys = string.Join(", ", counts.KeyColumns.Select((c, i) => $"x.{Quote(c)} AS k{i + 1}"));
-        var contributions = string.Join(", ", counts.Leaves.Select((l, i) => $"{{0}}(CASE WHEN x.{Quote(l.CountedColumn)} IS NOT NULL THEN 1 ELSE 0 END) AS c{i}"));
-        var union = string.Join("\n            UNION ALL\n            ",
-            signed.Select(d => $"SELECT {keys}, {string.Format(System.Globalization.CultureInfo.InvariantCulture, contributions, d.Item2)} FROM {d.Item1} AS x"));
-        var groupKeys = string.Join(", ", counts.KeyColumns.Select((_, i) => $"u.k{i + 1}"));
-        var sums = string.Join(", ", counts.Leaves.Select((_, i) => $"sum(u.c{i}) AS c{i}"));
-        var delta = $"pg_tviews_delta AS (\n        SELECT {groupKeys}, {sums} FROM (\n            {union}\n        ) AS u GROUP BY {groupKeys})";
+        var delta = $"pg_tviews_delta AS (\n        {CountSums(counts, signed)})";
         var prefix = with.Length == 0 ? $"WITH {delta}" : $"{with.TrimEnd()},\n         {delta}";
-        var keyEq = string.Join(" AND ", p.Key.Select((k, i) => $"t.{Quote(k.Name)} = d.k{i + 1}"));
-        var moved = string.Join(" OR ", counts.Leaves.Select((_, i) => $"d.c{i} <> 0"));
         sb.AppendLine($"    {prefix}");
         sb.AppendLine($"    UPDATE {Quote(p.Schema, p.Table)} AS t SET {CountAssignments(counts)}");
-        sb.AppendLine($"    FROM pg_tviews_delta AS d WHERE {keyEq} AND ({moved});");
+        sb.AppendLine($"    FROM pg_tviews_delta AS d WHERE {GroupRow(p)} AND ({CountsMoved(counts)});");
     }
 
     /// <summary>The SET list adding each leaf's delta <c>d.c{i}</c> to the counts of group <c>t</c>.</summary>

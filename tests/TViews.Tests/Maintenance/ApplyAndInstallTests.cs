@@ -113,7 +113,7 @@ public sealed class ApplyAndInstallTests
         [15] = "f5bde9f2b34b0373",
         [16] = "e86dd8a75e4039cc",
         [17] = "9b9ef9b9011f3f73",
-        [18] = "b89703017f4d48d8",
+        [18] = "5ce0e27632d6e5e4",
     };
 
     [Fact]
