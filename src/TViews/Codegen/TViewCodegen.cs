@@ -51,7 +51,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 18;
+    public const int Generation = 19;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -1054,6 +1054,8 @@ internal sealed class TViewCodegen(string runtimeSchema)
         if (p.KeyLocks is not null)
         {
             sb.AppendLine("    pg_tviews_keyed boolean;");
+            sb.AppendLine("    pg_tviews_snap pg_snapshot;");
+            sb.AppendLine("    pg_tviews_again boolean := true;");
             DeclareTokenVariables(sb);
         }
         sb.AppendLine("BEGIN");
@@ -1069,8 +1071,11 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine($"        PERFORM {Rt("pg_tviews_lock_each")}(ARRAY(SELECT c.entity_name FROM {Rt("pg_tviews_closure")}({entity}) AS c));");
         sb.AppendLine("    END IF;");
         if (keyedFlush) AppendFlushKeyLocks(sb, p, p.Sources.Select(s => PerSource(s, take: false)).OfType<string>().ToList(), patched.Select(x => x.Tag).ToList());
+        if (keyedFlush && perSource.Count > 0) sb.AppendLine("    IF pg_tviews_again THEN");
         foreach (var part in perSource) sb.AppendLine(part);
-        // Whatever is left (a source no longer read: the TVIEW was rebuilt in this transaction) is done.
+        if (keyedFlush && perSource.Count > 0) sb.AppendLine("    END IF;");
+        // Whatever is left (a source no longer read: the TVIEW was rebuilt in this transaction, or keys
+        // computed before the locks and still valid) is done.
         sb.AppendLine($"    PERFORM {Rt("pg_tviews_unqueue")}(pg_tviews_x, {entity});");
         if (keyedFlush) AppendReadLockLoop(sb, p, patched.Select(x => x.Tag).ToList());
         sb.AppendLine($"    IF {KeyVar(1)} IS NOT NULL THEN");
@@ -1425,9 +1430,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// Key locks of a flush (deferred mode) that holds the key-level writer's lock: the lookup values
     /// of every row the transaction queued for this TVIEW, from every source (old and new, exclusive),
     /// and the values the recompute of the keys they reach now looks up (shared), in one sorted batch,
-    /// as a trigger does for one statement. The keys are then computed again under the lock (by the
-    /// per-source statements, which consume the queue) and new lookups locked before the recompute
-    /// (<see cref="AppendReadLockLoop"/>). A flush maintains its TVIEWs one at a time in dependency
+    /// as a trigger does for one statement. If a transaction ended meanwhile, the keys are then computed
+    /// again under the lock (by the per-source statements, which consume the queue) and new lookups
+    /// locked before the recompute (<see cref="AppendReadLockLoop"/>); else the keys stand. A flush maintains its TVIEWs one at a time in dependency
     /// order, so flushes take key locks of different TVIEWs in one order.
     /// </summary>
     private void AppendFlushKeyLocks(StringBuilder sb, TViewPlan p, IReadOnlyList<string> perSource, IReadOnlyList<int> patchTags)
@@ -1436,8 +1441,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var writes = new List<string>();
         foreach (var s in p.Sources)
         {
+            // Read only when the source has queued rows: a one-time filter skips the call otherwise.
             var rows = $"(SELECT (pg_tviews_d.v).* FROM (SELECT q.r::{Quote(s.Schema, s.Table)} AS v FROM {QueuedRows(p, s, take: false)} AS q " +
-                       "OFFSET 0) AS pg_tviews_d)";
+                       $"WHERE {Literal(s.QualifiedName)} = ANY (pg_tviews_sources) OFFSET 0) AS pg_tviews_d)";
             writes.AddRange(plan.ColumnsOf(s).Select(c => $"SELECT {Token(p, c, $"x.{Quote(c.Column)}")}, {TableToken(p, c.Schema, c.Table)}, true FROM {rows} AS x"));
         }
         var reads = ReadTokenQueriesForAllKeys(p, patchTags);
@@ -1445,6 +1451,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             .Concat(plan.Reads.Select(r => TableToken(p, r.Target.Schema, r.Target.Table))).Distinct().ToList();
         var tableArray = $"ARRAY[{string.Join(", ", tables)}]";
         sb.AppendLine("    IF pg_tviews_keyed THEN");
+        sb.AppendLine("    pg_tviews_snap := pg_current_snapshot();");
         sb.AppendLine($"    {LateTest(p)}");
         sb.AppendLine("    -- The keys the queued rows reach now (the queue is only read here), for what the recompute reads.");
         foreach (var part in perSource) sb.AppendLine(part);
@@ -1452,7 +1459,13 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine("    FROM (" + string.Join("\n        UNION ALL ", writes.Concat(reads)) + ") AS z (t, tt, ex) WHERE z.t IS NOT NULL;");
         AppendTokenLock(sb, p, tableArray, "    ", lateOnly: false);
         sb.AppendLine($"    pg_tviews_held := coalesce(pg_tviews_tokens, '{{}}') || {tableArray};");
-        foreach (var v in AllKeyVars(p, patchTags)) sb.AppendLine($"    {v} := NULL;");
+        // As a trigger does (AppendKeyLocks): unless a transaction ended since the keys were computed,
+        // they are what a computation under the locks would find, and their lookups are locked.
+        sb.AppendLine("    IF pg_tviews_snap::text IS DISTINCT FROM pg_current_snapshot()::text THEN");
+        foreach (var v in AllKeyVars(p, patchTags)) sb.AppendLine($"        {v} := NULL;");
+        sb.AppendLine("    ELSE");
+        sb.AppendLine("        pg_tviews_again := false;");
+        sb.AppendLine("    END IF;");
         sb.AppendLine("    END IF;");
     }
 
@@ -1462,7 +1475,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var tables = p.KeyLocks!.Reads.Select(r => TableToken(p, r.Target.Schema, r.Target.Table)).Distinct().ToList();
         var reads = ReadTokenQueriesForAllKeys(p, patchTags);
         if (reads.Count == 0) return;
-        sb.AppendLine("    IF pg_tviews_keyed THEN");
+        sb.AppendLine("    IF pg_tviews_keyed AND pg_tviews_again THEN");
         AppendNewReadsLoop(sb, p, reads, $"ARRAY[{string.Join(", ", tables)}]::bigint[]");
         sb.AppendLine("    END IF;");
     }
@@ -1471,9 +1484,15 @@ internal sealed class TViewCodegen(string runtimeSchema)
     private static IEnumerable<string> AllKeyVars(TViewPlan p, IReadOnlyList<int> patchTags) =>
         p.Key.Select((_, i) => KeyVar(i + 1)).Concat(patchTags.SelectMany(t => p.Key.Select((_, i) => PatchKeyVar(t, i + 1))));
 
-    /// <summary><see cref="ReadTokenQueries"/> for the keys recomputed whole and for those patched (a patch reads too).</summary>
+    /// <summary>
+    /// <see cref="ReadTokenQueries"/> for the keys recomputed whole and those patched (a patch reads
+    /// what a recompute does): over each key column's arrays concatenated (NULL ones drop out), so the
+    /// statement has one branch per lookup, not one per lookup and array; each branch costs its
+    /// executor start-up on every flush, run or not.
+    /// </summary>
     private static List<string> ReadTokenQueriesForAllKeys(TViewPlan p, IReadOnlyList<int> patchTags) =>
-        ReadTokenQueries(p).Concat(patchTags.SelectMany(t => ReadTokenQueries(p, i => PatchKeyVar(t, i)))).ToList();
+        ReadTokenQueries(p, i => patchTags.Count == 0 ? KeyVar(i)
+            : $"({string.Join(" || ", patchTags.Select(t => PatchKeyVar(t, i)).Prepend(KeyVar(i)))})");
 
     /// <summary>
     /// Locks pg_tviews_tokens (exclusive where pg_tviews_exclusive says so) and the step's table tokens

@@ -114,6 +114,7 @@ public sealed class ApplyAndInstallTests
         [16] = "e86dd8a75e4039cc",
         [17] = "9b9ef9b9011f3f73",
         [18] = "5ce0e27632d6e5e4",
+        [19] = "ef4728745a2318e3",
     };
 
     [Fact]
