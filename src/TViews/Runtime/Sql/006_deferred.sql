@@ -90,7 +90,21 @@ END $fn$;
 -- computed by an older runtime, has them from the catalog.)
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_flush_sets(x xid8, OUT wanted text[], OUT relations text[], OUT sources regclass[], OUT queued text[])
 LANGUAGE plpgsql SET enable_seqscan = off SET plan_cache_mode = force_generic_plan AS $fn$
+DECLARE
+    sources_queued text[];
+    events text[];
 BEGIN
+    SELECT pg_catalog.array_agg(k.entity), pg_catalog.array_agg(k.source), pg_catalog.array_agg(k.event)
+    INTO queued, sources_queued, events
+    FROM @schema@.pg_tviews_queued k WHERE k.xact = x;
+    IF pg_catalog.cardinality(queued) = 1 THEN
+        -- One statement's kind queued (most transactions): its lock set as stored, sorted and distinct.
+        SELECT s.entities, s.tables, coalesce(s.relations, @schema@.pg_tviews_base_sources(s.entities))
+        INTO wanted, relations, sources
+        FROM @schema@.pg_tviews_lock_set s
+        WHERE (s.source, s.event, s.entity) = (sources_queued[1], events[1], queued[1]);
+        RETURN;
+    END IF;
     WITH l AS (SELECT s.entities, s.tables, s.relations
                FROM @schema@.pg_tviews_queued k
                JOIN @schema@.pg_tviews_lock_set s ON (s.source, s.event, s.entity) = (k.source, k.event, k.entity)
@@ -99,7 +113,7 @@ BEGIN
            ARRAY(SELECT DISTINCT r FROM l CROSS JOIN LATERAL unnest(coalesce(l.relations, @schema@.pg_tviews_base_sources(l.entities))) AS r)
     INTO wanted, relations, sources
     FROM (SELECT DISTINCT v.e COLLATE "C" AS e, v.t FROM l CROSS JOIN LATERAL unnest(l.entities, l.tables) AS v (e, t)) u;
-    queued := ARRAY(SELECT DISTINCT k.entity FROM @schema@.pg_tviews_queued k WHERE k.xact = x);
+    queued := ARRAY(SELECT DISTINCT q.e FROM unnest(queued) AS q (e));
 END $fn$;
 
 -- The next TVIEW a flush of transaction x maintains: the shallowest queued one (a TVIEW whose
@@ -132,8 +146,11 @@ DECLARE
     locking text;
     keyed boolean;
 BEGIN
-    -- Most flushes lock only TVIEWs without key locks: all at once, as before key locks existed.
-    IF NOT EXISTS (SELECT FROM @schema@.pg_tviews_metadata m WHERE m.entity_name = ANY (tviews) AND m.key_locks) THEN
+    -- Most flushes lock only TVIEWs whose locking is whole, in a transaction that took no key locks
+    -- (no slot named in pg_tviews.slots, so pg_tviews_slot_held is false for each): all at once, as
+    -- before key locks existed.
+    IF NOT EXISTS (SELECT FROM @schema@.pg_tviews_metadata m WHERE m.entity_name = ANY (tviews) AND m.key_locks AND m.locking <> 'whole')
+       AND coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '') = '' THEN
         PERFORM @schema@.pg_tviews_lock_sorted(tviews, tables);
         RETURN;
     END IF;
