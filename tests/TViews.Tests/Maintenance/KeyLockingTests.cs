@@ -1183,6 +1183,51 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
         await OrderedPairAsync(first, second, check);
     }
 
+    /// <summary>
+    /// Under 'auto' a flush takes key locks when its COMMIT waits for the disk (synchronous_commit
+    /// not 'off': a whole lock would be held through the WAL flush), the whole lock otherwise; while
+    /// key locks are contended, the whole lock either way. What it took is read from the slot rows
+    /// and the state row (owner-only, not the hints). Everything is rolled back: the fixture stays 'key'.
+    /// </summary>
+    [Theory]
+    [InlineData("on", false, "key")]
+    [InlineData("local", false, "key")]
+    [InlineData("off", false, "whole")]
+    [InlineData("on", true, "whole")]
+    public async Task AutoAtTheFlushTakesKeyLocksWhenTheCommitWaitsForTheDisk(string synchronousCommit, bool contended, string expected)
+    {
+        var p = db.Take("tb_post");
+        await using var c = await OpenAsync();
+        await using var tx = await c.BeginTransactionAsync();
+        async Task<object?> Run(string sql)
+        {
+            await using var cmd = new NpgsqlCommand(sql, c, tx);
+            return await cmd.ExecuteScalarAsync();
+        }
+        await Run("SELECT pg_tviews_set_locking('post', 'auto')");
+        try
+        {
+            // Contended for the next minute (encoded as pg_tviews_mark_contention does: until * 64 + e, e = 0).
+            // A sequence: not rolled back, so reset below.
+            if (contended) await Run("SELECT setval('pg_tviews_contention', ((extract(epoch FROM clock_timestamp()) * 1000)::bigint + 60000) * 64)");
+            await Run($"SET LOCAL synchronous_commit = '{synchronousCommit}'");
+            await Run("SET LOCAL pg_tviews.mode = 'deferred'");
+            await Run($"UPDATE tb_post SET title = 'auto flush {p}' WHERE pk_post = {p}");
+            Assert.Equal(0L, await Run("SELECT count(*) FROM pg_tviews_trace WHERE xact = pg_current_xact_id()")); // nothing before the flush
+            await Run("SELECT pg_tviews_flush()");
+            var slots = (long)(await Run("SELECT count(*) FROM pg_tviews_trace WHERE entity_name = 'post' AND xact = pg_current_xact_id()"))!;
+            var whole = (long)(await Run("SELECT count(*) FROM pg_tviews_state WHERE entity_name = 'post' AND locked_by = pg_current_xact_id()"))!;
+            Assert.Equal(expected == "key" ? (1L, 0L) : (0L, 1L), (slots, whole));
+            Assert.Equal(true, await Run($"SELECT title = 'auto flush {p}' FROM tv_post WHERE pk_post = {p}"));
+        }
+        finally
+        {
+            await tx.RollbackAsync();
+            await using var reset = new NpgsqlCommand("SELECT setval('pg_tviews_contention', 0)", c);
+            await reset.ExecuteScalarAsync();
+        }
+    }
+
     // ---- The catalog --------------------------------------------------------------------------------
 
     /// <summary>

@@ -49,7 +49,8 @@ ALTER TABLE @schema@.pg_tviews_state ADD COLUMN IF NOT EXISTS rebuilding_by xid8
 -- began (its whole-TVIEW advisory lock makes it wait for those still running).
 ALTER TABLE @schema@.pg_tviews_metadata ADD COLUMN IF NOT EXISTS key_locks boolean NOT NULL DEFAULT false;
 -- When writers use key locks (if key_locks): 'whole' never (the default), 'auto' except while key
--- locks are contended (pg_tviews_contention; a deferred flush takes the whole lock), 'key' always.
+-- locks are contended (pg_tviews_contention; a deferred flush, whose COMMIT does not wait for the
+-- disk, takes the whole lock), 'key' always.
 ALTER TABLE @schema@.pg_tviews_metadata ADD COLUMN IF NOT EXISTS locking text NOT NULL DEFAULT 'whole'
     CHECK (locking IN ('auto', 'key', 'whole'));
 CREATE TABLE IF NOT EXISTS @schema@.pg_tviews_trace (

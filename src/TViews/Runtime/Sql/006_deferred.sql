@@ -133,9 +133,12 @@ END $fn$;
 -- TVIEW of the sets of what the transaction queued, the whole-TVIEW lock; or, for a queued TVIEW
 -- that allows key locks (pg_tviews_metadata.key_locks) with locking 'key', under READ COMMITTED,
 -- the key-level writer's lock (pg_tviews_lock_shared): its flush function then locks the values it
--- writes and reads. 'auto' takes the whole lock here: a flush holds it only until its COMMIT, which
--- follows at once, so it serializes little, and key locks cost more than they save (docs/
--- benchmarks.md); unless the transaction holds key locks already. A TVIEW this transaction already
+-- writes and reads. 'auto' does so too when the COMMIT that follows waits for the WAL to reach the
+-- disk (synchronous_commit other than 'off') and key locks are not contended, or when the
+-- transaction holds key locks already; otherwise it takes the whole lock here. A flush holds its locks until that COMMIT: when it does
+-- not wait for the disk, the whole lock is held only briefly and costs less than key locks; when it
+-- does, committers queue on the whole lock through each other's WAL flush (docs/benchmarks.md,
+-- "The key-level flush"). Either way is exact. A TVIEW this transaction already
 -- holds key locks on goes on with them (taking its whole lock now would wait for writers that may
 -- wait for us). The flush maintains its TVIEWs one at a time in dependency order, which is the
 -- order of their key locks (docs/design.md, Key-level locking).
@@ -144,7 +147,7 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
     e text;
     locking text;
-    keyed boolean;
+    auto_keys boolean; -- whether 'auto' takes key locks at this flush
 BEGIN
     -- Most flushes lock only TVIEWs whose locking is whole, in a transaction that took no key locks
     -- (no slot named in pg_tviews.slots, so pg_tviews_slot_held is false for each): all at once, as
@@ -154,15 +157,21 @@ BEGIN
         PERFORM @schema@.pg_tviews_lock_sorted(tviews, tables);
         RETURN;
     END IF;
-    -- Key locks held from an immediate statement: 'auto' goes on with key locks, as there.
-    keyed := @schema@.pg_tviews_slots_held();
+    -- Key locks held from an immediate statement: 'auto' goes on with key locks, as there. Else it
+    -- takes them when the COMMIT waits for the disk (above), unless key locks are contended now
+    -- (late ones timed out a moment ago: pg_tviews_mark_contention), as a statement would.
+    auto_keys := @schema@.pg_tviews_slots_held();
+    IF NOT auto_keys AND pg_catalog.current_setting('synchronous_commit') <> 'off' THEN
+        auto_keys := (SELECT NOT (c.last_value % 64 < 63 AND c.last_value / 64 > (extract(epoch FROM pg_catalog.clock_timestamp()) * 1000)::bigint)
+                      FROM @schema@.pg_tviews_contention AS c);
+    END IF;
     FOR i IN 1 .. coalesce(cardinality(tviews), 0) LOOP
         e := tviews[i];
         CONTINUE WHEN pg_catalog.to_regclass(tables[i]) IS NULL;
         CONTINUE WHEN @schema@.pg_tviews_slot_held(e);
         IF e = ANY (queued) AND pg_catalog.current_setting('transaction_isolation') = 'read committed' THEN
             SELECT m.locking INTO locking FROM @schema@.pg_tviews_metadata m
-            WHERE m.entity_name = e AND m.key_locks AND (m.locking = 'key' OR (m.locking = 'auto' AND keyed))
+            WHERE m.entity_name = e AND m.key_locks AND (m.locking = 'key' OR (m.locking = 'auto' AND auto_keys))
               AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_catalog.pg_current_xact_id());
             -- (Nested IFs: the lock call runs only when everything before it held.)
             IF locking IS NOT NULL THEN
