@@ -1430,10 +1430,11 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// Key locks of a flush (deferred mode) that holds the key-level writer's lock: the lookup values
     /// of every row the transaction queued for this TVIEW, from every source (old and new, exclusive),
     /// and the values the recompute of the keys they reach now looks up (shared), in one sorted batch,
-    /// as a trigger does for one statement. If a transaction ended meanwhile, the keys are then computed
-    /// again under the lock (by the per-source statements, which consume the queue) and new lookups
-    /// locked before the recompute (<see cref="AppendReadLockLoop"/>); else the keys stand. A flush maintains its TVIEWs one at a time in dependency
-    /// order, so flushes take key locks of different TVIEWs in one order.
+    /// as a trigger does for one statement. If a transaction ended meanwhile, the keys are then
+    /// computed again under the lock (by the per-source statements, which consume the queue) and new
+    /// lookups locked before the recompute (<see cref="AppendReadLockLoop"/>); else the keys stand. A
+    /// flush maintains its TVIEWs one at a time in dependency order, so flushes take key locks of
+    /// different TVIEWs in one order.
     /// </summary>
     private void AppendFlushKeyLocks(StringBuilder sb, TViewPlan p, IReadOnlyList<string> perSource, IReadOnlyList<int> patchTags)
     {

@@ -648,11 +648,11 @@ END $fn$;
 -- Sets when writers of a TVIEW use key locks: 'whole' (never: every writer takes the whole-TVIEW
 -- lock; the default), 'auto' (except for a while after two late key locks timed out within a
 -- second, pg_tviews_mark_contention; a deferred flush whose COMMIT does not wait for the disk takes
--- the whole lock) or 'key' (always), for the
--- catalog and the manifest stored with its definition view. 'auto' and 'key' need a definition
--- key locks cover (pg_tviews_metadata.key_locks; else feature_not_supported, with the reason
--- `tviews explain` prints). Rebuilds nothing: pg_tviews_lock_statement reads the catalog at each
--- transaction's first write. A rebuild (apply of a changed definition) sets it back to the default.
+-- the whole lock) or 'key' (always), for the catalog and the manifest stored with its definition
+-- view. 'auto' and 'key' need a definition key locks cover (pg_tviews_metadata.key_locks; else
+-- feature_not_supported, with the reason `tviews explain` prints). Rebuilds nothing:
+-- pg_tviews_lock_statement reads the catalog at each transaction's first write. A rebuild (apply
+-- of a changed definition) sets it back to the default.
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_set_locking(entity text, locking text) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE

@@ -135,13 +135,13 @@ END $fn$;
 -- the key-level writer's lock (pg_tviews_lock_shared): its flush function then locks the values it
 -- writes and reads. 'auto' does so too when the COMMIT that follows waits for the WAL to reach the
 -- disk (synchronous_commit other than 'off') and key locks are not contended, or when the
--- transaction holds key locks already; otherwise it takes the whole lock here. A flush holds its locks until that COMMIT: when it does
--- not wait for the disk, the whole lock is held only briefly and costs less than key locks; when it
--- does, committers queue on the whole lock through each other's WAL flush (docs/benchmarks.md,
--- "The key-level flush"). Either way is exact. A TVIEW this transaction already
--- holds key locks on goes on with them (taking its whole lock now would wait for writers that may
--- wait for us). The flush maintains its TVIEWs one at a time in dependency order, which is the
--- order of their key locks (docs/design.md, Key-level locking).
+-- transaction holds key locks already; otherwise it takes the whole lock here. A flush holds its
+-- locks until that COMMIT: when it does not wait for the disk, the whole lock is held only briefly
+-- and costs less than key locks; when it does, committers queue on the whole lock through each
+-- other's WAL flush (docs/benchmarks.md, "The key-level flush"). Either way is exact. A TVIEW this
+-- transaction already holds key locks on goes on with them (taking its whole lock now would wait
+-- for writers that may wait for us). The flush maintains its TVIEWs one at a time in dependency
+-- order, which is the order of their key locks (docs/design.md, Key-level locking).
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_flush(tviews text[], tables text[], queued text[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
