@@ -1071,9 +1071,11 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine($"        PERFORM {Rt("pg_tviews_lock_each")}(ARRAY(SELECT c.entity_name FROM {Rt("pg_tviews_closure")}({entity}) AS c));");
         sb.AppendLine("    END IF;");
         if (keyedFlush) AppendFlushKeyLocks(sb, p, p.Sources.Select(s => PerSource(s, take: false)).OfType<string>().ToList(), patched.Select(x => x.Tag).ToList());
-        if (keyedFlush && perSource.Count > 0) sb.AppendLine("    IF pg_tviews_again THEN");
+        // With key locks the keys may stand from before the locks (AppendFlushKeyLocks).
+        var computeAgain = keyedFlush && perSource.Count > 0;
+        if (computeAgain) sb.AppendLine("    IF pg_tviews_again THEN");
         foreach (var part in perSource) sb.AppendLine(part);
-        if (keyedFlush && perSource.Count > 0) sb.AppendLine("    END IF;");
+        if (computeAgain) sb.AppendLine("    END IF;");
         // Whatever is left (a source no longer read: the TVIEW was rebuilt in this transaction, or keys
         // computed before the locks and still valid) is done.
         sb.AppendLine($"    PERFORM {Rt("pg_tviews_unqueue")}(pg_tviews_x, {entity});");

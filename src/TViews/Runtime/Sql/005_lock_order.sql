@@ -375,6 +375,16 @@ BEGIN
     RETURN false;
 END $fn$;
 
+-- Whether key locks are contended now: late key locks timed out a moment ago, so 'auto' takes whole
+-- locks for a while (pg_tviews_mark_contention writes the state; this reads it, for a statement's
+-- locks and for a flush's).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_contended() RETURNS boolean
+LANGUAGE plpgsql STABLE AS $fn$
+BEGIN
+    RETURN (SELECT c.last_value % 64 < 63 AND c.last_value / 64 > (extract(epoch FROM pg_catalog.clock_timestamp()) * 1000)::bigint
+            FROM @schema@.pg_tviews_contention AS c);
+END $fn$;
+
 -- Called by a generated trigger when `tview` is not locked yet in this transaction: takes the lock
 -- set of the statement (pg_tviews_lock_set; for an UPDATE, the sets of the TVIEWs whose gates
 -- marked the table, `gate_marks`), in the global order. Returns whether `tview` itself is locked.
@@ -457,9 +467,7 @@ BEGIN
                 keyed := @schema@.pg_tviews_slots_held();
             END IF;
             IF NOT keyed AND lockings[i] IS DISTINCT FROM 'key' AND contended IS NULL THEN
-                contended := (SELECT c.last_value % 64 < 63 AND c.last_value / 64
-                                     > (extract(epoch FROM pg_catalog.clock_timestamp()) * 1000)::bigint
-                              FROM @schema@.pg_tviews_contention AS c);
+                contended := @schema@.pg_tviews_contended();
             END IF;
             -- Whether it may take key locks now: its definition allows them, its locking is 'key',
             -- or 'auto' and not contended (the catalog decides, not the lock set), it is maintained

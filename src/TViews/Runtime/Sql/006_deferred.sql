@@ -106,9 +106,8 @@ BEGIN
         RETURN;
     END IF;
     WITH l AS (SELECT s.entities, s.tables, s.relations
-               FROM @schema@.pg_tviews_queued k
-               JOIN @schema@.pg_tviews_lock_set s ON (s.source, s.event, s.entity) = (k.source, k.event, k.entity)
-               WHERE k.xact = x)
+               FROM unnest(queued, sources_queued, events) AS k (entity, source, event)
+               JOIN @schema@.pg_tviews_lock_set s ON (s.source, s.event, s.entity) = (k.source, k.event, k.entity))
     SELECT pg_catalog.array_agg(u.e ORDER BY u.e), pg_catalog.array_agg(u.t ORDER BY u.e),
            ARRAY(SELECT DISTINCT r FROM l CROSS JOIN LATERAL unnest(coalesce(l.relations, @schema@.pg_tviews_base_sources(l.entities))) AS r)
     INTO wanted, relations, sources
@@ -162,8 +161,7 @@ BEGIN
     -- (late ones timed out a moment ago: pg_tviews_mark_contention), as a statement would.
     auto_keys := @schema@.pg_tviews_slots_held();
     IF NOT auto_keys AND pg_catalog.current_setting('synchronous_commit') <> 'off' THEN
-        auto_keys := (SELECT NOT (c.last_value % 64 < 63 AND c.last_value / 64 > (extract(epoch FROM pg_catalog.clock_timestamp()) * 1000)::bigint)
-                      FROM @schema@.pg_tviews_contention AS c);
+        auto_keys := NOT @schema@.pg_tviews_contended();
     END IF;
     FOR i IN 1 .. coalesce(cardinality(tviews), 0) LOOP
         e := tviews[i];
