@@ -410,6 +410,10 @@ DECLARE
     keyed boolean; -- whether an earlier statement took key locks; computed when first needed
     contended boolean; -- whether 'auto' takes whole locks now; computed when first needed
     committed_read boolean := pg_catalog.current_setting('transaction_isolation') = 'read committed';
+    eligible text[]; -- the members that may take key locks as the catalog says, and their locking
+    eligible_locking text[];
+    member_at integer;
+    queued_any boolean; -- whether this transaction queued rows for any TVIEW (deferred mode)
 BEGIN
     IF source_event <> 'UPDATE' OR gate_marks = ',' || tview || ',' THEN
         -- One set: every set of an INSERT, DELETE or TRUNCATE on the table is the same.
@@ -456,33 +460,45 @@ BEGIN
                 mine := mine OR e = tview;
                 CONTINUE;
             END IF;
-            -- A transaction that took key locks in an earlier statement (a slot of some TVIEW) goes on
-            -- with key locks wherever it may: whole locks taken while holding key locks make a cycle
-            -- with the next such transaction (it holds key locks we need and waits for our whole
-            -- lock) every time. Otherwise 'auto' takes key locks unless they are contended now: late
-            -- key locks timed out, two within a second, a moment ago (pg_tviews_mark_contention), so
-            -- statements keep meeting on the same rows in opposite orders, each such meeting costing a
-            -- bounded wait and a retry; whole locks serialize them at the cost of one statement each.
-            IF keyed IS NULL THEN
-                keyed := @schema@.pg_tviews_slots_held();
+            -- Which members may take key locks as the catalog says (not the lock set), for all of them
+            -- in one query when the first one is reached: their definition allows them, their locking
+            -- is not 'whole', they are maintained now (immediate mode, nothing queued for them) and
+            -- the transaction does not hold their whole lock. Nothing this loop does changes that for
+            -- a member it has not reached yet. (Most transactions queued nothing: then the queue is
+            -- not asked per member.)
+            IF eligible_locking IS NULL THEN
+                queued_any := @schema@.pg_tviews_queued_here(NULL);
+                SELECT coalesce(pg_catalog.array_agg(m.entity_name), '{}'), coalesce(pg_catalog.array_agg(m.locking), '{}')
+                INTO eligible, eligible_locking
+                FROM @schema@.pg_tviews_metadata m
+                WHERE m.entity_name = ANY (wanted) AND m.key_locks AND m.locking <> 'whole'
+                  AND coalesce(nullif(current_setting('pg_tviews.mode', true), ''), m.mode) = 'immediate'
+                  AND (NOT queued_any OR NOT @schema@.pg_tviews_queued_here(m.entity_name))
+                  AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = m.entity_name AND s.locked_by = pg_current_xact_id());
             END IF;
-            IF NOT keyed AND lockings[i] IS DISTINCT FROM 'key' AND contended IS NULL THEN
-                contended := @schema@.pg_tviews_contended();
-            END IF;
-            -- Whether it may take key locks now: its definition allows them, its locking is 'key',
-            -- or 'auto' and not contended (the catalog decides, not the lock set), it is maintained
-            -- now (immediate mode, nothing queued for it) and the transaction does not hold its whole
-            -- lock. (The lock call in an IF of its own: SQL does not promise to skip it when another
-            -- operand decides.)
-            IF EXISTS (SELECT FROM @schema@.pg_tviews_metadata m
-                       WHERE m.entity_name = e AND m.key_locks
-                         AND (m.locking = 'key' OR (m.locking = 'auto' AND (keyed OR NOT contended)))
-                         AND coalesce(nullif(current_setting('pg_tviews.mode', true), ''), m.mode) = 'immediate'
-                         AND NOT @schema@.pg_tviews_queued_here(e)
-                         AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id())) THEN
-                IF @schema@.pg_tviews_lock_shared(e) THEN
-                    mine := mine OR e = tview;
-                    CONTINUE;
+            member_at := pg_catalog.array_position(eligible, e);
+            IF member_at IS NOT NULL THEN
+                -- A transaction that took key locks in an earlier statement (a slot of some TVIEW) goes
+                -- on with key locks wherever it may: whole locks taken while holding key locks make a
+                -- cycle with the next such transaction (it holds key locks we need and waits for our
+                -- whole lock) every time. Otherwise 'auto' takes key locks unless they are contended
+                -- now: late key locks timed out, two within a second, a moment ago
+                -- (pg_tviews_mark_contention), so statements keep meeting on the same rows in opposite
+                -- orders, each such meeting costing a bounded wait and a retry; whole locks serialize
+                -- them at the cost of one statement each.
+                IF eligible_locking[member_at] = 'auto' AND keyed IS NULL THEN
+                    keyed := @schema@.pg_tviews_slots_held();
+                END IF;
+                IF eligible_locking[member_at] = 'auto' AND NOT keyed AND contended IS NULL THEN
+                    contended := @schema@.pg_tviews_contended();
+                END IF;
+                -- (The lock call in an IF of its own: SQL does not promise to skip it when another
+                -- operand decides.)
+                IF eligible_locking[member_at] = 'key' OR keyed OR NOT contended THEN
+                    IF @schema@.pg_tviews_lock_shared(e) THEN
+                        mine := mine OR e = tview;
+                        CONTINUE;
+                    END IF;
                 END IF;
             END IF;
         END IF;
@@ -546,7 +562,8 @@ END $fn$;
 -- ranks the same or later (pg_tviews.key_max), or when a step locks what its keys look up after its
 -- batch. A wait there could close a cycle with a transaction that waits, in order, for a lock this
 -- one holds; so every lock is first tried without waiting (usually enough: the holders of a
--- conflicting lock are rare), and the rest waited for in rounds of at most a fifth of
+-- conflicting lock are rare; generated steps try theirs in their own statement and pass only those
+-- held elsewhere, tried once more here), and the rest waited for in rounds of at most a fifth of
 -- deadlock_timeout. After a round, the wait goes on only if no holder of a lock it waits for is
 -- waiting itself (a cycle through this wait needs one that is), nor has waited out of order in its
 -- transaction (between two rounds of its own such a holder waits for nothing, and two of them would
