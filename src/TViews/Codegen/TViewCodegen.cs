@@ -1336,6 +1336,13 @@ internal sealed class TViewCodegen(string runtimeSchema)
             var slotHint = $"strpos(coalesce(current_setting('pg_tviews.slots', true), ''), {Literal(SlotMark(p))})";
             sb.AppendLine($"    IF {lockedHint} = 0 AND {slotHint} = 0 THEN");
             sb.AppendLine("        pg_tviews_keyed := true; pg_tviews_key_locked := false;");
+            // Named as key-level only (a later TVIEW of the statement that took the locks): the slot
+            // row decides, in a simple expression (no query but the slot's probe). The whole lock is
+            // not looked up, as when neither hint names the TVIEW: a session that hid it by SETting
+            // pg_tviews.locked only adds key locks under its own whole lock, which excludes every
+            // other writer of the TVIEW anyway.
+            sb.AppendLine($"    ELSIF {lockedHint} = 0 THEN");
+            sb.AppendLine($"        pg_tviews_keyed := true; pg_tviews_key_locked := {keyLevel};");
             sb.AppendLine("    ELSE");
             sb.AppendLine($"        SELECT NOT {whole}, {keyLevel} INTO pg_tviews_keyed, pg_tviews_key_locked;");
             sb.AppendLine("    END IF;");

@@ -115,7 +115,7 @@ public sealed class ApplyAndInstallTests
         [17] = "9b9ef9b9011f3f73",
         [18] = "5ce0e27632d6e5e4",
         [19] = "ef4728745a2318e3",
-        [20] = "3d603c2c5fedb507",
+        [20] = "b75a5218b9492307",
     };
 
     [Fact]

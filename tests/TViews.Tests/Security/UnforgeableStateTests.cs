@@ -171,6 +171,42 @@ public sealed class UnforgeableStateTests(ITestOutputHelper output)
         await Oracle.AssertConsistentAsync(db.Connection, db.Definitions, "after writes with hidden hints");
     }
 
+    /// <summary>
+    /// A transaction that holds a key-level slot and the whole lock (a refresh after a key-level
+    /// write upgrades it) and hides pg_tviews.locked: a later TVIEW's trigger sees only the slots
+    /// hint, confirms the slot and takes key locks, under the whole lock it still holds. No other
+    /// transaction gets that lock, and the read model stays exact.
+    /// </summary>
+    [Fact]
+    public async Task HidingTheWholeLockBehindASlotKeepsTheWholeLock()
+    {
+        await using var db = await WorkloadDatabase.CreateAsync("forge_upgraded", Schema, Definitions, output.WriteLine);
+        await db.SetLockingAsync("key");
+        await using var a = new NpgsqlConnection(db.ConnectionString);
+        await a.OpenAsync();
+        await using var tx = await a.BeginTransactionAsync();
+        async Task<(bool Whole, long Slots)> Held()
+        {
+            await using var cmd = new NpgsqlCommand(
+                "SELECT EXISTS (SELECT FROM pg_tviews_state WHERE entity_name = 'post' AND locked_by = pg_current_xact_id()), " +
+                "(SELECT count(*) FROM pg_tviews_trace WHERE entity_name = 'post' AND xact = pg_current_xact_id())", a, tx);
+            await using var r = await cmd.ExecuteReaderAsync();
+            await r.ReadAsync();
+            return (r.GetBoolean(0), r.GetInt64(1));
+        }
+        await Exec(a, "UPDATE tb_user SET name = 'first' WHERE pk_user = 1", tx);
+        Assert.Equal((false, 1L), await Held());
+        await Exec(a, "SELECT pg_tviews_refresh('post')", tx);
+        Assert.Equal((true, 1L), await Held());
+        await Exec(a, "SET LOCAL pg_tviews.locked = ''", tx);
+        await Exec(a, "INSERT INTO tb_post VALUES (3, 1, 'z'); UPDATE tb_user SET name = 'second' WHERE pk_user = 1", tx);
+        Assert.Equal((true, 1L), await Held());
+        await using (var cmd = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(pg_tviews_whole_key('post'))", db.Connection))
+            Assert.False((bool)(await cmd.ExecuteScalarAsync())!);
+        await tx.CommitAsync();
+        await Oracle.AssertConsistentAsync(db.Connection, db.Definitions, "after writes under an upgraded lock with a hidden hint");
+    }
+
     [Fact]
     public async Task SettingTheRegatingMarkDoesNotKeepAGateNarrow()
     {
