@@ -150,21 +150,12 @@ public sealed class UnforgeableStateTests(ITestOutputHelper output)
         await a.OpenAsync();
         await using var tx = await a.BeginTransactionAsync();
         await Exec(a, "UPDATE tb_user SET name = 'first' WHERE pk_user = 1", tx);
-        async Task<(bool Whole, long Slots)> Held()
-        {
-            await using var cmd = new NpgsqlCommand(
-                "SELECT EXISTS (SELECT FROM pg_tviews_state WHERE entity_name = 'post' AND locked_by = pg_current_xact_id()), " +
-                "(SELECT count(*) FROM pg_tviews_trace WHERE entity_name = 'post' AND xact = pg_current_xact_id())", a, tx);
-            await using var r = await cmd.ExecuteReaderAsync();
-            await r.ReadAsync();
-            return (r.GetBoolean(0), r.GetInt64(1));
-        }
-        Assert.Equal((true, 0L), await Held());
+        Assert.Equal((true, 0L), await HeldAsync(a, tx));
         // Key locks allowed from now on: a lock step that ignored the held whole lock would take a slot.
         await db.SetLockingAsync("key");
         await Exec(a, "SET LOCAL pg_tviews.locked = ''; SET LOCAL pg_tviews.slots = ''", tx);
         await Exec(a, "INSERT INTO tb_post VALUES (3, 1, 'z'); UPDATE tb_user SET name = 'second' WHERE pk_user = 1", tx);
-        Assert.Equal((true, 0L), await Held());
+        Assert.Equal((true, 0L), await HeldAsync(a, tx));
         await using (var cmd = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(pg_tviews_whole_key('post'))", db.Connection))
             Assert.False((bool)(await cmd.ExecuteScalarAsync())!);
         await tx.CommitAsync();
@@ -185,22 +176,13 @@ public sealed class UnforgeableStateTests(ITestOutputHelper output)
         await using var a = new NpgsqlConnection(db.ConnectionString);
         await a.OpenAsync();
         await using var tx = await a.BeginTransactionAsync();
-        async Task<(bool Whole, long Slots)> Held()
-        {
-            await using var cmd = new NpgsqlCommand(
-                "SELECT EXISTS (SELECT FROM pg_tviews_state WHERE entity_name = 'post' AND locked_by = pg_current_xact_id()), " +
-                "(SELECT count(*) FROM pg_tviews_trace WHERE entity_name = 'post' AND xact = pg_current_xact_id())", a, tx);
-            await using var r = await cmd.ExecuteReaderAsync();
-            await r.ReadAsync();
-            return (r.GetBoolean(0), r.GetInt64(1));
-        }
         await Exec(a, "UPDATE tb_user SET name = 'first' WHERE pk_user = 1", tx);
-        Assert.Equal((false, 1L), await Held());
+        Assert.Equal((false, 1L), await HeldAsync(a, tx));
         await Exec(a, "SELECT pg_tviews_refresh('post')", tx);
-        Assert.Equal((true, 1L), await Held());
+        Assert.Equal((true, 1L), await HeldAsync(a, tx));
         await Exec(a, "SET LOCAL pg_tviews.locked = ''", tx);
         await Exec(a, "INSERT INTO tb_post VALUES (3, 1, 'z'); UPDATE tb_user SET name = 'second' WHERE pk_user = 1", tx);
-        Assert.Equal((true, 1L), await Held());
+        Assert.Equal((true, 1L), await HeldAsync(a, tx));
         await using (var cmd = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(pg_tviews_whole_key('post'))", db.Connection))
             Assert.False((bool)(await cmd.ExecuteScalarAsync())!);
         await tx.CommitAsync();
@@ -222,6 +204,17 @@ public sealed class UnforgeableStateTests(ITestOutputHelper output)
         // The BEFORE ROW trigger changes a column the UPDATE does not name: the wide gate sees it.
         await Exec(db.Connection, "UPDATE tb_post SET fk_user = 2 WHERE pk_post = 1");
         await Oracle.AssertConsistentAsync(db.Connection, db.Definitions, "after an update rewritten by a BEFORE ROW trigger");
+    }
+
+    /// <summary>What the transaction holds of tv_post: its whole lock (the state row), and how many key-level slots.</summary>
+    private static async Task<(bool Whole, long Slots)> HeldAsync(NpgsqlConnection a, NpgsqlTransaction tx)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "SELECT EXISTS (SELECT FROM pg_tviews_state WHERE entity_name = 'post' AND locked_by = pg_current_xact_id()), " +
+            "(SELECT count(*) FROM pg_tviews_trace WHERE entity_name = 'post' AND xact = pg_current_xact_id())", a, tx);
+        await using var r = await cmd.ExecuteReaderAsync();
+        await r.ReadAsync();
+        return (r.GetBoolean(0), r.GetInt64(1));
     }
 
     private static async Task Exec(NpgsqlConnection c, string sql, NpgsqlTransaction? tx = null)
