@@ -17,6 +17,11 @@ public static class TestServer
 
     public static Task<string> AdminConnectionStringAsync() => AdminConnection.Value;
 
+    // DROP DATABASE waits for a forced checkpoint and for every backend of the server to close its
+    // files; while dozens of test classes write at once on a small CI machine that took over
+    // Npgsql's default 30 s once. Cleanup must not fail a test on timing.
+    private const int AdminCommandTimeoutSeconds = 600;
+
     private static async Task<string> StartAsync()
     {
         var external = Environment.GetEnvironmentVariable("TVIEWS_TEST_CONNECTION");
@@ -35,7 +40,7 @@ public static class TestServer
         await using (var conn = new NpgsqlConnection(admin))
         {
             await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", conn);
+            await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", conn) { CommandTimeout = AdminCommandTimeoutSeconds };
             await cmd.ExecuteNonQueryAsync();
         }
         return new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
@@ -48,7 +53,7 @@ public static class TestServer
         NpgsqlConnection.ClearAllPools();
         await using var conn = new NpgsqlConnection(admin);
         await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", conn);
+        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", conn) { CommandTimeout = AdminCommandTimeoutSeconds };
         await cmd.ExecuteNonQueryAsync();
     }
 }
