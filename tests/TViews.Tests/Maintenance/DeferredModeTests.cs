@@ -327,6 +327,38 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : BlogDatabaseTe
         await Oracle.AssertConsistentAsync(c, Definitions, "after COMMIT");
     }
 
+    /// <summary>
+    /// What a flush finds when the one TVIEW it queued lost its metadata (refused, as a write would
+    /// be: COMMIT fails and nothing changes) or its table without the event trigger (skipped, as its
+    /// triggers skip it, and the queue emptied).
+    /// </summary>
+    [Fact]
+    public async Task AFlushRefusesATViewWhoseMetadataWentAndSkipsOneWhoseTableWent()
+    {
+        await using var c = await OpenAsync();
+        var title = await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 3");
+        await using (var tx = await c.BeginTransactionAsync())
+        {
+            await ExecAsync(c, "SET LOCAL pg_tviews.mode = 'deferred'; UPDATE tb_post SET title = 'queued' WHERE pk_post = 3", tx);
+            await ExecAsync(c, "DELETE FROM pg_tviews_metadata WHERE entity_name = 'post'", tx);
+            var e = await Assert.ThrowsAsync<PostgresException>(() => tx.CommitAsync());
+            Assert.Equal("Metadata not found for TVIEW: post", e.MessageText);
+        }
+        Assert.Equal(title, await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 3"));
+        Assert.Equal(1L, await ScalarAsync<long>(c, "SELECT count(*) FROM pg_tviews_metadata WHERE entity_name = 'post'"));
+
+        await using (var tx = await c.BeginTransactionAsync())
+        {
+            await ExecAsync(c, "SET LOCAL pg_tviews.mode = 'deferred'; UPDATE tb_post SET title = 'queued' WHERE pk_post = 3", tx);
+            Assert.Contains("\"entity\": \"post\"", await ScalarAsync<string>(c, "SELECT pg_tviews_debug_queue()::text", tx), StringComparison.Ordinal);
+            await ExecAsync(c, "ALTER EVENT TRIGGER pg_tviews_sql_drop DISABLE; DROP TABLE tv_post", tx);
+            Assert.Equal(0, await ScalarAsync<int>(c, "SELECT pg_tviews_flush()", tx));
+            Assert.Equal("[]", await ScalarAsync<string>(c, "SELECT pg_tviews_debug_queue()::text", tx));
+            await tx.RollbackAsync();
+        }
+        await Oracle.AssertConsistentAsync(c, Definitions, "after both");
+    }
+
     [Fact]
     public async Task ADeferredWriterHoldsNoTViewsLockUntilCommit()
     {

@@ -85,10 +85,16 @@ BEGIN
     DELETE FROM @schema@.pg_tviews_queued k WHERE k.xact = x AND k.entity = e;
 END $fn$;
 
--- What a flush locks: for every TVIEW of the lock sets of what transaction x queued (sorted by
--- name), its table; the tables they read; the TVIEWs queued. (A lock set without its tables,
--- computed by an older runtime, has them from the catalog.)
-CREATE OR REPLACE FUNCTION @schema@.pg_tviews_flush_sets(x xid8, OUT wanted text[], OUT relations text[], OUT sources regclass[], OUT queued text[])
+-- What a flush of transaction x does, from one read of pg_tviews_queued: the TVIEWs queued (null:
+-- nothing, as for every firing of the deferred trigger after the first); what it locks, for every
+-- TVIEW of the lock sets of what was queued (sorted by name): its table, and the tables they read
+-- (a lock set without its tables, computed by an older runtime, has them from the catalog); whether
+-- every TVIEW of those sets has whole locks only (as pg_tviews_lock_set records, like a statement's
+-- lock: pg_tviews_lock_statement); and when one TVIEW was queued, its table (null when its metadata
+-- is gone: pg_tviews_flush_next then deals with it).
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_flush_plan(x xid8, OUT queued text[], OUT wanted text[], OUT relations text[],
+                                                         OUT sources regclass[], OUT whole_only boolean,
+                                                         OUT table_schema text, OUT table_name text)
 LANGUAGE plpgsql SET enable_seqscan = off SET plan_cache_mode = force_generic_plan AS $fn$
 DECLARE
     sources_queued text[];
@@ -97,23 +103,33 @@ BEGIN
     SELECT pg_catalog.array_agg(k.entity), pg_catalog.array_agg(k.source), pg_catalog.array_agg(k.event)
     INTO queued, sources_queued, events
     FROM @schema@.pg_tviews_queued k WHERE k.xact = x;
+    IF queued IS NULL THEN
+        RETURN;
+    END IF;
     IF pg_catalog.cardinality(queued) = 1 THEN
         -- One statement's kind queued (most transactions): its lock set as stored, sorted and distinct.
-        SELECT s.entities, s.tables, coalesce(s.relations, @schema@.pg_tviews_base_sources(s.entities))
-        INTO wanted, relations, sources
+        SELECT s.entities, s.tables, coalesce(s.relations, @schema@.pg_tviews_base_sources(s.entities)),
+               coalesce('whole' = ALL (s.lockings), false), m.table_schema, m.table_name
+        INTO wanted, relations, sources, whole_only, table_schema, table_name
         FROM @schema@.pg_tviews_lock_set s
+        LEFT JOIN @schema@.pg_tviews_metadata m ON m.entity_name = s.entity
         WHERE (s.source, s.event, s.entity) = (sources_queued[1], events[1], queued[1]);
         RETURN;
     END IF;
-    WITH l AS (SELECT s.entities, s.tables, s.relations
+    WITH l AS (SELECT s.entities, s.tables, s.lockings, s.relations
                FROM unnest(queued, sources_queued, events) AS k (entity, source, event)
                JOIN @schema@.pg_tviews_lock_set s ON (s.source, s.event, s.entity) = (k.source, k.event, k.entity))
     SELECT pg_catalog.array_agg(u.e ORDER BY u.e), pg_catalog.array_agg(u.t ORDER BY u.e),
-           ARRAY(SELECT DISTINCT r FROM l CROSS JOIN LATERAL unnest(coalesce(l.relations, @schema@.pg_tviews_base_sources(l.entities))) AS r)
-    INTO wanted, relations, sources
+           ARRAY(SELECT DISTINCT r FROM l CROSS JOIN LATERAL unnest(coalesce(l.relations, @schema@.pg_tviews_base_sources(l.entities))) AS r),
+           coalesce((SELECT bool_and(coalesce('whole' = ALL (l.lockings), false)) FROM l), false)
+    INTO wanted, relations, sources, whole_only
     FROM (SELECT DISTINCT v.e COLLATE "C" AS e, v.t FROM l CROSS JOIN LATERAL unnest(l.entities, l.tables) AS v (e, t)) u;
     queued := ARRAY(SELECT DISTINCT q.e FROM unnest(queued) AS q (e));
 END $fn$;
+
+-- (Runtimes before this one read the queued sets in two steps: whether anything was queued, then
+-- pg_tviews_flush_sets.)
+DROP FUNCTION IF EXISTS @schema@.pg_tviews_flush_sets(xid8);
 
 -- The next TVIEW a flush of transaction x maintains: the shallowest queued one (a TVIEW whose
 -- metadata is gone first, with null schema and table).
@@ -193,7 +209,11 @@ LANGUAGE plpgsql SECURITY DEFINER AS $fn$
 DECLARE
     x xid8 := pg_catalog.pg_current_xact_id_if_assigned();
     sets record;
-    e record;
+    queued_next record; -- what pg_tviews_flush_next returned
+    tview text;        -- the TVIEW maintained next, its schema and table
+    tview_schema text;
+    tview_table text;
+    first boolean;
     n integer := 0;
     saved_mode text;
 BEGIN
@@ -202,14 +222,20 @@ BEGIN
     END IF;
     -- The deferred trigger fires once per pg_tviews_queued row: the first firing maintains
     -- everything, the others (and a COMMIT after pg_tviews_flush()) find nothing queued.
-    IF NOT @schema@.pg_tviews_queued_here(NULL) THEN
+    sets := @schema@.pg_tviews_flush_plan(x);
+    IF sets.queued IS NULL THEN
         RETURN 0;
     END IF;
-    -- With the tables they read, locked first (pg_tviews_lock_sources).
-    sets := @schema@.pg_tviews_flush_sets(x);
+    -- With the tables they read, locked first (pg_tviews_lock_sources). Lock sets of whole locks
+    -- only, in a transaction that took no key locks (no slot named in pg_tviews.slots, so none is
+    -- held), are locked at once; pg_tviews_lock_flush decides the others.
     IF sets.wanted IS NOT NULL THEN
         PERFORM @schema@.pg_tviews_lock_sources(sets.sources);
-        PERFORM @schema@.pg_tviews_lock_flush(sets.wanted, sets.relations, sets.queued);
+        IF sets.whole_only AND coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '') = '' THEN
+            PERFORM @schema@.pg_tviews_lock_sorted(sets.wanted, sets.relations);
+        ELSE
+            PERFORM @schema@.pg_tviews_lock_flush(sets.wanted, sets.relations, sets.queued);
+        END IF;
     END IF;
     -- What the flush writes is maintained at once, whatever the modes: a TVIEW built on a queued one
     -- is maintained by the statement that writes its source, as in immediate mode (after the rows
@@ -219,30 +245,42 @@ BEGIN
     -- own setting comes back afterwards (an error aborts the (sub)transaction, which restores it).
     saved_mode := pg_catalog.current_setting('pg_tviews.mode', true);
     PERFORM pg_catalog.set_config('pg_tviews.mode', 'immediate', true);
+    -- One TVIEW queued: the plan named its table, so the first round needs no lookup.
+    first := pg_catalog.cardinality(sets.queued) = 1 AND sets.table_schema IS NOT NULL;
     LOOP
-        e := @schema@.pg_tviews_flush_next(x);
-        EXIT WHEN e.entity IS NULL;
-        IF e.table_schema IS NULL THEN
+        IF first THEN
+            tview := sets.queued[1];
+            tview_schema := sets.table_schema;
+            tview_table := sets.table_name;
+            first := false;
+        ELSE
+            queued_next := @schema@.pg_tviews_flush_next(x);
+            tview := queued_next.entity;
+            tview_schema := queued_next.table_schema;
+            tview_table := queued_next.table_name;
+        END IF;
+        EXIT WHEN tview IS NULL;
+        IF tview_schema IS NULL THEN
             -- The metadata went in this transaction: refuse like a write would (the table is still
             -- there), or drop what was queued for a TVIEW that is gone.
-            PERFORM @schema@.pg_tviews_unqueue(x, e.entity);
-            PERFORM @schema@.pg_tviews_missing(e.entity,
+            PERFORM @schema@.pg_tviews_unqueue(x, tview);
+            PERFORM @schema@.pg_tviews_missing(tview,
                 (SELECT c.oid::regclass FROM pg_catalog.pg_class c
-                 WHERE c.relname = 'tv_' || e.entity AND c.relkind = 'r' ORDER BY c.oid LIMIT 1));
+                 WHERE c.relname = 'tv_' || tview AND c.relkind = 'r' ORDER BY c.oid LIMIT 1));
             CONTINUE;
         END IF;
-        IF pg_catalog.to_regclass(pg_catalog.format('%I.%I', e.table_schema, e.table_name)) IS NULL THEN
+        IF pg_catalog.to_regclass(pg_catalog.format('%I.%I', tview_schema, tview_table)) IS NULL THEN
             -- Dropped without the event trigger: skipped, as its triggers skip it.
-            PERFORM @schema@.pg_tviews_unqueue(x, e.entity);
+            PERFORM @schema@.pg_tviews_unqueue(x, tview);
             CONTINUE;
         END IF;
         -- Names from the owner-only catalog, quoted. The generated function deletes the TVIEW's
         -- queued rows and its pg_tviews_queued rows; a TVIEW comes back only if maintaining others
         -- queued rows for it again (a user trigger on a TVIEW writing a source), which must end.
-        EXECUTE pg_catalog.format('SELECT %I.%I()', e.table_schema, 'pg_tviews_flush_' || e.entity);
+        EXECUTE pg_catalog.format('SELECT %I.%I()', tview_schema, 'pg_tviews_flush_' || tview);
         n := n + 1;
         IF n > 10000 THEN
-            RAISE EXCEPTION 'pg_tviews_flush: the queue does not drain (% TVIEWs maintained, % again)', n, e.entity
+            RAISE EXCEPTION 'pg_tviews_flush: the queue does not drain (% TVIEWs maintained, % again)', n, tview
                 USING ERRCODE = 'program_limit_exceeded',
                       HINT = 'A trigger on a TVIEW table writes the sources of a TVIEW it depends on.';
         END IF;
