@@ -25,7 +25,10 @@ public static class TestServer
     private static async Task<string> StartAsync()
     {
         var external = Environment.GetEnvironmentVariable("TVIEWS_TEST_CONNECTION");
-        if (!string.IsNullOrWhiteSpace(external)) return external;
+        // Tests assert on the DETAIL of errors, which Npgsql redacts unless asked not to (the local
+        // server's connection string asks).
+        if (!string.IsNullOrWhiteSpace(external))
+            return new NpgsqlConnectionStringBuilder(external) { IncludeErrorDetail = true }.ConnectionString;
         LocalPostgres.RemoveStale(TimeSpan.FromHours(2));
         _local = await LocalPostgres.StartAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => _local.StopForExit();
