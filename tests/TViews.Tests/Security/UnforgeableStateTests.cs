@@ -87,8 +87,7 @@ public sealed class UnforgeableStateTests(ITestOutputHelper output)
         await Exec(a, "UPDATE tb_user SET name = 'held' WHERE pk_user = 1", tx);
         // The writer holds a lock on the TVIEW despite the forged marker (the whole lock, or the key-level
         // writer's shared one where key locks apply): no other transaction can take the whole lock.
-        await using (var cmd = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(pg_tviews_whole_key('post'))", db.Connection))
-            Assert.False((bool)(await cmd.ExecuteScalarAsync())!);
+        Assert.False(await WholeLockFreeAsync(db.Connection));
         await using (var cmd = new NpgsqlCommand(
             "SELECT EXISTS (SELECT FROM pg_tviews_state WHERE entity_name = 'post' AND locked_by = pg_current_xact_id()) OR EXISTS (SELECT FROM pg_tviews_trace WHERE entity_name = 'post' AND xact = pg_current_xact_id())", a, tx))
             Assert.True((bool)(await cmd.ExecuteScalarAsync())!);
@@ -120,8 +119,7 @@ public sealed class UnforgeableStateTests(ITestOutputHelper output)
         }
         Assert.Equal(1L, await SlotsHeld());
         // The key-level writer's shared lock is held: no other transaction takes the whole lock.
-        await using (var cmd = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(pg_tviews_whole_key('post'))", db.Connection))
-            Assert.False((bool)(await cmd.ExecuteScalarAsync())!);
+        Assert.False(await WholeLockFreeAsync(db.Connection));
         await Exec(a, "SET LOCAL pg_tviews.slots = ''", tx);
         await Exec(a, "INSERT INTO tb_post VALUES (3, 1, 'z')", tx);
         // Taken again: the same slot row (this transaction's own row lock does not skip it).
@@ -156,8 +154,7 @@ public sealed class UnforgeableStateTests(ITestOutputHelper output)
         await Exec(a, "SET LOCAL pg_tviews.locked = ''; SET LOCAL pg_tviews.slots = ''", tx);
         await Exec(a, "INSERT INTO tb_post VALUES (3, 1, 'z'); UPDATE tb_user SET name = 'second' WHERE pk_user = 1", tx);
         Assert.Equal((true, 0L), await HeldAsync(a, tx));
-        await using (var cmd = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(pg_tviews_whole_key('post'))", db.Connection))
-            Assert.False((bool)(await cmd.ExecuteScalarAsync())!);
+        Assert.False(await WholeLockFreeAsync(db.Connection));
         await tx.CommitAsync();
         await Oracle.AssertConsistentAsync(db.Connection, db.Definitions, "after writes with hidden hints");
     }
@@ -183,8 +180,7 @@ public sealed class UnforgeableStateTests(ITestOutputHelper output)
         await Exec(a, "SET LOCAL pg_tviews.locked = ''", tx);
         await Exec(a, "INSERT INTO tb_post VALUES (3, 1, 'z'); UPDATE tb_user SET name = 'second' WHERE pk_user = 1", tx);
         Assert.Equal((true, 1L), await HeldAsync(a, tx));
-        await using (var cmd = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(pg_tviews_whole_key('post'))", db.Connection))
-            Assert.False((bool)(await cmd.ExecuteScalarAsync())!);
+        Assert.False(await WholeLockFreeAsync(db.Connection));
         await tx.CommitAsync();
         await Oracle.AssertConsistentAsync(db.Connection, db.Definitions, "after writes under an upgraded lock with a hidden hint");
     }
@@ -215,6 +211,13 @@ public sealed class UnforgeableStateTests(ITestOutputHelper output)
         await using var r = await cmd.ExecuteReaderAsync();
         await r.ReadAsync();
         return (r.GetBoolean(0), r.GetInt64(1));
+    }
+
+    // Whether another session (`other`, outside the writer's transaction) could take tv_post's whole lock.
+    private static async Task<bool> WholeLockFreeAsync(NpgsqlConnection other)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(pg_tviews_whole_key('post'))", other);
+        return (bool)(await cmd.ExecuteScalarAsync())!;
     }
 
     private static async Task Exec(NpgsqlConnection c, string sql, NpgsqlTransaction? tx = null)
