@@ -149,7 +149,8 @@ internal static class DefinitionAnalyzer
             .ToList();
         KeyQueryBuilder BuilderOf(TableVar t) => builders[branches.ToList().IndexOf(Binder.BranchOf(t.Scope))];
         // Patches and counts from the delta address one row per key: not for a multiset either.
-        var patches = union || multiset ? new Dictionary<string, PatchPlan>() : new PatchAnalyzer(binder, outputColumns, keyColumns, aggregates).Analyze(keyExprs);
+        var patchAnalyzer = union || multiset ? null : new PatchAnalyzer(binder, outputColumns, keyColumns, aggregates);
+        var patches = patchAnalyzer?.Analyze(keyExprs) ?? new Dictionary<string, PatchPlan>();
         var counts = union || multiset ? null : CountDeltaAnalyzer.Analyze(binder, outputColumns, keyColumns, keyExprs);
         // Windows not partitioned by the key: each partition's columns are a pseudo-key, found by key queries of their own.
         var windows = windowShape is null ? null : WindowPlan(binder, definition, branchOutputs[0], outputColumns, positions, windowShape);
@@ -194,7 +195,7 @@ internal static class DefinitionAnalyzer
                 : $"no unique key ({multisetReason}): maintained as a multiset, its rows found by ({string.Join(", ", keyColumns)}); " +
                   "a change recomputes every row sharing those values. Give a unique key for per-row maintenance");
         var (keyLocks, keyLockRefusal) = multiset ? (null, "a multiset TVIEW (no unique key) has no row to lock by key")
-            : KeyLockAnalyzer.Analyze(binder, keyExprs, counts is not null);
+            : KeyLockAnalyzer.Analyze(binder, keyExprs, counts is not null, patchAnalyzer?.LeafReads);
         if (keyLocks is not null && await NondeterministicColumnAsync(conn, KeyLockAnalyzer.TextColumns(keyLocks), ct) is { } column)
             (keyLocks, keyLockRefusal) = (null, $"{column} has a nondeterministic collation: equal values may differ as text");
         return new DefinitionAnalysis(sources, indexes, warnings, keyExprs, keyEnforced)

@@ -16,11 +16,13 @@ namespace TViews.Analysis;
 /// </summary>
 internal static class KeyLockAnalyzer
 {
-    public static (KeyLockPlan? Plan, string? Refusal) Analyze(Binder binder, IReadOnlyList<Expr> keyExprs, bool countsFromDelta)
+    /// <param name="leafReads">Per source with a patch, the tables its leaves read (<see cref="PatchAnalyzer.LeafReads"/>).</param>
+    public static (KeyLockPlan? Plan, string? Refusal) Analyze(Binder binder, IReadOnlyList<Expr> keyExprs, bool countsFromDelta,
+        IReadOnlyDictionary<string, IReadOnlyList<TableVar>>? leafReads = null)
     {
         try
         {
-            return (Build(binder, keyExprs, countsFromDelta), null);
+            return (Build(binder, keyExprs, countsFromDelta, leafReads ?? new Dictionary<string, IReadOnlyList<TableVar>>()), null);
         }
         catch (Refusal r)
         {
@@ -33,7 +35,8 @@ internal static class KeyLockAnalyzer
     /// <summary>How a range variable was reached: its lookup column, and the variable and column it is looked up from.</summary>
     private sealed record Reach(TableVar? From, string? FromColumn, string? Column);
 
-    private static KeyLockPlan Build(Binder binder, IReadOnlyList<Expr> keyExprs, bool countsFromDelta)
+    private static KeyLockPlan Build(Binder binder, IReadOnlyList<Expr> keyExprs, bool countsFromDelta,
+        IReadOnlyDictionary<string, IReadOnlyList<TableVar>> leafReads)
     {
         if (countsFromDelta) throw new Refusal("counts are kept from deltas (a grouped count), which key locks do not cover yet");
         if (binder.Branches.Count > 1) throw new Refusal("the definition is a UNION of branches, whose keys come from different tables");
@@ -98,6 +101,8 @@ internal static class KeyLockAnalyzer
         var reads = new List<LockRead>();
         for (var i = 0; i < keyColumns.Count; i++)
             reads.Add(new LockRead(Column(r, keyColumns[i]), [], keyColumns[i], i));
+        var keyReads = reads.ToList();
+        var readOf = new Dictionary<TableVar, LockRead>(ReferenceEqualityComparer.Instance);
         foreach (var (v, reach) in reached)
         {
             if (reach.From is null) continue;
@@ -107,8 +112,20 @@ internal static class KeyLockAnalyzer
             var keyIndex = hops.Count == 0 ? keyColumns.IndexOf(reach.FromColumn!) : -1;
             var read = new LockRead(target, hops, reach.FromColumn!, keyIndex >= 0 ? keyIndex : null);
             if (!reads.Contains(read)) reads.Add(read);
+            readOf[v] = read;
         }
-        return new KeyLockPlan(r.Relation.Schema, r.Relation.Name, keyColumns, columns, reads);
+        // What a patch reads: the key relation's row, and every lookup on the way from it to a table
+        // its leaves read (docs/design.md, Key-level locking, "A patch locks what it reads").
+        var patchReads = new Dictionary<string, IReadOnlyList<LockRead>>(StringComparer.Ordinal);
+        foreach (var (source, vars) in leafReads)
+        {
+            var needed = new HashSet<LockRead>(keyReads);
+            foreach (var v in vars)
+                for (var x = v; reached.TryGetValue(x, out var reach) && reach.From is { } from; x = from)
+                    needed.Add(readOf[x]);
+            patchReads[source] = reads.Where(needed.Contains).ToList();
+        }
+        return new KeyLockPlan(r.Relation.Schema, r.Relation.Name, keyColumns, columns, reads) { PatchReads = patchReads };
     }
 
     private static List<LockHop> Path(Dictionary<TableVar, Reach> reached, TableVar v)

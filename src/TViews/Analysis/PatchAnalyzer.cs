@@ -18,6 +18,13 @@ internal sealed class PatchAnalyzer(Binder binder, IReadOnlyList<string> outputC
 
     private sealed record Leaf(int Index, string Column, string? JsonKey, Expr Value);
 
+    /// <summary>
+    /// Per source with a patch (after <see cref="Analyze"/>): the tables its leaves read, those of
+    /// subqueries inside them and those of the main query whose columns they name. Key-level locking
+    /// locks what a patch reads, not what a whole recompute would (<see cref="KeyLockAnalyzer"/>).
+    /// </summary>
+    public Dictionary<string, IReadOnlyList<TableVar>> LeafReads { get; } = new(StringComparer.Ordinal);
+
     public IReadOnlyDictionary<string, PatchPlan> Analyze(IReadOnlyList<Expr> keyExprs)
     {
         var result = new Dictionary<string, PatchPlan>(StringComparer.Ordinal);
@@ -52,6 +59,19 @@ internal sealed class PatchAnalyzer(Binder binder, IReadOnlyList<string> outputC
         foreach (var leaf in leaves)
             foreach (var n in leaf.Value.DescendantsAndSelf())
                 leafOf[n] = leaf;
+
+        // The tables each leaf reads: those of subqueries anchored in it, and main-query tables whose columns it names.
+        var readBy = leaves.ToDictionary(l => l.Index, _ => new HashSet<TableVar>(ReferenceEqualityComparer.Instance));
+        foreach (var tv in binder.Tables.Where(t => t.Scope != root))
+        {
+            var anchor = tv.Scope;
+            while (anchor.Parent != root) anchor = anchor.Parent!;
+            if (anchor.Link == ScopeLink.Expression && anchor.LinkExpr is { } link && leafOf.TryGetValue(link, out var reader)) readBy[reader.Index].Add(tv);
+        }
+        foreach (var (cr, bindings) in binder.Columns)
+            if (leafOf.TryGetValue(cr, out var reader))
+                foreach (var b in bindings)
+                    if (b.Var is TableVar tv && tv.Scope == root) readBy[reader.Index].Add(tv);
 
         var structural = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var touched = new Dictionary<string, HashSet<int>>(StringComparer.Ordinal);
@@ -108,6 +128,7 @@ internal sealed class PatchAnalyzer(Binder binder, IReadOnlyList<string> outputC
             if (leafIndexes.Count == 0) continue;
             var chosen = leaves.Where(l => leafIndexes.Contains(l.Index)).ToList();
             var query = LeafQuery(root, keyExprs, chosen);
+            LeafReads[rel] = chosen.SelectMany(l => readBy[l.Index]).Distinct(ReferenceEqualityComparer.Instance).Cast<TableVar>().ToList();
             result[rel] = new PatchPlan(
                 structural[rel].OrderBy(c => c, StringComparer.Ordinal).ToList(),
                 !rootOccurrence.Contains(rel),

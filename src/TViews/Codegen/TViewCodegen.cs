@@ -51,7 +51,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 20;
+    public const int Generation = 21;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -737,12 +737,18 @@ internal sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine("    pg_tviews_queued boolean;");
         }
         var keyed = p.KeyLocks is not null && ev != "TRUNCATE";
+        // Whether the statement's rows need the keys recomputed whole or only patched: known now, or
+        // a test of the transition tables, which a key-level step runs once, before its locks (a patch
+        // locks only what it reads).
+        var full = ev == "TRUNCATE" ? "true" : NeedsFullRecompute(s, ev);
+        var wholeVar = keyed && full is not ("true" or "false") ? "pg_tviews_whole" : null;
         if (keyed)
         {
             sb.AppendLine("    pg_tviews_keyed boolean;");
             sb.AppendLine("    pg_tviews_key_locked boolean;");
             DeclareTokenVariables(sb);
             sb.AppendLine("    pg_tviews_snap pg_snapshot;");
+            if (wholeVar is not null) sb.AppendLine($"    {wholeVar} boolean;");
         }
         sb.AppendLine("BEGIN");
         // Not marked by the gate: no UPDATE in this transaction could have changed a column we read.
@@ -836,6 +842,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         // Key locks compute the keys again after their batch unless no transaction ended meanwhile: the
         // snapshot before the first computation tells (AppendKeyLocks).
         if (keyed) sb.AppendLine("    IF pg_tviews_keyed THEN pg_tviews_snap := pg_current_snapshot(); END IF;");
+        if (wholeVar is not null) sb.AppendLine($"    {wholeVar} := {full};");
         sb.Append(keyQuery);
         // An UPDATE of a TVIEW table takes its write tokens from all its old and new rows, not from the
         // multiset difference the keys use. Maintenance updates only rows whose value changes, so those
@@ -845,12 +852,13 @@ internal sealed class TViewCodegen(string runtimeSchema)
         // tokens keep to the difference (a superset there could escalate to a table's token).
         if (keyed)
         {
-            if (ev == "UPDATE" && s.TViewEntity is not null) AppendKeyLocks(sb, p, s, ["pg_tviews_old", "pg_tviews_new"], "", keyQuery.ToString());
-            else AppendKeyLocks(sb, p, s, deltas.Select(d => d.Relation).ToList(), with, keyQuery.ToString());
+            var patching = full == "false" ? "false" : wholeVar;
+            if (ev == "UPDATE" && s.TViewEntity is not null) AppendKeyLocks(sb, p, s, ["pg_tviews_old", "pg_tviews_new"], "", keyQuery.ToString(), patching);
+            else AppendKeyLocks(sb, p, s, deltas.Select(d => d.Relation).ToList(), with, keyQuery.ToString(), patching);
         }
         var apply = $"PERFORM {Quote(p.Schema, ApplyFunctionName(p))}({KeyVars(p)});";
         if (p.Sources.Any(x => x.CountDelta is not null)) apply = $"{MarkRecomputed(p)} {apply}";
-        var full = NeedsFullRecompute(s, ev);
+        if (wholeVar is not null) full = wholeVar;
         var patchCall = s.Patch is null ? null : $"PERFORM {Quote(p.Schema, PatchFunctionName(p, s))}({KeyVars(p)});";
         if (full == "true")
             sb.AppendLine($"    {apply}");
@@ -1381,17 +1389,37 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// with a snapshot taken after those locks (a writer we waited for may have added some), and the
     /// values their recompute looks up, locked until nothing new turns up.
     /// </summary>
-    private void AppendKeyLocks(StringBuilder sb, TViewPlan p, SourcePlan s, IReadOnlyList<string> deltas, string with, string keyQuery)
+    /// <param name="patching">
+    /// Null when the step recomputes its keys whole; "false" when it only patches them (the leaves that
+    /// read the source): then it locks what the patch reads, not every lookup of the definition; else
+    /// the variable that says, at run time, whether it recomputes whole.
+    /// </param>
+    private void AppendKeyLocks(StringBuilder sb, TViewPlan p, SourcePlan s, IReadOnlyList<string> deltas, string with, string keyQuery, string? patching)
     {
         var plan = p.KeyLocks!;
         var writeColumns = plan.ColumnsOf(s).ToList();
         var writes = deltas.SelectMany(d => writeColumns.Select(c =>
             $"SELECT {Token(p, c, $"x.{Quote(c.Column)}")}, {TableToken(p, c.Schema, c.Table)}, true FROM {d} AS x")).ToList();
-        var reads = ReadTokenQueries(p);
+        // A patch recomputes only the leaves that read the source: it locks the key relation's row and
+        // the lookups on the way to what those leaves read (docs/design.md, "A patch locks what it reads").
+        var patchReads = patching is null ? null : plan.PatchReads.GetValueOrDefault(s.QualifiedName);
+        // It writes the TVIEW rows of its keys without locking every lookup they read, so a writer of
+        // other leaves of a row need not conflict with it on any value: it locks the key relation's key
+        // exclusively, as any writer of that row conflicts on a token (two renames patching each
+        // other's posts, one the author and one the comments, would otherwise wait for each other on
+        // the rows, a cycle the order of key locks does not see).
+        var reads = patchReads is null ? ReadTokenQueries(p)
+            : ReadTokenQueries(p, only: patchReads, otherwise: patching == "false" ? null : patching,
+                ownRow: patching == "false" ? "true" : $"NOT {patching}");
         // The tables this step locks values of: their tokens, taken shared (or exclusive on escalation).
-        var tables = writeColumns.Select(c => TableToken(p, c.Schema, c.Table))
-            .Concat(plan.Reads.Select(r => TableToken(p, r.Target.Schema, r.Target.Table))).Distinct().ToList();
+        List<string> Tables(IEnumerable<LockRead> lookups) => writeColumns.Select(c => TableToken(p, c.Schema, c.Table))
+            .Concat(lookups.Select(r => TableToken(p, r.Target.Schema, r.Target.Table))).Distinct().ToList();
+        var tables = Tables(plan.Reads);
         var tableArray = $"ARRAY[{string.Join(", ", tables)}]";
+        if (patchReads is not null && Tables(patchReads) is var patched && patched.Count < tables.Count)
+            tableArray = patching == "false"
+                ? $"ARRAY[{string.Join(", ", patched)}]"
+                : $"(CASE WHEN {patching} THEN {tableArray} ELSE ARRAY[{string.Join(", ", patched)}] END)";
         sb.AppendLine("    IF pg_tviews_keyed THEN");
         sb.AppendLine($"    {LateTest(p)}");
         sb.AppendLine($"    {with}SELECT array_agg(z.t), array_agg(z.tt), array_agg(z.ex) INTO pg_tviews_tokens, pg_tviews_tables, pg_tviews_exclusive");
@@ -1569,17 +1597,34 @@ internal sealed class TViewCodegen(string runtimeSchema)
     private static string LateTest(TViewPlan p) =>
         $"pg_tviews_late := coalesce(current_setting('pg_tviews.key_max', true), '') COLLATE \"C\" >= {Literal(KeyRank(p))};";
 
-    /// <summary>For each value a recompute of the keys in the key variables looks up: a query yielding (token, table token, false).</summary>
-    private static List<string> ReadTokenQueries(TViewPlan p, Func<int, string>? keyVar = null)
+    /// <summary>
+    /// For each value a recompute of the keys in the key variables looks up: a query yielding (token,
+    /// table token, false). With <paramref name="only"/>, the lookups outside it are left out, or, with
+    /// <paramref name="otherwise"/> (a boolean variable), run only when it is true.
+    /// </summary>
+    /// <param name="ownRow">
+    /// With <paramref name="only"/> (a patch): how the key relation's own key is locked, "true"
+    /// (exclusive) or an SQL test; else shared.
+    /// </param>
+    private static List<string> ReadTokenQueries(TViewPlan p, Func<int, string>? keyVar = null, IReadOnlyCollection<LockRead>? only = null,
+        string? otherwise = null, string ownRow = "false")
     {
         keyVar ??= KeyVar;
         var plan = p.KeyLocks!;
         var result = new List<string>();
         foreach (var r in plan.Reads)
         {
+            var exclusive = r.IsKeyOf(plan) ? ownRow : "false";
+            string? when = null;
+            if (only is not null && !only.Contains(r))
+            {
+                if (otherwise is null) continue;
+                when = otherwise;
+            }
             if (r.KeyIndex is { } i)
             {
-                result.Add($"SELECT {Token(p, r.Target, "x.v")}, {TableToken(p, r.Target.Schema, r.Target.Table)}, false FROM unnest({keyVar(i + 1)}) AS x (v)");
+                result.Add($"SELECT {Token(p, r.Target, "x.v")}, {TableToken(p, r.Target.Schema, r.Target.Table)}, {exclusive} FROM unnest({keyVar(i + 1)}) AS x (v)" +
+                           (when is null ? "" : $" WHERE {when}"));
                 continue;
             }
             var from = new StringBuilder($"{Quote(plan.Schema, plan.Table)} AS pg_tviews_a0");
@@ -1588,7 +1633,8 @@ internal sealed class TViewCodegen(string runtimeSchema)
             var keyIn = plan.KeyColumns.Count == 1
                 ? $"pg_tviews_a0.{Quote(plan.KeyColumns[0])} = ANY ({keyVar(1)})"
                 : $"({string.Join(", ", plan.KeyColumns.Select(c => "pg_tviews_a0." + Quote(c)))}) IN (SELECT * FROM unnest({string.Join(", ", p.Key.Select((_, i) => keyVar(i + 1)))}))";
-            result.Add($"SELECT {Token(p, r.Target, $"pg_tviews_a{r.Hops.Count}.{Quote(r.ValueColumn)}")}, {TableToken(p, r.Target.Schema, r.Target.Table)}, false FROM {from} WHERE {keyIn}");
+            result.Add($"SELECT {Token(p, r.Target, $"pg_tviews_a{r.Hops.Count}.{Quote(r.ValueColumn)}")}, {TableToken(p, r.Target.Schema, r.Target.Table)}, false FROM {from} WHERE {keyIn}" +
+                       (when is null ? "" : $" AND {when}"));
         }
         return result;
     }
@@ -1617,6 +1663,6 @@ internal sealed class TViewCodegen(string runtimeSchema)
     internal static string LockingDescription(TViewPlan p) => p.KeyLocks is { } k
         ? "key level, when enabled (pg_tviews_set_locking: 'auto' except for a while after key locks timed out, 'key' always): a READ COMMITTED writer (immediate mode, or its flush at COMMIT) locks the values of "
           + string.Join(", ", k.Columns.Select(c => $"{Quote(c.Schema, c.Table)}.{Quote(c.Column)}"))
-          + " in the rows it changes, and the values a recompute of its keys looks up; other writers lock the whole TVIEW"
+          + " in the rows it changes, and the values a recompute of its keys looks up (a patch: those on the way to what its leaves read); other writers lock the whole TVIEW"
         : $"whole TVIEW: {p.KeyLockRefusal ?? "key locks do not apply"}";
 }

@@ -175,7 +175,12 @@ internal sealed record LockHop(string Schema, string Table, string Column, strin
 /// along <paramref name="Hops"/>, the column <paramref name="ValueColumn"/> of the last relation; or,
 /// with <paramref name="KeyIndex"/>, the key values themselves (0-based TVIEW key column).
 /// </summary>
-internal sealed record LockRead(LockColumn Target, IReadOnlyList<LockHop> Hops, string ValueColumn, int? KeyIndex = null);
+internal sealed record LockRead(LockColumn Target, IReadOnlyList<LockHop> Hops, string ValueColumn, int? KeyIndex = null)
+{
+    /// <summary>The key relation's own key column, looked up by the keys (not a lookup from the key into another table).</summary>
+    public bool IsKeyOf(KeyLockPlan plan) => KeyIndex is { } i && Hops.Count == 0
+        && Target.Schema == plan.Schema && Target.Table == plan.Table && Target.Column == plan.KeyColumns[i];
+}
 
 /// <summary>
 /// Key-level locking of a TVIEW (docs/design.md, Concurrency): every relation a recompute reads is
@@ -186,5 +191,13 @@ internal sealed record LockRead(LockColumn Target, IReadOnlyList<LockHop> Hops, 
 /// <param name="KeyColumns">The key relation's column for each TVIEW key column.</param>
 internal sealed record KeyLockPlan(string Schema, string Table, IReadOnlyList<string> KeyColumns, IReadOnlyList<LockColumn> Columns, IReadOnlyList<LockRead> Reads)
 {
+    /// <summary>
+    /// Per source with a patch (<see cref="SourcePlan.Patch"/>, by qualified name): the subset of
+    /// <see cref="Reads"/> a patch of its leaves reads, the key relation's row and the lookups on the
+    /// way to each table those leaves read.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<LockRead>> PatchReads { get; init; } = new Dictionary<string, IReadOnlyList<LockRead>>();
+
+
     public IEnumerable<LockColumn> ColumnsOf(SourcePlan s) => Columns.Where(c => c.Schema == s.Schema && c.Table == s.Table);
 }

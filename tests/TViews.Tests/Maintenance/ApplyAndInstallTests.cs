@@ -116,6 +116,7 @@ public sealed class ApplyAndInstallTests
         [18] = "5ce0e27632d6e5e4",
         [19] = "ef4728745a2318e3",
         [20] = "b75a5218b9492307",
+        [21] = "fa54350551e4f08b",
     };
 
     [Fact]
