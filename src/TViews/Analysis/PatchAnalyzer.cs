@@ -62,17 +62,6 @@ internal sealed class PatchAnalyzer(Binder binder, IReadOnlyList<string> outputC
 
         // The tables each leaf reads: those of subqueries anchored in it, and main-query tables whose columns it names.
         var readBy = leaves.ToDictionary(l => l.Index, _ => new HashSet<TableVar>(ReferenceEqualityComparer.Instance));
-        foreach (var tv in binder.Tables.Where(t => t.Scope != root))
-        {
-            var anchor = tv.Scope;
-            while (anchor.Parent != root) anchor = anchor.Parent!;
-            if (anchor.Link == ScopeLink.Expression && anchor.LinkExpr is { } link && leafOf.TryGetValue(link, out var reader)) readBy[reader.Index].Add(tv);
-        }
-        foreach (var (cr, bindings) in binder.Columns)
-            if (leafOf.TryGetValue(cr, out var reader))
-                foreach (var b in bindings)
-                    if (b.Var is TableVar tv && tv.Scope == root) readBy[reader.Index].Add(tv);
-
         var structural = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var touched = new Dictionary<string, HashSet<int>>(StringComparer.Ordinal);
         var rootOccurrence = new HashSet<string>(StringComparer.Ordinal);
@@ -92,7 +81,10 @@ internal sealed class PatchAnalyzer(Binder binder, IReadOnlyList<string> outputC
             var anchor = tv.Scope;
             while (anchor.Parent != root) anchor = anchor.Parent!;
             if (anchor.Link == ScopeLink.Expression && anchor.LinkExpr is { } link && leafOf.TryGetValue(link, out var leaf))
+            {
                 T(rel).Add(leaf.Index);
+                readBy[leaf.Index].Add(tv);
+            }
             else
             {
                 // Read outside any leaf (WHERE, derived table, ...): every column it reads is structural,
@@ -112,7 +104,8 @@ internal sealed class PatchAnalyzer(Binder binder, IReadOnlyList<string> outputC
                 if (b.Var is TableVar tv && tv.Scope == root)
                     rootRefs.Add((cr, tv, b.Column is null ? tv.Relation.Columns.Select(c => c.Name).ToList() : [tv.RelationColumn(b.Column)]));
         foreach (var (cr, tv, cols) in rootRefs)
-            if (!leafOf.ContainsKey(cr)) S(tv.Relation.QualifiedName).UnionWith(cols);
+            if (leafOf.TryGetValue(cr, out var reader)) readBy[reader.Index].Add(tv);
+            else S(tv.Relation.QualifiedName).UnionWith(cols);
         foreach (var tv in binder.Tables.Where(t => t.Scope == root))
             foreach (var k in keyExprs)
                 foreach (var cr in k.DescendantsAndSelf().OfType<ColumnRef>())

@@ -1400,14 +1400,11 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var writeColumns = plan.ColumnsOf(s).ToList();
         var writes = deltas.SelectMany(d => writeColumns.Select(c =>
             $"SELECT {Token(p, c, $"x.{Quote(c.Column)}")}, {TableToken(p, c.Schema, c.Table)}, true FROM {d} AS x")).ToList();
-        // A patch recomputes only the leaves that read the source: it locks the key relation's row and
-        // the lookups on the way to what those leaves read (docs/design.md, "A patch locks what it reads").
+        // A patch recomputes only the leaves that read the source: it locks the lookups on the way to
+        // what those leaves read, and the key relation's key exclusively, since a writer of other leaves
+        // of its rows may share no lookup with it, and must still meet it on a key lock rather than on
+        // the rows, outside the order of key locks (docs/design.md, "A patch locks what it reads").
         var patchReads = patching is null ? null : plan.PatchReads.GetValueOrDefault(s.QualifiedName);
-        // It writes the TVIEW rows of its keys without locking every lookup they read, so a writer of
-        // other leaves of a row need not conflict with it on any value: it locks the key relation's key
-        // exclusively, as any writer of that row conflicts on a token (two renames patching each
-        // other's posts, one the author and one the comments, would otherwise wait for each other on
-        // the rows, a cycle the order of key locks does not see).
         var reads = patchReads is null ? ReadTokenQueries(p)
             : ReadTokenQueries(p, only: patchReads, otherwise: patching == "false" ? null : patching,
                 ownRow: patching == "false" ? "true" : $"NOT {patching}");
@@ -1599,7 +1596,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
 
     /// <summary>
     /// For each value a recompute of the keys in the key variables looks up: a query yielding (token,
-    /// table token, false). With <paramref name="only"/>, the lookups outside it are left out, or, with
+    /// table token, exclusive: false but for <paramref name="ownRow"/>). With <paramref name="only"/>, the lookups outside it are left out, or, with
     /// <paramref name="otherwise"/> (a boolean variable), run only when it is true.
     /// </summary>
     /// <param name="ownRow">
