@@ -203,10 +203,12 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
     names text;
 BEGIN
-    SELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ' ORDER BY c.oid) INTO names
-    FROM pg_catalog.pg_class c
-    WHERE c.oid = ANY (relations::oid[])
-      AND pg_catalog.has_table_privilege(c.oid, 'SELECT'); -- what ACCESS SHARE asks for up to PostgreSQL 15
+    -- Not a scan of pg_class: that locked pg_class and its index in every writer's transaction (two
+    -- more entries in the shared lock table, on objects every writer shares). has_table_privilege
+    -- by OID is NULL for a relation that is gone, which leaves it out.
+    SELECT pg_catalog.string_agg(r::text, ', ' ORDER BY r::oid) INTO names
+    FROM unnest(relations) AS r
+    WHERE pg_catalog.has_table_privilege(r::oid, 'SELECT'); -- what ACCESS SHARE asks for up to PostgreSQL 15
     IF names IS NOT NULL THEN
         EXECUTE 'LOCK TABLE ' || names || ' IN ACCESS SHARE MODE';
     END IF;
