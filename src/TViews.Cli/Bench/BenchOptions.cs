@@ -19,6 +19,8 @@ public sealed record BenchOptions
     /// <summary>The concurrent workloads to run (those whose scripts the workload directory has).</summary>
     public IReadOnlyList<ConcurrentWorkload> ConcurrentWorkloads { get; init; } = ConcurrentWorkload.All;
     public int ConcurrentSeconds { get; init; } = 20;
+    /// <summary>Runs of every concurrent cell (workload, clients, mode), in rounds over all cells; tables show medians.</summary>
+    public int ConcurrentRounds { get; init; } = 1;
 
     /// <summary>When the TViews read models that allow key locks use them (pg_tviews_set_locking); null: as built (whole).</summary>
     public string? Locking { get; init; }
@@ -47,6 +49,7 @@ public sealed record BenchOptions
         if (BuildRounds < 1) throw new ArgumentException("--build-rounds must be at least 1");
         if (Modes.Count == 0) throw new ArgumentException("--modes selects no mode");
         if (ConcurrentSeconds < 1) throw new ArgumentException("--concurrent-seconds must be at least 1");
+        if (ConcurrentRounds < 1) throw new ArgumentException("--concurrent-rounds must be at least 1");
         if (ConcurrentClients.Count > 0 && ConcurrentWorkloads.Count == 0) throw new ArgumentException("--concurrent-workloads selects no workload");
         if (Locking is not (null or "whole" or "auto" or "key")) throw new ArgumentException($"--locking {Locking}: use whole, auto or key");
     }

@@ -80,7 +80,7 @@ public static class BenchReportPrinter
             foreach (var t in group)
             {
                 targets.AddRow(first ? Markup.Escape(t.Target) : "",
-                    Markup.Escape($"{t.Subject} {Format.PreciseRatio(t.Value)}"),
+                    Markup.Escape(t.Value is null && t.Met is not null ? t.Subject : $"{t.Subject} {Format.PreciseRatio(t.Value)}"),
                     t.Met switch { true => "[green]met[/]", false => "[red]missed[/]", null => "[grey]n/a[/]" });
                 first = false;
             }
@@ -123,8 +123,10 @@ public static class BenchReportPrinter
         foreach (var workload in runs.GroupBy(x => x.Workload))
         {
             var title = ConcurrentWorkload.All.FirstOrDefault(w => w.Name == workload.Key)?.Title ?? workload.Key;
+            var runsPerCell = workload.GroupBy(x => (x.Clients, x.Mode)).Max(g => g.Count());
+            var median = runsPerCell > 1 ? $", median of {runsPerCell.ToString(inv)} runs" : "";
             var table = new Table().Border(TableBorder.Rounded)
-                .Title($"Concurrent: {title} ({workload.First().Seconds} s per run), transactions per second (deadlocks)");
+                .Title($"Concurrent: {title} ({workload.First().Seconds} s per run{median}), transactions per second (deadlocks)");
             table.AddColumn(new TableColumn("clients").RightAligned());
             foreach (var m in modes) table.AddColumn(new TableColumn(Label(m)).RightAligned());
             var ratios = new List<(string Header, string A, string B)>();
@@ -152,7 +154,7 @@ public static class BenchReportPrinter
             }
             console.Write(table);
         }
-        console.MarkupLine("[grey]def = TViews with pg_tviews.mode = deferred, imm/TV = TViews immediate; (n) = deadlocks PostgreSQL counted during the run (pgbench retries them)[/]");
+        console.MarkupLine("[grey]def = TViews with pg_tviews.mode = deferred, imm/TV = TViews immediate; (n) = deadlocks PostgreSQL counted during the cell's runs (pgbench retries them)[/]");
         foreach (var x in runs.Where(x => x.Error is not null))
             console.MarkupLine($"[red]{Markup.Escape($"concurrent {x.Workload} {x.Clients} {x.Mode}: {x.Error}")}[/]");
         console.WriteLine();

@@ -48,7 +48,7 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
         // per op (warm-ups, rounds, vacuum), verifications, sources, cleanup.
         int Total(IReadOnlyList<string> m) =>
             2 + options.BuildRounds * buildKinds.Count + (m.Contains(Modes.Raw) ? 1 : 0) + (m.Contains(Modes.TViewsDeferred) ? 1 : 0) + 1 + options.Rounds
-            + runnableWorkloads.Count * options.ConcurrentClients.Count * m.Count + 1
+            + options.ConcurrentRounds * runnableWorkloads.Count * options.ConcurrentClients.Count * m.Count + 1
             + ops.Count * (m.Count * (1 + options.Rounds) + 1) + m.Count(Modes.HasReadModels) * definitions.Count + 1 + 1;
         progress.SetTotal(Total(modes));
 
@@ -387,7 +387,7 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
     }
 
     /// <summary>
-    /// Each concurrent workload at each client count, every mode alternated (rotated per run), each run
+    /// Each concurrent workload at each client count (once per round), every mode alternated (rotated per run), each run
     /// on a fresh copy of the mode's freshly built database (the mixes delete posts and insert
     /// comments); throughput, retries and the deadlocks PostgreSQL counted. The TViews copies (both
     /// modes) are verified after their run; the hand-written triggers are not exact under
@@ -398,34 +398,42 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
     {
         var modes = options.Modes.Where(databases.ContainsKey).ToList();
         foreach (var mode in modes) await _server.ExecuteAsync(databases[mode], "VACUUM (ANALYZE)", ct);
+        // Rounds over every cell, not runs of one cell back to back: a slow minute of a shared machine
+        // then falls on one run of many cells, not on every run of one.
+        var cells = from round in Enumerable.Range(1, options.ConcurrentRounds)
+                    from w in workloads
+                    from clients in options.ConcurrentClients
+                    select (Round: round, Workload: w, Clients: clients);
         var run = 0;
-        foreach (var w in workloads)
-            foreach (var clients in options.ConcurrentClients)
-                foreach (var mode in Stats.Rotation(modes, run++))
+        foreach (var (round, w, clients) in cells)
+            foreach (var mode in Stats.Rotation(modes, run++))
+            {
+                var of = options.ConcurrentRounds > 1 ? $", round {round} of {options.ConcurrentRounds}" : "";
+                progress.Begin($"concurrent {w.Name}, {clients} client(s): {mode} ({options.ConcurrentSeconds} s{of})");
+                var db = Name($"c{ShortMode(mode)}");
+                await _server.CreateDatabaseAsync(db, databases[mode], ct);
+                _databases.Add(db);
+                await CheckpointAsync(ct);
+                // Each round its own pgbench seed, the same in every mode.
+                var result = await RunConcurrentOnceAsync(w, workload.Directory, mode, db, clients, posts, users, options.Seed + round - 1, ct) with { Round = round };
+                report.Concurrent.Add(result);
+                progress.Log($"concurrent {w.Name} {clients} {mode}: {(result.Error ?? $"{result.Tps?.ToString("F1", Inv)} tps, {result.Deadlocks} deadlocks, {result.Retried} retried")}");
+                if (Modes.IsTViews(mode))
                 {
-                    progress.Begin($"concurrent {w.Name}, {clients} client(s): {mode} ({options.ConcurrentSeconds} s)");
-                    var db = Name($"c{ShortMode(mode)}");
-                    await _server.CreateDatabaseAsync(db, databases[mode], ct);
-                    _databases.Add(db);
-                    await CheckpointAsync(ct);
-                    var result = await RunConcurrentOnceAsync(w, workload.Directory, mode, db, clients, posts, users, ct);
-                    report.Concurrent.Add(result);
-                    progress.Log($"concurrent {w.Name} {clients} {mode}: {(result.Error ?? $"{result.Tps?.ToString("F1", Inv)} tps, {result.Deadlocks} deadlocks, {result.Retried} retried")}");
-                    if (Modes.IsTViews(mode))
-                    {
-                        await using var conn = await _server.OpenAsync(db, ct);
-                        foreach (var def in definitions)
-                            report.Verification.Add(await ReadModelVerifier.CompareAsync(conn, ConcurrentVerificationLabel(mode, w, clients), def, ct));
-                        report.Verification.Add(await TViewsMode.QueueEmptyAsync(conn, ConcurrentVerificationLabel(mode, w, clients), ct));
-                    }
-                    await DropAsync(db, ct);
-                    progress.End();
+                    var label = ConcurrentVerificationLabel(mode, w, clients, options.ConcurrentRounds > 1 ? round : null);
+                    await using var conn = await _server.OpenAsync(db, ct);
+                    foreach (var def in definitions)
+                        report.Verification.Add(await ReadModelVerifier.CompareAsync(conn, label, def, ct));
+                    report.Verification.Add(await TViewsMode.QueueEmptyAsync(conn, label, ct));
                 }
+                await DropAsync(db, ct);
+                progress.End();
+            }
     }
 
-    /// <summary>The mode column of a verification after a concurrent run, e.g. "tviews-deferred, think 8".</summary>
-    public static string ConcurrentVerificationLabel(string mode, ConcurrentWorkload workload, int clients) =>
-        $"{mode}, {workload.Name} {clients.ToString(Inv)}";
+    /// <summary>The mode column of a verification after a concurrent run, e.g. "tviews-deferred, think 8" (", round 2" with several rounds).</summary>
+    public static string ConcurrentVerificationLabel(string mode, ConcurrentWorkload workload, int clients, int? round = null) =>
+        $"{mode}, {workload.Name} {clients.ToString(Inv)}" + (round is { } r ? $", round {r.ToString(Inv)}" : "");
 
     private static string ShortMode(string mode) => mode switch
     {
@@ -437,12 +445,12 @@ public sealed class BenchRunner(BenchOptions options, IBenchProgress progress)
     };
 
     private async Task<ConcurrentResult> RunConcurrentOnceAsync(ConcurrentWorkload w, string directory, string mode, string db, int clients, long posts, long users,
-        CancellationToken ct)
+        int seed, CancellationToken ct)
     {
         const string deadlocks = "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()";
         var seconds = options.ConcurrentSeconds;
         var before = await _server.ScalarAsync<long>(db, deadlocks, ct);
-        var r = await _server.RunToolAsync("pgbench", db, w.PgbenchArguments(directory, clients, seconds, posts, users, options.Seed), ct, ModeEnvironment(mode));
+        var r = await _server.RunToolAsync("pgbench", db, w.PgbenchArguments(directory, clients, seconds, posts, users, seed), ct, ModeEnvironment(mode));
         // A backend reports its statistics (deadlocks included) when it exits: wait for pgbench's to be gone.
         var wait = Stopwatch.StartNew();
         while (await _server.ScalarAsync<long>(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", ct) > 0

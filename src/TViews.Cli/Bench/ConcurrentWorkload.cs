@@ -69,7 +69,11 @@ public sealed record ConcurrentWorkload(string Name, string Title, string Descri
 
 /// <summary>One run of a concurrent workload: throughput, and the deadlocks PostgreSQL counted in the database meanwhile.</summary>
 public sealed record ConcurrentResult(
-    string Workload, string Mode, int Clients, int Seconds, double? Tps, long? Transactions, long? Retried, long? Failed, long? Deadlocks, string? Error);
+    string Workload, string Mode, int Clients, int Seconds, double? Tps, long? Transactions, long? Retried, long? Failed, long? Deadlocks, string? Error)
+{
+    /// <summary>Which of the <c>--concurrent-rounds</c> this run was (from 1).</summary>
+    public int Round { get; init; } = 1;
+}
 
 /// <summary>The lines of a pgbench summary that the concurrent runs report beyond <see cref="PgbenchOutput"/>.</summary>
 public static partial class PgbenchRetries

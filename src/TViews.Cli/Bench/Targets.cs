@@ -1,6 +1,6 @@
 namespace TViews.Cli.Bench;
 
-/// <summary>The targets of the issue, checked against the medians of one run.</summary>
+/// <summary>The targets of the issues, checked against the medians of one benchmark run.</summary>
 public static class Targets
 {
     public const double VersusHandwritten = 1.10;
@@ -12,6 +12,11 @@ public static class Targets
     public const double ThinkTimeDeferredVersusHandwritten = 0.9;
     public const int ThinkTimeClients = 8;
     public const double DeferredVersusImmediate = 1.10;
+    public const double ThinkTimeImmediateVersusHandwritten = 0.9;
+    public const double ConcurrentVersusHandwritten = 1.0;
+    /// <summary>Client counts of the "with deletes" target (issue 17) and of the app-mix target (issue 13).</summary>
+    public static readonly IReadOnlyList<int> DeletesClients = [2, 4, 8];
+    public static readonly IReadOnlyList<int> AppMixClients = [8, 16];
 
     public static void Evaluate(BenchReport report, IReadOnlyList<BenchOp> ops)
     {
@@ -37,12 +42,44 @@ public static class Targets
         if (think.Any(c => c.Mode == Modes.TViewsDeferred))
             t.Add(AtLeast($"think time, {ThinkTimeClients} clients: deferred >= 0.9x hand-written tps", "deferred/handwritten tps",
                 ThinkTimeRatio(report.Concurrent, Modes.TViewsDeferred, Modes.Handwritten), ThinkTimeDeferredVersusHandwritten, null));
+
+        // Concurrent writers (issues 13 and 17), TViews immediate against the hand-written triggers:
+        // medians of the runs (--concurrent-rounds), where both modes ran at that client count.
+        if (think.Any(c => c.Mode == Modes.TViews))
+            t.Add(AtLeast($"think time, {ThinkTimeClients} clients: immediate >= 0.9x hand-written tps", "TViews/handwritten tps",
+                ThinkTimeRatio(report.Concurrent, Modes.TViews, Modes.Handwritten), ThinkTimeImmediateVersusHandwritten, null));
+        AddVersusHandwritten(t, report.Concurrent, ConcurrentWorkload.Deletes, "with deletes", DeletesClients);
+        var deletes = report.Concurrent.Where(c => c.Workload == ConcurrentWorkload.Deletes && c.Mode == Modes.TViews && c.Error is null).ToList();
+        if (deletes.Count > 0)
+        {
+            var deadlocks = deletes.Sum(c => c.Deadlocks ?? 0);
+            t.Add(new TargetResult("with deletes: no deadlock in any TViews run", $"deadlocks in {deletes.Count} TViews run(s): {deadlocks}",
+                null, "<=", 0, deadlocks == 0, null));
+        }
+        AddVersusHandwritten(t, report.Concurrent, ConcurrentWorkload.AppMix, "app mix", AppMixClients);
+    }
+
+    private static void AddVersusHandwritten(List<TargetResult> t, IReadOnlyList<ConcurrentResult> runs, string workload, string title, IReadOnlyList<int> clients)
+    {
+        foreach (var c in clients)
+        {
+            if (!runs.Any(x => x.Workload == workload && x.Clients == c && x.Mode == Modes.TViews)
+                || !runs.Any(x => x.Workload == workload && x.Clients == c && x.Mode == Modes.Handwritten)) continue;
+            var n = runs.Count(x => x.Workload == workload && x.Clients == c && x.Mode == Modes.TViews && x.Tps is not null);
+            t.Add(AtLeast($"{title}, {string.Join(", ", clients)} clients: TViews >= 1.0x hand-written tps",
+                $"{c} clients{(n > 1 ? $", median of {n}" : "")}: TViews/handwritten", ConcurrentRatio(runs, workload, c, Modes.TViews, Modes.Handwritten),
+                ConcurrentVersusHandwritten, null));
+        }
     }
 
     /// <summary>Throughput of mode <paramref name="a"/> over mode <paramref name="b"/> in the think-time workload at 8 clients (medians when run more than once).</summary>
-    public static double? ThinkTimeRatio(IReadOnlyList<ConcurrentResult> runs, string a, string b)
+    public static double? ThinkTimeRatio(IReadOnlyList<ConcurrentResult> runs, string a, string b) =>
+        ConcurrentRatio(runs, ConcurrentWorkload.Think, ThinkTimeClients, a, b);
+
+    /// <summary>Median throughput of mode <paramref name="a"/> over that of mode <paramref name="b"/> for one workload and client count.</summary>
+    public static double? ConcurrentRatio(IReadOnlyList<ConcurrentResult> runs, string workload, int clients, string a, string b)
     {
-        double? Tps(string mode) => Stats.Median(runs.Where(c => c.Workload == ConcurrentWorkload.Think && c.Clients == ThinkTimeClients && c.Mode == mode && c.Tps is not null)
+        double? Tps(string mode) => Stats.Median(runs.Where(c => c.Workload == workload && c.Clients == clients && c.Mode == mode && c.Tps is not null)
             .Select(c => c.Tps!.Value));
         return Stats.Ratio(Tps(a), Tps(b));
     }

@@ -27,11 +27,12 @@ public static class BenchCommand
         var concurrent = new Option<string?>("--concurrent", "--clients") { Description = "Also run the concurrent workloads (every mode) at these client counts, e.g. 1,4,8,16" };
         var concurrentWorkloads = new Option<string?>("--concurrent-workloads") { Description = "Concurrent workloads to run: app-mix,deletes,think,unit-of-work (default: all)" };
         var concurrentSeconds = new Option<int>("--concurrent-seconds") { Description = "Seconds per run of the concurrent mix", DefaultValueFactory = _ => 20 };
+        var concurrentRounds = new Option<int>("--concurrent-rounds") { Description = "Runs of each concurrent workload, client count and mode, in alternated rounds (median reported)", DefaultValueFactory = _ => 1 };
         var locking = new Option<string?>("--locking") { Description = "Locking of the TViews read models that allow key locks: whole (as built), auto or key (docs/design.md, Key-level locking)" };
 
         var command = new Command("bench", "Benchmark TViews against the hand-written yardstick and no read models (../shared/bench)")
         {
-            scale, ops, json, rounds, buildRounds, transactions, modes, benchDir, seed, keep, concurrent, concurrentWorkloads, concurrentSeconds, locking,
+            scale, ops, json, rounds, buildRounds, transactions, modes, benchDir, seed, keep, concurrent, concurrentWorkloads, concurrentSeconds, concurrentRounds, locking,
         };
         command.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
@@ -52,6 +53,7 @@ public static class BenchCommand
                 ConcurrentClients = BenchOptions.ParseClients(pr.GetValue(concurrent)),
                 ConcurrentWorkloads = ConcurrentWorkload.Parse(pr.GetValue(concurrentWorkloads)),
                 ConcurrentSeconds = pr.GetValue(concurrentSeconds),
+                ConcurrentRounds = pr.GetValue(concurrentRounds),
                 Locking = pr.GetValue(locking),
             };
             options.Validate();

@@ -92,11 +92,14 @@ public sealed class ConcurrentMixTests
             Connection = await TestServer.AdminConnectionStringAsync(),
             ConcurrentClients = [4],
             ConcurrentSeconds = 3,
+            ConcurrentRounds = 2,
         };
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         var report = await new BenchRunner(options, new TextBenchProgress(log)).RunAsync(cts.Token);
 
-        Assert.Equal([Modes.Handwritten, Modes.TViews], report.Concurrent.Select(c => c.Mode).Order(StringComparer.Ordinal));
+        // Two rounds over the cell, each mode once per round.
+        Assert.Equal([(Modes.Handwritten, 1), (Modes.Handwritten, 2), (Modes.TViews, 1), (Modes.TViews, 2)],
+            report.Concurrent.Select(c => (c.Mode, c.Round)).OrderBy(x => x.Mode, StringComparer.Ordinal).ThenBy(x => x.Round));
         Assert.All(report.Concurrent, c => Assert.Equal(ConcurrentWorkload.Deletes, c.Workload));
         foreach (var run in report.Concurrent)
         {
@@ -105,9 +108,65 @@ public sealed class ConcurrentMixTests
             Assert.True(run.Transactions > 0, $"{run.Mode} ran no transaction\n{log}");
             Assert.NotNull(run.Deadlocks);
         }
-        Assert.Equal(0L, report.Concurrent.Single(c => c.Mode == Modes.TViews).Deadlocks);
-        var verified = report.Verification.Where(v => v.Mode == "tviews, deletes 4").ToList();
-        Assert.Equal(5, verified.Count); // four read models and the deferred queue
-        Assert.All(verified, v => Assert.True(v.Ok, $"{v.Model}: {v.Error} {v.Missing} missing, {v.Extra} extra"));
+        Assert.All(report.Concurrent.Where(c => c.Mode == Modes.TViews), c => Assert.Equal(0L, c.Deadlocks));
+        // The targets for this mix, from the medians of the two rounds: no TViews deadlock (met),
+        // and the throughput ratio at 4 clients (reported, whichever way it goes).
+        var noDeadlock = report.Targets.Single(t => t.Target == "with deletes: no deadlock in any TViews run");
+        Assert.Equal(true, noDeadlock.Met);
+        Assert.Equal("deadlocks in 2 TViews run(s): 0", noDeadlock.Subject);
+        var ratio = report.Targets.Single(t => t.Subject == "4 clients, median of 2: TViews/handwritten");
+        Assert.Equal(Targets.ConcurrentRatio(report.Concurrent, ConcurrentWorkload.Deletes, 4, Modes.TViews, Modes.Handwritten), ratio.Value);
+        foreach (var round in new[] { 1, 2 })
+        {
+            var verified = report.Verification.Where(v => v.Mode == $"tviews, deletes 4, round {round}").ToList();
+            Assert.Equal(5, verified.Count); // four read models and the deferred queue
+            Assert.All(verified, v => Assert.True(v.Ok, $"{v.Model}: {v.Error} {v.Missing} missing, {v.Extra} extra"));
+        }
+    }
+
+    [Fact]
+    public void ConcurrentTargetsUseTheMediansOfTheRoundsAndCountEveryTViewsDeadlock()
+    {
+        var report = new BenchReport { Config = new BenchConfig(0.1, 10000, 1000, 1, 1, 42, Modes.All, [], "/w", "test") };
+        void Run(string workload, string mode, int clients, double tps, long deadlocks = 0) =>
+            report.Concurrent.Add(new ConcurrentResult(workload, mode, clients, 15, tps, (long)tps * 15, 0, 0, deadlocks, null));
+        // with deletes at 2 clients: medians 500 (hw) and 600 (TViews), whatever the single runs say.
+        Run(ConcurrentWorkload.Deletes, Modes.Handwritten, 2, 400, 3);
+        Run(ConcurrentWorkload.Deletes, Modes.Handwritten, 2, 500, 1);
+        Run(ConcurrentWorkload.Deletes, Modes.Handwritten, 2, 900, 0);
+        Run(ConcurrentWorkload.Deletes, Modes.TViews, 2, 600);
+        Run(ConcurrentWorkload.Deletes, Modes.TViews, 2, 300);
+        Run(ConcurrentWorkload.Deletes, Modes.TViews, 2, 700);
+        // at 8 clients TViews behind, with one deadlock; at 1 client no target.
+        Run(ConcurrentWorkload.Deletes, Modes.Handwritten, 8, 400, 9);
+        Run(ConcurrentWorkload.Deletes, Modes.TViews, 8, 300, 1);
+        Run(ConcurrentWorkload.Deletes, Modes.Handwritten, 1, 300);
+        Run(ConcurrentWorkload.Deletes, Modes.TViews, 1, 200);
+        // the app mix at 16 clients, and at 8 with no hand-written run (no target there).
+        Run(ConcurrentWorkload.AppMix, Modes.Handwritten, 16, 800);
+        Run(ConcurrentWorkload.AppMix, Modes.TViews, 16, 880);
+        Run(ConcurrentWorkload.AppMix, Modes.TViews, 8, 880);
+        // think time in immediate mode.
+        Run(ConcurrentWorkload.Think, Modes.Handwritten, 8, 1000);
+        Run(ConcurrentWorkload.Think, Modes.TViews, 8, 850);
+        Targets.Evaluate(report, []);
+
+        TargetResult Subject(string s) => report.Targets.Single(t => t.Subject == s);
+        var two = Subject("2 clients, median of 3: TViews/handwritten");
+        Assert.Equal(600.0 / 500, two.Value!.Value, 9);
+        Assert.Equal(true, two.Met);
+        Assert.Equal("with deletes, 2, 4, 8 clients: TViews >= 1.0x hand-written tps", two.Target);
+        Assert.Equal(false, Subject("8 clients: TViews/handwritten").Met);
+        Assert.DoesNotContain(report.Targets, t => t.Subject.StartsWith("1 clients", StringComparison.Ordinal) || t.Subject.StartsWith("4 clients", StringComparison.Ordinal));
+        var deadlocks = report.Targets.Single(t => t.Target == "with deletes: no deadlock in any TViews run");
+        Assert.Equal(false, deadlocks.Met);
+        Assert.Equal("deadlocks in 5 TViews run(s): 1", deadlocks.Subject);
+        var app = report.Targets.Single(t => t.Target == "app mix, 8, 16 clients: TViews >= 1.0x hand-written tps");
+        Assert.Equal("16 clients: TViews/handwritten", app.Subject);
+        Assert.Equal(1.1, app.Value!.Value, 9);
+        Assert.Equal(true, app.Met);
+        var think = Subject("TViews/handwritten tps");
+        Assert.Equal(0.85, think.Value!.Value, 9);
+        Assert.Equal(false, think.Met);
     }
 }
