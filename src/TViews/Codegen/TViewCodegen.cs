@@ -51,7 +51,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 21;
+    public const int Generation = 22;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -162,19 +162,31 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// </summary>
     private static string WindowKeyQuery(TViewPlan p, SourcePlan s, IReadOnlyList<(string Relation, string? RemovedFrom)> deltas)
     {
-        var w = p.Windows!;
+        var table = Quote(p.Schema, p.Table);
+        var found = deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : table) + ")"));
+        return WindowMembers(p, p.Windows!, string.Join(" UNION ALL ", found),
+            j => deltas.SelectMany(d => s.PartitionQueries[j].Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : table) + ")")).ToList());
+    }
+
+    /// <summary>
+    /// The keys of <paramref name="found"/> (a query of key columns) and every key in a window
+    /// partition they are in, stored or now, or that <paramref name="touched"/> (per partition, queries
+    /// of its values) names: in the definition now (moved in, or staying) and in the TVIEW (moved out,
+    /// or deleted).
+    /// </summary>
+    private static string WindowMembers(TViewPlan p, WindowPartitionPlan w, string found, Func<int, IReadOnlyList<string>> touched)
+    {
         var table = Quote(p.Schema, p.Table);
         string Keys(string alias) => string.Join(", ", p.Key.Select(k => $"{alias}.{Quote(k.Name)}"));
         string Found(string alias) => $"({Keys(alias)}) IN (SELECT * FROM pg_tviews_keys)";
-        var found = deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : table) + ")"));
-        var ctes = new List<string> { $"pg_tviews_keys ({string.Join(", ", p.Key.Select(k => Quote(k.Name)))}) AS MATERIALIZED ({string.Join(" UNION ALL ", found)})" };
+        var ctes = new List<string> { $"pg_tviews_keys ({string.Join(", ", p.Key.Select(k => Quote(k.Name)))}) AS MATERIALIZED ({found})" };
         var selects = new List<string> { $"SELECT {Keys("pg_tviews_k")} FROM pg_tviews_keys AS pg_tviews_k" };
         for (var j = 0; j < w.Partitions.Count; j++)
         {
             var set = w.Partitions[j];
             var parts = $"pg_tviews_parts{j + 1}";
             string Values(string alias) => set.Count == 0 ? "true" : string.Join(", ", set.Select(c => $"{alias}.{Quote(c)}"));
-            var values = deltas.SelectMany(d => s.PartitionQueries[j].Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : table) + ")"))
+            var values = touched(j)
                 .Append($"SELECT {Values("pg_tviews_t")} FROM {table} AS pg_tviews_t WHERE {Found("pg_tviews_t")}")
                 .Append($"SELECT {Values("pg_tviews_d")} FROM ({w.Projection}) AS pg_tviews_d WHERE {Found("pg_tviews_d")}");
             IReadOnlyList<string> columns = set.Count == 0 ? [TViews.Analysis.DefinitionAnalyzer.WholeResultColumn] : set;
@@ -248,17 +260,17 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// single-row write then paid a sequential scan per join (a comment insert's recompute: 0.35 ms).
     /// With <c>=</c> on a unique key the plan expects one row and probes indexes.
     /// </remarks>
-    private static string KeySetFunction(TViewPlan p, string name, string comment, Func<bool, string> body) => SafeDollarQuote($"""
+    private static string KeySetFunction(TViewPlan p, string name, string comment, Func<bool, string> body, string declarations = "", string prologue = "") => SafeDollarQuote($"""
         CREATE OR REPLACE FUNCTION {Quote(p.Schema, name)}({KeyParams(p)}) RETURNS bigint
         LANGUAGE plpgsql SET jit = off {CachedPlansClause} {SearchPathClause(p)} AS {BodyOpen}
         #variable_conflict use_variable
         -- {Comment(comment)}
         DECLARE
-            pg_tviews_written bigint;
+            pg_tviews_written bigint;{declarations}
         BEGIN
             IF {KeyVar(1)} IS NULL OR cardinality({KeyVar(1)}) = 0 THEN
                 RETURN 0;
-            END IF;
+            END IF;{prologue}
             IF cardinality({KeyVar(1)}) = 1 THEN
         {body(true)}
             ELSE
@@ -393,9 +405,60 @@ internal sealed class TViewCodegen(string runtimeSchema)
                     END IF;
                 END;
             """;
-        return KeySetFunction(p, ApplyFunctionName(p),
-            $"Recomputes the given keys of {Quote(p.Schema, p.Table)} from its definition: deletes keys it no longer yields, inserts new ones, rewrites only rows whose value changed.",
-            Block);
+        return p.Windows is { } windows
+            ? KeySetFunction(p, ApplyFunctionName(p),
+                $"Recomputes the given keys of {Quote(p.Schema, p.Table)} from its definition, with every row of the window partitions they are in, stored or now: deletes keys it no longer yields, inserts new ones, rewrites only rows whose value changed.",
+                Block, WindowClosureDeclarations(p), WindowClosure(p, windows))
+            : KeySetFunction(p, ApplyFunctionName(p),
+                $"Recomputes the given keys of {Quote(p.Schema, p.Table)} from its definition: deletes keys it no longer yields, inserts new ones, rewrites only rows whose value changed.",
+                Block);
+    }
+
+    private static string MoreVar(int i) => $"pg_tviews_more{i}";
+
+    private static string WindowClosureDeclarations(TViewPlan p) =>
+        string.Concat(p.Key.Select((k, i) => $"\n    {MoreVar(i + 1)} {k.Type}[];"));
+
+    /// <summary>
+    /// Before a window TVIEW recomputes its keys: when one of them is stored in another partition than
+    /// the definition puts it in now, adds every key in a partition one of them is in, stored or now,
+    /// until none is added. A key query finds the partitions a change touches and the keys in them;
+    /// but a key found that way may have been moved by a change of the same statement whose own step
+    /// has not run yet (one statement deleting a row of a TVIEW this one joins and inserting another:
+    /// the delete's step runs with the insert already visible). Its recompute would erase the only
+    /// record of the partition it leaves, whose rows would keep its contribution. (A key only stored or
+    /// only in the definition now is not moved: the partition it leaves or enters is the one it was
+    /// found in, or one its own step reads.)
+    /// </summary>
+    private static string WindowClosure(TViewPlan p, WindowPartitionPlan w)
+    {
+        var sets = w.Partitions.Where(x => x.Count > 0).ToList();
+        if (sets.Count == 0) return ""; // one partition, the whole result: nothing moves
+        var u = string.Join(", ", p.Key.Select((_, i) => $"u.k{i + 1}"));
+        // An anti-join PostgreSQL can hash: = ANY over an array variable compares with every element.
+        var given = $"EXISTS (SELECT FROM unnest({KeyVars(p)}) AS g ({string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}"))}) WHERE {string.Join(" AND ", p.Key.Select((_, i) => $"g.k{i + 1} = u.k{i + 1}"))})";
+        var found = $"SELECT * FROM unnest({KeyVars(p)})";
+        var into = string.Join(", ", p.Key.Select((_, i) => MoreVar(i + 1)));
+        var add = string.Join(" ", p.Key.Select((_, i) => $"{KeyVar(i + 1)} := {KeyVar(i + 1)} || {MoreVar(i + 1)};"));
+        var table = Quote(p.Schema, p.Table);
+        string Cols(IReadOnlyList<string> set, string alias) => string.Join(", ", set.Select(c => $"{alias}.{Quote(c)}"));
+        var moved = string.Join(" OR ", sets.Select(set => $"ROW({Cols(set, "pg_tviews_t")}) IS DISTINCT FROM ROW({Cols(set, "pg_tviews_d")})"));
+        var keyIn = $"({string.Join(", ", p.Key.Select(k => $"pg_tviews_t.{Quote(k.Name)}"))}) IN ({found})";
+        return $"""
+
+                -- A key stored in another partition than it is in now: every row of the window partitions
+                -- of these keys, stored or now, until none is added.
+                IF EXISTS (SELECT FROM {table} AS pg_tviews_t JOIN ({w.Projection}) AS pg_tviews_d ON {KeyEq(p, "pg_tviews_d", "pg_tviews_t")}
+                           WHERE {keyIn} AND ({moved})) THEN
+                    LOOP
+                        SELECT {string.Join(", ", p.Key.Select((_, i) => $"array_agg(c.k{i + 1})"))} INTO {into}
+                        FROM (SELECT DISTINCT {u} FROM ({WindowMembers(p, w, found, _ => [])}) AS u ({string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}"))})
+                              WHERE {KeysFound(p)} AND NOT ({given})) AS c;
+                        EXIT WHEN {MoreVar(1)} IS NULL;
+                        {add}
+                    END LOOP;
+                END IF;
+        """;
     }
 
     // A multiset TVIEW (no unique key, docs/sql.md): its "key" columns find rows without telling them

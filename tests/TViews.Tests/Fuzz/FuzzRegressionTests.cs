@@ -261,4 +261,42 @@ public sealed class FuzzRegressionTests
         WITH d AS (DELETE FROM tb_a WHERE id = 14 RETURNING id)
         DELETE FROM tb_c WHERE fk_a IN (SELECT id FROM d)
         """);
+
+    // ------------------------------------------------------------------ windows over a TVIEW that one statement deletes from and inserts into
+
+    /// <summary>
+    /// fuzz seed 7601, set 7 (8 sessions, reproduced with one): deleting a parent moved its child to
+    /// another parent (ON DELETE SET DEFAULT), so one recompute of the grouped TVIEW deleted one row and
+    /// inserted another in one statement. The window TVIEW's step for the delete ran with the insert
+    /// already visible: it moved row 1 from the NULL partition into partition 1 without recomputing the
+    /// NULL partition, and the insert's step then found row 1 stored in partition 1 already. Row 9 kept
+    /// row 1's value in its running sum (4 instead of 3).
+    /// </summary>
+    [Fact]
+    public Task WindowPartitionOfARowMovedByAnEarlierStepOfTheSameStatement() => AssertExactAsync("""
+        CREATE TABLE tb_a (pk_a integer PRIMARY KEY, val integer, flag boolean NOT NULL DEFAULT false);
+        CREATE TABLE tb_b (b_id bigint PRIMARY KEY, a_id integer NOT NULL DEFAULT 1 REFERENCES tb_a (pk_a) ON DELETE SET DEFAULT);
+        CREATE TABLE tb_e (pk_a integer PRIMARY KEY);
+        INSERT INTO tb_a VALUES (1, 1, false), (2, 9, false), (9, 3, false);
+        INSERT INTO tb_e VALUES (1), (2);
+        INSERT INTO tb_b VALUES (17, 2);
+        """,
+        """
+        -- tviews:key=pk_a
+        CREATE TABLE tv_grp AS
+        SELECT r.pk_a, count(c.b_id) AS a1
+        FROM tb_e r
+        LEFT JOIN tb_b c ON c.a_id = r.pk_a
+        GROUP BY r.pk_a
+        HAVING count(c.b_id) > 0;
+        -- tviews:key=pk_a
+        CREATE TABLE tv_win AS
+        SELECT r.pk_a, j1.a1 AS j1_a1, sum(r.val) OVER (PARTITION BY j1.a1 ORDER BY r.pk_a) AS running
+        FROM tb_a r
+        LEFT JOIN tv_grp j1 ON j1.pk_a = r.pk_a
+        WHERE NOT r.flag;
+        """,
+        "DELETE FROM tb_a WHERE pk_a = 2",
+        "UPDATE tb_b SET a_id = 9 WHERE b_id = 17",
+        "UPDATE tb_a SET val = val + 1");
 }

@@ -84,11 +84,13 @@ public sealed class ApplyAndInstallTests
     }
 
     /// <summary>
-    /// Shapes <see cref="Models"/> lacks whose code the fingerprint covers too (from generation 18): counts
-    /// kept from the delta (a grouped count over a LEFT JOIN).
+    /// Shapes <see cref="Models"/> lacks whose code the fingerprint covers too: counts kept from the
+    /// delta (a grouped count over a LEFT JOIN; from generation 18), a window partitioned by another
+    /// column than the key (from generation 22).
     /// </summary>
     private const string FingerprintedModels = Models + """
         CREATE TABLE tv_owner_count AS SELECT o.pk_owner, count(i.pk_item) AS n FROM tb_owner o LEFT JOIN tb_item i ON i.fk_owner = o.pk_owner GROUP BY o.pk_owner;
+        CREATE TABLE tv_item_running AS SELECT i.pk_item, i.fk_owner, sum(i.pk_item) OVER (PARTITION BY i.fk_owner ORDER BY i.pk_item) AS running FROM tb_item i;
         """;
 
     /// <summary>
@@ -117,6 +119,7 @@ public sealed class ApplyAndInstallTests
         [19] = "ef4728745a2318e3",
         [20] = "b75a5218b9492307",
         [21] = "fa54350551e4f08b",
+        [22] = "9b30450ccbf55db5",
     };
 
     [Fact]
