@@ -163,9 +163,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
     private static string WindowKeyQuery(TViewPlan p, SourcePlan s, IReadOnlyList<(string Relation, string? RemovedFrom)> deltas)
     {
         var table = Quote(p.Schema, p.Table);
-        var found = deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : table) + ")"));
-        return WindowMembers(p, p.Windows!, string.Join(" UNION ALL ", found),
-            j => deltas.SelectMany(d => s.PartitionQueries[j].Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : table) + ")")).ToList());
+        List<string> Over(IReadOnlyList<IKeyQuery> queries) =>
+            deltas.SelectMany(d => queries.Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : table) + ")")).ToList();
+        return WindowMembers(p, p.Windows!, string.Join(" UNION ALL ", Over(s.KeyQueries)), j => Over(s.PartitionQueries[j]));
     }
 
     /// <summary>
@@ -405,13 +405,10 @@ internal sealed class TViewCodegen(string runtimeSchema)
                     END IF;
                 END;
             """;
-        return p.Windows is { } windows
-            ? KeySetFunction(p, ApplyFunctionName(p),
-                $"Recomputes the given keys of {Quote(p.Schema, p.Table)} from its definition, with every row of the window partitions they are in, stored or now: deletes keys it no longer yields, inserts new ones, rewrites only rows whose value changed.",
-                Block, WindowClosureDeclarations(p), WindowClosure(p, windows))
-            : KeySetFunction(p, ApplyFunctionName(p),
-                $"Recomputes the given keys of {Quote(p.Schema, p.Table)} from its definition: deletes keys it no longer yields, inserts new ones, rewrites only rows whose value changed.",
-                Block);
+        var windowed = p.Windows is null ? "" : ", with every row of the window partitions they are in, stored or now";
+        return KeySetFunction(p, ApplyFunctionName(p),
+            $"Recomputes the given keys of {Quote(p.Schema, p.Table)} from its definition{windowed}: deletes keys it no longer yields, inserts new ones, rewrites only rows whose value changed.",
+            Block, p.Windows is null ? "" : WindowClosureDeclarations(p), p.Windows is { } w ? WindowClosure(p, w) : "");
     }
 
     private static string MoreVar(int i) => $"pg_tviews_more{i}";
@@ -443,13 +440,12 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var table = Quote(p.Schema, p.Table);
         string Cols(IReadOnlyList<string> set, string alias) => string.Join(", ", set.Select(c => $"{alias}.{Quote(c)}"));
         var moved = string.Join(" OR ", sets.Select(set => $"ROW({Cols(set, "pg_tviews_t")}) IS DISTINCT FROM ROW({Cols(set, "pg_tviews_d")})"));
-        var keyIn = $"({string.Join(", ", p.Key.Select(k => $"pg_tviews_t.{Quote(k.Name)}"))}) IN ({found})";
         return $"""
 
                 -- A key stored in another partition than it is in now: every row of the window partitions
                 -- of these keys, stored or now, until none is added.
                 IF EXISTS (SELECT FROM {table} AS pg_tviews_t JOIN ({w.Projection}) AS pg_tviews_d ON {KeyEq(p, "pg_tviews_d", "pg_tviews_t")}
-                           WHERE {keyIn} AND ({moved})) THEN
+                           WHERE {KeyIn(p, "pg_tviews_t")} AND ({moved})) THEN
                     LOOP
                         SELECT {string.Join(", ", p.Key.Select((_, i) => $"array_agg(c.k{i + 1})"))} INTO {into}
                         FROM (SELECT DISTINCT {u} FROM ({WindowMembers(p, w, found, _ => [])}) AS u ({string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}"))})

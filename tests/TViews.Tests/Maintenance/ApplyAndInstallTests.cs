@@ -119,7 +119,7 @@ public sealed class ApplyAndInstallTests
         [19] = "ef4728745a2318e3",
         [20] = "b75a5218b9492307",
         [21] = "fa54350551e4f08b",
-        [22] = "9b30450ccbf55db5",
+        [22] = "03b0b35242d8d3fe",
     };
 
     [Fact]
