@@ -40,6 +40,12 @@ public sealed class CaseResult
     public int Committed { get; set; }
     public int RolledBack { get; set; }
     public int Aborted { get; set; }
+
+    /// <summary>Transactions that ended in PREPARE TRANSACTION, then COMMIT or ROLLBACK PREPARED.</summary>
+    public int Prepared { get; set; }
+
+    /// <summary>False when the server allows no prepared transactions: those drawn to end in two phases ended in one.</summary>
+    public bool TwoPhaseAvailable { get; set; } = true;
     public int StatementsRun { get; set; }
     public int StatementsFailed { get; set; }
     public FuzzFinding? Finding { get; set; }
@@ -81,6 +87,7 @@ public sealed class CaseResult
         Committed += session.Committed;
         RolledBack += session.RolledBack;
         Aborted += session.Aborted;
+        Prepared += session.Prepared;
         StatementsRun += session.StatementsRun;
         StatementsFailed += session.StatementsFailed;
         Retried += session.Retried;
@@ -133,6 +140,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
             await using var conn = new NpgsqlConnection(cs);
             await conn.OpenAsync(ct);
             await ExecAsync(conn, "SET statement_timeout = '120s'", ct);
+            result.TwoPhaseAvailable = await TwoPhaseAvailableAsync(conn, ct);
             try
             {
                 await ExecAsync(conn, c.Schema.DdlScript(), ct);
@@ -169,7 +177,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
                 if (deadline is { } d && DateTime.UtcNow > d) { result.Incomplete = true; break; }
                 ct.ThrowIfCancellationRequested();
                 var clock = Stopwatch.StartNew();
-                var trace = await RunTransactionAsync(conn, c.Transactions[i], result, i, ct);
+                var trace = await RunTransactionAsync(conn, c.Transactions[i], result, i, ct, twoPhase: result.TwoPhaseAvailable);
                 result.WorkloadTime += clock.Elapsed;
                 result.Trace.Add(trace);
                 if (result.Finding is not null) break;
@@ -218,7 +226,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
                 var ordered = triggersWriteOneTable && Enumerable.Range(first, count).All(i => OneTableStatement(c.Transactions[i]));
                 if (ordered) result.OrderedRounds++;
                 var rounds = await Task.WhenAll(Enumerable.Range(0, count).Select(s =>
-                    RunWithRetriesAsync(connections[s], c.Transactions[first + s], first + s, wholeKeys, ordered, ct)));
+                    RunWithRetriesAsync(connections[s], c.Transactions[first + s], first + s, wholeKeys, ordered, result.TwoPhaseAvailable, ct)));
                 result.WorkloadTime += clock.Elapsed;
                 foreach (var (trace, counts) in rounds)
                 {
@@ -269,7 +277,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
     private static partial Regex Wait();
 
     private async Task<(TransactionTrace Trace, CaseResult Counts)> RunWithRetriesAsync(NpgsqlConnection conn, FuzzTransaction tx, int index,
-        IReadOnlySet<long> wholeKeys, bool ordered, CancellationToken ct)
+        IReadOnlySet<long> wholeKeys, bool ordered, bool twoPhase, CancellationToken ct)
     {
         var counts = new CaseResult();
         var level = isolation switch
@@ -283,7 +291,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         {
             try
             {
-                return (await RunTransactionAsync(conn, tx, counts, index, ct, level, retry: true), counts);
+                return (await RunTransactionAsync(conn, tx, counts, index, ct, level, retry: true, twoPhase), counts);
             }
             catch (RetryTransactionException e)
             {
@@ -377,7 +385,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
     };
 
     private async Task<TransactionTrace> RunTransactionAsync(NpgsqlConnection conn, FuzzTransaction tx, CaseResult result, int index, CancellationToken ct,
-        IsolationLevel level = IsolationLevel.ReadCommitted, bool retry = false)
+        IsolationLevel level = IsolationLevel.ReadCommitted, bool retry = false, bool twoPhase = false)
     {
         var statements = new List<StatementTrace>();
         await using var t = await conn.BeginTransactionAsync(level, ct);
@@ -418,6 +426,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
                 await ExecAsync(conn, $"ROLLBACK TO SAVEPOINT {Guard}", ct);
             }
         }
+        if (tx.Prepared && twoPhase) return await EndInTwoPhasesAsync(conn, tx, statements, result, index, retry, ct);
         if (tx.Rollback)
         {
             await t.RollbackAsync(ct);
@@ -439,6 +448,53 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         }
         result.Committed++;
         return new TransactionTrace(statements, "COMMIT");
+    }
+
+    /// <summary>
+    /// Ends the open transaction with PREPARE TRANSACTION (where a deferred TVIEW is maintained), then
+    /// COMMIT PREPARED, or ROLLBACK PREPARED for a transaction drawn to roll back. PREPARE ends the
+    /// session's transaction: the NpgsqlTransaction left open has nothing more to do on the server.
+    /// </summary>
+    private static async Task<TransactionTrace> EndInTwoPhasesAsync(NpgsqlConnection conn, FuzzTransaction tx, List<StatementTrace> statements,
+        CaseResult result, int index, bool retry, CancellationToken ct)
+    {
+        var gid = $"tviews_fuzz_{Guid.NewGuid():N}";
+        try
+        {
+            await ExecAsync(conn, $"PREPARE TRANSACTION '{gid}'", ct);
+        }
+        catch (PostgresException e) when (retry && IsRetryable(e))
+        {
+            throw new RetryTransactionException(e); // the failed PREPARE rolled the transaction back
+        }
+        catch (PostgresException e) when (IsTViewsError(e))
+        {
+            result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"at PREPARE TRANSACTION: {e.SqlState}: {e.MessageText}", [e.Where ?? ""], index);
+            return new TransactionTrace(statements, tx.EndSql);
+        }
+        var end = tx.Rollback ? "ROLLBACK PREPARED" : "COMMIT PREPARED";
+        try
+        {
+            await ExecAsync(conn, $"{end} '{gid}'", ct);
+        }
+        catch (PostgresException e)
+        {
+            // Nothing TViews does may fail here: a deferred TVIEW was maintained at PREPARE.
+            try { await ExecAsync(conn, $"ROLLBACK PREPARED '{gid}'", CancellationToken.None); }
+            catch (PostgresException) { /* it ended after all; the database is dropped anyway */ }
+            result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"at {end}: {e.SqlState}: {e.MessageText}", [e.Where ?? ""], index);
+            return new TransactionTrace(statements, tx.EndSql);
+        }
+        if (tx.Rollback) result.RolledBack++;
+        else result.Committed++;
+        result.Prepared++;
+        return new TransactionTrace(statements, tx.EndSql);
+    }
+
+    private static async Task<bool> TwoPhaseAvailableAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT current_setting('max_prepared_transactions')::int > 0", conn);
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>An error raised by TViews' generated code or runtime (the same statement would succeed without TViews), or a timeout.</summary>

@@ -46,10 +46,37 @@ public sealed class FuzzDatabases : IAsyncDisposable
 
     public async Task DropDatabaseAsync(string connectionString)
     {
+        await RollBackPreparedAsync(connectionString);
         using (var c = new NpgsqlConnection(connectionString)) NpgsqlConnection.ClearPool(c);
         var name = new NpgsqlConnectionStringBuilder(connectionString).Database!;
         await AdminAsync($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", CancellationToken.None);
     }
+
+    /// <summary>
+    /// Rolls back what a run cut short between PREPARE TRANSACTION and COMMIT PREPARED left prepared
+    /// in the database: DROP DATABASE refuses a database with prepared transactions, and they would
+    /// hold their locks until someone ended them.
+    /// </summary>
+    private static async Task RollBackPreparedAsync(string connectionString)
+    {
+        try
+        {
+            await using var conn = new NpgsqlConnection(connectionString);
+            await conn.OpenAsync();
+            var gids = new List<string>();
+            await using (var cmd = new NpgsqlCommand("SELECT gid FROM pg_catalog.pg_prepared_xacts WHERE database = current_database()", conn))
+            await using (var reader = await cmd.ExecuteReaderAsync())
+                while (await reader.ReadAsync()) gids.Add(reader.GetString(0));
+            foreach (var gid in gids)
+            {
+                await using var rollback = new NpgsqlCommand("ROLLBACK PREPARED " + QuoteLiteral(gid), conn);
+                await rollback.ExecuteNonQueryAsync();
+            }
+        }
+        catch (NpgsqlException) { /* the database or the server may already be gone */ }
+    }
+
+    private static string QuoteLiteral(string s) => "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     private async Task AdminAsync(string sql, CancellationToken ct)
     {

@@ -125,7 +125,22 @@ public sealed record FuzzDefinition(string Table, string Select, IReadOnlyList<s
 /// </summary>
 public sealed record FuzzStatement(string Sql, bool Guarded, IReadOnlyList<string> Tables);
 
-public sealed record FuzzTransaction(IReadOnlyList<FuzzStatement> Statements, bool Rollback);
+/// <summary>
+/// A transaction: its statements, whether it ends in ROLLBACK, and whether it ends in two phases
+/// (<see cref="Prepared"/>: PREPARE TRANSACTION, then COMMIT PREPARED, or ROLLBACK PREPARED when
+/// <see cref="Rollback"/>), which a deferred TVIEW is maintained at.
+/// </summary>
+public sealed record FuzzTransaction(IReadOnlyList<FuzzStatement> Statements, bool Rollback, bool Prepared = false)
+{
+    /// <summary>How the transaction ends, as SQL (the gid of a prepared one is a placeholder).</summary>
+    public string EndSql => (Prepared, Rollback) switch
+    {
+        (true, true) => "PREPARE TRANSACTION 'fuzz'; ROLLBACK PREPARED 'fuzz'",
+        (true, false) => "PREPARE TRANSACTION 'fuzz'; COMMIT PREPARED 'fuzz'",
+        (false, true) => "ROLLBACK",
+        _ => "COMMIT",
+    };
+}
 
 /// <summary>Everything one fuzz set runs: schema and data, definitions, transactions; and an optional sabotage run after the definitions (tests of the fuzzer).</summary>
 public sealed record FuzzCase(int Seed, int Set, FuzzSchema Schema, IReadOnlyList<FuzzDefinition> Definitions,
@@ -142,7 +157,7 @@ public sealed record FuzzCase(int Seed, int Set, FuzzSchema Schema, IReadOnlyLis
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"-- transaction {i++}");
             foreach (var s in t.Statements) sb.AppendLine((s.Guarded ? "[guarded] " : "") + s.Sql + ";");
-            sb.AppendLine(t.Rollback ? "ROLLBACK;" : "COMMIT;");
+            sb.AppendLine(t.EndSql + ";");
         }
         return sb.ToString();
     }

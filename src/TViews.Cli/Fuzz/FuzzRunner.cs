@@ -67,6 +67,12 @@ public sealed class FuzzReport
     public long Committed { get; set; }
     public long RolledBack { get; set; }
     public long Aborted { get; set; }
+
+    /// <summary>Transactions that ended in PREPARE TRANSACTION and COMMIT or ROLLBACK PREPARED (counted in committed and rolled back too).</summary>
+    public long Prepared { get; set; }
+
+    /// <summary>False when the server has <c>max_prepared_transactions = 0</c>: transactions drawn to end in two phases then end in one.</summary>
+    public bool TwoPhaseAvailable { get; set; } = true;
     public long Statements { get; set; }
     public long StatementsFailed { get; set; }
     public int DefinitionsTried { get; set; }
@@ -113,6 +119,9 @@ public sealed class FuzzRunner(FuzzDatabases databases, FuzzOptions options, Act
         return (int)(z & 0x7FFFFFFF);
     }
 
+    /// <summary>The share of multi-statement transactions that end in PREPARE TRANSACTION (when the server allows it).</summary>
+    public const double TwoPhaseShare = 0.1;
+
     /// <summary>Generates set <paramref name="set"/> of a run: schema and definitions from one stream, transactions from another.</summary>
     public static FuzzCase Generate(int seed, int set, int transactions, bool singleStatements = false)
     {
@@ -121,6 +130,14 @@ public sealed class FuzzRunner(FuzzDatabases databases, FuzzOptions options, Act
         var schema = new SchemaGenerator(rng).Generate();
         var definitions = new DefinitionGenerator(rng, schema).Generate(2 + rng.Next(4));
         var workload = new WorkloadGenerator(new Random(caseSeed ^ 0x5BD1E995), schema, singleStatements).Generate(transactions);
+        // Which transactions end in two phases: a stream of its own, one draw per transaction, so the
+        // schema, definitions and statements of a seed stay what they were before it existed. (Not with
+        // single statements: those stand for the writers whose lock order is checked.)
+        if (!singleStatements)
+        {
+            var twoPhase = new Random(caseSeed ^ 0x2C1B3C6D);
+            workload = workload.Select(t => twoPhase.NextDouble() < TwoPhaseShare ? t with { Prepared = true } : t).ToList();
+        }
         return new FuzzCase(seed, set, schema, definitions, workload);
     }
 
@@ -174,6 +191,8 @@ public sealed class FuzzRunner(FuzzDatabases databases, FuzzOptions options, Act
         report.Committed += r.Committed;
         report.RolledBack += r.RolledBack;
         report.Aborted += r.Aborted;
+        report.Prepared += r.Prepared;
+        report.TwoPhaseAvailable &= r.TwoPhaseAvailable;
         report.Statements += r.StatementsRun;
         report.StatementsFailed += r.StatementsFailed;
         report.Retried += r.Retried;

@@ -3,7 +3,7 @@ namespace TViews.Cli.Fuzz;
 /// <summary>
 /// Shrinks a failing case while the same finding persists: transactions after the failing one,
 /// definitions not involved (with what reads them), transactions and statements (halves, then one
-/// at a time), seed rows, user triggers, foreign keys, and whole tables. Each candidate runs in a
+/// at a time), rollbacks and two-phase ends made plain commits, seed rows, user triggers, foreign keys, and whole tables. Each candidate runs in a
 /// fresh database; the run is deterministic, so a candidate fails or not for good.
 /// </summary>
 public sealed class Shrinker(CaseExecutor executor, FuzzFinding target, TimeSpan budget, Action<string>? log = null)
@@ -44,6 +44,8 @@ public sealed class Shrinker(CaseExecutor executor, FuzzFinding target, TimeSpan
                     list => best.Case with { Transactions = best.Case.Transactions.Select((t, j) => j == index ? t with { Statements = list } : t).ToList() }, TryAsync);
                 if (index < best.Case.Transactions.Count && best.Case.Transactions[index].Rollback)
                     await TryAsync(best.Case with { Transactions = best.Case.Transactions.Select((t, j) => j == index ? t with { Rollback = false } : t).ToList() });
+                if (index < best.Case.Transactions.Count && best.Case.Transactions[index].Prepared)
+                    await TryAsync(best.Case with { Transactions = best.Case.Transactions.Select((t, j) => j == index ? t with { Prepared = false } : t).ToList() });
             }
             foreach (var table in best.Case.Schema.Tables.Select(t => t.Name).Reverse().ToList())
                 if (best.Case.Schema.Tables.Any(t => t.Name == table)) await TryAsync(WithoutTable(best.Case, table));

@@ -51,6 +51,9 @@ public sealed class FuzzTests(ITestOutputHelper output)
         Assert.True(report.Findings.Count == 0,
             $"{report.Findings.Count} finding(s); first:\n{report.Findings.FirstOrDefault()?.Repro.Text}");
         Assert.Equal(8 * 200, report.Transactions);
+        // Some transactions ended in PREPARE TRANSACTION, where deferred statements are maintained.
+        Assert.True(report.TwoPhaseAvailable, "the test server allows no prepared transactions");
+        Assert.True(report.Prepared > 0, "no transaction ended in two phases");
     }
 
     /// <summary>
@@ -71,6 +74,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
             $"{report.Findings.Count} finding(s); first:\n{report.Findings.FirstOrDefault()?.Repro.Text}");
         Assert.Equal(5 * 160, report.Transactions);
         Assert.Equal(0, report.GaveUp);
+        Assert.True(report.Prepared > 0, "no transaction ended in two phases");
         // The sessions overlapped: REPEATABLE READ and SERIALIZABLE transactions on small tables fail when they do.
         Assert.True(report.Retried > 0, "no transaction was retried: did the sessions run at once?");
     }
@@ -109,6 +113,29 @@ public sealed class FuzzTests(ITestOutputHelper output)
         Assert.Equal(0, finding.ShrinkRuns);
         Assert.Contains("DISABLE TRIGGER USER", finding.Repro.Workload);
         Assert.Contains("ran 3 at a time", finding.Repro.Workload);
+    }
+
+    /// <summary>A run cut short between PREPARE TRANSACTION and COMMIT PREPARED leaves nothing behind: its database is still dropped.</summary>
+    [Fact]
+    public async Task ADatabaseWithAPreparedTransactionLeftIsStillDropped()
+    {
+        await using var databases = await FuzzDatabases.CreateAsync(await TestServer.AdminConnectionStringAsync());
+        var cs = await databases.CreateDatabaseAsync("fuzz_prepared");
+        var name = new Npgsql.NpgsqlConnectionStringBuilder(cs).Database!;
+        await using (var conn = new Npgsql.NpgsqlConnection(cs))
+        {
+            await conn.OpenAsync();
+            await using var cmd = new Npgsql.NpgsqlCommand(
+                $"CREATE TABLE t (a int); BEGIN; INSERT INTO t VALUES (1); PREPARE TRANSACTION 'tviews_fuzz_left_{Guid.NewGuid():N}';", conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await databases.DropDatabaseAsync(cs);
+        await using var admin = new Npgsql.NpgsqlConnection(await TestServer.AdminConnectionStringAsync());
+        await admin.OpenAsync();
+        await using var check = new Npgsql.NpgsqlCommand(
+            "SELECT (SELECT count(*) FROM pg_database WHERE datname = $1) + (SELECT count(*) FROM pg_prepared_xacts WHERE database = $1)", admin);
+        check.Parameters.AddWithValue(name);
+        Assert.Equal(0L, (long)(await check.ExecuteScalarAsync())!);
     }
 
     [Fact]
@@ -233,6 +260,14 @@ public sealed class FuzzTests(ITestOutputHelper output)
             Assert.Contains(piece, statements);
         Assert.Contains(cases, c => c.Transactions.Any(t => t.Rollback));
         Assert.Contains(cases, c => c.Transactions.Any(t => t.Statements.Any(s => s.Guarded)));
+        // Two-phase ends, both ways, about as often as drawn; never for single-statement workloads.
+        var all = cases.SelectMany(c => c.Transactions).ToList();
+        Assert.Contains(all, t => t.Prepared && !t.Rollback);
+        Assert.Contains(all, t => t.Prepared && t.Rollback);
+        var share = all.Count(t => t.Prepared) / (double)all.Count;
+        Assert.InRange(share, FuzzRunner.TwoPhaseShare / 2, FuzzRunner.TwoPhaseShare * 2);
+        Assert.DoesNotContain(Enumerable.Range(0, 10).SelectMany(s => FuzzRunner.Generate(11, s, 100, singleStatements: true).Transactions), t => t.Prepared);
+        Assert.Contains("PREPARE TRANSACTION 'fuzz'; COMMIT PREPARED 'fuzz';", string.Join("\n", cases.Select(c => c.Describe())));
     }
 
     /// <summary>
