@@ -84,7 +84,7 @@ public static class BenchReportPrinter
                     t.Met switch { true => "[green]met[/]", false => "[red]missed[/]", null => "[grey]n/a[/]" });
                 first = false;
             }
-            if (group.First().Note is { } note) targets.AddRow("", $"[grey]{Markup.Escape(note)}[/]", "");
+            foreach (var note in group.Select(t => t.Note).OfType<string>().Distinct()) targets.AddRow("", $"[grey]{Markup.Escape(note)}[/]", "");
         }
         console.Write(targets);
 
@@ -147,14 +147,20 @@ public static class BenchReportPrinter
                 }
                 var row = new List<string> { group.Key.ToString(inv) };
                 row.AddRange(modes.Select(Cell));
-                row.AddRange(ratios.Select(x => workload.Key == ConcurrentWorkload.Think && group.Key == Targets.ThinkTimeClients && x.A == Modes.TViewsDeferred && x.B == Modes.Handwritten
+                // With several rounds, the range of the rounds' own ratios (each round's modes ran back to back).
+                string Spread(string a, string b)
+                {
+                    var rounds = Targets.RoundRatios(workload.ToList(), workload.Key, group.Key, a, b);
+                    return rounds.Count > 1 ? $" [grey]({Format.Ratio(rounds.Min())}-{Format.Ratio(rounds.Max())})[/]" : "";
+                }
+                row.AddRange(ratios.Select(x => (workload.Key == ConcurrentWorkload.Think && group.Key == Targets.ThinkTimeClients && x.A == Modes.TViewsDeferred && x.B == Modes.Handwritten
                     ? Colored(Stats.Ratio(Tps(x.A), Tps(x.B)), Targets.ThinkTimeDeferredVersusHandwritten, atMost: false)
-                    : Format.Ratio(Stats.Ratio(Tps(x.A), Tps(x.B)))));
+                    : Format.Ratio(Stats.Ratio(Tps(x.A), Tps(x.B)))) + Spread(x.A, x.B)));
                 table.AddRow(row.ToArray());
             }
             console.Write(table);
         }
-        console.MarkupLine("[grey]def = TViews with pg_tviews.mode = deferred, imm/TV = TViews immediate; (n) = deadlocks PostgreSQL counted during the cell's runs (pgbench retries them)[/]");
+        console.MarkupLine("[grey]def = TViews with pg_tviews.mode = deferred, imm/TV = TViews immediate; (n) = deadlocks PostgreSQL counted during the cell's runs (pgbench retries them); with several rounds, a ratio of medians is followed by the lowest and highest of the rounds' own ratios[/]");
         foreach (var x in runs.Where(x => x.Error is not null))
             console.MarkupLine($"[red]{Markup.Escape($"concurrent {x.Workload} {x.Clients} {x.Mode}: {x.Error}")}[/]");
         console.WriteLine();
