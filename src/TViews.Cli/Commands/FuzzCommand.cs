@@ -122,6 +122,10 @@ public static class FuzzCommand
             sb.AppendLine();
             sb.AppendLine($"== set {f.Set} (case seed {f.CaseSeed}): {f.Kind}: {f.Summary}");
             sb.AppendLine($"   shrunk to {f.Size} in {f.ShrinkRuns} runs; shapes: {f.Shape}");
+            // A divergence's rows are in its reproduction's oracle part; other findings' details (the
+            // statement, where it failed, the other sessions after a timeout) only here.
+            if (f.Kind != FuzzFinding.Divergence)
+                foreach (var d in f.Details.Where(d => d.Length > 0)) sb.AppendLine($"   {d.Replace("\n", "\n   ", StringComparison.Ordinal)}");
             sb.AppendLine(f.Repro.Text);
         }
         return sb.ToString();

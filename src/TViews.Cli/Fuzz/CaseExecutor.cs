@@ -120,8 +120,11 @@ internal sealed class RetryTransactionException(PostgresException cause) : Excep
 /// so such a run does not replay exactly.
 /// </remarks>
 public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = "immediate", string locking = "whole",
-    int sessions = 1, string isolation = "read-committed")
+    int sessions = 1, string isolation = "read-committed", TimeSpan? sessionTimeout = null)
 {
+    /// <summary>A concurrent session's statement_timeout: a statement that waits longer is a finding (a hang).</summary>
+    private readonly int _sessionTimeoutMs = (int)(sessionTimeout ?? TimeSpan.FromSeconds(60)).TotalMilliseconds;
+
     private static readonly string[] MixedModes = ["", "deferred", "immediate"];
 
     private static readonly IsolationLevel[] Levels = [IsolationLevel.ReadCommitted, IsolationLevel.RepeatableRead, IsolationLevel.Serializable];
@@ -131,13 +134,16 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
 
     private const string Guard = "fuzz_guard";
 
+    /// <summary>During a concurrent run: where to look at the other sessions when a statement times out.</summary>
+    private string? _activityConnection;
+
     public async Task<CaseResult> RunAsync(FuzzCase c, DateTime? deadline = null, CancellationToken ct = default)
     {
         var result = new CaseResult();
         var cs = await databases.CreateDatabaseAsync($"fuzz_{c.Seed}_{c.Set}", ct);
         try
         {
-            await using var conn = new NpgsqlConnection(cs);
+            await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cs) { ApplicationName = SessionsApplication }.ConnectionString);
             await conn.OpenAsync(ct);
             await ExecAsync(conn, "SET statement_timeout = '120s'", ct);
             result.TwoPhaseAvailable = await TwoPhaseAvailableAsync(conn, ct);
@@ -198,6 +204,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
     {
         // A deadlock's DETAIL (the cycle) tells whether TViews' advisory locks were part of it; Npgsql redacts it unless asked.
         var withDetail = new NpgsqlConnectionStringBuilder(cs) { IncludeErrorDetail = true }.ConnectionString;
+        _activityConnection = withDetail;
         var connections = new List<NpgsqlConnection>();
         try
         {
@@ -206,7 +213,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
                 var session = new NpgsqlConnection(withDetail);
                 connections.Add(session);
                 await session.OpenAsync(ct);
-                await ExecAsync(session, "SET statement_timeout = '60s'", ct);
+                await ExecAsync(session, $"SET statement_timeout = {_sessionTimeoutMs}", ct);
                 // Cycles are broken sooner (superusers only; elsewhere the server's setting stays).
                 try { await ExecAsync(session, "SET deadlock_timeout = '100ms'", ct); }
                 catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege) { }
@@ -242,6 +249,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         }
         finally
         {
+            _activityConnection = null;
             foreach (var session in connections) await session.DisposeAsync();
         }
     }
@@ -413,7 +421,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
                 if (IsTViewsError(e))
                 {
                     result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"{e.SqlState}: {e.MessageText}",
-                        [s.Sql, e.Where ?? ""], index);
+                        [s.Sql, e.Where ?? "", .. await SessionsAsync(e)], index);
                     await t.RollbackAsync(ct);
                     return new TransactionTrace(statements, "ROLLBACK");
                 }
@@ -443,7 +451,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         }
         catch (PostgresException e) when (IsTViewsError(e))
         {
-            result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"at COMMIT: {e.SqlState}: {e.MessageText}", [e.Where ?? ""], index);
+            result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"at COMMIT: {e.SqlState}: {e.MessageText}", [e.Where ?? "", .. await SessionsAsync(e)], index);
             return new TransactionTrace(statements, "COMMIT");
         }
         result.Committed++;
@@ -455,7 +463,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
     /// COMMIT PREPARED, or ROLLBACK PREPARED for a transaction drawn to roll back. PREPARE ends the
     /// session's transaction: the NpgsqlTransaction left open has nothing more to do on the server.
     /// </summary>
-    private static async Task<TransactionTrace> EndInTwoPhasesAsync(NpgsqlConnection conn, FuzzTransaction tx, List<StatementTrace> statements,
+    private async Task<TransactionTrace> EndInTwoPhasesAsync(NpgsqlConnection conn, FuzzTransaction tx, List<StatementTrace> statements,
         CaseResult result, int index, bool retry, CancellationToken ct)
     {
         var gid = $"tviews_fuzz_{Guid.NewGuid():N}";
@@ -469,7 +477,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         }
         catch (PostgresException e) when (IsTViewsError(e))
         {
-            result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"at PREPARE TRANSACTION: {e.SqlState}: {e.MessageText}", [e.Where ?? ""], index);
+            result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"at PREPARE TRANSACTION: {e.SqlState}: {e.MessageText}", [e.Where ?? "", .. await SessionsAsync(e)], index);
             return new TransactionTrace(statements, tx.EndSql);
         }
         var end = tx.Rollback ? "ROLLBACK PREPARED" : "COMMIT PREPARED";
@@ -489,6 +497,41 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         else result.Committed++;
         result.Prepared++;
         return new TransactionTrace(statements, tx.EndSql);
+    }
+
+    /// <summary>
+    /// After a statement timeout in a concurrent run: what every other session of the case's database
+    /// was doing then (state, wait, how long, the sessions blocking it, its statement), so that a hang
+    /// shows who waited for whom, which the oracle cannot tell. Empty otherwise.
+    /// </summary>
+    private const string SessionsApplication = "tviews fuzz: sessions after a timeout";
+
+    private async Task<IReadOnlyList<string>> SessionsAsync(PostgresException e)
+    {
+        if (e.SqlState != PostgresErrorCodes.QueryCanceled || _activityConnection is not { } cs) return [];
+        try
+        {
+            await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cs) { ApplicationName = SessionsApplication }.ConnectionString);
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand("""
+                SELECT format('session %s: %s, wait %s/%s, transaction %s s, state %s s, blocked by %s: %s',
+                              a.pid, a.state, coalesce(a.wait_event_type, '-'), coalesce(a.wait_event, '-'),
+                              coalesce(round(extract(epoch FROM now() - a.xact_start)::numeric, 1)::text, '-'), round(extract(epoch FROM now() - a.state_change)::numeric, 1),
+                              pg_blocking_pids(a.pid)::text, left(regexp_replace(a.query, '\s+', ' ', 'g'), 300))
+                FROM pg_stat_activity AS a
+                WHERE a.datname = current_database() AND a.backend_type = 'client backend' AND a.application_name IS DISTINCT FROM $1
+                ORDER BY a.pid
+                """, conn);
+            cmd.Parameters.AddWithValue(SessionsApplication);
+            var lines = new List<string>();
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) lines.Add(reader.GetString(0));
+            return lines;
+        }
+        catch (NpgsqlException x)
+        {
+            return [$"(the sessions could not be listed: {x.Message})"];
+        }
     }
 
     private static async Task<bool> TwoPhaseAvailableAsync(NpgsqlConnection conn, CancellationToken ct)

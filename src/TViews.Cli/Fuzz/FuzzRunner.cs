@@ -45,6 +45,13 @@ public sealed record FuzzOptions
     /// <summary>Every transaction one statement (see <see cref="WorkloadGenerator"/>).</summary>
     public bool SingleStatements { get; init; }
 
+    /// <summary>
+    /// Concurrent runs: the sessions' statement_timeout. A statement that times out is a finding (a
+    /// hang: PostgreSQL breaks a deadlock in deadlock_timeout), reported with what every session of
+    /// the database was doing at that moment.
+    /// </summary>
+    public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Isolation level of the transactions: read-committed, repeatable-read, serializable, or mixed (by transaction number).</summary>
     public string Isolation { get; init; } = "read-committed";
 
@@ -146,7 +153,7 @@ public sealed class FuzzRunner(FuzzDatabases databases, FuzzOptions options, Act
         var report = new FuzzReport { Seed = options.Seed, Sessions = options.Sessions, Isolation = options.Isolation };
         var clock = Stopwatch.StartNew();
         var deadline = DateTime.UtcNow + options.Duration;
-        var executor = new CaseExecutor(databases, options.Mode, options.Locking, options.Sessions, options.Isolation);
+        var executor = new CaseExecutor(databases, options.Mode, options.Locking, options.Sessions, options.Isolation, options.SessionTimeout);
         for (var set = options.FirstSet; (options.Sets is not { } max || set < options.FirstSet + max) && DateTime.UtcNow < deadline; set++)
         {
             ct.ThrowIfCancellationRequested();

@@ -138,6 +138,36 @@ public sealed class FuzzTests(ITestOutputHelper output)
         Assert.Equal(0L, (long)(await check.ExecuteScalarAsync())!);
     }
 
+    /// <summary>
+    /// A statement that waits past the sessions' statement_timeout is a finding, and says what each
+    /// session of the database was doing then: a hang shows who waited for whom.
+    /// </summary>
+    [Fact]
+    public async Task AConcurrentTimeoutIsAFindingThatListsTheSessions()
+    {
+        FuzzReport? report = null;
+        for (var seed = 1; seed <= 5 && report is not { Findings.Count: > 0 }; seed++)
+            report = await RunAsync(new FuzzOptions
+            {
+                Seed = seed, Sets = 1, TransactionsPerSet = 30, Duration = TimeSpan.FromHours(1), Sessions = 3,
+                SessionTimeout = TimeSpan.FromMilliseconds(500),
+                // The break: every write to the first definition's root table sleeps past the timeout.
+                Sabotage = c => c.Definitions.Count == 0 ? null : $"""
+                    CREATE FUNCTION fuzz_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$;
+                    CREATE TRIGGER fuzz_slow AFTER INSERT OR UPDATE OR DELETE ON {c.Definitions[0].Reads[0]} FOR EACH STATEMENT EXECUTE FUNCTION fuzz_slow()
+                    """,
+            }, output.WriteLine);
+        var finding = Assert.Single(report!.Findings);
+        output.WriteLine(FuzzCommand.Format(report));
+        Assert.Equal(FuzzFinding.MaintenanceError, finding.Kind);
+        Assert.StartsWith("57014", finding.Summary, StringComparison.Ordinal);
+        // One line per session of the case's database (the three of the run, the one that timed out included).
+        var sessions = finding.Details.Where(d => d.StartsWith("session ", StringComparison.Ordinal)).ToList();
+        Assert.True(sessions.Count >= 3, string.Join("\n", finding.Details));
+        Assert.Contains(sessions, d => d.Contains(", blocked by {", StringComparison.Ordinal));
+        Assert.Contains("session ", FuzzCommand.Format(report));
+    }
+
     [Fact]
     public void DeadlockDetails_TellCyclesOfWholeTViewLocks()
     {
