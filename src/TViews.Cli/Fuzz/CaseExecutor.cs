@@ -421,7 +421,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
                 if (IsTViewsError(e))
                 {
                     result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"{e.SqlState}: {e.MessageText}",
-                        [s.Sql, e.Where ?? "", .. await SessionsAsync(e)], index);
+                        [s.Sql, e.Where ?? "", .. await SessionsAfterAsync(e)], index);
                     await t.RollbackAsync(ct);
                     return new TransactionTrace(statements, "ROLLBACK");
                 }
@@ -443,7 +443,11 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         }
         try
         {
-            await t.CommitAsync(ct);
+            if (await WatchedAsync(token => t.CommitAsync(token), ct) is { } stuck)
+            {
+                result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"COMMIT did not end within {_sessionTimeoutMs / 1000.0} s", stuck, index);
+                return new TransactionTrace(statements, "COMMIT");
+            }
         }
         catch (PostgresException e) when (retry && IsRetryable(e))
         {
@@ -451,7 +455,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         }
         catch (PostgresException e) when (IsTViewsError(e))
         {
-            result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"at COMMIT: {e.SqlState}: {e.MessageText}", [e.Where ?? "", .. await SessionsAsync(e)], index);
+            result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"at COMMIT: {e.SqlState}: {e.MessageText}", [e.Where ?? "", .. await SessionsAfterAsync(e)], index);
             return new TransactionTrace(statements, "COMMIT");
         }
         result.Committed++;
@@ -469,7 +473,11 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         var gid = $"tviews_fuzz_{Guid.NewGuid():N}";
         try
         {
-            await ExecAsync(conn, $"PREPARE TRANSACTION '{gid}'", ct);
+            if (await WatchedAsync(token => ExecAsync(conn, $"PREPARE TRANSACTION '{gid}'", token), ct) is { } stuck)
+            {
+                result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"PREPARE TRANSACTION did not end within {_sessionTimeoutMs / 1000.0} s", stuck, index);
+                return new TransactionTrace(statements, tx.EndSql);
+            }
         }
         catch (PostgresException e) when (retry && IsRetryable(e))
         {
@@ -477,7 +485,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         }
         catch (PostgresException e) when (IsTViewsError(e))
         {
-            result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"at PREPARE TRANSACTION: {e.SqlState}: {e.MessageText}", [e.Where ?? "", .. await SessionsAsync(e)], index);
+            result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"at PREPARE TRANSACTION: {e.SqlState}: {e.MessageText}", [e.Where ?? "", .. await SessionsAfterAsync(e)], index);
             return new TransactionTrace(statements, tx.EndSql);
         }
         var end = tx.Rollback ? "ROLLBACK PREPARED" : "COMMIT PREPARED";
@@ -506,9 +514,39 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
     /// </summary>
     private const string SessionsApplication = "tviews fuzz: sessions after a timeout";
 
-    private async Task<IReadOnlyList<string>> SessionsAsync(PostgresException e)
+    private Task<IReadOnlyList<string>> SessionsAfterAsync(PostgresException e) =>
+        e.SqlState == PostgresErrorCodes.QueryCanceled ? SessionsAsync() : Task.FromResult<IReadOnlyList<string>>([]);
+
+    /// <summary>
+    /// Runs a COMMIT or PREPARE TRANSACTION of a concurrent run, which PostgreSQL runs without
+    /// statement_timeout once the deferred triggers fire (the flush of a deferred TVIEW): if it has not
+    /// ended within the sessions' timeout, lists the sessions (it still waits), cancels it and returns
+    /// the list; null when it ended (its errors are thrown as they are).
+    /// </summary>
+    private async Task<IReadOnlyList<string>?> WatchedAsync(Func<CancellationToken, Task> run, CancellationToken ct)
     {
-        if (e.SqlState != PostgresErrorCodes.QueryCanceled || _activityConnection is not { } cs) return [];
+        if (_activityConnection is null)
+        {
+            await run(ct);
+            return null;
+        }
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var task = run(cancel.Token);
+        if (await Task.WhenAny(task, Task.Delay(_sessionTimeoutMs, ct)) == task)
+        {
+            await task;
+            return null;
+        }
+        var sessions = await SessionsAsync();
+        await cancel.CancelAsync();
+        try { await task; }
+        catch (Exception x) when (x is OperationCanceledException or NpgsqlException) { /* canceled: the transaction is rolled back */ }
+        return sessions;
+    }
+
+    private async Task<IReadOnlyList<string>> SessionsAsync()
+    {
+        if (_activityConnection is not { } cs) return [];
         try
         {
             await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cs) { ApplicationName = SessionsApplication }.ConnectionString);
