@@ -143,7 +143,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         var cs = await databases.CreateDatabaseAsync($"fuzz_{c.Seed}_{c.Set}", ct);
         try
         {
-            await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cs) { ApplicationName = SessionsApplication }.ConnectionString);
+            await using var conn = new NpgsqlConnection(cs);
             await conn.OpenAsync(ct);
             await ExecAsync(conn, "SET statement_timeout = '120s'", ct);
             result.TwoPhaseAvailable = await TwoPhaseAvailableAsync(conn, ct);
@@ -507,13 +507,10 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         return new TransactionTrace(statements, tx.EndSql);
     }
 
-    /// <summary>
-    /// After a statement timeout in a concurrent run: what every other session of the case's database
-    /// was doing then (state, wait, how long, the sessions blocking it, its statement), so that a hang
-    /// shows who waited for whom, which the oracle cannot tell. Empty otherwise.
-    /// </summary>
+    /// <summary>The application_name of the connection that lists the sessions, which leaves itself out.</summary>
     private const string SessionsApplication = "tviews fuzz: sessions after a timeout";
 
+    /// <summary>After a statement timeout in a concurrent run, <see cref="SessionsAsync"/>; empty after any other error.</summary>
     private Task<IReadOnlyList<string>> SessionsAfterAsync(PostgresException e) =>
         e.SqlState == PostgresErrorCodes.QueryCanceled ? SessionsAsync() : Task.FromResult<IReadOnlyList<string>>([]);
 
@@ -544,6 +541,11 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         return sessions;
     }
 
+    /// <summary>
+    /// During a concurrent run: what every session of the case's database is doing (state, wait, how
+    /// long, the sessions blocking it, its statement), so that a hang shows who waited for whom, which
+    /// the oracle cannot tell.
+    /// </summary>
     private async Task<IReadOnlyList<string>> SessionsAsync()
     {
         if (_activityConnection is not { } cs) return [];
