@@ -46,6 +46,7 @@ public sealed class CaseResult
 
     /// <summary>False when the server allows no prepared transactions: those drawn to end in two phases ended in one.</summary>
     public bool TwoPhaseAvailable { get; set; } = true;
+
     public int StatementsRun { get; set; }
     public int StatementsFailed { get; set; }
     public FuzzFinding? Finding { get; set; }

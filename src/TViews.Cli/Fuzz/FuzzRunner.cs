@@ -80,6 +80,7 @@ public sealed class FuzzReport
 
     /// <summary>False when the server has <c>max_prepared_transactions = 0</c>: transactions drawn to end in two phases then end in one.</summary>
     public bool TwoPhaseAvailable { get; set; } = true;
+
     public long Statements { get; set; }
     public long StatementsFailed { get; set; }
     public int DefinitionsTried { get; set; }
