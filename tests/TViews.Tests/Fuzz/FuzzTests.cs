@@ -140,11 +140,14 @@ public sealed class FuzzTests(ITestOutputHelper output)
 
     /// <summary>
     /// Three concurrent sessions with a timeout of 0.5 s, after a sleep of 2 s was added to every write
-    /// of the first definition's root table by <paramref name="trigger"/> (the CREATE TRIGGER's head, up
-    /// to ON): the finding, and the report.
+    /// of the first definition's root table: by a statement trigger, or (<paramref name="atCommit"/>) by
+    /// a deferred constraint trigger, which sleeps in the COMMIT. The finding, and the report.
     /// </summary>
-    private async Task<(FuzzFindingReport Finding, string Report)> SlowWritesAsync(string trigger)
+    private async Task<(FuzzFindingReport Finding, string Report)> SlowWritesAsync(bool atCommit)
     {
+        var trigger = atCommit
+            ? "CREATE CONSTRAINT TRIGGER fuzz_slow AFTER INSERT OR UPDATE OR DELETE ON {0} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+            : "CREATE TRIGGER fuzz_slow AFTER INSERT OR UPDATE OR DELETE ON {0} FOR EACH STATEMENT";
         FuzzReport? report = null;
         for (var seed = 1; seed <= 5 && report is not { Findings.Count: > 0 }; seed++)
             report = await RunAsync(new FuzzOptions
@@ -153,7 +156,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
                 SessionTimeout = TimeSpan.FromMilliseconds(500),
                 Sabotage = c => c.Definitions.Count == 0 ? null : $"""
                     CREATE FUNCTION fuzz_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$;
-                    {trigger} ON {c.Definitions[0].Reads[0]} {(trigger.Contains("CONSTRAINT", StringComparison.Ordinal) ? "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW" : "FOR EACH STATEMENT")} EXECUTE FUNCTION fuzz_slow()
+                    {string.Format(System.Globalization.CultureInfo.InvariantCulture, trigger, c.Definitions[0].Reads[0])} EXECUTE FUNCTION fuzz_slow()
                     """,
             }, output.WriteLine);
         var text = FuzzCommand.Format(report!);
@@ -168,7 +171,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
     [Fact]
     public async Task AConcurrentTimeoutIsAFindingThatListsTheSessions()
     {
-        var (finding, report) = await SlowWritesAsync("CREATE TRIGGER fuzz_slow AFTER INSERT OR UPDATE OR DELETE");
+        var (finding, report) = await SlowWritesAsync(atCommit: false);
         Assert.Equal(FuzzFinding.MaintenanceError, finding.Kind);
         Assert.StartsWith("57014", finding.Summary, StringComparison.Ordinal);
         // One line per session of the case's database (the three of the run, the one that timed out included).
@@ -186,7 +189,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
     [Fact]
     public async Task ACommitThatDoesNotEndIsAFindingThatListsTheSessions()
     {
-        var (finding, _) = await SlowWritesAsync("CREATE CONSTRAINT TRIGGER fuzz_slow AFTER INSERT OR UPDATE OR DELETE");
+        var (finding, _) = await SlowWritesAsync(atCommit: true);
         Assert.Equal(FuzzFinding.MaintenanceError, finding.Kind);
         Assert.Matches(@"^(COMMIT|PREPARE TRANSACTION) did not end within 0\.5 s$", finding.Summary);
         // The COMMIT itself, still waiting when the sessions were listed.
