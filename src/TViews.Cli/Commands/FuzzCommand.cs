@@ -98,7 +98,7 @@ public static class FuzzCommand
         string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
         sb.AppendLine($"fuzz seed {r.Seed}: {r.Sets} sets, {N(r.Transactions)} transactions in {r.ElapsedSeconds:F0} s");
         sb.AppendLine($"  time:         {r.ApplySeconds:F0} s applying definitions, {r.WorkloadSeconds:F0} s in transactions, {r.OracleSeconds:F0} s in the oracle");
-        sb.AppendLine($"  transactions: {N(r.Committed)} committed, {N(r.RolledBack)} rolled back, {N(r.Aborted)} aborted by an error; " +
+        sb.AppendLine($"  transactions: {N(r.Committed)} committed, {N(r.RolledBack)} rolled back, {N(r.Aborted)} aborted by an error ({N(r.AbortedAtCommit)} at COMMIT, by a deferred foreign key); " +
                       (r.TwoPhaseAvailable ? $"{N(r.Prepared)} of those ended in two phases (PREPARE TRANSACTION)" : "none in two phases (the server has max_prepared_transactions = 0)"));
         if (r.Sessions > 1)
             sb.AppendLine($"  concurrency:  {r.Sessions} sessions, {r.Isolation}; {N(r.Retried)} retried (serialization failures and deadlocks), " +

@@ -41,6 +41,9 @@ public sealed class CaseResult
     public int RolledBack { get; set; }
     public int Aborted { get; set; }
 
+    /// <summary>Of <see cref="Aborted"/>: those whose COMMIT (or PREPARE TRANSACTION) failed a deferred foreign key's check.</summary>
+    public int AbortedAtCommit { get; set; }
+
     /// <summary>Transactions that ended in PREPARE TRANSACTION, then COMMIT or ROLLBACK PREPARED.</summary>
     public int Prepared { get; set; }
 
@@ -88,6 +91,7 @@ public sealed class CaseResult
         Committed += session.Committed;
         RolledBack += session.RolledBack;
         Aborted += session.Aborted;
+        AbortedAtCommit += session.AbortedAtCommit;
         Prepared += session.Prepared;
         StatementsRun += session.StatementsRun;
         StatementsFailed += session.StatementsFailed;
@@ -459,6 +463,13 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
             result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"at COMMIT: {e.SqlState}: {e.MessageText}", [e.Where ?? "", .. await SessionsAfterAsync(e)], index);
             return new TransactionTrace(statements, "COMMIT");
         }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            // A deferred foreign key's check: the COMMIT rolled the transaction back.
+            result.Aborted++;
+            result.AbortedAtCommit++;
+            return new TransactionTrace(statements, "COMMIT");
+        }
         result.Committed++;
         return new TransactionTrace(statements, "COMMIT");
     }
@@ -487,6 +498,13 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         catch (PostgresException e) when (IsTViewsError(e))
         {
             result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"at PREPARE TRANSACTION: {e.SqlState}: {e.MessageText}", [e.Where ?? "", .. await SessionsAfterAsync(e)], index);
+            return new TransactionTrace(statements, tx.EndSql);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            // A deferred foreign key's check: the failed PREPARE rolled the transaction back.
+            result.Aborted++;
+            result.AbortedAtCommit++;
             return new TransactionTrace(statements, tx.EndSql);
         }
         var end = tx.Rollback ? "ROLLBACK PREPARED" : "COMMIT PREPARED";

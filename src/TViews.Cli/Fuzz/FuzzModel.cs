@@ -29,8 +29,13 @@ public sealed record FuzzColumn(string Name, ColumnKind Kind, bool NotNull, KeyK
 }
 
 /// <summary>A foreign key: <see cref="Columns"/> reference <see cref="TargetColumns"/> (the primary key of <see cref="Target"/>).</summary>
+/// <param name="Deferred">
+/// DEFERRABLE INITIALLY DEFERRED: rows may reference nothing until COMMIT (or SET CONSTRAINTS),
+/// where the check fails and rolls the transaction back. Its actions (CASCADE, SET NULL, ...) still
+/// run at once, and RESTRICT still refuses at once.
+/// </param>
 public sealed record FuzzForeignKey(string Name, IReadOnlyList<string> Columns, string Target, IReadOnlyList<string> TargetColumns,
-    FkAction OnDelete, bool OnUpdateCascade)
+    FkAction OnDelete, bool OnUpdateCascade, bool Deferred = false)
 {
     public string Sql =>
         $"CONSTRAINT {Name} FOREIGN KEY ({string.Join(", ", Columns)}) REFERENCES {Target} ({string.Join(", ", TargetColumns)})" +
@@ -42,7 +47,7 @@ public sealed record FuzzForeignKey(string Name, IReadOnlyList<string> Columns, 
             FkAction.SetNull => " ON DELETE SET NULL",
             FkAction.SetDefault => " ON DELETE SET DEFAULT",
             _ => "",
-        } + (OnUpdateCascade ? " ON UPDATE CASCADE" : "");
+        } + (OnUpdateCascade ? " ON UPDATE CASCADE" : "") + (Deferred ? " DEFERRABLE INITIALLY DEFERRED" : "");
 
     /// <summary>A delete of a referenced row can fail (RESTRICT / NO ACTION with children left, SET DEFAULT to a missing row).</summary>
     public bool DeleteCanFail => OnDelete is FkAction.NoAction or FkAction.Restrict or FkAction.SetDefault;

@@ -75,6 +75,9 @@ public sealed class FuzzReport
     public long RolledBack { get; set; }
     public long Aborted { get; set; }
 
+    /// <summary>Of <see cref="Aborted"/>: those whose COMMIT (or PREPARE TRANSACTION) failed a deferred foreign key's check.</summary>
+    public long AbortedAtCommit { get; set; }
+
     /// <summary>Transactions that ended in PREPARE TRANSACTION and COMMIT or ROLLBACK PREPARED (counted in committed and rolled back too).</summary>
     public long Prepared { get; set; }
 
@@ -130,6 +133,12 @@ public sealed class FuzzRunner(FuzzDatabases databases, FuzzOptions options, Act
     /// <summary>The share of multi-statement transactions that end in PREPARE TRANSACTION (when the server allows it).</summary>
     public const double TwoPhaseShare = 0.1;
 
+    /// <summary>The share of foreign keys checked at COMMIT (DEFERRABLE INITIALLY DEFERRED).</summary>
+    public const double DeferredForeignKeyShare = 0.2;
+
+    /// <summary>The share of multi-statement transactions that run SET CONSTRAINTS ALL IMMEDIATE somewhere (some of them SET CONSTRAINTS ALL DEFERRED later).</summary>
+    public const double SetConstraintsShare = 0.1;
+
     /// <summary>Generates set <paramref name="set"/> of a run: schema and definitions from one stream, transactions from another.</summary>
     public static FuzzCase Generate(int seed, int set, int transactions, bool singleStatements = false)
     {
@@ -146,7 +155,34 @@ public sealed class FuzzRunner(FuzzDatabases databases, FuzzOptions options, Act
             var twoPhase = new Random(caseSeed ^ 0x2C1B3C6D);
             workload = workload.Select(t => twoPhase.NextDouble() < TwoPhaseShare ? t with { Prepared = true } : t).ToList();
         }
+        // Deferred constraints, from a stream of their own too: foreign keys checked at COMMIT, so a
+        // transaction may hold rows that reference nothing until a COMMIT that fails; and SET
+        // CONSTRAINTS ALL IMMEDIATE inside transactions, which checks them at once and runs a
+        // deferred TVIEW's flush (a deferred constraint trigger) there, then after each statement.
+        var constraints = new Random(caseSeed ^ 0x6D2B79F5);
+        schema = DeferForeignKeys(schema, constraints);
+        if (!singleStatements) workload = workload.Select(t => SetConstraints(t, constraints)).ToList();
         return new FuzzCase(seed, set, schema, definitions, workload);
+    }
+
+    private static FuzzSchema DeferForeignKeys(FuzzSchema schema, Random rng) =>
+        schema with
+        {
+            Tables = schema.Tables.Select(t => t with
+            {
+                ForeignKeys = t.ForeignKeys.Select(f => rng.NextDouble() < DeferredForeignKeyShare ? f with { Deferred = true } : f).ToList(),
+            }).ToList(),
+        };
+
+    private static FuzzTransaction SetConstraints(FuzzTransaction t, Random rng)
+    {
+        if (rng.NextDouble() >= SetConstraintsShare) return t;
+        var statements = t.Statements.ToList();
+        // Anywhere, a savepoint's block included (its ROLLBACK TO undoes what the flush wrote there).
+        var at = rng.Next(statements.Count + 1);
+        statements.Insert(at, new FuzzStatement("SET CONSTRAINTS ALL IMMEDIATE", false, []));
+        if (rng.NextDouble() < 0.5) statements.Insert(at + 1 + rng.Next(statements.Count - at), new FuzzStatement("SET CONSTRAINTS ALL DEFERRED", false, []));
+        return t with { Statements = statements };
     }
 
     public async Task<FuzzReport> RunAsync(CancellationToken ct = default)
@@ -199,6 +235,7 @@ public sealed class FuzzRunner(FuzzDatabases databases, FuzzOptions options, Act
         report.Committed += r.Committed;
         report.RolledBack += r.RolledBack;
         report.Aborted += r.Aborted;
+        report.AbortedAtCommit += r.AbortedAtCommit;
         report.Prepared += r.Prepared;
         report.TwoPhaseAvailable &= r.TwoPhaseAvailable;
         report.Statements += r.StatementsRun;

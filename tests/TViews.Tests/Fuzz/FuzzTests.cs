@@ -35,6 +35,8 @@ public sealed class FuzzTests(ITestOutputHelper output)
         Assert.True(report.Findings.Count == 0,
             $"{report.Findings.Count} finding(s); first:\n{report.Findings.FirstOrDefault()?.Repro.Text}");
         Assert.Equal(20 * 200, report.Transactions);
+        // Some COMMITs failed a deferred foreign key's check (rows that referenced nothing until then).
+        Assert.True(report.AbortedAtCommit > 0, "no COMMIT failed a deferred foreign key");
     }
 
     /// <summary>The same with key locks (immediate and deferred statements mixed): the key-lock paths, flush included, under the oracle.</summary>
@@ -326,6 +328,15 @@ public sealed class FuzzTests(ITestOutputHelper output)
         Assert.InRange(share, FuzzRunner.TwoPhaseShare / 2, FuzzRunner.TwoPhaseShare * 2);
         Assert.DoesNotContain(Enumerable.Range(0, 10).SelectMany(s => FuzzRunner.Generate(11, s, 100, singleStatements: true).Transactions), t => t.Prepared);
         Assert.Contains("PREPARE TRANSACTION 'fuzz'; COMMIT PREPARED 'fuzz';", string.Join("\n", cases.Select(c => c.Describe())));
+        // Foreign keys checked at COMMIT, about as often as drawn, and SET CONSTRAINTS inside transactions, both ways.
+        var fks = cases.SelectMany(c => c.Schema.Tables.SelectMany(t => t.ForeignKeys)).ToList();
+        Assert.Contains("DEFERRABLE INITIALLY DEFERRED", schema);
+        Assert.InRange(fks.Count(f => f.Deferred) / (double)fks.Count, FuzzRunner.DeferredForeignKeyShare / 2, FuzzRunner.DeferredForeignKeyShare * 2);
+        var immediate = all.Count(t => t.Statements.Any(s => s.Sql == "SET CONSTRAINTS ALL IMMEDIATE"));
+        Assert.InRange(immediate / (double)all.Count, FuzzRunner.SetConstraintsShare / 2, FuzzRunner.SetConstraintsShare * 2);
+        Assert.Contains(all, t => t.Statements.Select(s => s.Sql).SkipWhile(s => s != "SET CONSTRAINTS ALL IMMEDIATE").Contains("SET CONSTRAINTS ALL DEFERRED"));
+        Assert.DoesNotContain(Enumerable.Range(0, 10).SelectMany(s => FuzzRunner.Generate(11, s, 100, singleStatements: true).Transactions),
+            t => t.Statements.Any(s => s.Sql.StartsWith("SET CONSTRAINTS", StringComparison.Ordinal)));
     }
 
     /// <summary>

@@ -328,6 +328,45 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : BlogDatabaseTe
     }
 
     /// <summary>
+    /// The flush is a deferred constraint trigger, so SET CONSTRAINTS ALL IMMEDIATE runs it at once,
+    /// and after that at the end of every statement that queues. Inside a savepoint that is rolled
+    /// back, the flush's writes go and the queued rows come back; PostgreSQL fires it again at COMMIT.
+    /// </summary>
+    [Fact]
+    public async Task SetConstraintsAllImmediateFlushesAndAFlushRolledBackRunsAgainAtCommit()
+    {
+        await using var c = await OpenAsync();
+        await SetAllModesAsync(c, "deferred");
+        const string queuedPosts = "SELECT (SELECT coalesce(jsonb_agg(e), '[]') FROM jsonb_array_elements(pg_tviews_debug_queue()) e WHERE e->>'entity' = 'post')::text";
+        var old10 = await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 10");
+        await using (var tx = await c.BeginTransactionAsync())
+        {
+            await ExecAsync(c, "UPDATE tb_post SET title = 'kept' WHERE pk_post = 9", tx);
+            await ExecAsync(c, "SAVEPOINT s", tx);
+            await ExecAsync(c, "UPDATE tb_post SET title = 'undone' WHERE pk_post = 10", tx);
+            await ExecAsync(c, "SET CONSTRAINTS ALL IMMEDIATE", tx);
+            Assert.Equal("[]", await ScalarAsync<string>(c, queuedPosts, tx));
+            Assert.Equal("kept", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 9", tx));
+            Assert.Equal("undone", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 10", tx));
+            // Still immediate: this statement's rows are flushed when it ends.
+            await ExecAsync(c, "UPDATE tb_post SET title = 'flushed at once' WHERE pk_post = 11", tx);
+            Assert.Equal("[]", await ScalarAsync<string>(c, queuedPosts, tx));
+            Assert.Equal("flushed at once", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 11", tx));
+            await ExecAsync(c, "ROLLBACK TO SAVEPOINT s", tx);
+            // Back to before the savepoint: post 9's row queued again, not maintained.
+            Assert.Contains("\"entity\": \"post\"", await ScalarAsync<string>(c, queuedPosts, tx), StringComparison.Ordinal);
+            Assert.NotEqual("kept", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 9", tx));
+            Assert.Equal(old10, await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 10", tx));
+            await ExecAsync(c, "UPDATE tb_post SET title = 'at commit' WHERE pk_post = 12", tx);
+            await tx.CommitAsync();
+        }
+        Assert.Equal("kept", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 9"));
+        Assert.Equal("at commit", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 12"));
+        Assert.Equal("[]", await ScalarAsync<string>(c, "SELECT pg_tviews_debug_queue()::text"));
+        await Oracle.AssertConsistentAsync(c, Definitions, "after COMMIT");
+    }
+
+    /// <summary>
     /// What a flush finds when the one TVIEW it queued lost its metadata (refused, as a write would
     /// be: COMMIT fails and nothing changes) or its table without the event trigger (skipped, as its
     /// triggers skip it, and the queue emptied).
