@@ -136,6 +136,9 @@ public sealed class FuzzRunner(FuzzDatabases databases, FuzzOptions options, Act
     /// <summary>The share of foreign keys checked at COMMIT (DEFERRABLE INITIALLY DEFERRED).</summary>
     public const double DeferredForeignKeyShare = 0.2;
 
+    /// <summary>The share of counter tables whose trigger is a deferred constraint trigger (it writes the counter at COMMIT).</summary>
+    public const double DeferredCounterShare = 0.5;
+
     /// <summary>The share of multi-statement transactions that run SET CONSTRAINTS ALL IMMEDIATE somewhere (some of them SET CONSTRAINTS ALL DEFERRED later).</summary>
     public const double SetConstraintsShare = 0.1;
 
@@ -156,11 +159,17 @@ public sealed class FuzzRunner(FuzzDatabases databases, FuzzOptions options, Act
             workload = workload.Select(t => twoPhase.NextDouble() < TwoPhaseShare ? t with { Prepared = true } : t).ToList();
         }
         // Deferred constraints, from a stream of their own too: foreign keys checked at COMMIT, so a
-        // transaction may hold rows that reference nothing until a COMMIT that fails; and SET
-        // CONSTRAINTS ALL IMMEDIATE inside transactions, which checks them at once and runs a
-        // deferred TVIEW's flush (a deferred constraint trigger) there, then after each statement.
+        // transaction may hold rows that reference nothing until a COMMIT that fails; a counter
+        // table written at COMMIT by a deferred constraint trigger, among a deferred TVIEW's flush;
+        // and SET CONSTRAINTS ALL IMMEDIATE inside transactions, which runs them (the flush is a
+        // deferred constraint trigger too) there, then after each statement.
         var constraints = new Random(caseSeed ^ 0x6D2B79F5);
         schema = DeferForeignKeys(schema, constraints);
+        schema = schema with
+        {
+            Triggers = schema.Triggers.Select(t => SchemaGenerator.IsCounterTrigger(t) && constraints.NextDouble() < DeferredCounterShare
+                ? SchemaGenerator.DeferredCounterTrigger(t) : t).ToList(),
+        };
         if (!singleStatements) workload = workload.Select(t => SetConstraints(t, constraints)).ToList();
         return new FuzzCase(seed, set, schema, definitions, workload);
     }

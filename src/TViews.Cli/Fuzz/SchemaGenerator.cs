@@ -244,4 +244,20 @@ public sealed class SchemaGenerator(Random rng)
             """));
         _seeded[name] = [];
     }
+
+    /// <summary>Whether <paramref name="t"/> is a counter's trigger (<see cref="AddCounter"/>).</summary>
+    public static bool IsCounterTrigger(FuzzTrigger t) => t.Name.EndsWith("_keep", StringComparison.Ordinal);
+
+    /// <summary>
+    /// A counter's trigger as a DEFERRABLE INITIALLY DEFERRED constraint trigger: the counter table,
+    /// a source of what reads it, is written at COMMIT, among (before or after) a deferred TVIEW's flush.
+    /// </summary>
+    public static FuzzTrigger DeferredCounterTrigger(FuzzTrigger t)
+    {
+        const string create = "CREATE TRIGGER ", each = " FOR EACH ROW ";
+        if (!IsCounterTrigger(t) || t.Ddl.Split(create).Length != 2 || t.Ddl.Split(each).Length != 2)
+            throw new InvalidOperationException($"not a counter's trigger: {t.Name}");
+        return t with { Ddl = t.Ddl.Replace(create, "CREATE CONSTRAINT TRIGGER ", StringComparison.Ordinal)
+                                   .Replace(each, " DEFERRABLE INITIALLY DEFERRED" + each, StringComparison.Ordinal) };
+    }
 }

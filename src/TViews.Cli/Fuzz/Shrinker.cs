@@ -3,8 +3,9 @@ namespace TViews.Cli.Fuzz;
 /// <summary>
 /// Shrinks a failing case while the same finding persists: transactions after the failing one,
 /// definitions not involved (with what reads them), transactions and statements (halves, then one
-/// at a time), rollbacks and two-phase ends made plain commits, seed rows, user triggers, foreign keys, and whole tables. Each candidate runs in a
-/// fresh database; the run is deterministic, so a candidate fails or not for good.
+/// at a time), rollbacks and two-phase ends made plain commits, seed rows, user triggers, foreign
+/// keys (or their deferral), and whole tables. Each candidate runs in a fresh database; the run is
+/// deterministic, so a candidate fails or not for good.
 /// </summary>
 public sealed class Shrinker(CaseExecutor executor, FuzzFinding target, TimeSpan budget, Action<string>? log = null)
 {
@@ -55,7 +56,10 @@ public sealed class Shrinker(CaseExecutor executor, FuzzFinding target, TimeSpan
                 await ShrinkListAsync(() => best.Case.Schema.Rows.Where(r => r.Table == table).ToList(),
                     list => best.Case with { Schema = best.Case.Schema with { Rows = best.Case.Schema.Rows.Where(r => r.Table != table).Concat(list).ToList() } }, TryAsync);
             foreach (var (table, fk) in best.Case.Schema.Tables.SelectMany(t => t.ForeignKeys.Select(f => (t.Name, f))).ToList())
-                await TryAsync(WithoutForeignKey(best.Case, table, fk));
+                await TryAsync(WithForeignKey(best.Case, table, fk, null));
+            // One the finding needs, checked at once instead of at COMMIT when that keeps it.
+            foreach (var (table, fk) in best.Case.Schema.Tables.SelectMany(t => t.ForeignKeys.Where(f => f.Deferred).Select(f => (t.Name, f))).ToList())
+                await TryAsync(WithForeignKey(best.Case, table, fk, fk with { Deferred = false }));
             log?.Invoke($"shrink round {round + 1}: {Describe(best.Case)} ({Attempts} runs)");
             if (Size(best.Case) == before) break;
         }
@@ -100,12 +104,15 @@ public sealed class Shrinker(CaseExecutor executor, FuzzFinding target, TimeSpan
         return WithoutDefinitions(c, c.Definitions.Where(d => d.Reads.Contains(table)).Select(d => d.Table)) with { Schema = schema, Transactions = transactions };
     }
 
-    private static FuzzCase WithoutForeignKey(FuzzCase c, string table, FuzzForeignKey fk) =>
+    /// <summary>The case with foreign key <paramref name="fk"/> of <paramref name="table"/> replaced (null: dropped).</summary>
+    private static FuzzCase WithForeignKey(FuzzCase c, string table, FuzzForeignKey fk, FuzzForeignKey? replacement) =>
         c with
         {
             Schema = c.Schema with
             {
-                Tables = c.Schema.Tables.Select(t => t.Name == table ? t with { ForeignKeys = t.ForeignKeys.Where(f => f != fk).ToList() } : t).ToList(),
+                Tables = c.Schema.Tables.Select(t => t.Name == table
+                    ? t with { ForeignKeys = t.ForeignKeys.SelectMany(f => f != fk ? [f] : replacement is null ? [] : new[] { replacement }).ToList() }
+                    : t).ToList(),
             },
         };
 

@@ -332,6 +332,10 @@ public sealed class FuzzTests(ITestOutputHelper output)
         var fks = cases.SelectMany(c => c.Schema.Tables.SelectMany(t => t.ForeignKeys)).ToList();
         Assert.Contains("DEFERRABLE INITIALLY DEFERRED", schema);
         Assert.InRange(fks.Count(f => f.Deferred) / (double)fks.Count, FuzzRunner.DeferredForeignKeyShare / 2, FuzzRunner.DeferredForeignKeyShare * 2);
+        // Counters kept at COMMIT by a deferred constraint trigger, and at once.
+        Assert.Contains("CREATE CONSTRAINT TRIGGER", schema);
+        Assert.Contains("DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION", schema);
+        Assert.Contains(cases, c => c.Schema.Triggers.Any(t => SchemaGenerator.IsCounterTrigger(t) && t.Ddl.Contains("CREATE TRIGGER", StringComparison.Ordinal)));
         var immediate = all.Count(t => t.Statements.Any(s => s.Sql == "SET CONSTRAINTS ALL IMMEDIATE"));
         Assert.InRange(immediate / (double)all.Count, FuzzRunner.SetConstraintsShare / 2, FuzzRunner.SetConstraintsShare * 2);
         Assert.Contains(all, t => t.Statements.Select(s => s.Sql).SkipWhile(s => s != "SET CONSTRAINTS ALL IMMEDIATE").Contains("SET CONSTRAINTS ALL DEFERRED"));
