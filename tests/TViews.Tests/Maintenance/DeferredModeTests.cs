@@ -330,7 +330,8 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : BlogDatabaseTe
     /// <summary>
     /// The flush is a deferred constraint trigger, so SET CONSTRAINTS ALL IMMEDIATE runs it at once,
     /// and after that at the end of every statement that queues. Inside a savepoint that is rolled
-    /// back, the flush's writes go and the queued rows come back; PostgreSQL fires it again at COMMIT.
+    /// back, the flush's writes go, the queued rows come back and so does the deferred mode of the
+    /// constraints; PostgreSQL fires the flush again at COMMIT.
     /// </summary>
     [Fact]
     public async Task SetConstraintsAllImmediateFlushesAndAFlushRolledBackRunsAgainAtCommit()
@@ -358,6 +359,7 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : BlogDatabaseTe
             Assert.NotEqual("kept", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 9", tx));
             Assert.Equal(old10, await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 10", tx));
             await ExecAsync(c, "UPDATE tb_post SET title = 'at commit' WHERE pk_post = 12", tx);
+            Assert.NotEqual("at commit", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 12", tx));
             await tx.CommitAsync();
         }
         Assert.Equal("kept", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 9"));
