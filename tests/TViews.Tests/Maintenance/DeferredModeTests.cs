@@ -21,6 +21,9 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : BlogDatabaseTe
         return (T)(await cmd.ExecuteScalarAsync())!;
     }
 
+    /// <summary>The transaction's queue entries for tv_post, as a JSON array ('[]' when none).</summary>
+    private const string QueuedPosts = "SELECT (SELECT coalesce(jsonb_agg(e), '[]') FROM jsonb_array_elements(pg_tviews_debug_queue()) e WHERE e->>'entity' = 'post')::text";
+
     private async Task SetAllModesAsync(NpgsqlConnection c, string mode)
     {
         foreach (var (table, _) in Definitions)
@@ -322,7 +325,7 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : BlogDatabaseTe
         await ExecAsync(c, "UPDATE tb_post SET title = 'immediate title' WHERE pk_post = 8", tx);
         // The immediate statement flushed tv_post's queue first: the earlier title is there too.
         Assert.Equal("queued title", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 7", tx));
-        Assert.Equal("[]", await ScalarAsync<string>(c, "SELECT (SELECT coalesce(jsonb_agg(e), '[]') FROM jsonb_array_elements(pg_tviews_debug_queue()) e WHERE e->>'entity' = 'post')::text", tx));
+        Assert.Equal("[]", await ScalarAsync<string>(c, QueuedPosts, tx));
         await tx.CommitAsync();
         await Oracle.AssertConsistentAsync(c, Definitions, "after COMMIT");
     }
@@ -338,7 +341,6 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : BlogDatabaseTe
     {
         await using var c = await OpenAsync();
         await SetAllModesAsync(c, "deferred");
-        const string queuedPosts = "SELECT (SELECT coalesce(jsonb_agg(e), '[]') FROM jsonb_array_elements(pg_tviews_debug_queue()) e WHERE e->>'entity' = 'post')::text";
         var old10 = await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 10");
         await using (var tx = await c.BeginTransactionAsync())
         {
@@ -346,16 +348,16 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : BlogDatabaseTe
             await ExecAsync(c, "SAVEPOINT s", tx);
             await ExecAsync(c, "UPDATE tb_post SET title = 'undone' WHERE pk_post = 10", tx);
             await ExecAsync(c, "SET CONSTRAINTS ALL IMMEDIATE", tx);
-            Assert.Equal("[]", await ScalarAsync<string>(c, queuedPosts, tx));
+            Assert.Equal("[]", await ScalarAsync<string>(c, QueuedPosts, tx));
             Assert.Equal("kept", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 9", tx));
             Assert.Equal("undone", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 10", tx));
             // Still immediate: this statement's rows are flushed when it ends.
             await ExecAsync(c, "UPDATE tb_post SET title = 'flushed at once' WHERE pk_post = 11", tx);
-            Assert.Equal("[]", await ScalarAsync<string>(c, queuedPosts, tx));
+            Assert.Equal("[]", await ScalarAsync<string>(c, QueuedPosts, tx));
             Assert.Equal("flushed at once", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 11", tx));
             await ExecAsync(c, "ROLLBACK TO SAVEPOINT s", tx);
             // Back to before the savepoint: post 9's row queued again, not maintained.
-            Assert.Contains("\"entity\": \"post\"", await ScalarAsync<string>(c, queuedPosts, tx), StringComparison.Ordinal);
+            Assert.Contains("\"entity\": \"post\"", await ScalarAsync<string>(c, QueuedPosts, tx), StringComparison.Ordinal);
             Assert.NotEqual("kept", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 9", tx));
             Assert.Equal(old10, await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 10", tx));
             await ExecAsync(c, "UPDATE tb_post SET title = 'at commit' WHERE pk_post = 12", tx);
