@@ -27,7 +27,7 @@ public static class FuzzCommand
         mode.AcceptOnlyFromAmong("immediate", "deferred", "mixed");
         var locking = new Option<string>("--locking") { Description = "Locking of the TVIEWs that allow key locks: whole (as built), auto or key (docs/design.md, Key-level locking)", DefaultValueFactory = _ => "whole" };
         locking.AcceptOnlyFromAmong("auto", "whole", "key");
-        var sessions = new Option<int>("--sessions") { Description = "Concurrent sessions: transactions run this many at a time, retried on serialization failures and deadlocks, the oracle after each round (no shrinking)", DefaultValueFactory = _ => 1 };
+        var sessions = new Option<int>("--sessions") { Description = "Concurrent sessions: transactions run this many at a time, retried on serialization failures and deadlocks, the oracle after each round (a finding is shrunk when one session running the transactions in order finds it too)", DefaultValueFactory = _ => 1 };
         var isolation = new Option<string>("--isolation") { Description = "Isolation level of the transactions: read-committed, repeatable-read, serializable, or mixed", DefaultValueFactory = _ => "read-committed" };
         isolation.AcceptOnlyFromAmong("read-committed", "repeatable-read", "serializable", "mixed");
         var single = new Option<bool>("--single-statements") { Description = "Every transaction one statement: with --sessions, a deadlock through TViews' locks is then a defect (docs/design.md, One lock order)" };
@@ -121,6 +121,7 @@ public static class FuzzCommand
         {
             sb.AppendLine();
             sb.AppendLine($"== set {f.Set} (case seed {f.CaseSeed}): {f.Kind}: {f.Summary}");
+            if (f.Replay is { } replay) sb.AppendLine($"   {replay}");
             sb.AppendLine($"   shrunk to {f.Size} in {f.ShrinkRuns} runs; shapes: {f.Shape}");
             // A divergence's rows are in its reproduction's oracle part; other findings' details (the
             // statement, where it failed, the other sessions after a timeout) only here.

@@ -8,8 +8,12 @@ using TViews.Sql;
 
 namespace TViews.Cli.Fuzz;
 
-/// <summary>What went wrong: a TVIEW differing from its definition, or TViews itself failing (at apply, or inside a write).</summary>
-public sealed record FuzzFinding(string Kind, string TView, string Summary, IReadOnlyList<string> Details, int Transaction)
+/// <summary>
+/// What went wrong: a TVIEW differing from its definition, or TViews itself failing (at apply, or
+/// inside a write). <paramref name="Waited"/>: a statement, COMMIT or PREPARE of a concurrent run
+/// that did not end within the sessions' timeout (a wait that only other sessions can cause).
+/// </summary>
+public sealed record FuzzFinding(string Kind, string TView, string Summary, IReadOnlyList<string> Details, int Transaction, bool Waited = false)
 {
     public const string Divergence = "divergence";
     public const string MaintenanceError = "maintenance error";
@@ -20,10 +24,14 @@ public sealed record FuzzFinding(string Kind, string TView, string Summary, IRea
     public bool SameAs(FuzzFinding other) => Kind == other.Kind && (Kind != Divergence || TView == other.TView);
 }
 
-public sealed record StatementTrace(FuzzStatement Statement, string? Error);
+/// <summary>A statement as it ran: its error, and the <c>pg_tviews.mode</c> SET LOCAL just before it (null: none).</summary>
+public sealed record StatementTrace(FuzzStatement Statement, string? Error, string? Mode = null);
 
-/// <summary>A transaction as it ran: its statements with their errors, and how it ended (COMMIT, ROLLBACK, or aborted by an unguarded error).</summary>
-public sealed record TransactionTrace(IReadOnlyList<StatementTrace> Statements, string End);
+/// <summary>
+/// A transaction as it ran: its isolation level, its statements with their errors, and how it ended
+/// (COMMIT, ROLLBACK, or aborted by an unguarded error).
+/// </summary>
+public sealed record TransactionTrace(IReadOnlyList<StatementTrace> Statements, string End, IsolationLevel Level = IsolationLevel.ReadCommitted);
 
 public sealed record Refusal(FuzzDefinition Definition, string Cause, string Message);
 
@@ -118,11 +126,11 @@ internal sealed class RetryTransactionException(PostgresException cause) : Excep
 /// Stops at the first finding.
 /// </summary>
 /// <remarks>
-/// With <paramref name="sessions"/> above one, the transactions run in rounds: each of that many
-/// connections runs the next transaction at once (at <paramref name="isolation"/>; "mixed" cycles
-/// through the three levels by transaction number), a serialization failure or deadlock is retried,
-/// and the oracle runs after each round. Which transaction waits for which is up to the scheduler,
-/// so such a run does not replay exactly.
+/// Each transaction runs at <paramref name="isolation"/> ("mixed" cycles through the three levels by
+/// transaction number). With <paramref name="sessions"/> above one, the transactions run in rounds:
+/// each of that many connections runs the next transaction at once, a serialization failure or
+/// deadlock is retried, and the oracle runs after each round. Which transaction waits for which is
+/// up to the scheduler, so such a run does not replay exactly.
 /// </remarks>
 public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = "immediate", string locking = "whole",
     int sessions = 1, string isolation = "read-committed", TimeSpan? sessionTimeout = null)
@@ -188,7 +196,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
                 if (deadline is { } d && DateTime.UtcNow > d) { result.Incomplete = true; break; }
                 ct.ThrowIfCancellationRequested();
                 var clock = Stopwatch.StartNew();
-                var trace = await RunTransactionAsync(conn, c.Transactions[i], result, i, ct, twoPhase: result.TwoPhaseAvailable);
+                var trace = await RunTransactionAsync(conn, c.Transactions[i], result, i, ct, LevelFor(i), twoPhase: result.TwoPhaseAvailable);
                 result.WorkloadTime += clock.Elapsed;
                 result.Trace.Add(trace);
                 if (result.Finding is not null) break;
@@ -293,13 +301,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         IReadOnlySet<long> wholeKeys, bool ordered, bool twoPhase, CancellationToken ct)
     {
         var counts = new CaseResult();
-        var level = isolation switch
-        {
-            "repeatable-read" => IsolationLevel.RepeatableRead,
-            "serializable" => IsolationLevel.Serializable,
-            "mixed" => Levels[index % Levels.Length],
-            _ => IsolationLevel.ReadCommitted,
-        };
+        var level = LevelFor(index);
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -390,6 +392,15 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         return true;
     }
 
+    /// <summary>The isolation level of transaction <paramref name="index"/>: <c>isolation</c>'s, "mixed" cycling through the three.</summary>
+    private IsolationLevel LevelFor(int index) => isolation switch
+    {
+        "repeatable-read" => IsolationLevel.RepeatableRead,
+        "serializable" => IsolationLevel.Serializable,
+        "mixed" => Levels[index % Levels.Length],
+        _ => IsolationLevel.ReadCommitted,
+    };
+
     /// <summary>The pg_tviews.mode of statement <paramref name="statement"/> of transaction <paramref name="index"/> (null: leave it).</summary>
     private string? ModeFor(int index, int statement) => mode switch
     {
@@ -398,21 +409,26 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
     };
 
     private async Task<TransactionTrace> RunTransactionAsync(NpgsqlConnection conn, FuzzTransaction tx, CaseResult result, int index, CancellationToken ct,
-        IsolationLevel level = IsolationLevel.ReadCommitted, bool retry = false, bool twoPhase = false)
+        IsolationLevel level = IsolationLevel.ReadCommitted, bool retry = false, bool twoPhase = false) =>
+        await RunTransactionAtAsync(conn, tx, result, index, ct, level, retry, twoPhase) with { Level = level };
+
+    private async Task<TransactionTrace> RunTransactionAtAsync(NpgsqlConnection conn, FuzzTransaction tx, CaseResult result, int index, CancellationToken ct,
+        IsolationLevel level, bool retry, bool twoPhase)
     {
         var statements = new List<StatementTrace>();
         await using var t = await conn.BeginTransactionAsync(level, ct);
         var number = 0;
         foreach (var s in tx.Statements)
         {
-            if (ModeFor(index, number++) is { } m) await ExecAsync(conn, $"SET LOCAL pg_tviews.mode = '{m}'", ct);
+            var m = ModeFor(index, number++);
+            if (m is not null) await ExecAsync(conn, $"SET LOCAL pg_tviews.mode = '{m}'", ct);
             result.StatementsRun++;
             try
             {
                 if (s.Guarded) await ExecAsync(conn, $"SAVEPOINT {Guard}", ct);
                 await ExecAsync(conn, s.Sql, ct);
                 if (s.Guarded) await ExecAsync(conn, $"RELEASE SAVEPOINT {Guard}", ct);
-                statements.Add(new StatementTrace(s, null));
+                statements.Add(new StatementTrace(s, null, m));
             }
             catch (PostgresException e) when (retry && IsRetryable(e))
             {
@@ -422,11 +438,11 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
             catch (PostgresException e)
             {
                 result.StatementsFailed++;
-                statements.Add(new StatementTrace(s, $"{e.SqlState}: {e.MessageText}"));
+                statements.Add(new StatementTrace(s, $"{e.SqlState}: {e.MessageText}", m));
                 if (IsTViewsError(e))
                 {
                     result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"{e.SqlState}: {e.MessageText}",
-                        [s.Sql, e.Where ?? "", .. await SessionsAfterAsync(e)], index);
+                        [s.Sql, e.Where ?? "", .. await SessionsAfterAsync(e)], index, Waited(e));
                     await t.RollbackAsync(ct);
                     return new TransactionTrace(statements, "ROLLBACK");
                 }
@@ -450,7 +466,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         {
             if (await WatchedAsync(token => t.CommitAsync(token), ct) is { } stuck)
             {
-                result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"COMMIT did not end within {_sessionTimeoutMs / 1000.0} s", stuck, index);
+                result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"COMMIT did not end within {_sessionTimeoutMs / 1000.0} s", stuck, index, Waited: true);
                 return new TransactionTrace(statements, "COMMIT");
             }
         }
@@ -460,7 +476,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         }
         catch (PostgresException e) when (IsTViewsError(e))
         {
-            result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"at COMMIT: {e.SqlState}: {e.MessageText}", [e.Where ?? "", .. await SessionsAfterAsync(e)], index);
+            result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"at COMMIT: {e.SqlState}: {e.MessageText}", [e.Where ?? "", .. await SessionsAfterAsync(e)], index, Waited(e));
             return new TransactionTrace(statements, "COMMIT");
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
@@ -487,7 +503,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         {
             if (await WatchedAsync(token => ExecAsync(conn, $"PREPARE TRANSACTION '{gid}'", token), ct) is { } stuck)
             {
-                result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"PREPARE TRANSACTION did not end within {_sessionTimeoutMs / 1000.0} s", stuck, index);
+                result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"PREPARE TRANSACTION did not end within {_sessionTimeoutMs / 1000.0} s", stuck, index, Waited: true);
                 return new TransactionTrace(statements, tx.EndSql);
             }
         }
@@ -497,7 +513,7 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
         }
         catch (PostgresException e) when (IsTViewsError(e))
         {
-            result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"at PREPARE TRANSACTION: {e.SqlState}: {e.MessageText}", [e.Where ?? "", .. await SessionsAfterAsync(e)], index);
+            result.Finding = new FuzzFinding(FuzzFinding.MaintenanceError, "", $"at PREPARE TRANSACTION: {e.SqlState}: {e.MessageText}", [e.Where ?? "", .. await SessionsAfterAsync(e)], index, Waited(e));
             return new TransactionTrace(statements, tx.EndSql);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
@@ -528,6 +544,9 @@ public sealed partial class CaseExecutor(FuzzDatabases databases, string mode = 
 
     /// <summary>The application_name of the connection that lists the sessions, which leaves itself out.</summary>
     private const string SessionsApplication = "tviews fuzz: sessions after a timeout";
+
+    /// <summary>Whether <paramref name="e"/> is a statement timeout of a concurrent run (a serial run's timeout is no wait for another session).</summary>
+    private bool Waited(PostgresException e) => e.SqlState == PostgresErrorCodes.QueryCanceled && _activityConnection is not null;
 
     /// <summary>After a statement timeout in a concurrent run, <see cref="SessionsAsync"/>; empty after any other error.</summary>
     private Task<IReadOnlyList<string>> SessionsAfterAsync(PostgresException e) =>

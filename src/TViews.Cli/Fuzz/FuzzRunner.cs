@@ -59,8 +59,12 @@ public sealed record FuzzOptions
     public Func<FuzzCase, string?>? Sabotage { get; init; }
 }
 
+/// <summary>
+/// A finding as reported: the case shrunk (when it could be) and its reproduction. <paramref name="Replay"/>:
+/// for a concurrent run's finding, whether one session reproduced it (and so whether it was shrunk).
+/// </summary>
 public sealed record FuzzFindingReport(int Set, int CaseSeed, string Kind, string Summary, IReadOnlyList<string> Details,
-    string Shape, CaseSize Size, int ShrinkRuns, Repro Repro);
+    string Shape, CaseSize Size, int ShrinkRuns, Repro Repro, string? Replay = null);
 
 public sealed record ShapeCount(int Accepted, int Refused);
 
@@ -219,18 +223,47 @@ public sealed class FuzzRunner(FuzzDatabases databases, FuzzOptions options, Act
     private async Task<FuzzFindingReport> ReportFindingAsync(CaseExecutor executor, FuzzCase c, CaseResult result, FuzzFinding f, CancellationToken ct)
     {
         var (small, smallResult, runs) = (c, result, 0);
-        // A concurrent run does not replay exactly, so candidates could not be told apart from luck.
-        if (options.Shrink && options.Sessions == 1)
+        string? replay = null;
+        CaseExecutor? shrinkWith = options.Shrink ? executor : null;
+        if (shrinkWith is not null && options.Sessions > 1)
+        {
+            // A concurrent run does not replay exactly, so its candidates could not be told apart from
+            // luck. One session running the transactions in order does: when it finds the same, that
+            // run is what gets shrunk. A deadlock or a wait needs the other sessions.
+            if (f.Kind == FuzzFinding.Deadlock || f.Waited)
+            {
+                replay = "not replayed by one session: it needs the others";
+                shrinkWith = null;
+            }
+            else
+            {
+                progress?.Invoke($"set {c.Set}: replaying with one session");
+                var serial = new CaseExecutor(databases, options.Mode, options.Locking, 1, options.Isolation, options.SessionTimeout);
+                var again = await serial.RunAsync(c, null, ct);
+                runs++;
+                if (again.Finding is { } g && g.SameAs(f))
+                {
+                    replay = "reproduced by one session running the transactions in order, and shrunk from there";
+                    (shrinkWith, result, f) = (serial, again, g);
+                }
+                else
+                {
+                    replay = "not reproduced by one session running the transactions in order: not shrunk";
+                    shrinkWith = null;
+                }
+            }
+        }
+        if (shrinkWith is not null)
         {
             progress?.Invoke($"set {c.Set}: shrinking ({Shrinker.Describe(c)})");
-            var shrinker = new Shrinker(executor, f, options.ShrinkBudget, progress);
+            var shrinker = new Shrinker(shrinkWith, f, options.ShrinkBudget, progress);
             (small, smallResult) = await shrinker.ShrinkAsync(c, result, ct);
-            runs = shrinker.Attempts;
+            runs += shrinker.Attempts;
         }
         var finding = smallResult.Finding ?? f;
         var shape = string.Join(", ", smallResult.Accepted.Select(d => d.Shape));
         return new FuzzFindingReport(c.Set, CaseSeed(c.Seed, c.Set), finding.Kind, finding.Summary, finding.Details, shape,
-            CaseSize.Of(small), runs, Repro.From(small, smallResult));
+            CaseSize.Of(small), runs, Repro.From(small, smallResult), replay);
     }
 
     private static void Record(FuzzReport report, FuzzCase c, CaseResult r)

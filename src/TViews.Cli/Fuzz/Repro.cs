@@ -1,3 +1,4 @@
+using System.Data;
 using System.Text;
 
 namespace TViews.Cli.Fuzz;
@@ -5,8 +6,9 @@ namespace TViews.Cli.Fuzz;
 /// <summary>
 /// A self-contained reproduction of a finding, in parts: <see cref="Setup"/> (schema and rows, for
 /// psql), <see cref="Definitions"/> (for <c>tviews apply</c>), <see cref="Workload"/> (the
-/// transactions as they ran, for psql; a guarded statement shows in its savepoint, rolled back to
-/// when it failed) and <see cref="Oracle"/> (expected to return no rows).
+/// transactions as they ran, for psql: at their isolation level, with the <c>pg_tviews.mode</c> each
+/// statement ran in; a guarded statement shows in its savepoint, rolled back to when it failed) and
+/// <see cref="Oracle"/> (expected to return no rows).
 /// </summary>
 public sealed record Repro(string Header, string Setup, string Definitions, string Workload, string Oracle)
 {
@@ -24,9 +26,11 @@ public sealed record Repro(string Header, string Setup, string Definitions, stri
             workload.AppendLine($"-- these ran {r.Sessions} at a time, on as many connections: one after the other, they may not reproduce it");
         foreach (var t in r.Trace)
         {
-            workload.AppendLine("BEGIN;");
+            workload.AppendLine(Begin(t.Level));
             foreach (var st in t.Statements)
             {
+                // The mode as the executor set it, before the statement's savepoint.
+                if (st.Mode is { } mode) workload.AppendLine($"SET LOCAL pg_tviews.mode = '{mode}';");
                 var sql = st.Statement.Sql + ";";
                 if (st.Statement.Guarded)
                 {
@@ -46,6 +50,13 @@ public sealed record Repro(string Header, string Setup, string Definitions, stri
         return new Repro(header.ToString(), c.Schema.DdlScript() + c.Schema.SeedScript(),
             string.Join("\n", r.Accepted.Select(d => d.Script)) + "\n", workload.ToString(), oracle.ToString());
     }
+
+    private static string Begin(IsolationLevel level) => level switch
+    {
+        IsolationLevel.RepeatableRead => "BEGIN ISOLATION LEVEL REPEATABLE READ;",
+        IsolationLevel.Serializable => "BEGIN ISOLATION LEVEL SERIALIZABLE;",
+        _ => "BEGIN;",
+    };
 
     public string Text =>
         Header +

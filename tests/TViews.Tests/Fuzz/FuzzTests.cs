@@ -20,6 +20,15 @@ public sealed class FuzzTests(ITestOutputHelper output)
         return await new FuzzRunner(databases, options, log).RunAsync();
     }
 
+    /// <summary>The report of the first of seeds 1 to 5 whose run finds something (a sabotage needs a set with a definition).</summary>
+    private async Task<FuzzReport> FirstFindingAsync(Func<int, FuzzOptions> options)
+    {
+        FuzzReport? report = null;
+        for (var seed = 1; seed <= 5 && report is not { Findings.Count: > 0 }; seed++)
+            report = await RunAsync(options(seed), output.WriteLine);
+        return report!;
+    }
+
     [Fact]
     public async Task FixedSeeds_FindNoDivergence()
     {
@@ -100,21 +109,51 @@ public sealed class FuzzTests(ITestOutputHelper output)
         Assert.True(report.OrderedRounds >= 20, $"only {report.OrderedRounds} rounds of single-table statements");
     }
 
+    /// <summary>
+    /// A concurrent run's finding that one session running the transactions in order finds too is
+    /// shrunk from that run: its reproduction is of one session.
+    /// </summary>
     [Fact]
-    public async Task ConcurrentSessions_FindABrokenTView_WithoutShrinking()
+    public async Task ConcurrentSessions_FindABrokenTView_ShrunkThroughOneSession()
     {
-        FuzzReport? report = null;
-        for (var seed = 1; seed <= 5 && report is not { Findings.Count: > 0 }; seed++)
-            report = await RunAsync(new FuzzOptions
-            {
-                Seed = seed, Sets = 1, TransactionsPerSet = 60, Duration = TimeSpan.FromHours(1), Sessions = 3,
-                Sabotage = c => c.Definitions.Count == 0 ? null : $"ALTER TABLE {c.Definitions[0].Reads[0]} DISABLE TRIGGER USER",
-            }, output.WriteLine);
-        var finding = Assert.Single(report!.Findings);
+        var report = await FirstFindingAsync(seed => new FuzzOptions
+        {
+            Seed = seed, Sets = 1, TransactionsPerSet = 60, Duration = TimeSpan.FromHours(1), Sessions = 3, ShrinkBudget = TimeSpan.FromMinutes(3),
+            Sabotage = c => c.Definitions.Count == 0 ? null : $"ALTER TABLE {c.Definitions[0].Reads[0]} DISABLE TRIGGER USER",
+        });
+        var finding = Assert.Single(report.Findings);
+        output.WriteLine(FuzzCommand.Format(report));
         Assert.Equal(FuzzFinding.Divergence, finding.Kind);
-        Assert.Equal(0, finding.ShrinkRuns);
+        Assert.StartsWith("reproduced by one session", finding.Replay, StringComparison.Ordinal);
+        Assert.True(finding.ShrinkRuns > 1, $"{finding.ShrinkRuns} runs");
+        Assert.Equal(1, finding.Size.Transactions);
+        Assert.True(finding.Size.Statements <= 2, $"not shrunk: {finding.Size}");
         Assert.Contains("DISABLE TRIGGER USER", finding.Repro.Workload);
-        Assert.Contains("ran 3 at a time", finding.Repro.Workload);
+        Assert.DoesNotContain("at a time", finding.Repro.Workload, StringComparison.Ordinal);
+        Assert.Contains(finding.Replay!, FuzzCommand.Format(report), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Deferred statements that are never maintained (the flush at COMMIT disabled): found, shrunk,
+    /// and reproduced through psql as printed, which takes the reproduction's SET LOCAL of the mode
+    /// (the TVIEWs' own mode is immediate) at the transactions' isolation level.
+    /// </summary>
+    [Fact]
+    public async Task DeferredFinding_IsReproducedThroughPsqlInItsModeAndIsolation()
+    {
+        var report = await FirstFindingAsync(seed => new FuzzOptions
+        {
+            Seed = seed, Sets = 1, TransactionsPerSet = 60, Duration = TimeSpan.FromHours(1), ShrinkBudget = TimeSpan.FromMinutes(3),
+            Mode = "deferred", Isolation = "repeatable-read",
+            Sabotage = c => c.Definitions.Count == 0 ? null : "ALTER TABLE pg_tviews_queued DISABLE TRIGGER tviews_flush_at_commit",
+        });
+        var finding = Assert.Single(report.Findings);
+        output.WriteLine(finding.Repro.Text);
+        Assert.Equal(FuzzFinding.Divergence, finding.Kind);
+        Assert.Null(finding.Replay);
+        Assert.Equal(1, finding.Size.Transactions);
+        Assert.Contains("BEGIN ISOLATION LEVEL REPEATABLE READ;\nSET LOCAL pg_tviews.mode = 'deferred';\n", finding.Repro.Workload, StringComparison.Ordinal);
+        await AssertDivergesThroughPsqlAsync(finding.Repro);
     }
 
     /// <summary>A run cut short between PREPARE TRANSACTION and COMMIT PREPARED leaves nothing behind: its database is still dropped.</summary>
@@ -150,20 +189,18 @@ public sealed class FuzzTests(ITestOutputHelper output)
         var trigger = atCommit
             ? "CREATE CONSTRAINT TRIGGER fuzz_slow AFTER INSERT OR UPDATE OR DELETE ON {0} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
             : "CREATE TRIGGER fuzz_slow AFTER INSERT OR UPDATE OR DELETE ON {0} FOR EACH STATEMENT";
-        FuzzReport? report = null;
-        for (var seed = 1; seed <= 5 && report is not { Findings.Count: > 0 }; seed++)
-            report = await RunAsync(new FuzzOptions
-            {
-                Seed = seed, Sets = 1, TransactionsPerSet = 30, Duration = TimeSpan.FromHours(1), Sessions = 3,
-                SessionTimeout = TimeSpan.FromMilliseconds(500),
-                Sabotage = c => c.Definitions.Count == 0 ? null : $"""
-                    CREATE FUNCTION fuzz_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$;
-                    {string.Format(System.Globalization.CultureInfo.InvariantCulture, trigger, c.Definitions[0].Reads[0])} EXECUTE FUNCTION fuzz_slow()
-                    """,
-            }, output.WriteLine);
-        var text = FuzzCommand.Format(report!);
+        var report = await FirstFindingAsync(seed => new FuzzOptions
+        {
+            Seed = seed, Sets = 1, TransactionsPerSet = 30, Duration = TimeSpan.FromHours(1), Sessions = 3,
+            SessionTimeout = TimeSpan.FromMilliseconds(500),
+            Sabotage = c => c.Definitions.Count == 0 ? null : $"""
+                CREATE FUNCTION fuzz_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$;
+                {string.Format(System.Globalization.CultureInfo.InvariantCulture, trigger, c.Definitions[0].Reads[0])} EXECUTE FUNCTION fuzz_slow()
+                """,
+        });
+        var text = FuzzCommand.Format(report);
         output.WriteLine(text);
-        return (Assert.Single(report!.Findings), text);
+        return (Assert.Single(report.Findings), text);
     }
 
     /// <summary>
@@ -176,6 +213,10 @@ public sealed class FuzzTests(ITestOutputHelper output)
         var (finding, report) = await SlowWritesAsync(atCommit: false);
         Assert.Equal(FuzzFinding.MaintenanceError, finding.Kind);
         Assert.StartsWith("57014", finding.Summary, StringComparison.Ordinal);
+        // A wait needs the other sessions: not replayed by one, not shrunk, reproduced as it ran.
+        Assert.Equal("not replayed by one session: it needs the others", finding.Replay);
+        Assert.Equal(0, finding.ShrinkRuns);
+        Assert.Contains("ran 3 at a time", finding.Repro.Workload, StringComparison.Ordinal);
         // One line per session of the case's database (the three of the run, the one that timed out included).
         var sessions = finding.Details.Where(d => d.StartsWith("session ", StringComparison.Ordinal)).ToList();
         Assert.True(sessions.Count >= 3, string.Join("\n", finding.Details));
@@ -194,6 +235,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
         var (finding, _) = await SlowWritesAsync(atCommit: true);
         Assert.Equal(FuzzFinding.MaintenanceError, finding.Kind);
         Assert.Matches(@"^(COMMIT|PREPARE TRANSACTION) did not end within 0\.5 s$", finding.Summary);
+        Assert.Equal("not replayed by one session: it needs the others", finding.Replay);
         // The COMMIT itself, still waiting when the sessions were listed.
         Assert.Contains(finding.Details, d => d.StartsWith("session ", StringComparison.Ordinal) && d.Contains("active, wait Timeout/PgSleep", StringComparison.Ordinal));
     }
@@ -227,31 +269,34 @@ public sealed class FuzzTests(ITestOutputHelper output)
     public async Task BrokenTView_IsFound_Shrunk_AndReproducedThroughPsql()
     {
         // The break: every TViews trigger on the first definition's root table disabled after creation.
-        FuzzReport? report = null;
-        for (var seed = 1; seed <= 5 && report is not { Findings.Count: > 0 }; seed++)
-            report = await RunAsync(new FuzzOptions
-            {
-                Seed = seed, Sets = 1, TransactionsPerSet = 100, Duration = TimeSpan.FromHours(1), ShrinkBudget = TimeSpan.FromMinutes(3),
-                Sabotage = c => c.Definitions.Count == 0 ? null : $"ALTER TABLE {c.Definitions[0].Reads[0]} DISABLE TRIGGER USER",
-            }, output.WriteLine);
-        var finding = Assert.Single(report!.Findings);
+        var report = await FirstFindingAsync(seed => new FuzzOptions
+        {
+            Seed = seed, Sets = 1, TransactionsPerSet = 100, Duration = TimeSpan.FromHours(1), ShrinkBudget = TimeSpan.FromMinutes(3),
+            Sabotage = c => c.Definitions.Count == 0 ? null : $"ALTER TABLE {c.Definitions[0].Reads[0]} DISABLE TRIGGER USER",
+        });
+        var finding = Assert.Single(report.Findings);
         output.WriteLine(finding.Repro.Text);
         Assert.Equal(FuzzFinding.Divergence, finding.Kind);
         Assert.Equal(1, finding.Size.Definitions);
         Assert.Equal(1, finding.Size.Transactions);
         Assert.True(finding.Size.Statements <= 2, $"not shrunk: {finding.Size}");
         Assert.Contains("DISABLE TRIGGER USER", finding.Repro.Workload);
+        await AssertDivergesThroughPsqlAsync(finding.Repro);
+    }
 
+    /// <summary>A reproduction run through psql as printed: no divergence before its workload, one after.</summary>
+    private async Task AssertDivergesThroughPsqlAsync(Repro repro)
+    {
         var cs = await TestServer.CreateDatabaseAsync("fuzzrepro");
         try
         {
-            await Psql.RunAsync(cs, [], finding.Repro.Setup);
-            await new TViewsEngine(cs).ApplyAsync(TViewDefinition.FromScript(finding.Repro.Definitions, "repro.sql"));
-            var before = await Psql.RunAsync(cs, ["-A", "-t"], finding.Repro.Oracle);
+            await Psql.RunAsync(cs, [], repro.Setup);
+            await new TViewsEngine(cs).ApplyAsync(TViewDefinition.FromScript(repro.Definitions, "repro.sql"));
+            var before = await Psql.RunAsync(cs, ["-A", "-t"], repro.Oracle);
             Assert.True(before.Trim().Length == 0, $"diverged before the workload:\n{before}");
             // The workload as printed, failing statements and all: psql goes on after an error.
-            await Psql.RunAsync(cs, ["-v", "ON_ERROR_STOP=0"], finding.Repro.Workload);
-            var after = await Psql.RunAsync(cs, ["-A", "-t"], finding.Repro.Oracle);
+            await Psql.RunAsync(cs, ["-v", "ON_ERROR_STOP=0"], repro.Workload);
+            var after = await Psql.RunAsync(cs, ["-A", "-t"], repro.Oracle);
             output.WriteLine(after);
             Assert.True(after.Contains("|missing|", StringComparison.Ordinal) || after.Contains("|extra|", StringComparison.Ordinal), $"no divergence after the workload:\n{after}");
         }
