@@ -40,6 +40,7 @@ internal static class TViewCommands
     public static Command Create()
     {
         var name = new Argument<string>("tv_name") { Description = "Name of the TVIEW: tv_<entity> or <schema>.tv_<entity>" };
+        var select = new Argument<string?>("select") { Arity = ArgumentArity.ZeroOrOne, Description = "The SELECT defining the TVIEW (or --sql, or --file)" };
         var sql = new Option<string?>("--sql") { Description = "The SELECT defining the TVIEW" };
         var file = new Option<FileInfo?>("--file", "-f") { Description = "A file holding the SELECT" };
         var key = new Option<string?>("--key") { Description = "Key columns, comma-separated (default: pk_<entity>, else the first column)" };
@@ -47,14 +48,15 @@ internal static class TViewCommands
         var mode = new Option<string>("--mode") { Description = "When it is maintained: immediate (after each statement, the default) or deferred (once, at COMMIT)", DefaultValueFactory = _ => "immediate" };
         mode.AcceptOnlyFromAmong("immediate", "deferred");
         var json = CommonOptions.Json();
-        var c = new Command("create", "Create a TVIEW from a SELECT") { name, sql, file, key, rls, mode, json };
+        var c = new Command("create", "Create a TVIEW from a SELECT") { name, select, sql, file, key, rls, mode, json };
         c.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
-            var text = (pr.GetValue(sql), pr.GetValue(file)) switch
+            var text = (pr.GetValue(select), pr.GetValue(sql), pr.GetValue(file)) switch
             {
-                ({ } s, null) => s,
-                (null, { } f) => await File.ReadAllTextAsync(f.FullName, ct),
-                _ => throw new TViewsException("give the definition with exactly one of --sql or --file"),
+                ({ } s, null, null) => s,
+                (null, { } s, null) => s,
+                (null, null, { } f) => await File.ReadAllTextAsync(f.FullName, ct),
+                _ => throw new TViewsException("give the SELECT once: after the name, with --sql, or in a file with --file"),
             };
             var keys = pr.GetValue(key)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var def = TViewDefinition.FromSelect(pr.GetValue(name)!, text.Trim().TrimEnd(';'), keys, pr.GetValue(file)?.Name, pr.GetValue(rls))

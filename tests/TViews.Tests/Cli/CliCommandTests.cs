@@ -26,7 +26,7 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
             INSERT INTO tb_book VALUES (1, 1, 'The Dispossessed'), (2, 2, 'Solaris'), (3, 1, 'Lathe of Heaven');
             """);
         var cs = db.ConnectionString;
-        var create = await CliRunner.RunAsync(cs, "create", "tv_book", "--sql",
+        var create = await CliRunner.RunAsync(cs, "create", "tv_book",
             "SELECT b.pk_book, b.fk_author, jsonb_build_object('title', b.title, 'author', a.name) AS data FROM tb_book b JOIN tb_author a ON a.pk_author = b.fk_author");
         Assert.True(create.ExitCode == 0, create.Err);
         Assert.Contains("created tv_book", create.Out);
@@ -76,6 +76,18 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
         Assert.Equal(6, r.ExitCode); // ExitCodes.Refused
         Assert.StartsWith("error: line 2, column 3:", r.Err);
         Assert.DoesNotContain("   at ", r.Err);
+        // The SELECT may also follow the name; given twice, or not at all, it is refused before anything runs.
+        var positional = await CliRunner.RunAsync(db.ConnectionString, "create", "tv_x", "SELECT a,\n  FROM t");
+        Assert.Equal(6, positional.ExitCode);
+        Assert.StartsWith("error: line 2, column 3:", positional.Err);
+        foreach (var args in new[] { new[] { "create", "tv_x", "SELECT 1 AS pk_x", "--sql", "SELECT 1 AS pk_x" }, ["create", "tv_x"] })
+        {
+            var twice = await CliRunner.RunAsync(db.ConnectionString, args);
+            Assert.NotEqual(0, twice.ExitCode);
+            Assert.Contains("give the SELECT once: after the name, with --sql, or in a file with --file", twice.Err);
+        }
+        await using var conn = await db.OpenAsync();
+        Assert.Equal(0L, await Db.ScalarAsync<long>(conn, "SELECT count(*) FROM pg_class WHERE relname = 'tv_x'"));
     }
     [Fact]
     public async Task ApplyADirectoryIsIdempotentAndReportsSyntaxErrorsWithFileAndPosition()
