@@ -13,7 +13,9 @@ public sealed partial class TViewsEngine
     /// of its own in a transaction of its own (committed when the body returns, rolled back when
     /// <paramref name="rollback"/>; callers passing it never pass a connection). Around it: the options'
     /// timeouts, NOTICEs to the logger, an activity and the metrics, and Npgsql errors wrapped in
-    /// <see cref="TViewsDatabaseException"/>.
+    /// <see cref="TViewsDatabaseException"/>. What the body reports through <see cref="WhenDone"/> is logged
+    /// once the operation succeeded (its own transaction committed), never for one that failed, a
+    /// script or a dry run.
     /// </summary>
     private async Task<T> RunAsync<T>(string operation, NpgsqlConnection? connection, NpgsqlTransaction? transaction,
         Func<NpgsqlConnection, CancellationToken, Task<T>> body, CancellationToken ct, Action<Activity?, T>? describe = null, bool rollback = false)
@@ -30,6 +32,8 @@ public sealed partial class TViewsEngine
         var outcome = "error";
         NpgsqlConnection? own = null;
         NoticeEventHandler onNotice = (_, e) => OnNotice(e.Notice);
+        var done = new List<Action>();
+        Done.Value = done;
         try
         {
             var conn = connection ?? (own = await _open(ct));
@@ -48,6 +52,7 @@ public sealed partial class TViewsEngine
                     await conn.ExecuteAsync("SELECT set_config('lock_timeout', @v, true)", ct, ("v", restoreLockTimeout));
                 describe?.Invoke(activity, result);
                 outcome = "ok";
+                if (!rollback) foreach (var report in done) report();
                 return result;
             }
             finally
@@ -78,6 +83,19 @@ public sealed partial class TViewsEngine
             TViewsDiagnostics.Operations.Add(1, tags);
             TViewsDiagnostics.Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
         }
+    }
+
+    /// <summary>What the running operation reports when it has succeeded (see <see cref="RunAsync{T}"/>).</summary>
+    private static readonly AsyncLocal<List<Action>?> Done = new();
+
+    /// <summary>
+    /// Reports <paramref name="report"/> when the running operation has succeeded: "installed the
+    /// runtime" must not be said of an install a refused definition rolled back.
+    /// </summary>
+    private static void WhenDone(Action report)
+    {
+        if (Done.Value is { } done) done.Add(report);
+        else report();
     }
 
     /// <summary>Sets the options' lock_timeout for the transaction; returns the previous value (null when there is no option).</summary>

@@ -102,9 +102,15 @@ public sealed partial class TViewsEngine
         var installed = await RuntimeInstaller.InstalledIdentityAsync(conn, RuntimeSchema, ct);
         if (installed == RuntimeInstaller.Version && !force) return installed;
         await RuntimeInstaller.InstallInTransactionAsync(conn, RuntimeSchema, ct);
-        if (installed is null) TViewsLog.RuntimeInstalled(_logger, RuntimeInstaller.Version, RuntimeSchema);
-        else if (installed != RuntimeInstaller.Version) TViewsLog.RuntimeUpgraded(_logger, installed, RuntimeInstaller.Version, RuntimeSchema);
+        ReportInstall(installed);
         return installed;
+    }
+
+    /// <summary>Logs the install or upgrade (from <paramref name="installed"/>, null: none) once the operation has succeeded.</summary>
+    private void ReportInstall(string? installed)
+    {
+        if (installed is null) WhenDone(() => TViewsLog.RuntimeInstalled(_logger, RuntimeInstaller.Version, RuntimeSchema));
+        else if (installed != RuntimeInstaller.Version) WhenDone(() => TViewsLog.RuntimeUpgraded(_logger, installed, RuntimeInstaller.Version, RuntimeSchema));
     }
 
     private async Task RequireRuntimeAsync(NpgsqlConnection conn, CancellationToken ct)
@@ -179,8 +185,7 @@ public sealed partial class TViewsEngine
         if (installed != RuntimeInstaller.Version)
         {
             await RuntimeInstaller.InstallInTransactionAsync(conn, RuntimeSchema, ct);
-            if (installed is null) TViewsLog.RuntimeInstalled(_logger, RuntimeInstaller.Version, RuntimeSchema);
-            else TViewsLog.RuntimeUpgraded(_logger, installed, RuntimeInstaller.Version, RuntimeSchema);
+            ReportInstall(installed);
         }
         var existing = await ListInternalAsync(conn, withCounts: false, ct);
         var steps = PlanApply(definitions, existing, installed, await OutOfDateAsync(conn, ct));

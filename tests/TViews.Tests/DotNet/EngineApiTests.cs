@@ -209,6 +209,33 @@ public sealed class EngineApiTests : IClassFixture<DatabaseFixture>
         }
     }
 
+    /// <summary>A refused definition rolls back the install it started: the log does not say the runtime was installed.</summary>
+    [Fact]
+    public async Task ARefusedDefinitionOnAFreshDatabaseDoesNotReportAnInstall()
+    {
+        var cs = await NewDatabaseAsync("refusedfirst");
+        try
+        {
+            var logger = new RecordingLogger();
+            var engine = new TViewsEngine(cs, logger: logger);
+            await Assert.ThrowsAnyAsync<TViewsException>(() => engine.CreateAsync(TViewDefinition.FromSelect("tv_item", "SELECT i.pk_item, random() AS r FROM tb_item i")));
+            await Assert.ThrowsAnyAsync<TViewsException>(() => engine.ApplyAsync([TViewDefinition.FromSelect("tv_item", "SELECT i.pk_item FROM tb_item i LIMIT 1")]));
+            Assert.DoesNotContain(logger.Entries, e => e.Message.Contains("TViews runtime", StringComparison.Ordinal));
+            await using (var c = new NpgsqlConnection(cs))
+            {
+                await c.OpenAsync();
+                Assert.Equal(0L, await Db.ScalarAsync<long>(c, "SELECT count(*) FROM pg_proc WHERE proname LIKE 'pg\\_tviews\\_%'"));
+            }
+
+            await engine.CreateAsync(TViewDefinition.FromSelect("tv_item", "SELECT i.pk_item, i.label FROM tb_item i"));
+            Assert.Single(logger.Entries, e => e.Level == LogLevel.Information && e.Message.Contains($"installed the TViews runtime {TViewsEngine.Version}", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await TestServer.DropDatabaseAsync(cs);
+        }
+    }
+
     [Fact]
     public async Task EveryErrorIsATViewsExceptionWithItsCodeAndPosition()
     {
