@@ -48,7 +48,7 @@ internal static class CommandRunner
 
     private static int ExitCode(Exception e) => e switch
     {
-        TViewsException { ErrorCode: TViewsErrorCode.Syntax or TViewsErrorCode.UnsupportedDefinition } => ExitCodes.Refused,
+        TViewsException { ErrorCode: TViewsErrorCode.Syntax or TViewsErrorCode.UnsupportedDefinition or TViewsErrorCode.InvalidDefinition } => ExitCodes.Refused,
         TViewsException { ErrorCode: TViewsErrorCode.Connection } => ExitCodes.Connection,
         TViewsException => ExitCodes.Error,
         PostgresException { SqlState: "28000" or "28P01" or "3D000" } => ExitCodes.Connection, // authorization, password, no database

@@ -24,7 +24,10 @@ public static class ExitCodes
     /// <summary>PostgreSQL could not be reached or refused the login.</summary>
     public const int Connection = 5;
 
-    /// <summary>A definition was refused: a syntax error, or a shape TViews cannot maintain exactly (with its position).</summary>
+    /// <summary>
+    /// A definition was refused, with its position: a syntax error, a shape TViews cannot maintain
+    /// exactly, or an invalid one (a bad name, key or directive, a duplicate, a cycle).
+    /// </summary>
     public const int Refused = 6;
 
     /// <summary>Interrupted (Ctrl-C), as shells report SIGINT.</summary>

@@ -62,6 +62,12 @@ public sealed partial record TViewDefinition
     /// </summary>
     public TViewMode Mode { get; init; } = TViewMode.Immediate;
 
+    /// <summary>Where the SELECT starts in the text it was read from.</summary>
+    internal SourceLocation Position => Source.GetLinePosition(QueryOffset) is var p ? new(p.Line, p.Column) : default;
+
+    /// <summary>Where the definition is, for messages about it: "models.sql, line 3"; null without an <see cref="Origin"/>.</summary>
+    internal string? Place => Origin is null ? null : $"{Origin}, line {Position.Line}";
+
     /// <summary>The entity: the table name without its <c>tv_</c> prefix (how the runtime's functions name a TVIEW).</summary>
     public string Entity => Table.StartsWith("tv_", StringComparison.Ordinal) ? Table[3..] : Table;
 
@@ -159,7 +165,7 @@ public sealed partial record TViewDefinition
         foreach (System.Text.RegularExpressions.Match m in DirectiveLine().Matches(gap))
         {
             var pos = source.GetLinePosition(gapStart + m.Index);
-            string Fail(string why) => throw new TViewsException($"{origin ?? "input"}: line {pos.Line}: {why}");
+            string Fail(string why) => throw new TViewsException($"{origin ?? "input"}: line {pos.Line}: {why}", TViewsErrorCode.InvalidDefinition, new(pos.Line, pos.Column));
             var body = m.Groups[1].Value.Trim();
             var eq = body.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0) Fail($"bad directive \"tviews:{body}\": expected tviews:key=<columns>, tviews:mode=immediate|deferred or tviews:rls=acknowledged");

@@ -319,6 +319,7 @@ public sealed partial class TViewsEngine
         var graph = existing.ToDictionary(e => e.Entity,
             e => e.Sources.Select(s => s.Split('.')[^1]).Where(t => t.StartsWith("tv_", StringComparison.Ordinal)).Select(t => t[3..]).ToList());
         foreach (var d in definitions) graph[d.Entity] = ReferencedEntities(d).ToList();
+        var given = definitions.GroupBy(d => d.Entity).ToDictionary(g => g.Key, g => g.First());
         var state = new Dictionary<string, int>();
         var stack = new List<string>();
         void Visit(string e)
@@ -328,8 +329,17 @@ public sealed partial class TViewsEngine
             if (s == 2) return;
             if (s == 1)
             {
-                var cycle = stack.Skip(stack.IndexOf(e)).Append(e).Select(x => "tv_" + x);
-                throw new TViewsException($"Circular dependency detected: {string.Join(" -> ", cycle)}", TViewsErrorCode.InvalidDefinition);
+                var members = stack.Skip(stack.IndexOf(e)).ToList();
+                var cycle = members.Append(e).Select(x => "tv_" + x);
+                // Where each member is defined, when the definitions came from files.
+                var places = members.Select(x => given.TryGetValue(x, out var d)
+                    ? (Entity: x, Place: d.Place, Position: d.Place is null ? null : (SourceLocation?)d.Position)
+                    : (Entity: x, Place: null, Position: null)).ToList();
+                var where = places.Any(p => p.Place is not null)
+                    ? " (" + string.Join("; ", places.Select(p => $"tv_{p.Entity}: {p.Place ?? "an existing TVIEW"}")) + ")"
+                    : "";
+                throw new TViewsException($"Circular dependency detected: {string.Join(" -> ", cycle)}{where}", TViewsErrorCode.InvalidDefinition,
+                    places.Select(p => p.Position).FirstOrDefault(p => p is not null));
             }
             state[e] = 1;
             stack.Add(e);

@@ -121,6 +121,21 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
             Assert.Equal(6, failed.ExitCode); // ExitCodes.Refused
             Assert.Contains($"{bad}: line 2, column 17: expected an expression", failed.Err);
             Assert.Equal(0, (await CliRunner.RunAsync(db.ConnectionString, "verify")).ExitCode);
+
+            // A misspelt directive, and a cycle across two files: refused (exit 6), each naming where.
+            await File.WriteAllTextAsync(bad, "-- tviews:mdoe=deferred\nCREATE TABLE tv_bad AS SELECT j.pk_jar FROM tb_jar j;");
+            var directive = await CliRunner.RunAsync(db.ConnectionString, "apply", dir.FullName);
+            Assert.Equal(6, directive.ExitCode);
+            Assert.Contains($"{bad}: line 1: unknown directive \"tviews:mdoe\"", directive.Err);
+            File.Delete(bad);
+            var c = Path.Combine(dir.FullName, "c_loop.sql");
+            var d = Path.Combine(dir.FullName, "d_loop.sql");
+            await File.WriteAllTextAsync(c, "CREATE TABLE tv_loop_c AS SELECT d.pk_jar FROM tv_loop_d d;");
+            await File.WriteAllTextAsync(d, "-- the other half\nCREATE TABLE tv_loop_d AS\nSELECT c.pk_jar FROM tv_loop_c c;");
+            var cycle = await CliRunner.RunAsync(db.ConnectionString, "apply", dir.FullName);
+            Assert.Equal(6, cycle.ExitCode);
+            Assert.Contains($"Circular dependency detected: tv_loop_c -> tv_loop_d -> tv_loop_c (tv_loop_c: {c}, line 1; tv_loop_d: {d}, line 3)", cycle.Err);
+            Assert.Equal(0, (await CliRunner.RunAsync(db.ConnectionString, "verify")).ExitCode);
         }
         finally
         {
