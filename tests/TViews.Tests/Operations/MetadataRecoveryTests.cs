@@ -27,6 +27,11 @@ public sealed class MetadataRecoveryTests
             Assert.Equal("Metadata not found for TVIEW: post", e.MessageText);
         }
         Assert.Contains("ERROR:  Metadata not found for TVIEW: post", await db.PsqlFailsAsync("UPDATE tb_post SET title = 'x' WHERE pk_post = 1"));
+        // A refresh points at the recovery; of a name that never was a TVIEW, at the list.
+        Assert.Equal("Restore it with: SELECT pg_tviews_convert_existing_table('post');", (await db.FailsAsync("SELECT pg_tviews_refresh('post')")).Hint);
+        var typo = await db.FailsAsync("SELECT pg_tviews_refresh('psot')");
+        Assert.Equal("Metadata not found for TVIEW: psot", typo.MessageText);
+        Assert.Equal("No TVIEW of that name exists: SELECT entity_name FROM pg_tviews_metadata lists them.", typo.Hint);
         // A source that only tv_user reads... there is none here; tv_user itself still refreshes.
         await db.PsqlAsync("SELECT pg_tviews_refresh('user')");
 

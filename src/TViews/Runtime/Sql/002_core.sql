@@ -92,9 +92,13 @@ DECLARE
     members text;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM @schema@.pg_tviews_metadata x WHERE x.entity_name = pg_tviews_refresh.entity_name) THEN
+        -- The conversion restores a TVIEW whose definition view still holds its manifest; of a name
+        -- that was never a TVIEW (a typo) there is nothing to restore.
         RAISE EXCEPTION 'Metadata not found for TVIEW: %', pg_tviews_refresh.entity_name
             USING ERRCODE = 'undefined_object',
-                  HINT = format('Restore it with: SELECT pg_tviews_convert_existing_table(%L);', pg_tviews_refresh.entity_name);
+                  HINT = CASE WHEN EXISTS (SELECT FROM @schema@.pg_tviews_stored_manifests() s WHERE s.entity_name = pg_tviews_refresh.entity_name)
+                              THEN format('Restore it with: SELECT pg_tviews_convert_existing_table(%L);', pg_tviews_refresh.entity_name)
+                              ELSE 'No TVIEW of that name exists: SELECT entity_name FROM pg_tviews_metadata lists them.' END;
     END IF;
     PERFORM @schema@.pg_tviews_require_owner(
         (SELECT to_regclass(format('%I.%I', x.table_schema, x.table_name)) FROM @schema@.pg_tviews_metadata x
