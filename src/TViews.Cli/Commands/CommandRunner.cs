@@ -48,6 +48,7 @@ internal static class CommandRunner
 
     private static int ExitCode(Exception e) => e switch
     {
+        UsageException => ExitCodes.Usage,
         TViewsException { ErrorCode: TViewsErrorCode.Syntax or TViewsErrorCode.UnsupportedDefinition or TViewsErrorCode.InvalidDefinition } => ExitCodes.Refused,
         TViewsException { ErrorCode: TViewsErrorCode.Connection } => ExitCodes.Connection,
         TViewsException => ExitCodes.Error,
@@ -60,6 +61,7 @@ internal static class CommandRunner
 
     private static string? Describe(Exception e) => e switch
     {
+        UsageException => e.Message,
         TViewsException => e.Message,
         PostgresException pg => $"{pg.MessageText}{(pg.Detail is { } d ? $" ({d})" : "")}{(pg.Hint is { } h ? $" HINT: {h}" : "")} [SQLSTATE {pg.SqlState}]",
         NpgsqlException n => $"cannot reach PostgreSQL: {n.Message}{(n.InnerException is { } i ? $" ({i.Message})" : "")}",

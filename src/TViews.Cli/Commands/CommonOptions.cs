@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Npgsql;
 using TViews.Runtime;
 
 namespace TViews.Cli.Commands;
@@ -20,6 +21,21 @@ public static class CommonOptions
 
     public static Option<bool> Json() => new("--json") { Description = "Machine-readable JSON output" };
 
-    public static string ConnectionString(ParseResult result) =>
-        ConnectionSettings.Resolve(result.GetValue(Connection));
+    /// <summary>The connection string: --connection, else TVIEWS_CONNECTION, else the PG* variables; one that does not parse is a usage error.</summary>
+    public static string ConnectionString(ParseResult result)
+    {
+        var given = result.GetValue(Connection);
+        var cs = ConnectionSettings.Resolve(given);
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(cs);
+        }
+        catch (ArgumentException e)
+        {
+            // Npgsql names the keyword or the offset, never a value: no password is echoed.
+            var from = !string.IsNullOrWhiteSpace(given) ? "--connection" : "TVIEWS_CONNECTION";
+            throw new UsageException($"bad connection string in {from}: {e.Message} (expected an Npgsql connection string, e.g. \"Host=localhost;Username=app;Database=blog\")");
+        }
+        return cs;
+    }
 }

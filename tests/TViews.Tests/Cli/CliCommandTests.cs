@@ -152,6 +152,15 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
         Assert.Equal(5, unreachable.ExitCode);
         var noDatabase = await CliRunner.RunAsync(new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { Database = "no_such_database_here" }.ConnectionString, "list");
         Assert.Equal(5, noDatabase.ExitCode);
+        // A connection string that does not parse is a bad argument, said as such, without its values.
+        var misspelt = await CliRunner.RunAsync("Host=127.0.0.1;Usrname=nobody;Password=s3cret", "list");
+        Assert.Equal(2, misspelt.ExitCode);
+        Assert.Contains("error: bad connection string in TVIEWS_CONNECTION:", misspelt.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", misspelt.Err, StringComparison.Ordinal);
+        var garbled = await CliRunner.RunAsync(null, "list", "--connection", "not a connection string", "--json");
+        Assert.Equal(2, garbled.ExitCode);
+        using (var garbledJson = JsonDocument.Parse(garbled.Out))
+            Assert.StartsWith("bad connection string in --connection:", garbledJson.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         var refused = await CliRunner.RunAsync(db.ConnectionString, "create", "tv_x", "--sql", "SELECT 1 AS pk_x LIMIT 1", "--json");
         Assert.Equal(6, refused.ExitCode);
         using var json = System.Text.Json.JsonDocument.Parse(refused.Out);
