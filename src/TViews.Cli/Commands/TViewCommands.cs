@@ -219,7 +219,7 @@ internal static class TViewCommands
                     Console.WriteLine($"tv_{g.Key}: {g.Count(d => d.Kind == "missing")} missing, {g.Count(d => d.Kind == "extra")} extra");
                     foreach (var d in g) Console.WriteLine($"  {d.Kind,-7} {d.Row}");
                 }
-                Console.WriteLine(diffs.Count == 0 ? $"consistent: {string.Join(", ", checkedNames)}" : "DIVERGED");
+                Console.WriteLine(diffs.Count > 0 ? "DIVERGED" : checkedNames.Count == 0 ? "no TVIEWs to verify" : $"consistent: {string.Join(", ", checkedNames)}");
             }
             return diffs.Count == 0 ? ExitCodes.Ok : ExitCodes.Diverged;
         }));

@@ -781,6 +781,7 @@ public sealed partial class TViewsEngine
         entity = entity.StartsWith("tv_", StringComparison.Ordinal) ? entity[3..] : entity;
         return RunAsync("refresh", connection, transaction, async (conn, c) =>
         {
+            await RequireRuntimeAsync(conn, c);
             var n = await conn.ScalarAsync<long>($"SELECT {Rt("pg_tviews_refresh")}(@e, @f)", c, ("e", entity), ("f", force));
             Diagnostics.TViewsDiagnostics.RowsWritten.Add(n, new KeyValuePair<string, object?>("tviews.entity", entity));
             return n;

@@ -69,6 +69,30 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
         Assert.Contains("error: TVIEW tv_book does not exist", missing.Err);
     }
 
+    /// <summary>Before anything is installed: nothing to list or verify, said so; what needs the runtime says it is missing.</summary>
+    [Fact]
+    public async Task ADatabaseWithoutTheRuntimeIsReportedAsSuch()
+    {
+        var cs = await TestServer.CreateDatabaseAsync("cli_bare");
+        try
+        {
+            var list = await CliRunner.RunAsync(cs, "list");
+            Assert.Equal((0, "No TVIEWs"), (list.ExitCode, list.Out.Trim()));
+            var verify = await CliRunner.RunAsync(cs, "verify");
+            Assert.Equal((0, "no TVIEWs to verify"), (verify.ExitCode, verify.Out.Trim()));
+            foreach (var args in new[] { new[] { "refresh", "post" }, ["health"], ["explain", "tv_post"], ["drop", "tv_post"] })
+            {
+                var r = await CliRunner.RunAsync(cs, args);
+                Assert.True(r.ExitCode == 1 && r.Err.StartsWith("error: ", StringComparison.Ordinal), $"{string.Join(" ", args)}: exit {r.ExitCode}, {r.Err}");
+                Assert.DoesNotContain("SQLSTATE", r.Err, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            await TestServer.DropDatabaseAsync(cs);
+        }
+    }
+
     [Fact]
     public async Task BadDefinitionsFailWithPositionAndNoStackTrace()
     {
