@@ -77,7 +77,7 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
         try
         {
             var list = await CliRunner.RunAsync(cs, "list");
-            Assert.Equal((0, "No TVIEWs"), (list.ExitCode, list.Out.Trim()));
+            Assert.Equal((0, "no TVIEWs"), (list.ExitCode, list.Out.Trim()));
             var verify = await CliRunner.RunAsync(cs, "verify");
             Assert.Equal((0, "no TVIEWs to verify"), (verify.ExitCode, verify.Out.Trim()));
             foreach (var args in new[] { new[] { "refresh", "post" }, ["health"], ["explain", "tv_post"], ["drop", "tv_post"] })
