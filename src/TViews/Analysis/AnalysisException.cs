@@ -17,11 +17,26 @@ namespace TViews.Analysis;
 public sealed class AnalysisException : TViewsException
 {
     internal AnalysisException(string detail, LinePosition? position = null)
-        : base(position is { } p ? $"line {p.Line}, column {p.Column}: {detail}" : detail, TViewsErrorCode.UnsupportedDefinition, position is { } l ? new(l.Line, l.Column) : null)
+        : this(null, detail, position, null)
+    {
+    }
+
+    private AnalysisException(string? origin, string detail, LinePosition? position, Exception? inner)
+        : base(Describe(origin, detail, position), TViewsErrorCode.UnsupportedDefinition, position is { } l ? new(l.Line, l.Column) : null, inner)
     {
         Detail = detail;
         Position = position;
+        Origin = origin;
     }
+
+    private static string Describe(string? origin, string detail, LinePosition? position) =>
+        (origin is null ? "" : origin + ": ") + (position is { } p ? $"line {p.Line}, column {p.Column}: " : "") + detail;
+
+    /// <summary>The file (or other origin) the refused definition came from, when its message names it.</summary>
+    internal string? Origin { get; }
+
+    /// <summary>The same refusal, its message naming where the definition came from (a file of several).</summary>
+    internal AnalysisException From(string origin) => Origin is null ? new(origin, Detail, Position, InnerException) : this;
 
     /// <summary>Why the definition is refused: the message without the position prefix.</summary>
     public string Detail { get; }

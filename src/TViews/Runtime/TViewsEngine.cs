@@ -383,7 +383,26 @@ public sealed partial class TViewsEngine
     private static async Task LockDdlAsync(NpgsqlConnection conn, CancellationToken ct) =>
         await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(7628265430001)", ct);
 
+    /// <summary>
+    /// Creates one TVIEW in the current transaction; returns the analysis's warnings. A refusal and the
+    /// warnings of a definition read from a file name the file: the positions are its lines.
+    /// </summary>
     private async Task<IReadOnlyList<string>> CreateInTransactionAsync(NpgsqlConnection conn, TViewDefinition def, CancellationToken ct)
+    {
+        try
+        {
+            var warnings = await CreateDefinitionAsync(conn, def, ct);
+            if (def.Origin is { } origin) warnings = warnings.Select(w => $"{origin}: {w}").ToList();
+            foreach (var w in warnings) TViewsLog.AnalysisWarning(_logger, w);
+            return warnings;
+        }
+        catch (AnalysisException e) when (def.Origin is { } origin)
+        {
+            throw e.From(origin);
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> CreateDefinitionAsync(NpgsqlConnection conn, TViewDefinition def, CancellationToken ct)
     {
         if (!def.Table.StartsWith("tv_", StringComparison.Ordinal) || !EntityPattern().IsMatch(def.Entity))
             throw new TViewsException($"bad TVIEW name \"{def.Table}\": expected tv_<entity>, with <entity> made of lower-case letters and digits, words separated by single underscores", TViewsErrorCode.InvalidDefinition);
@@ -538,7 +557,6 @@ public sealed partial class TViewsEngine
         }
         StatementRecorder.Note($"{def.Table}: statistics for the new table.");
         await conn.ExecuteAsync($"ANALYZE {SqlNames.Quote(schema, def.Table)}", ct);
-        foreach (var w in analysis.Warnings) TViewsLog.AnalysisWarning(_logger, w);
         return analysis.Warnings;
     }
 

@@ -146,6 +146,12 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
             Assert.Contains($"{bad}: line 2, column 17: expected an expression", failed.Err);
             Assert.Equal(0, (await CliRunner.RunAsync(db.ConnectionString, "verify")).ExitCode);
 
+            // A definition the analysis refuses names its file, the position its line there.
+            await File.WriteAllTextAsync(bad, "-- jars again\nCREATE TABLE tv_bad AS\nSELECT j.pk_jar, j.jamm FROM tb_jar j;");
+            var refused = await CliRunner.RunAsync(db.ConnectionString, "apply", dir.FullName);
+            Assert.Equal(6, refused.ExitCode);
+            Assert.Contains($"error: {bad}: line 3, column 18: column j.jamm does not exist", refused.Err);
+
             // A misspelt directive, and a cycle across two files: refused (exit 6), each naming where.
             await File.WriteAllTextAsync(bad, "-- tviews:mdoe=deferred\nCREATE TABLE tv_bad AS SELECT j.pk_jar FROM tb_jar j;");
             var directive = await CliRunner.RunAsync(db.ConnectionString, "apply", dir.FullName);
