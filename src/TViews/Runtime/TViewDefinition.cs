@@ -63,7 +63,14 @@ public sealed partial record TViewDefinition
     public TViewMode Mode { get; init; } = TViewMode.Immediate;
 
     /// <summary>Where the SELECT starts in the text it was read from.</summary>
-    internal SourceLocation Position => Source.GetLinePosition(QueryOffset) is var p ? new(p.Line, p.Column) : default;
+    internal SourceLocation Position
+    {
+        get
+        {
+            var p = Source.GetLinePosition(QueryOffset);
+            return new(p.Line, p.Column);
+        }
+    }
 
     /// <summary>Where the definition is, for messages about it: "models.sql, line 3"; null without an <see cref="Origin"/>.</summary>
     internal string? Place => Origin is null ? null : $"{Origin}, line {Position.Line}";

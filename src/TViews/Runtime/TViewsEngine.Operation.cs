@@ -14,8 +14,8 @@ public sealed partial class TViewsEngine
     /// <paramref name="rollback"/>; callers passing it never pass a connection). Around it: the options'
     /// timeouts, NOTICEs to the logger, an activity and the metrics, and Npgsql errors wrapped in
     /// <see cref="TViewsDatabaseException"/>. What the body reports through <see cref="WhenDone"/> is logged
-    /// once the operation succeeded (its own transaction committed), never for one that failed, a
-    /// script or a dry run.
+    /// once the operation has succeeded (its own transaction committed; in the caller's transaction,
+    /// when it returns), never for one that failed, a script or a dry run.
     /// </summary>
     private async Task<T> RunAsync<T>(string operation, NpgsqlConnection? connection, NpgsqlTransaction? transaction,
         Func<NpgsqlConnection, CancellationToken, Task<T>> body, CancellationToken ct, Action<Activity?, T>? describe = null, bool rollback = false)
