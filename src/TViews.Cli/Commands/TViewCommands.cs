@@ -79,6 +79,9 @@ internal static class TViewCommands
         c.SetAction((pr, ct) => CommandRunner.Run(async () =>
         {
             var defs = TViewDefinitions.FromDirectory(pr.GetValue(path)!);
+            // Not an error (the runtime is still installed or upgraded), but rarely what was meant.
+            if (defs.Count == 0 && !pr.GetValue(json))
+                Console.Error.WriteLine($"warning: no TVIEW definitions in {pr.GetValue(path)} (expected .sql files of CREATE TABLE tv_<entity> AS <select>; statements)");
             if (pr.GetValue(dryRun)) return await MigrationCommands.DryRunAsync(pr, defs, pr.GetValue(json), ct);
             var result = await TViewProgress.RunAsync(pr, pr.GetValue(json), engine => engine.ApplyAsync(defs, ct));
             if (pr.GetValue(json)) { CommandRunner.WriteJson(result); return 0; }

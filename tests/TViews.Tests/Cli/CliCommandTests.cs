@@ -129,8 +129,14 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
                 "CREATE TABLE tv_jar AS SELECT j.pk_jar, s.label, j.jam FROM tb_jar j JOIN tb_shelf s ON s.pk_shelf = j.fk_shelf;");
             await File.WriteAllTextAsync(Path.Combine(dir.FullName, "b_shelf.sql"),
                 "-- shelves with their jars\nCREATE TABLE tv_shelf AS\nSELECT s.pk_shelf, (SELECT count(*) FROM tv_jar j WHERE j.label = s.label) AS jars FROM tb_shelf s;");
+            var empty = Directory.CreateTempSubdirectory("tviews-apply-empty-");
+            var none = await CliRunner.RunAsync(db.ConnectionString, "apply", empty.FullName);
+            empty.Delete();
+            Assert.Equal(0, none.ExitCode);
+            Assert.Contains($"warning: no TVIEW definitions in {empty.FullName}", none.Err);
             var first = await CliRunner.RunAsync(db.ConnectionString, "apply", dir.FullName);
             Assert.True(first.ExitCode == 0, first.Err);
+            Assert.DoesNotContain("warning: no TVIEW definitions", first.Err);
             Assert.Contains("created   tv_jar", first.Out);
             Assert.Contains("created   tv_shelf", first.Out);
             var again = await CliRunner.RunAsync(db.ConnectionString, "apply", dir.FullName, "--json");
