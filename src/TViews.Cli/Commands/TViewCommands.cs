@@ -56,7 +56,7 @@ internal static class TViewCommands
                 ({ } s, null, null) => s,
                 (null, { } s, null) => s,
                 (null, null, { } f) => await File.ReadAllTextAsync(f.FullName, ct),
-                _ => throw new TViewsException("give the SELECT once: after the name, with --sql, or in a file with --file"),
+                _ => throw new UsageException("give the SELECT once: after the name, with --sql, or in a file with --file"),
             };
             var keys = pr.GetValue(key)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var def = TViewDefinition.FromSelect(pr.GetValue(name)!, text.Trim().TrimEnd(';'), keys, pr.GetValue(file)?.Name, pr.GetValue(rls))

@@ -332,14 +332,11 @@ public sealed partial class TViewsEngine
                 var members = stack.Skip(stack.IndexOf(e)).ToList();
                 var cycle = members.Append(e).Select(x => "tv_" + x);
                 // Where each member is defined, when the definitions came from files.
-                var places = members.Select(x => given.TryGetValue(x, out var d)
-                    ? (Entity: x, Place: d.Place, Position: d.Place is null ? null : (SourceLocation?)d.Position)
-                    : (Entity: x, Place: null, Position: null)).ToList();
-                var where = places.Any(p => p.Place is not null)
-                    ? " (" + string.Join("; ", places.Select(p => $"tv_{p.Entity}: {p.Place ?? "an existing TVIEW"}")) + ")"
-                    : "";
-                throw new TViewsException($"Circular dependency detected: {string.Join(" -> ", cycle)}{where}", TViewsErrorCode.InvalidDefinition,
-                    places.Select(p => p.Position).FirstOrDefault(p => p is not null));
+                var defined = members.Select(x => (Entity: x, Definition: given.GetValueOrDefault(x))).ToList();
+                var fromFile = defined.Select(m => m.Definition).FirstOrDefault(d => d?.Place is not null);
+                var where = fromFile is null ? "" : " (" + string.Join("; ", defined.Select(m =>
+                    $"tv_{m.Entity}: {(m.Definition is null ? "an existing TVIEW" : m.Definition.Place ?? "given without a file")}")) + ")";
+                throw new TViewsException($"Circular dependency detected: {string.Join(" -> ", cycle)}{where}", TViewsErrorCode.InvalidDefinition, fromFile?.Position);
             }
             state[e] = 1;
             stack.Add(e);

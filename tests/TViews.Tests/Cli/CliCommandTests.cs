@@ -107,7 +107,7 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
         foreach (var args in new[] { new[] { "create", "tv_x", "SELECT 1 AS pk_x", "--sql", "SELECT 1 AS pk_x" }, ["create", "tv_x"] })
         {
             var twice = await CliRunner.RunAsync(db.ConnectionString, args);
-            Assert.NotEqual(0, twice.ExitCode);
+            Assert.Equal(2, twice.ExitCode); // ExitCodes.Usage
             Assert.Contains("give the SELECT once: after the name, with --sql, or in a file with --file", twice.Err);
         }
         await using var conn = await db.OpenAsync();
