@@ -178,12 +178,15 @@ BEGIN
     touched := touched || ARRAY(SELECT a.aggfnoid::oid FROM pg_catalog.pg_aggregate a
                                 WHERE ARRAY[a.aggtransfn::oid, a.aggfinalfn::oid, a.aggcombinefn::oid, a.aggmtransfn::oid,
                                             a.aggminvtransfn::oid, a.aggmfinalfn::oid] && touched);
-    -- Most CREATE FUNCTIONs (an apply's generated code among them) create nothing a TVIEW calls:
-    -- done without fingerprinting every recorded call.
-    IF TG_TAG LIKE 'CREATE %' AND NOT EXISTS (
+    -- Most CREATE and ALTER FUNCTIONs (an apply's generated code and the runtime's own settings among
+    -- them) touch nothing a TVIEW calls: done without fingerprinting every recorded call. What the
+    -- loops below act on is a recorded call whose function is touched, or, after an ALTER, one
+    -- that no longer resolves ('moved').
+    IF NOT EXISTS (
         SELECT FROM @schema@.pg_tviews_metadata m
         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(COALESCE(m.calls, '[]')) AS recorded (f)
-        WHERE pg_catalog.to_regprocedure(pg_catalog.format('%I.%I(%s)', recorded.f->>'schema', recorded.f->>'name', recorded.f->>'args')) = ANY (touched)) THEN
+        CROSS JOIN LATERAL (SELECT pg_catalog.to_regprocedure(pg_catalog.format('%I.%I(%s)', recorded.f->>'schema', recorded.f->>'name', recorded.f->>'args'))::oid AS p) AS r
+        WHERE r.p = ANY (touched) OR (r.p IS NULL AND TG_TAG LIKE 'ALTER %')) THEN
         RETURN;
     END IF;
     FOR c IN SELECT * FROM @schema@.pg_tviews_changed_calls() x

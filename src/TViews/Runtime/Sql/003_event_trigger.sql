@@ -66,5 +66,6 @@ EXCEPTION WHEN insufficient_privilege THEN
     RAISE NOTICE 'TViews: event triggers pg_tviews_ddl_refresh and pg_tviews_sql_drop_refresh not installed (needs superuser); after attaching, detaching or dropping a partition of a source run SELECT pg_tviews_mirror_all()';
 END $do$;
 
--- Gates installed before this event trigger existed (or while it was disabled) may now be narrowed.
-SELECT @schema@.pg_tviews_regate();
+-- Gates installed before this event trigger existed (or while it was disabled) may now be narrowed
+-- (on a fresh install there are none).
+SELECT @schema@.pg_tviews_regate() WHERE EXISTS (SELECT FROM @schema@.pg_tviews_metadata);

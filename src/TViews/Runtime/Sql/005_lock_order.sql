@@ -73,7 +73,12 @@ DROP FUNCTION IF EXISTS @schema@.pg_tviews_lock_sets_computed(); -- its result c
 CREATE FUNCTION @schema@.pg_tviews_lock_sets_computed()
 RETURNS TABLE (source text, event text, entity text, entities text[], tables text[], lockings text[], relations regclass[])
 -- No JIT: the recursive CTEs' estimates make PostgreSQL compile it (seconds) for a 10 ms query.
-LANGUAGE sql STABLE SET jit = off AS $fn$
+-- PL/pgSQL, not SQL: a SQL function's query is planned at every call (PostgreSQL before 18), which
+-- was most of each call's time; an apply calls it after every registration and ALTER TABLE.
+LANGUAGE plpgsql STABLE SET jit = off AS $fn$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
     WITH RECURSIVE
     tview AS (
         SELECT m.entity_name, format('%s.%s', m.table_schema, m.table_name) AS rel FROM @schema@.pg_tviews_metadata m
@@ -132,6 +137,16 @@ LANGUAGE sql STABLE SET jit = off AS $fn$
         UNION
         SELECT r.start_rel, r.start_event, e.next_rel, e.next_event FROM reach r JOIN edge e ON (e.rel, e.event) = (r.rel, r.event)
     ),
+    -- The tables, not TVIEWs, each TVIEW's triggers are on (as pg_tviews_base_sources finds them);
+    -- materialized, or each set below would resolve them again.
+    base (entity_name, rel) AS MATERIALIZED (
+        SELECT s.entity_name, c.oid::pg_catalog.regclass
+        FROM @schema@.pg_tviews_metadata s
+        CROSS JOIN LATERAL unnest(@schema@.pg_tviews_trigger_tables(s.objects)) AS r
+        JOIN pg_catalog.pg_class c ON c.oid = r
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE NOT EXISTS (SELECT FROM @schema@.pg_tviews_metadata t WHERE t.table_schema = n.nspname AND t.table_name = c.relname)
+    ),
     -- The TVIEWs a change can lead to maintaining.
     reached (rel, event, entity) AS (
         SELECT DISTINCT r.start_rel, r.start_event, d.entity_name FROM reach r JOIN reader d ON d.rel = r.rel
@@ -155,23 +170,27 @@ LANGUAGE sql STABLE SET jit = off AS $fn$
         JOIN reached x ON (x.rel, x.event) = (a.anc_rel, a.anc_event)
     )
     SELECT g.*,
-           @schema@.pg_tviews_base_sources(g.entities)
+           -- pg_tviews_base_sources(g.entities), from each TVIEW's tables found once (per set, that
+           -- function resolved every member's tables again: most of a sync's time).
+           ARRAY(SELECT DISTINCT b.rel FROM base b WHERE b.entity_name = ANY (g.entities) ORDER BY 1)
     FROM (SELECT m.source, m.event, m.entity,
                  array_agg(m.member COLLATE "C" ORDER BY m.member COLLATE "C") AS entities,
                  array_agg(format('%I.%I', t.table_schema, t.table_name) ORDER BY m.member COLLATE "C") AS tables,
                  array_agg(CASE WHEN t.key_locks THEN t.locking ELSE 'whole' END ORDER BY m.member COLLATE "C") AS lockings
           FROM (SELECT DISTINCT * FROM member) m
           JOIN @schema@.pg_tviews_metadata t ON t.entity_name = m.member
-          GROUP BY m.source, m.event, m.entity) g
-$fn$;
+          GROUP BY m.source, m.event, m.entity) g;
+END $fn$;
 
 -- Brings pg_tviews_lock_set up to date: called when a TVIEW is registered or forgotten, and by the
 -- pg_tviews_ddl event trigger after ALTER TABLE (FKs come and go). Without that event trigger, run
 -- it after changing FK actions between sources; until then a statement may take a lock outside its
 -- set, in cascade order, as before the lock sets existed. SECURITY DEFINER: the event trigger runs
 -- as whoever altered a table, who may not write the catalog; this only derives data from it.
+-- (PL/pgSQL, so that its statement's plan is kept between calls.)
 CREATE OR REPLACE FUNCTION @schema@.pg_tviews_sync_lock_order() RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
     WITH computed AS (SELECT * FROM @schema@.pg_tviews_lock_sets_computed()),
     gone AS (
         DELETE FROM @schema@.pg_tviews_lock_set l
@@ -181,13 +200,20 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
     SELECT c.source, c.event, c.entity, c.entities, c.tables, c.lockings, c.relations FROM computed c
     ON CONFLICT (source, event, entity) DO UPDATE
         SET entities = excluded.entities, tables = excluded.tables, lockings = excluded.lockings, relations = excluded.relations
-    WHERE (l.entities, l.tables, l.lockings, l.relations::oid[]) IS DISTINCT FROM (excluded.entities, excluded.tables, excluded.lockings, excluded.relations::oid[])
-$fn$;
+    WHERE (l.entities, l.tables, l.lockings, l.relations::oid[]) IS DISTINCT FROM (excluded.entities, excluded.tables, excluded.lockings, excluded.relations::oid[]);
+END $fn$;
 
 -- Runtimes before this one recorded whether a statement maintains a TVIEW in one step (key locks
 -- were then limited to those). Dropped after the functions above stop using it: the ALTER fires
--- pg_tviews_ddl, which runs pg_tviews_sync_lock_order (which also fills the lockings).
-ALTER TABLE @schema@.pg_tviews_lock_set DROP COLUMN IF EXISTS single_step;
+-- pg_tviews_ddl, which runs pg_tviews_sync_lock_order (which also fills the lockings). Only when
+-- there (every install ran it, and with it the event trigger's work, tens of ms).
+DO $do$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_attribute a
+               WHERE a.attrelid = (@schema_literal@ || '.pg_tviews_lock_set')::regclass AND a.attname = 'single_step' AND NOT a.attisdropped) THEN
+        ALTER TABLE @schema@.pg_tviews_lock_set DROP COLUMN single_step;
+    END IF;
+END $do$;
 
 -- ACCESS SHARE, to the end of the transaction, on `relations` (the tables the TVIEWs about to be
 -- locked read), taken before their TViews locks. TRUNCATE, DDL and LOCK TABLE take their table's
@@ -656,8 +682,9 @@ BEGIN
                  WHERE strpos(coalesce(current_setting('pg_tviews.locked', true), ''), ',' || w || ',') > 0 ORDER BY 1);
 END $fn$;
 
--- TVIEWs created by a runtime that had no lock sets.
-SELECT @schema@.pg_tviews_sync_lock_order();
+-- TVIEWs created by a runtime that had no lock sets (none on a fresh install, where planning the
+-- computation alone cost tens of ms).
+SELECT @schema@.pg_tviews_sync_lock_order() WHERE EXISTS (SELECT FROM @schema@.pg_tviews_metadata);
 
 -- Sets one field of the manifest stored as the comment of a TVIEW's definition view (which
 -- pg_tviews_convert_existing_table restores from), for settings changed without a rebuild.

@@ -20,7 +20,15 @@ CREATE UNLOGGED TABLE IF NOT EXISTS @schema@.pg_tviews_queue (
     statement  timestamptz NOT NULL,  -- statement_timestamp(), for pg_tviews_debug_queue()
     r          text NOT NULL          -- the whole row, as text (record I/O: exact for every type)
 );
-ALTER TABLE @schema@.pg_tviews_queue ADD COLUMN IF NOT EXISTS "full" boolean NOT NULL DEFAULT true;
+-- Only when missing: an ALTER TABLE fires pg_tviews_ddl (its checks, the gates and the lock sets:
+-- tens of ms of every install).
+DO $do$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                   WHERE a.attrelid = (@schema_literal@ || '.pg_tviews_queue')::regclass AND a.attname = 'full' AND NOT a.attisdropped) THEN
+        ALTER TABLE @schema@.pg_tviews_queue ADD COLUMN "full" boolean NOT NULL DEFAULT true;
+    END IF;
+END $do$;
 CREATE INDEX IF NOT EXISTS pg_tviews_queue_xact_idx ON @schema@.pg_tviews_queue (xact, entity);
 REVOKE ALL ON @schema@.pg_tviews_queue FROM PUBLIC;
 
