@@ -172,7 +172,14 @@ public sealed class SourceDdlTests(ITestOutputHelper output)
         // The same definition again changes nothing; an unrelated function is not watched.
         notices.Clear();
         await Exec(db.Connection, "CREATE OR REPLACE FUNCTION app.label(t int) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT 'sum ' || t $$; CREATE FUNCTION app.other() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$");
+        // ALTERs of it pass too (the watch returns before fingerprinting the recorded calls)...
+        await Exec(db.Connection, "ALTER FUNCTION app.other() STABLE; ALTER FUNCTION app.other() RENAME TO other2");
         Assert.DoesNotContain(notices, n => n.Contains("was replaced", StringComparison.Ordinal));
+        // ...unless a called function went missing while the watch was off: the next ALTER still says so.
+        await Exec(db.Connection, "ALTER EVENT TRIGGER pg_tviews_functions DISABLE; ALTER FUNCTION app.label(int) RENAME TO label_gone; ALTER EVENT TRIGGER pg_tviews_functions ENABLE ALWAYS");
+        var missed = await Assert.ThrowsAsync<PostgresException>(() => Exec(db.Connection, "ALTER FUNCTION app.other2() VOLATILE"));
+        Assert.Contains("TVIEW order calls app.label(integer), which this command renames or moves", missed.MessageText, StringComparison.Ordinal);
+        await Exec(db.Connection, "ALTER EVENT TRIGGER pg_tviews_functions DISABLE; ALTER FUNCTION app.label_gone(int) RENAME TO label; ALTER EVENT TRIGGER pg_tviews_functions ENABLE ALWAYS");
 
         foreach (var (ddl, message, state) in new[]
         {
