@@ -181,8 +181,10 @@ internal static class DefinitionAnalyzer
         if (multiset && positions.Count > 0)
             foreach (var outputs in branchOutputs)
                 LookupIndex(binder, outputs[positions[0]], "the rows with the values a change touches (a multiset)", indexes, warnings);
-        // A UNION's explicit key is usually meant to be proven (the discriminator): say why it is not.
-        if (union && mayRepeat is not null)
+        // An explicit key the analysis could not prove: say so and why (a UNION's is usually meant to be
+        // proven by its discriminator; any other may rest on a constraint the sources lack), since a
+        // write that makes it repeat will fail.
+        if (mayRepeat is not null)
             warnings.Insert(0, $"the key ({string.Join(", ", keyColumns)}) is taken as given (it holds now, and a write that makes it repeat fails): {mayRepeat.Message}");
         if (multiset)
             warnings.Insert(0, recursive
