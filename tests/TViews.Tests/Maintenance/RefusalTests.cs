@@ -117,6 +117,16 @@ public sealed class RefusalTests(DatabaseFixture db) : IClassFixture<DatabaseFix
         Assert.Contains("bad TVIEW name", e.Message);
     }
 
+    [Theory]
+    [InlineData("nosuch.tv_x", "tv_x: schema \"nosuch\" does not exist: create it first")]
+    [InlineData("No Such.tv_x", "tv_x: schema \"No Such\" does not exist: create it first")]
+    public async Task AMissingSchemaIsRefusedByName(string name, string message)
+    {
+        var e = await Assert.ThrowsAsync<TViewsException>(() => Engine.CreateAsync(TViewDefinition.FromSelect(name, "SELECT pk_item FROM tb_item")));
+        Assert.Equal(TViewsErrorCode.InvalidDefinition, e.ErrorCode);
+        Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task SyntaxErrorsAreRefusedWithPosition()
     {
