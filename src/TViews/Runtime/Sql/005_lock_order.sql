@@ -484,9 +484,14 @@ BEGIN
         -- would deadlock with the next TRUNCATE doing the same.
         IF committed_read AND source_event <> 'TRUNCATE' AND lockings[i] IS DISTINCT FROM 'whole' THEN
             -- Key locks taken by an earlier statement: its triggers go on with them (they see the slot).
-            IF @schema@.pg_tviews_slot_held(e) THEN
-                mine := mine OR e = tview;
-                CONTINUE;
+            -- A slot taken is named in pg_tviews.slots: with none named (a transaction's first write,
+            -- the common case) the probe is skipped. A session that clears the setting only makes its
+            -- writer take a slot again (pg_tviews_slot_held).
+            IF coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '') <> '' THEN
+                IF @schema@.pg_tviews_slot_held(e) THEN
+                    mine := mine OR e = tview;
+                    CONTINUE;
+                END IF;
             END IF;
             -- Which members may take key locks as the catalog says (not the lock set), for all of them
             -- in one query when the first one is reached: their definition allows them, their locking
@@ -515,7 +520,11 @@ BEGIN
                 -- orders, each such meeting costing a bounded wait and a retry; whole locks serialize
                 -- them at the cost of one statement each.
                 IF eligible_locking[member_at] = 'auto' AND keyed IS NULL THEN
-                    keyed := @schema@.pg_tviews_slots_held();
+                    -- (Read where needed: pg_tviews_lock_shared names each slot it takes in this loop.)
+                    keyed := coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '') <> '';
+                    IF keyed THEN
+                        keyed := @schema@.pg_tviews_slots_held();
+                    END IF;
                 END IF;
                 IF eligible_locking[member_at] = 'auto' AND NOT keyed AND contended IS NULL THEN
                     contended := @schema@.pg_tviews_contended();

@@ -183,14 +183,20 @@ BEGIN
     -- Key locks held from an immediate statement: 'auto' goes on with key locks, as there. Else it
     -- takes them when the COMMIT waits for the disk (above), unless key locks are contended now
     -- (late ones timed out a moment ago: pg_tviews_mark_contention), as a statement would.
-    auto_keys := @schema@.pg_tviews_slots_held();
+    -- (With no slot named in pg_tviews.slots, none is held: the probes are skipped.)
+    auto_keys := coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '') <> '';
+    IF auto_keys THEN
+        auto_keys := @schema@.pg_tviews_slots_held();
+    END IF;
     IF NOT auto_keys AND pg_catalog.current_setting('synchronous_commit') <> 'off' THEN
         auto_keys := NOT @schema@.pg_tviews_contended();
     END IF;
     FOR i IN 1 .. coalesce(cardinality(tviews), 0) LOOP
         e := tviews[i];
         CONTINUE WHEN pg_catalog.to_regclass(tables[i]) IS NULL;
-        CONTINUE WHEN @schema@.pg_tviews_slot_held(e);
+        IF coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '') <> '' THEN
+            CONTINUE WHEN @schema@.pg_tviews_slot_held(e);
+        END IF;
         IF e = ANY (queued) AND pg_catalog.current_setting('transaction_isolation') = 'read committed' THEN
             SELECT m.locking INTO locking FROM @schema@.pg_tviews_metadata m
             WHERE m.entity_name = e AND m.key_locks AND (m.locking = 'key' OR (m.locking = 'auto' AND auto_keys))
@@ -262,6 +268,9 @@ BEGIN
             tview_table := sets.table_name;
             first := false;
         ELSE
+            -- Nothing queued any more (most flushes, after their one TVIEW): done without looking up
+            -- which TVIEW comes next.
+            EXIT WHEN NOT @schema@.pg_tviews_queued_here(NULL);
             queued_next := @schema@.pg_tviews_flush_next(x);
             tview := queued_next.entity;
             tview_schema := queued_next.table_schema;
