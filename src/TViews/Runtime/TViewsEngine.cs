@@ -407,9 +407,6 @@ public sealed partial class TViewsEngine
             throw new TViewsException($"bad TVIEW name \"{def.Table}\": its function {taken} would take the name of a TViews runtime function; choose another name", TViewsErrorCode.InvalidDefinition);
         var schema = def.Schema ?? await conn.ScalarAsync<string>("SELECT current_schema()::text", ct)
             ?? throw new TViewsException("no current schema: set search_path or qualify the TVIEW name", TViewsErrorCode.InvalidDefinition);
-        // Said here rather than as PostgreSQL's bare 3F000 from the first CREATE (the database's error, exit 1).
-        if (def.Schema is not null && !await conn.ScalarAsync<bool>("SELECT to_regnamespace(quote_ident(@s::text)) IS NOT NULL", ct, ("s", schema)))
-            throw new TViewsException($"{def.Table}: schema \"{schema}\" does not exist: create it first, or name the TVIEW without a schema to create it in the current one", TViewsErrorCode.InvalidDefinition);
         if (await conn.ScalarAsync<bool>("SELECT to_regclass(format('%I.%I', @s::text, @t::text)) IS NOT NULL", ct, ("s", schema), ("t", def.Table)))
             throw new TViewsException($"relation {schema}.{def.Table} already exists (drop it, or convert an existing TVIEW with pg_tviews_convert_existing_table)", TViewsErrorCode.AlreadyExists);
         var view = $"pg_tviews_v_{def.Entity}";
@@ -603,7 +600,8 @@ public sealed partial class TViewsEngine
     /// refusal; a lock timeout or a cancellation (which may carry a position too) is the database's error.
     /// </summary>
     private static bool IsDefinitionError(PostgresException e) =>
-        e.SqlState.StartsWith("42", StringComparison.Ordinal) || e.SqlState.StartsWith("22", StringComparison.Ordinal);
+        e.SqlState.StartsWith("42", StringComparison.Ordinal) || e.SqlState.StartsWith("22", StringComparison.Ordinal)
+        || e.SqlState == PostgresErrorCodes.InvalidSchemaName; // the TVIEW named in a schema that does not exist
 
     /// <summary>Generated SQL that PostgreSQL rejects is our bug: say so, with the statement, instead of a bare syntax error.</summary>
     private static async Task ExecuteGeneratedAsync(NpgsqlConnection conn, TViewDefinition def, string sql, CancellationToken ct)

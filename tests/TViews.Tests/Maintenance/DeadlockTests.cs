@@ -433,6 +433,15 @@ public sealed class DeadlockTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(0L, await ScalarAsync<long>(c, """
             SELECT count(*) FROM (SELECT * FROM pg_tviews_lock_sets_computed() EXCEPT SELECT * FROM pg_tviews_lock_set) d
             """));
+        // Each set's tables (locked before its TVIEWs) are the ones pg_tviews_base_sources gives for its members.
+        Assert.Equal(0L, await ScalarAsync<long>(c, """
+            SELECT count(*) FROM pg_tviews_lock_set l WHERE l.relations::oid[] IS DISTINCT FROM pg_tviews_base_sources(l.entities)::oid[]
+            """));
+        // (post, tag, y, z: the tables they read, not tv_comment, tv_a or tv_b, which are TVIEWs.)
+        Assert.Equal("tb_post,tb_post_tag,tb_tag,tb_user,tb_w", await ScalarAsync<string>(c, """
+            SELECT string_agg(r::text, ',' ORDER BY r::text) FROM pg_tviews_lock_set l, unnest(l.relations) r
+            WHERE l.source = 'public.tb_tag' AND l.event = 'DELETE' AND l.entity = 'tag'
+            """));
         await ExecAsync(c, """
             ALTER TABLE tb_w DROP COLUMN fk_site;
             ALTER TABLE tb_tag DROP COLUMN fk_site;
