@@ -39,7 +39,7 @@ internal static class TViewCommands
 
     public static Command Create()
     {
-        var name = new Argument<string>("tv_name") { Description = "Name of the TVIEW: tv_<entity> or <schema>.tv_<entity>" };
+        var name = new Argument<string>("tv_name") { Description = "Name of the TVIEW: tv_<entity> or <schema>.tv_<entity>, read as SQL names (\"My Schema\".tv_x keeps case)" };
         var select = new Argument<string?>("select") { Arity = ArgumentArity.ZeroOrOne, Description = "The SELECT defining the TVIEW (or --sql, or --file)" };
         var sql = new Option<string?>("--sql") { Description = "The SELECT defining the TVIEW" };
         var file = new Option<FileInfo?>("--file", "-f") { Description = "A file holding the SELECT" };

@@ -210,15 +210,28 @@ public sealed partial record TViewDefinition
     [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9_]+(\s*,\s*[A-Za-z0-9_]+)*$")]
     private static partial System.Text.RegularExpressions.Regex KeyValue();
 
-    /// <summary>Splits <c>tv_x</c> or <c>schema.tv_x</c> into its schema (null when absent) and table.</summary>
+    /// <summary>
+    /// Splits <c>tv_x</c> or <c>schema.tv_x</c> into its schema (null when absent) and table, read as
+    /// SQL names, as in a script's <c>CREATE TABLE</c>: unquoted parts fold to lower case, quoted parts
+    /// keep case, dots and spaces.
+    /// </summary>
     internal static (string? Schema, string Table) SplitName(string name)
     {
-        var parts = name.Split('.');
-        return parts.Length switch
+        const string expected = "expected tv_<entity> or <schema>.tv_<entity> (SQL names: double quotes keep case and dots)";
+        QualifiedName parsed;
+        try
         {
-            1 => (null, parts[0]),
-            2 => (parts[0], parts[1]),
-            _ => throw new TViewsException($"bad TVIEW name \"{name}\": expected tv_<entity> or <schema>.tv_<entity>"),
+            parsed = SqlParser.ParseQualifiedName(name);
+        }
+        catch (SqlSyntaxException e)
+        {
+            throw new TViewsException($"bad TVIEW name \"{name}\": {e.Detail} at character {e.Offset + 1}; {expected}", TViewsErrorCode.InvalidDefinition, null, e);
+        }
+        return parsed.Parts.Length switch
+        {
+            1 => (null, parsed.Name),
+            2 => (parsed.Schema, parsed.Name),
+            _ => throw new TViewsException($"bad TVIEW name \"{name}\": {parsed.Parts.Length} parts; {expected}", TViewsErrorCode.InvalidDefinition),
         };
     }
 }

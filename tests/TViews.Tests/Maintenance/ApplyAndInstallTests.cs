@@ -129,6 +129,7 @@ public sealed class ApplyAndInstallTests
         [20] = "b75a5218b9492307",
         [21] = "fa54350551e4f08b",
         [22] = "9e931452aee8c2d8",
+        [23] = "413fbcf834c2fc3c",
     };
 
     [Fact]

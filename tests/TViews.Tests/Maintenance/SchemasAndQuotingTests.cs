@@ -65,6 +65,47 @@ public sealed class SchemasAndQuotingTests
     }
 
     /// <summary>
+    /// A TVIEW's name given apart from a script (<c>tviews create</c>, <see cref="TViewDefinition.FromSelect"/>,
+    /// drop) is read as SQL reads it: unquoted parts fold to lower case, quoted parts keep case and
+    /// dots; what is not a name is refused with where it stops being one.
+    /// </summary>
+    [Fact]
+    public async Task TViewNamesAreReadAsSqlNames()
+    {
+        var bad = Assert.Throws<TViewsException>(() => TViewDefinition.FromSelect("a\"b.tv_x", "SELECT 1 AS pk_x"));
+        Assert.Contains("bad TVIEW name \"a\"b.tv_x\"", bad.Message, StringComparison.Ordinal);
+        Assert.Contains("at character 2", bad.Message, StringComparison.Ordinal);
+        Assert.Equal(TViewsErrorCode.InvalidDefinition, bad.ErrorCode);
+        var deep = Assert.Throws<TViewsException>(() => TViewDefinition.FromSelect("a.b.tv_x", "SELECT 1 AS pk_x"));
+        Assert.Contains("3 parts", deep.Message, StringComparison.Ordinal);
+
+        var db = await TestServer.CreateDatabaseAsync("sql_names");
+        try
+        {
+            await using var c = new NpgsqlConnection(db);
+            await c.OpenAsync();
+            await using (var cmd = new NpgsqlCommand("""
+                CREATE SCHEMA "Sales.Dept"; CREATE SCHEMA sales;
+                CREATE TABLE tb_a (pk_a int PRIMARY KEY); INSERT INTO tb_a VALUES (1), (2);
+                """, c)) await cmd.ExecuteNonQueryAsync();
+            var engine = new TViewsEngine(db);
+            await engine.CreateAsync(TViewDefinition.FromSelect("\"Sales.Dept\".tv_a", "SELECT pk_a FROM tb_a"));
+            await engine.CreateAsync(TViewDefinition.FromSelect("Sales.TV_B", "SELECT pk_a AS pk_b FROM tb_a"));
+            await using (var cmd = new NpgsqlCommand("""
+                SELECT string_agg(n.nspname || '/' || c.relname || '/' || c.reltuples::int, ' ' ORDER BY c.relname)
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname LIKE 'tv\_%' AND c.relkind = 'r'
+                """, c))
+                Assert.Equal("Sales.Dept/tv_a/2 sales/tv_b/2", (string?)await cmd.ExecuteScalarAsync());
+            Assert.Equal(["tv_a"], await engine.DropAsync("\"Sales.Dept\".tv_a", false, false));
+            Assert.Equal(["tv_b"], await engine.DropAsync("SALES.tv_b", false, false));
+        }
+        finally
+        {
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
+
+    /// <summary>
     /// Keys and columns of types of the user's own (an enum, a domain, a base type with its own
     /// operators) in a schema on the creator's search_path: generated code, which runs with its own
     /// search_path, names the types qualified and finds their equality (pg_ivm's suite found this).

@@ -58,6 +58,13 @@ internal sealed partial class Parser
         return expr;
     }
 
+    public QualifiedName ParseStandaloneQualifiedName()
+    {
+        var name = ParseQualifiedName();
+        if (Cur.Kind != TokenKind.EndOfInput) throw Expected("end of name");
+        return name;
+    }
+
     public TypeName ParseStandaloneTypeName()
     {
         var type = ParseTypeName();

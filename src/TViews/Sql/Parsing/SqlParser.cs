@@ -21,6 +21,12 @@ internal static class SqlParser
     /// <summary>Parses a single scalar expression (e.g. <c>a + 1 &gt; b</c>); handy for tests and generated code.</summary>
     public static Expr ParseExpression(string sql) => Run(sql, p => p.ParseStandaloneExpression());
 
+    /// <summary>
+    /// Parses a possibly qualified name as SQL reads one (<c>tv_x</c>, <c>Sales.tv_x</c>, <c>"My Schema".tv_x</c>):
+    /// unquoted parts fold to lower case, quoted parts are taken as written.
+    /// </summary>
+    public static QualifiedName ParseQualifiedName(string sql) => Run(sql, p => p.ParseStandaloneQualifiedName());
+
     /// <summary>Parses a type name such as <c>numeric(10,2)</c>, <c>timestamp with time zone</c>, <c>text[]</c>.</summary>
     public static TypeName ParseTypeName(string sql) => Run(sql, p => p.ParseStandaloneTypeName());
 
