@@ -107,7 +107,8 @@ public sealed class RefusalTests(DatabaseFixture db) : IClassFixture<DatabaseFix
     }
 
     [Theory]
-    [InlineData("tv_Bad")]
+    [InlineData("\"tv_Bad\"")] // quoted: the upper case stays (unquoted, tv_Bad is tv_bad)
+    [InlineData("tv_a.")]
     [InlineData("post")]
     [InlineData("tv_a-b")]
     [InlineData("a.b.tv_c")]
@@ -119,7 +120,7 @@ public sealed class RefusalTests(DatabaseFixture db) : IClassFixture<DatabaseFix
 
     [Theory]
     [InlineData("nosuch.tv_x", "tv_x: schema \"nosuch\" does not exist")]
-    [InlineData("No Such.tv_x", "tv_x: schema \"No Such\" does not exist")]
+    [InlineData("\"No Such\".tv_x", "tv_x: schema \"No Such\" does not exist")]
     public async Task AMissingSchemaIsRefusedByName(string name, string message)
     {
         var e = await Assert.ThrowsAsync<TViewsException>(() => Engine.CreateAsync(TViewDefinition.FromSelect(name, "SELECT pk_item FROM tb_item")));
