@@ -102,13 +102,14 @@ public sealed partial record TViewDefinition
     }
 
     /// <summary>A definition from one SELECT, parsed now.</summary>
-    /// <param name="name">The TVIEW's name: <c>tv_&lt;entity&gt;</c> or <c>&lt;schema&gt;.tv_&lt;entity&gt;</c>.</param>
+    /// <param name="name">The TVIEW's name: <c>tv_&lt;entity&gt;</c> or <c>&lt;schema&gt;.tv_&lt;entity&gt;</c>, read as SQL reads
+    /// a name (unquoted parts fold to lower case; <c>"Sales Dept".tv_order</c> keeps case and spaces).</param>
     /// <param name="selectSql">The SELECT (without a trailing semicolon).</param>
     /// <param name="key">The key columns, or null for the default (<c>pk_&lt;entity&gt;</c>, else the first column).</param>
     /// <param name="origin">Where the text comes from, for error messages.</param>
     /// <param name="acknowledgeRowSecurity">See <see cref="AcknowledgeRowSecurity"/>.</param>
     /// <exception cref="SqlSyntaxException">The SELECT does not parse (<see cref="TViewsErrorCode.Syntax"/>, with its position).</exception>
-    /// <exception cref="TViewsException">The name is not <c>tv_x</c> or <c>schema.tv_x</c>.</exception>
+    /// <exception cref="TViewsException">The name is not <c>tv_x</c> or <c>schema.tv_x</c> (<see cref="TViewsErrorCode.InvalidDefinition"/>).</exception>
     public static TViewDefinition FromSelect(string name, string selectSql, IReadOnlyList<string>? key = null, string? origin = null, bool acknowledgeRowSecurity = false)
     {
         var (schema, table) = SplitName(name);
