@@ -832,17 +832,15 @@ internal sealed class TViewCodegen(string runtimeSchema)
                 AppendStatementLock(sb, p, s, ev, exit);
                 sb.AppendLine($"    PERFORM {Rt("pg_tviews_refresh")}({entity}, true);");
                 return Close(sb, fn, label);
+            // A TVIEW table is updated by maintenance, which writes only rows whose value changes:
+            // comparing its documents to find rows that did not would cost more than it saves.
             case "UPDATE" when s.TViewEntity is not null:
-                // A TVIEW table is updated by maintenance, which writes only rows whose value changes:
-                // comparing its documents to find rows that did not would cost more than it saves.
+            case "INSERT":
                 sb.AppendLine($"    IF NOT EXISTS (SELECT FROM pg_tviews_new) THEN {exit} END IF;");
                 break;
             case "UPDATE":
                 // Rows whose read columns are unchanged cancel out (multiset difference): nothing to do.
                 sb.AppendLine($"    IF NOT EXISTS (SELECT {refCols} FROM pg_tviews_new AS x EXCEPT ALL SELECT {refCols} FROM pg_tviews_old AS x) THEN {exit} END IF;");
-                break;
-            case "INSERT":
-                sb.AppendLine($"    IF NOT EXISTS (SELECT FROM pg_tviews_new) THEN {exit} END IF;");
                 break;
             case "DELETE":
                 sb.AppendLine($"    IF NOT EXISTS (SELECT FROM pg_tviews_old) THEN {exit} END IF;");
