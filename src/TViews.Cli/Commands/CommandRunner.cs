@@ -17,7 +17,7 @@ internal static class CommandRunner
     /// (none when quiet; to <paramref name="logger"/> when given).
     /// </summary>
     public static TViewsEngine Engine(ParseResult pr, bool quiet = false, Microsoft.Extensions.Logging.ILogger? logger = null) =>
-        new(CommonOptions.ConnectionString(pr), new TViewsOptions { RuntimeSchema = pr.GetValue(CommonOptions.Schema) ?? "public" },
+        new(CommonOptions.ConnectionString(pr), new TViewsOptions { RuntimeSchema = CommonOptions.RuntimeSchema(pr) },
             quiet ? null : logger ?? new ActionLogger(Console.Error.WriteLine));
 
     public static async Task<int> Run(Func<Task<int>> body)

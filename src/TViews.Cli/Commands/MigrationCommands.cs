@@ -24,7 +24,7 @@ internal static class MigrationCommands
         {
             var defs = TViewDefinitions.FromDirectory(pr.GetValue(path)!);
             await using var loaded = pr.GetValue(snapshot) is { } snapshotFile ? await SnapshotServer.LoadAsync(snapshotFile, pr.GetValue(json), ct) : null;
-            var engine = loaded is null ? CommandRunner.Engine(pr, quiet: true) : loaded.Engine(pr.GetValue(CommonOptions.Schema) ?? "public");
+            var engine = loaded is null ? CommandRunner.Engine(pr, quiet: true) : loaded.Engine(CommonOptions.RuntimeSchema(pr));
             var (sql, plan, result) = await engine.GenerateScriptAsync(defs, ct, loaded?.Description);
             if (pr.GetValue(output) is { } file) await File.WriteAllTextAsync(file.FullName, sql, ct);
             if (pr.GetValue(json))

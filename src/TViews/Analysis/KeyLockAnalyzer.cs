@@ -125,7 +125,34 @@ internal static class KeyLockAnalyzer
                     needed.Add(readOf[x]);
             patchReads[source] = reads.Where(needed.Contains).ToList();
         }
-        return new KeyLockPlan(r.Relation.Schema, r.Relation.Name, keyColumns, columns, reads) { PatchReads = patchReads };
+        return new KeyLockPlan(r.Relation.Schema, r.Relation.Name, keyColumns, columns, reads)
+        {
+            PatchReads = patchReads, ReadsOfDeltaRows = ReadsOfDeltaRows(binder, r, reached, readOf),
+        };
+    }
+
+    /// <summary>
+    /// The lookups whose values, for every key a change to their target table finds, are values of the
+    /// changed rows: a table that occurs once, in the main query, looked up straight from a non-key
+    /// column of the key relation by an equality that every key query keeps (a WHERE or inner-join
+    /// conjunct, no outer join in the main query). A trigger of that table already locks those values
+    /// exclusively (the writes' tokens), so its first batch need not read them again
+    /// (docs/design.md, Key-level locking, "Lookups the changed rows already lock").
+    /// </summary>
+    private static List<LockRead> ReadsOfDeltaRows(Binder binder, TableVar r, Dictionary<TableVar, Reach> reached, Dictionary<TableVar, LockRead> readOf)
+    {
+        var root = binder.Root;
+        if (root.Core.From.SelectMany(f => f.DescendantsAndSelf(n => n is not SelectStmt)).OfType<JoinExpr>()
+            .Any(j => j.Kind is not (JoinKind.Inner or JoinKind.Cross)))
+            return [];
+        var result = new List<LockRead>();
+        foreach (var (v, reach) in reached)
+        {
+            if (!ReferenceEquals(reach.From, r) || !ReferenceEquals(v.Scope, root)) continue;
+            if (binder.Tables.Count(t => t.Relation.Schema == v.Relation.Schema && t.Relation.Name == v.Relation.Name) != 1) continue;
+            if (readOf[v] is { KeyIndex: null, Hops.Count: 0 } read) result.Add(read);
+        }
+        return result;
     }
 
     private static List<LockHop> Path(Dictionary<TableVar, Reach> reached, TableVar v)

@@ -51,7 +51,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 23;
+    public const int Generation = 24;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -1469,9 +1469,14 @@ internal sealed class TViewCodegen(string runtimeSchema)
         // of its rows may share no lookup with it, and must still meet it on a key lock rather than on
         // the rows, outside the order of key locks (docs/design.md, "A patch locks what it reads").
         var patchReads = patching is null ? null : plan.PatchReads.GetValueOrDefault(s.QualifiedName);
-        var reads = patchReads is null ? ReadTokenQueries(p)
+        List<string> Reads(IReadOnlyCollection<LockRead>? except) => patchReads is null ? ReadTokenQueries(p, except: except)
             : ReadTokenQueries(p, only: patchReads, otherwise: patching == "false" ? null : patching,
-                ownRow: patching == "false" ? "true" : $"NOT {patching}");
+                ownRow: patching == "false" ? "true" : $"NOT {patching}", except: except);
+        var reads = Reads(null);
+        // The values of a lookup that the changed rows' own values already are, for every key the key
+        // query found, are among the writes: the first batch need not read them again. Keys found again
+        // after a commit are read in full (the loop below).
+        var firstReads = Reads(plan.ReadsOfDeltaRows.Where(r => r.Target.Schema == s.Schema && r.Target.Table == s.Table).ToList());
         // The tables this step locks values of: their tokens, taken shared (or exclusive on escalation).
         List<string> Tables(IEnumerable<LockRead> lookups) => writeColumns.Select(c => TableToken(p, c.Schema, c.Table))
             .Concat(lookups.Select(r => TableToken(p, r.Target.Schema, r.Target.Table))).Distinct().ToList();
@@ -1484,7 +1489,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine("    IF pg_tviews_keyed THEN");
         sb.AppendLine($"    {LateTest(p)}");
         sb.AppendLine($"    {with}SELECT array_agg(z.t), array_agg(z.tt), array_agg(z.ex) INTO pg_tviews_tokens, pg_tviews_tables, pg_tviews_exclusive");
-        sb.AppendLine("    FROM (" + string.Join("\n        UNION ALL ", writes.Concat(reads)) + ") AS z (t, tt, ex) WHERE z.t IS NOT NULL;");
+        sb.AppendLine("    FROM (" + string.Join("\n        UNION ALL ", writes.Concat(firstReads)) + ") AS z (t, tt, ex) WHERE z.t IS NOT NULL;");
         AppendTokenLock(sb, p, tableArray, "    ", lateOnly: false);
         sb.AppendLine($"    pg_tviews_held := coalesce(pg_tviews_tokens, '{{}}') || {tableArray};");
         // A transaction that ended since the snapshot taken before the keys were first computed (one we
@@ -1661,20 +1666,22 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// <summary>
     /// For each value a recompute of the keys in the key variables looks up: a query yielding (token,
     /// table token, exclusive: false but for <paramref name="ownRow"/>). With <paramref name="only"/>, the lookups outside it are left out, or, with
-    /// <paramref name="otherwise"/> (a boolean variable), run only when it is true.
+    /// <paramref name="otherwise"/> (a boolean variable), run only when it is true. Those in
+    /// <paramref name="except"/> are left out.
     /// </summary>
     /// <param name="ownRow">
     /// With <paramref name="only"/> (a patch): how the key relation's own key is locked, "true"
     /// (exclusive) or an SQL test; else shared.
     /// </param>
     private static List<string> ReadTokenQueries(TViewPlan p, Func<int, string>? keyVar = null, IReadOnlyCollection<LockRead>? only = null,
-        string? otherwise = null, string ownRow = "false")
+        string? otherwise = null, string ownRow = "false", IReadOnlyCollection<LockRead>? except = null)
     {
         keyVar ??= KeyVar;
         var plan = p.KeyLocks!;
         var result = new List<string>();
         foreach (var r in plan.Reads)
         {
+            if (except is not null && except.Contains(r)) continue;
             var exclusive = r.IsKeyOf(plan) ? ownRow : "false";
             string? when = null;
             if (only is not null && !only.Contains(r))

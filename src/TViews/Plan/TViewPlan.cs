@@ -198,6 +198,13 @@ internal sealed record KeyLockPlan(string Schema, string Table, IReadOnlyList<st
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<LockRead>> PatchReads { get; init; } = new Dictionary<string, IReadOnlyList<LockRead>>();
 
+    /// <summary>
+    /// Lookups whose values, for each key a change to their target table finds, are among the changed
+    /// rows' own values of the target column (KeyLockAnalyzer.ReadsOfDeltaRows): that change's trigger
+    /// locks them with its writes.
+    /// </summary>
+    public IReadOnlyList<LockRead> ReadsOfDeltaRows { get; init; } = [];
+
 
     public IEnumerable<LockColumn> ColumnsOf(SourcePlan s) => Columns.Where(c => c.Schema == s.Schema && c.Table == s.Table);
 }

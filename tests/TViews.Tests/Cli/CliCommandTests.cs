@@ -180,6 +180,32 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
     }
 
     [Fact]
+    public async Task TheRuntimeSchemaIsReadAsAnSqlName()
+    {
+        // As psql reads it: unquoted folds to lower case, double quotes keep case and spaces.
+        var folded = await CliRunner.RunAsync(db.ConnectionString, "install", "--schema", "Cli_Rt");
+        Assert.True(folded.ExitCode == 0, folded.Err);
+        var quoted = await CliRunner.RunAsync(db.ConnectionString, "install", "--schema", "\"Cli Rt\"");
+        Assert.True(quoted.ExitCode == 0, quoted.Err);
+        await using var c = await db.OpenAsync();
+        Assert.Equal(2L, await Db.ScalarAsync<long>(c, """
+            SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE p.proname = 'pg_tviews_version' AND n.nspname IN ('cli_rt', 'Cli Rt')
+            """));
+        Assert.Equal(0L, await Db.ScalarAsync<long>(c, "SELECT count(*) FROM pg_namespace WHERE nspname = 'Cli_Rt'"));
+        // What does not parse, or names more than a schema, is a usage error that changes nothing.
+        foreach (var bad in new[] { "a\"b", "ops.rt", "" })
+        {
+            var refused = await CliRunner.RunAsync(db.ConnectionString, "install", "--schema", bad);
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains($"error: bad --schema \"{bad}\":", refused.Err, StringComparison.Ordinal);
+        }
+        Assert.Contains("unterminated quoted identifier at character 2", (await CliRunner.RunAsync(db.ConnectionString, "install", "--schema", "a\"b")).Err, StringComparison.Ordinal);
+        Assert.Equal(0L, await Db.ScalarAsync<long>(c, "SELECT count(*) FROM pg_namespace WHERE nspname IN ('a\"b', 'ops.rt', 'ops', 'a')"));
+        await Db.ExecuteAsync(c, "DROP SCHEMA cli_rt CASCADE; DROP SCHEMA \"Cli Rt\" CASCADE");
+    }
+
+    [Fact]
     public async Task ExitCodesTellUsageConnectionAndRefusalApartAndJsonErrorsAreJson()
     {
         Assert.Equal(2, (await CliRunner.RunAsync(db.ConnectionString, "verfy")).ExitCode);

@@ -91,6 +91,27 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
         Assert.Contains(reason, explained, StringComparison.Ordinal);
     }
 
+    [Theory]
+    // The user occurs once, joined from the post by an inner join: every post a rename finds has the
+    // renamed user's key as its fk_user, which the rename locks with its writes.
+    [InlineData("tv_dr_inner", "SELECT p.pk_post, u.name FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user", false)]
+    [InlineData("tv_dr_where", "SELECT p.pk_post, u.name FROM tb_post p, tb_user u WHERE u.pk_user = p.fk_user", false)]
+    // Not shown by the key query alone: an outer join (left alone), a second occurrence of the user.
+    [InlineData("tv_dr_left", "SELECT p.pk_post, u.name FROM tb_post p LEFT JOIN tb_user u ON u.pk_user = p.fk_user", true)]
+    [InlineData("tv_dr_twice", "SELECT p.pk_post, u.name, (SELECT v.name FROM tb_user v WHERE v.pk_user = p.pk_post) AS own FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user", true)]
+    public async Task AWritesFirstKeyLockBatchReadsNoLookupItsChangedRowsAlreadyLock(string table, string select, bool readsPosts)
+    {
+        await ApplyAsync(table, select);
+        var update = (await new TViewsEngine(_db).ExplainAsync(table)).Single(e => e.Source == "public.tb_user" && e.Event == "UPDATE").Sql;
+        // The first batch runs before the snapshot test; what follows it runs only after a commit.
+        var split = update.IndexOf("IF pg_tviews_snap::text IS DISTINCT FROM pg_current_snapshot()::text THEN", StringComparison.Ordinal);
+        Assert.True(split > 0, update);
+        const string ReadsPosts = "FROM \"public\".\"tb_post\" AS pg_tviews_a0 WHERE pg_tviews_a0.\"pk_post\" = ANY (pg_tviews_keys1)";
+        Assert.Equal(readsPosts, update[..split].Contains(ReadsPosts, StringComparison.Ordinal));
+        // Keys found again after a commit have their lookups read in full.
+        Assert.Contains(ReadsPosts, update[split..], StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task LockingCanBeSetPerTViewButKeyLocksOnlyWhereTheDefinitionAllowsThem()
     {
