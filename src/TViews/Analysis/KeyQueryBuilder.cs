@@ -123,6 +123,22 @@ internal sealed class KeyQueryBuilder(Binder binder, IReadOnlyList<Expr> keyExpr
         }
 
         public string Description => b.Describe(occ);
+
+        public IReadOnlyList<string>? DeltaColumns => b.DeltaColumnsOf(occ);
+    }
+
+    private IReadOnlyList<string>? DeltaColumnsOf(TableVar occ)
+    {
+        if (occ.Ref.Alias is { } alias && !alias.Columns.OrEmpty().IsEmpty) return null;
+        var columns = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var node in BuildStatement(occ, "pg_tviews_delta", null, null).DescendantsAndSelf())
+        {
+            if (node is StarExpr) return null;
+            if (node is not ColumnRef c || !binder.Columns.TryGetValue(c, out var bindings) || !bindings.Any(x => ReferenceEquals(x.Var, occ))) continue;
+            if (bindings.Count != 1 || bindings[0].Column is not { } column) return null;
+            columns.Add(occ.RelationColumn(column));
+        }
+        return columns.Count == 0 ? null : columns.ToList();
     }
 
     private string Describe(TableVar occ)

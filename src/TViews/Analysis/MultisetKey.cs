@@ -108,4 +108,7 @@ internal sealed class WholeKeyQuery(string description) : TViews.Plan.IKeyQuery
         $"SELECT true FROM {deltaRelation} LIMIT 1";
 
     public string Description => description;
+
+    /// <summary>None: it reads no column, and one row of either side is enough.</summary>
+    public IReadOnlyList<string>? DeltaColumns => null;
 }

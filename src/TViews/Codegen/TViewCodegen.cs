@@ -29,6 +29,8 @@ internal sealed record GeneratedTView(
     TViewPlan Plan,
     string CreateView,
     string CreateTable,
+    string CompressTable,
+    string FillTable,
     string AddPrimaryKey,
     IReadOnlyList<string> CreateIndexes,
     string ApplyFunction,
@@ -70,19 +72,22 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var table = Quote(p.Schema, p.Table);
         var view = Quote(p.Schema, p.View);
         var createView = $"CREATE VIEW {view} AS\n{p.DefinitionSql}";
-        var createTable = $"CREATE TABLE {table} AS SELECT * FROM {view}";
+        // Filled after its columns take lz4 (Lz4Compression), so the first rows are compressed that way too.
+        var createTable = $"CREATE TABLE {table} AS SELECT * FROM {view} WITH NO DATA";
         var pkName = Generated($"{p.Table}_pkey");
         var addPk = p.Multiset ? MultisetIndex(p)
             : $"ALTER TABLE {table} ADD CONSTRAINT {Quote(pkName)} PRIMARY KEY ({string.Join(", ", p.Key.Select(k => Quote(k.Name)))})";
         var indexes = p.Indexes.Select(ix =>
             $"CREATE INDEX IF NOT EXISTS {Quote(Generated($"pg_tviews_{ix.Table}_{string.Join("_", ix.Columns)}_idx"))} ON {Quote(ix.Schema, ix.Table)} ({string.Join(", ", ix.Columns.Select(Quote))})").ToList();
-        if (p.Windows is { } windows) createTable += WindowIndexes(p, windows);
+        var fillTable = $"INSERT INTO {table} SELECT * FROM {view}";
+        if (p.Windows is { } windows) fillTable += WindowIndexes(p, windows);
         var triggers = GenerateTriggers(p);
         var apply = p.Multiset ? MultisetApplyFunction(p) : ApplyFunction(p);
         var sync = SyncFunction(p);
         var patches = p.Sources.Where(s => s.Patch is not null).Select(s => PatchFunction(p, s)).ToList();
         var flush = FlushFunction(p);
-        return new GeneratedTView(p, createView, createTable, addPk, indexes, apply, sync, flush, patches, triggers, Manifest(p, triggers));
+        return new GeneratedTView(p, createView, createTable, Lz4Compression(table), fillTable, addPk, indexes,
+            apply, sync, flush, patches, triggers, Manifest(p, triggers));
     }
 
     // Every PL/pgSQL variable and parameter of generated code is named pg_tviews_*, a prefix the
@@ -221,6 +226,31 @@ internal sealed class TViewCodegen(string runtimeSchema)
     }
 
     /// <summary>An index on the TVIEW's columns of each window partition, for the rows a partition held (appended to the table's creation).</summary>
+    /// <summary>
+    /// Compresses the TVIEW table's compressible columns with lz4 where the server has it (PostgreSQL
+    /// 14 or later, built with lz4). Maintenance rewrites a row's document on every change to it, and
+    /// lz4 compresses several times faster than the default pglz (docs/design.md, "The TVIEW table").
+    /// The test runs on the server, so a migration script stays valid on any PostgreSQL 13 or later;
+    /// pg_dump carries the setting.
+    /// </summary>
+    private static string Lz4Compression(string table)
+    {
+        var regclass = $"{Literal(table)}::pg_catalog.regclass";
+        var body = $"""
+            DECLARE pg_tviews_c record;
+            BEGIN
+                IF EXISTS (SELECT FROM pg_catalog.pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
+                    FOR pg_tviews_c IN SELECT a.attname FROM pg_catalog.pg_attribute AS a JOIN pg_catalog.pg_type AS t ON t.oid = a.atttypid
+                        WHERE a.attrelid = {regclass} AND a.attnum > 0 AND NOT a.attisdropped AND t.typstorage IN ('x', 'm') ORDER BY a.attnum
+                    LOOP
+                        EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I SET COMPRESSION lz4', {regclass}, pg_tviews_c.attname);
+                    END LOOP;
+                END IF;
+            END
+            """;
+        return $"DO {Literal(body)}";
+    }
+
     private static string WindowIndexes(TViewPlan p, WindowPartitionPlan w)
     {
         var sb = new StringBuilder();
@@ -893,8 +923,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
             return Close(sb, fn, label);
         }
         var parts = p.Windows is null
-            ? deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : Quote(p.Schema, p.Table)) + ")"))
+            ? deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : Quote(p.Schema, p.Table)) + ")")).ToList()
             : ["(" + WindowKeyQuery(p, s, deltas) + ")"];
+        if (ev == "UPDATE" && p.Windows is null) (parts, with) = BothSidesAtOnce(p, s, with);
         var uColumns = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}")); // column aliases of the key union, not variables
         var notNull = KeysFound(p);
         var keyQuery = new StringBuilder();
@@ -1432,6 +1463,40 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine($"    ELSIF NOT {whole} THEN");
         LockOrExit();
         sb.AppendLine("    END IF;");
+    }
+
+    /// <summary>
+    /// An UPDATE's key query per occurrence, over its removed and added rows at once where it can:
+    /// where the query reads the same way for both sides and only some columns of them, it runs once
+    /// over the distinct values of those columns on either side (a rename: the user's key, once),
+    /// instead of once per side (the user's comments found twice, then made distinct). The keys are
+    /// the same: each key query finds a key from one delta row at a time (a join or EXISTS on it), so
+    /// the keys of a union of rows are the union of their keys.
+    /// </summary>
+    private static (List<string> Parts, string With) BothSidesAtOnce(TViewPlan p, SourcePlan s, string with)
+    {
+        var once = new List<string>();
+        var removed = new List<string>();
+        var added = new List<string>();
+        var ctes = new List<string>();
+        for (var i = 0; i < s.KeyQueries.Count; i++)
+        {
+            var q = s.KeyQueries[i];
+            var name = $"pg_tviews_changed{i + 1}";
+            var columns = q.DeltaColumns?.Select(c => s.ReferencedColumns.FirstOrDefault(r => r.Name == c)).ToList();
+            if (columns is not null && columns.All(c => c is { Comparable: true })
+                && q.Render(name, "pg_tviews_old", Quote(p.Schema, p.Table)) == q.Render(name))
+            {
+                var list = string.Join(", ", columns.Select(c => $"x.{Quote(c!.Name)}"));
+                ctes.Add($"{name} AS (SELECT {list} FROM pg_tviews_removed AS x UNION SELECT {list} FROM pg_tviews_added AS x)");
+                once.Add("(" + q.Render(name) + ")");
+                continue;
+            }
+            removed.Add("(" + q.Render("pg_tviews_removed", "pg_tviews_old", Quote(p.Schema, p.Table)) + ")");
+            added.Add("(" + q.Render("pg_tviews_added") + ")");
+        }
+        if (ctes.Count > 0) with = with.TrimEnd() + ",\n         " + string.Join(",\n         ", ctes) + "\n    ";
+        return ([.. removed, .. added, .. once], with);
     }
 
     /// <summary>The variables a key-level step (a trigger's or a flush's) locks its tokens with.</summary>

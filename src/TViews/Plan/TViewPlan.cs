@@ -27,6 +27,12 @@ internal interface IKeyQuery
     /// </param>
     string Render(string deltaRelation, string? removedFrom = null, string? tview = null);
 
+    /// <summary>
+    /// The source's columns the query reads from the delta (relation column names), or null when it
+    /// reads a whole row, a star, or columns renamed by an alias: then the delta cannot be narrowed to them.
+    /// </summary>
+    IReadOnlyList<string>? DeltaColumns { get; }
+
     /// <summary>Why this query exists, for <c>tviews explain</c> (e.g. "join path tb_user → tb_post").</summary>
     string Description { get; }
 }

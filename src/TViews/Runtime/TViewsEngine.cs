@@ -490,8 +490,12 @@ public sealed partial class TViewsEngine
             StatementRecorder.Note($"{def.Table}: an index on a source table, for the queries that find the rows a change affects.");
             await conn.ExecuteAsync(ix, ct);
         }
-        StatementRecorder.Note($"{def.Table}: the TVIEW table, filled from its definition.");
+        StatementRecorder.Note($"{def.Table}: the TVIEW table, with the columns of its definition.");
         await conn.ExecuteAsync(gen.CreateTable, ct);
+        StatementRecorder.Note($"{def.Table}: its documents compressed with lz4 where the server has it (rewritten on every change; faster than pglz).");
+        await conn.ExecuteAsync(gen.CompressTable, ct);
+        StatementRecorder.Note($"{def.Table}: filled from its definition.");
+        await conn.ExecuteAsync(gen.FillTable, ct);
         if (plan.Multiset)
         {
             if (gen.AddPrimaryKey.Length > 0)

@@ -130,7 +130,7 @@ public sealed class ApplyAndInstallTests
         [21] = "fa54350551e4f08b",
         [22] = "9e931452aee8c2d8",
         [23] = "413fbcf834c2fc3c",
-        [24] = "d521184919605afd",
+        [24] = "97e9e83fff735bca",
     };
 
     [Fact]

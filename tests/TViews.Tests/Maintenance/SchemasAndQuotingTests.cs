@@ -147,4 +147,48 @@ public sealed class SchemasAndQuotingTests
             await TestServer.DropDatabaseAsync(db);
         }
     }
+
+    [Fact]
+    public Task TViewTablesCompressTheirDocumentsWithLz4WhereTheServerHasIt() => InOwnDatabaseAsync("lz4", async (db, c) =>
+    {
+        const string schema = """
+            CREATE SCHEMA "It's";
+            CREATE TABLE "It's"."Doc" (pk int PRIMARY KEY, body text NOT NULL, n int NOT NULL);
+            INSERT INTO "It's"."Doc" SELECT i, repeat(md5(i::text), 200), i FROM generate_series(1, 20) AS i;
+            """;
+        const string definitions = """
+            CREATE TABLE "It's"."tv_doc" AS SELECT d.pk, d.n, jsonb_build_object('body', d.body, 'n', d.n) AS data, d.body FROM "It's"."Doc" d;
+            """;
+        await using (var cmd = new NpgsqlCommand(schema, c)) await cmd.ExecuteNonQueryAsync();
+        await new TViewsEngine(db).ApplyAsync(TViewDefinition.FromScript(definitions));
+        var lz4 = await Db.ScalarAsync<bool>(c, "SELECT 'lz4' = ANY (enumvals) FROM pg_settings WHERE name = 'default_toast_compression'");
+        Assert.True(lz4, "the test server is built with lz4 (Debian's PostgreSQL is)");
+        // The compressible columns take lz4 (the integers cannot be compressed), set on the table so
+        // that every writer's session uses it, and the rows built with it.
+        Assert.Equal(["body:l", "data:l", "n:", "pk:"], await Db.FirstColumnAsync(c, """
+            SELECT attname || ':' || attcompression::text FROM pg_attribute
+            WHERE attrelid = '"It''s".tv_doc'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attname
+            """));
+        Assert.Equal(["lz4"], await Db.FirstColumnAsync(c, """SELECT DISTINCT pg_column_compression(data) FROM "It's"."tv_doc" """));
+        await using (var cmd = new NpgsqlCommand("""UPDATE "It's"."Doc" SET body = repeat(md5('new'), 200) WHERE pk = 3""", c))
+            await cmd.ExecuteNonQueryAsync();
+        Assert.Equal("lz4", await Db.ScalarAsync<string>(c, """SELECT pg_column_compression(data) FROM "It's"."tv_doc" WHERE pk = 3"""));
+        await Oracle.AssertConsistentAsync(c, [("\"It's\".tv_doc", TViewDefinition.FromScript(definitions)[0].QueryText)], "after an update");
+    });
+
+    /// <summary>Runs <paramref name="body"/> with a database of its own (its connection string and an open connection), dropped afterwards.</summary>
+    private static async Task InOwnDatabaseAsync(string name, Func<string, NpgsqlConnection, Task> body)
+    {
+        var db = await TestServer.CreateDatabaseAsync(name);
+        try
+        {
+            await using var c = new NpgsqlConnection(db);
+            await c.OpenAsync();
+            await body(db, c);
+        }
+        finally
+        {
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
 }
