@@ -225,7 +225,6 @@ internal sealed class TViewCodegen(string runtimeSchema)
         return list;
     }
 
-    /// <summary>An index on the TVIEW's columns of each window partition, for the rows a partition held (appended to the table's creation).</summary>
     /// <summary>
     /// Compresses the TVIEW table's compressible columns with lz4 where the server has it (PostgreSQL
     /// 14 or later, built with lz4). Maintenance rewrites a row's document on every change to it, and
@@ -251,6 +250,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         return $"DO {Literal(body)}";
     }
 
+    /// <summary>An index on the TVIEW's columns of each window partition, for the rows a partition held (appended to the table's filling).</summary>
     private static string WindowIndexes(TViewPlan p, WindowPartitionPlan w)
     {
         var sb = new StringBuilder();
