@@ -922,10 +922,10 @@ internal sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine("    END IF;");
             return Close(sb, fn, label);
         }
-        var parts = p.Windows is null
-            ? deltas.SelectMany(d => s.KeyQueries.Select(q => "(" + q.Render(d.Relation, d.RemovedFrom, d.RemovedFrom is null ? null : Quote(p.Schema, p.Table)) + ")")).ToList()
-            : ["(" + WindowKeyQuery(p, s, deltas) + ")"];
-        if (ev == "UPDATE" && p.Windows is null) (parts, with) = BothSidesAtOnce(p, s, with);
+        List<string> parts;
+        if (p.Windows is not null) parts = ["(" + WindowKeyQuery(p, s, deltas) + ")"];
+        else if (ev == "UPDATE") (parts, with) = BothSidesAtOnce(p, s, deltas[0], deltas[1], with);
+        else parts = deltas.SelectMany(d => s.KeyQueries.Select(q => KeyQueryPart(p, q, d.Relation, d.RemovedFrom))).ToList();
         var uColumns = string.Join(", ", p.Key.Select((_, i) => $"k{i + 1}")); // column aliases of the key union, not variables
         var notNull = KeysFound(p);
         var keyQuery = new StringBuilder();
@@ -1473,7 +1473,8 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// the same: each key query finds a key from one delta row at a time (a join or EXISTS on it), so
     /// the keys of a union of rows are the union of their keys.
     /// </summary>
-    private static (List<string> Parts, string With) BothSidesAtOnce(TViewPlan p, SourcePlan s, string with)
+    private static (List<string> Parts, string With) BothSidesAtOnce(TViewPlan p, SourcePlan s,
+        (string Relation, string? RemovedFrom) removedSide, (string Relation, string? RemovedFrom) addedSide, string with)
     {
         var once = new List<string>();
         var removed = new List<string>();
@@ -1484,20 +1485,24 @@ internal sealed class TViewCodegen(string runtimeSchema)
             var q = s.KeyQueries[i];
             var name = $"pg_tviews_changed{i + 1}";
             var columns = q.DeltaColumns?.Select(c => s.ReferencedColumns.FirstOrDefault(r => r.Name == c)).ToList();
-            if (columns is not null && columns.All(c => c is { Comparable: true })
-                && q.Render(name, "pg_tviews_old", Quote(p.Schema, p.Table)) == q.Render(name))
+            var merged = KeyQueryPart(p, q, name, addedSide.RemovedFrom);
+            if (columns is not null && columns.All(c => c is { Comparable: true }) && KeyQueryPart(p, q, name, removedSide.RemovedFrom) == merged)
             {
                 var list = string.Join(", ", columns.Select(c => $"x.{Quote(c!.Name)}"));
-                ctes.Add($"{name} AS (SELECT {list} FROM pg_tviews_removed AS x UNION SELECT {list} FROM pg_tviews_added AS x)");
-                once.Add("(" + q.Render(name) + ")");
+                ctes.Add($"{name} AS (SELECT {list} FROM {removedSide.Relation} AS x UNION SELECT {list} FROM {addedSide.Relation} AS x)");
+                once.Add(merged);
                 continue;
             }
-            removed.Add("(" + q.Render("pg_tviews_removed", "pg_tviews_old", Quote(p.Schema, p.Table)) + ")");
-            added.Add("(" + q.Render("pg_tviews_added") + ")");
+            removed.Add(KeyQueryPart(p, q, removedSide.Relation, removedSide.RemovedFrom));
+            added.Add(KeyQueryPart(p, q, addedSide.Relation, addedSide.RemovedFrom));
         }
         if (ctes.Count > 0) with = with.TrimEnd() + ",\n         " + string.Join(",\n         ", ctes) + "\n    ";
         return ([.. removed, .. added, .. once], with);
     }
+
+    /// <summary>One branch of a step's key union: <paramref name="q"/> over <paramref name="relation"/>, removed rows probing the TVIEW where the key spans relations.</summary>
+    private static string KeyQueryPart(TViewPlan p, IKeyQuery q, string relation, string? removedFrom) =>
+        "(" + q.Render(relation, removedFrom, removedFrom is null ? null : Quote(p.Schema, p.Table)) + ")";
 
     /// <summary>The variables a key-level step (a trigger's or a flush's) locks its tokens with.</summary>
     private static void DeclareTokenVariables(StringBuilder sb)

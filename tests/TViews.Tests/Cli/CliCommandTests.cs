@@ -199,8 +199,8 @@ public sealed class CliCommandTests(DatabaseFixture db) : IClassFixture<Database
             var refused = await CliRunner.RunAsync(db.ConnectionString, "install", "--schema", bad);
             Assert.Equal(2, refused.ExitCode);
             Assert.Contains($"error: bad --schema \"{bad}\":", refused.Err, StringComparison.Ordinal);
+            if (bad == "a\"b") Assert.Contains("unterminated quoted identifier at character 2", refused.Err, StringComparison.Ordinal);
         }
-        Assert.Contains("unterminated quoted identifier at character 2", (await CliRunner.RunAsync(db.ConnectionString, "install", "--schema", "a\"b")).Err, StringComparison.Ordinal);
         Assert.Equal(0L, await Db.ScalarAsync<long>(c, "SELECT count(*) FROM pg_namespace WHERE nspname IN ('a\"b', 'ops.rt', 'ops', 'a')"));
         await Db.ExecuteAsync(c, "DROP SCHEMA cli_rt CASCADE; DROP SCHEMA \"Cli Rt\" CASCADE");
     }
