@@ -197,7 +197,7 @@ internal static class DefinitionAnalyzer
                 : $"no unique key ({multisetReason}): maintained as a multiset, its rows found by ({string.Join(", ", keyColumns)}); " +
                   "a change recomputes every row sharing those values. Give a unique key for per-row maintenance");
         var (keyLocks, keyLockRefusal) = multiset ? (null, "a multiset TVIEW (no unique key) has no row to lock by key")
-            : KeyLockAnalyzer.Analyze(binder, keyExprs, counts is not null, patchAnalyzer?.LeafReads);
+            : KeyLockAnalyzer.Analyze(binder, keyExprs, patchAnalyzer?.LeafReads);
         if (keyLocks is not null && await NondeterministicColumnAsync(conn, KeyLockAnalyzer.TextColumns(keyLocks), ct) is { } column)
             (keyLocks, keyLockRefusal) = (null, $"{column} has a nondeterministic collation: equal values may differ as text");
         return new DefinitionAnalysis(sources, indexes, warnings, keyExprs, keyEnforced)

@@ -17,12 +17,12 @@ namespace TViews.Analysis;
 internal static class KeyLockAnalyzer
 {
     /// <param name="leafReads">Per source with a patch, the tables its leaves read (<see cref="PatchAnalyzer.LeafReads"/>).</param>
-    public static (KeyLockPlan? Plan, string? Refusal) Analyze(Binder binder, IReadOnlyList<Expr> keyExprs, bool countsFromDelta,
+    public static (KeyLockPlan? Plan, string? Refusal) Analyze(Binder binder, IReadOnlyList<Expr> keyExprs,
         IReadOnlyDictionary<string, IReadOnlyList<TableVar>>? leafReads = null)
     {
         try
         {
-            return (Build(binder, keyExprs, countsFromDelta, leafReads ?? new Dictionary<string, IReadOnlyList<TableVar>>()), null);
+            return (Build(binder, keyExprs, leafReads ?? new Dictionary<string, IReadOnlyList<TableVar>>()), null);
         }
         catch (Refusal r)
         {
@@ -35,10 +35,8 @@ internal static class KeyLockAnalyzer
     /// <summary>How a range variable was reached: its lookup column, and the variable and column it is looked up from.</summary>
     private sealed record Reach(TableVar? From, string? FromColumn, string? Column);
 
-    private static KeyLockPlan Build(Binder binder, IReadOnlyList<Expr> keyExprs, bool countsFromDelta,
-        IReadOnlyDictionary<string, IReadOnlyList<TableVar>> leafReads)
+    private static KeyLockPlan Build(Binder binder, IReadOnlyList<Expr> keyExprs, IReadOnlyDictionary<string, IReadOnlyList<TableVar>> leafReads)
     {
-        if (countsFromDelta) throw new Refusal("counts are kept from deltas (a grouped count), which key locks do not cover yet");
         if (binder.Branches.Count > 1) throw new Refusal("the definition is a UNION of branches, whose keys come from different tables");
         foreach (var scope in binder.Scopes)
         {

@@ -53,7 +53,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 24;
+    public const int Generation = 25;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -905,17 +905,30 @@ internal sealed class TViewCodegen(string runtimeSchema)
         }
         if (s.CountDelta is { } counts)
         {
-            // A recompute of this TVIEW earlier in the same statement may already have counted these
-            // rows (a writable CTE inserting a group and its rows, a cascade): recompute their groups
-            // instead of adding to them.
-            sb.AppendLine($"    IF {RecomputedInStatement(p)} THEN");
             string[] changed = ev switch
             {
                 "INSERT" => ["pg_tviews_new"],
                 "DELETE" => ["pg_tviews_old"],
                 _ => ["pg_tviews_added", "pg_tviews_removed"],
             };
-            sb.AppendLine($"        {CountGroupKeys(p, counts, changed, with)}");
+            var groupKeys = CountGroupKeys(p, counts, changed, with);
+            if (keyed)
+            {
+                // The groups of the changed rows are the keys: the batch locks the rows' lookup values
+                // exclusively (every recompute of their groups reads them, so it is ordered with this
+                // step, and so is any other step adding to them), and what a recompute of the groups
+                // reads. The groups are the rows' own columns: found again after a commit, they are
+                // the same (docs/design.md, "Counts kept from the delta").
+                var groupQuery = $"    {string.Join(" ", p.Key.Select((_, i) => $"{KeyVar(i + 1)} := NULL;"))}\n    {groupKeys}\n";
+                sb.AppendLine("    IF pg_tviews_keyed THEN pg_tviews_snap := pg_current_snapshot(); END IF;");
+                sb.Append(groupQuery);
+                AppendKeyLocks(sb, p, s, deltas.Select(d => d.Relation).ToList(), with, groupQuery, patching: null);
+            }
+            // A recompute of this TVIEW earlier in the same statement may already have counted these
+            // rows (a writable CTE inserting a group and its rows, a cascade): recompute their groups
+            // instead of adding to them.
+            sb.AppendLine($"    IF {RecomputedInStatement(p)} THEN");
+            if (!keyed) sb.AppendLine($"        {groupKeys}");
             sb.AppendLine($"        PERFORM {Quote(p.Schema, ApplyFunctionName(p))}({KeyVars(p)});");
             sb.AppendLine("    ELSE");
             AppendCountDelta(sb, p, counts, ev, with);
@@ -1049,17 +1062,17 @@ internal sealed class TViewCodegen(string runtimeSchema)
         // Counts kept from deltas in immediate mode are kept from the queued rows too: the sum of the
         // statements' deltas is the transaction's, and the stored counts hold every change not queued
         // (an immediate statement flushes the queue before its own). Not with patches (a patch may
-        // rewrite a document that holds the counts) nor with key locks (whole-TVIEW locks cover counts).
-        var countsAtFlush = patched.Count == 0 && p.Windows is null && p.KeyLocks is null
+        // rewrite a document that holds the counts).
+        var countsAtFlush = patched.Count == 0 && p.Windows is null
             && p.Sources.Count(x => x.CountDelta is not null) == 1;
         var counted = countsAtFlush ? p.Sources.Single(x => x.CountDelta is not null).CountDelta! : null;
         // The groups whose counts the queued rows move, and by how much (per leaf), unless this
         // statement already recomputed some of this TVIEW's groups (which then counted rows whose
         // queued delta would count them again): then the groups are recomputed, as before.
-        string CountsFromQueue(SourcePlan s, CountDeltaPlan kept)
+        string CountsFromQueue(SourcePlan s, CountDeltaPlan kept, bool take)
         {
             string Rows(string not) => $"(SELECT (pg_tviews_d.v).* FROM (SELECT q.r::{Quote(s.Schema, s.Table)} AS v FROM pg_tviews_q AS q WHERE {not}q.removed OFFSET 0) AS pg_tviews_d)";
-            var queued = $"WITH pg_tviews_q AS (SELECT q.removed, q.r FROM {QueuedRows(p, s, take: true)} AS q)\n            ";
+            var queued = $"WITH pg_tviews_q AS (SELECT q.removed, q.r FROM {QueuedRows(p, s, take)} AS q)\n            ";
             var into = string.Join(", ", CountKeyVars(p).Concat(kept.Leaves.Select((_, i) => CountVar(i))));
             var aggregates = string.Join(", ", p.Key.Select((_, i) => $"array_agg(d.k{i + 1})").Concat(kept.Leaves.Select((_, i) => $"array_agg(d.c{i})")));
             var sql = new StringBuilder();
@@ -1078,7 +1091,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
         // flush computes its locks from them first).
         string? PerSource(SourcePlan s, bool take)
         {
-            if (take && countsAtFlush && s.CountDelta is { } kept) return CountsFromQueue(s, kept);
+            // (A key-level flush computes the counts before its locks too: its batch needs only the
+            // groups it recomputes, and the moves do not depend on the snapshot.)
+            if (countsAtFlush && s.CountDelta is { } kept) return CountsFromQueue(s, kept, take);
             var tag = patched.FirstOrDefault(x => ReferenceEquals(x.Source, s)).Tag;
             var groups = tag == 0 ? new List<(int Tag, string Filter)> { (0, "") } : [(0, " AND q.\"full\""), (tag, " AND NOT q.\"full\"")];
             var ctes = new List<string>

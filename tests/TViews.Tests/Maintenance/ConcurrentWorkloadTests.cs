@@ -178,6 +178,12 @@ public sealed class ConcurrentWorkloadTests(ITestOutputHelper output) : IAsyncLi
 
         CREATE TABLE tv_entry_hours AS
         SELECT e.fk_team, e.hours, tm.name FROM tb_entry e JOIN tb_team tm ON tm.pk_team = e.fk_team;
+
+        -- A count kept from the delta: entries add to (and leave) their team's count.
+        CREATE TABLE tv_team_size AS
+        SELECT tm.pk_team, jsonb_build_object('name', tm.name, 'entries', count(e.pk_entry)) AS data
+        FROM tb_team tm LEFT JOIN tb_entry e ON e.fk_team = tm.pk_team
+        GROUP BY tm.pk_team, tm.name;
         """;
 
     private WorkloadDatabase? _database;

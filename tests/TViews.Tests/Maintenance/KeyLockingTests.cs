@@ -43,9 +43,10 @@ public sealed class KeyLockingDatabase : IAsyncLifetime
         -- Events with ever-increasing keys (tv_event).
         CREATE TABLE tb_euser (pk_euser integer PRIMARY KEY, name text NOT NULL);
         CREATE TABLE tb_event (pk_event bigserial PRIMARY KEY, fk_euser integer NOT NULL REFERENCES tb_euser, payload text NOT NULL);
-        -- A count kept from the delta (tv_bucket): not key-lockable.
+        -- A count kept from the delta (tv_bucket): each drop adds 1 to its bucket's count.
         CREATE TABLE tb_bucket (pk_bucket integer PRIMARY KEY, name text NOT NULL);
         CREATE TABLE tb_drop (pk_drop serial PRIMARY KEY, fk_bucket integer NOT NULL REFERENCES tb_bucket);
+        CREATE INDEX ON tb_drop (fk_bucket);
 
         INSERT INTO tb_user SELECT g, 'user ' || g FROM generate_series(1, 300) g;
         INSERT INTO tb_post (fk_user, title) SELECT 1 + g % 300, 'post ' || g FROM generate_series(1, 1200) g;
@@ -60,12 +61,13 @@ public sealed class KeyLockingDatabase : IAsyncLifetime
         INSERT INTO tb_ccomment (fk_cpost, fk_cuser, body) SELECT 1 + g % 300, 1 + (g * 7) % 100, 'comment ' || g FROM generate_series(1, 900) g;
         INSERT INTO tb_euser SELECT g, 'user ' || g FROM generate_series(1, 10) g;
         INSERT INTO tb_event (fk_euser, payload) SELECT 1 + g % 10, 'event ' || g FROM generate_series(1, 100) g;
-        INSERT INTO tb_bucket SELECT g, 'bucket ' || g FROM generate_series(1, 10) g;
-        INSERT INTO tb_drop (fk_bucket) SELECT 1 + g % 10 FROM generate_series(1, 50) g;
+        INSERT INTO tb_bucket SELECT g, 'bucket ' || g FROM generate_series(1, 100) g;
+        INSERT INTO tb_drop (fk_bucket) SELECT 1 + g % 100 FROM generate_series(1, 500) g;
         """;
 
     // Key-lockable (the issue's rules): keys are columns of one relation, every other relation is
-    // reached by integer equalities, aggregates are correlated subqueries or sum(). Not tv_bucket.
+    // reached by integer equalities, aggregates are correlated subqueries, sum() or a count kept from
+    // the delta (tv_bucket).
     public const string Script = """
         CREATE TABLE tv_post AS
         SELECT p.pk_post, p.fk_user, p.title, u.name AS author FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user;
@@ -595,6 +597,21 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
 
     // ---- 5. An aggregate per group with concurrent writes to one group ------------------------------
 
+    /// <summary>
+    /// Two fresh groups of <paramref name="groups"/>: the one raced, with its detail rows (in key order,
+    /// to delete or update one each), and another, with the first of its rows (to move in).
+    /// </summary>
+    private async Task<(int Group, int Elsewhere, Queue<int> Rows, int Moving)> TwoGroupsAsync(string groups, string detail, string key, string fk)
+    {
+        var (group, elsewhere) = (db.Take(groups), db.Take(groups));
+        var rows = new Queue<int>();
+        await using (var c = await OpenAsync())
+        await using (var cmd = new NpgsqlCommand($"SELECT {key} FROM {detail} WHERE {fk} = {group} ORDER BY {key}", c))
+        await using (var r = await cmd.ExecuteReaderAsync())
+            while (await r.ReadAsync()) rows.Enqueue(r.GetInt32(0));
+        return (group, elsewhere, rows, await IntAsync($"SELECT min({key}) FROM {detail} WHERE {fk} = {elsewhere}"));
+    }
+
     [Theory]
     [InlineData("insert", "insert")]
     [InlineData("insert", "delete")]
@@ -604,14 +621,7 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
     [InlineData("insert", "move-in")]
     public async Task ASumPerGroupWithConcurrentWritesToOneGroup(string firstAction, string secondAction)
     {
-        var team = db.Take("tb_team");
-        var elsewhere = db.Take("tb_team");
-        var entries = new Queue<int>();
-        await using (var c = await OpenAsync())
-        await using (var cmd = new NpgsqlCommand($"SELECT pk_entry FROM tb_entry WHERE fk_team = {team} ORDER BY pk_entry", c))
-        await using (var r = await cmd.ExecuteReaderAsync())
-            while (await r.ReadAsync()) entries.Enqueue(r.GetInt32(0));
-        var moving = await IntAsync($"SELECT min(pk_entry) FROM tb_entry WHERE fk_team = {elsewhere}");
+        var (team, elsewhere, entries, moving) = await TwoGroupsAsync("tb_team", "tb_entry", "pk_entry", "fk_team");
         string Statement(string action) => action switch
         {
             "insert" => $"INSERT INTO tb_entry (fk_team, hours) VALUES ({team}, 7)",
@@ -631,6 +641,50 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
         var before = await IntAsync($"SELECT hours FROM tv_team WHERE pk_team = {team}");
         var insert = $"INSERT INTO tb_entry (fk_team, hours) VALUES ({team}, 10)";
         await OrderedTripleAsync(insert, insert, insert, "three inserts into one group", $"SELECT hours = {before + 30} FROM tv_team WHERE pk_team = {team}");
+    }
+
+    // ---- 5b. A count kept from the delta: writers add to a group's count ---------------------------
+
+    /// <summary>
+    /// tv_bucket keeps its count from the delta: a drop's step adds 1 to its bucket's row, it does not
+    /// recompute it. Writers of one bucket are ordered on the bucket's lookup value (each holds it
+    /// exclusively), not on the TVIEW row; a recompute of the bucket (a rename) reads it, so it is
+    /// ordered with them, in both orders, and no count is lost or counted twice.
+    /// </summary>
+    [Theory]
+    [InlineData("insert", "insert")]
+    [InlineData("insert", "delete")]
+    [InlineData("delete", "insert")]
+    [InlineData("rename", "insert")]
+    [InlineData("insert", "rename")]
+    [InlineData("rename", "delete")]
+    [InlineData("move-in", "insert")]
+    [InlineData("insert", "move-in")]
+    [InlineData("move-out", "rename")]
+    public async Task ACountKeptFromTheDeltaWithConcurrentWritesToOneBucket(string firstAction, string secondAction)
+    {
+        var (bucket, elsewhere, drops, moving) = await TwoGroupsAsync("tb_bucket", "tb_drop", "pk_drop", "fk_bucket");
+        string Statement(string action) => action switch
+        {
+            "insert" => $"INSERT INTO tb_drop (fk_bucket) VALUES ({bucket})",
+            "delete" => $"DELETE FROM tb_drop WHERE pk_drop = {drops.Dequeue()}",
+            "rename" => $"UPDATE tb_bucket SET name = 'renamed {bucket}' WHERE pk_bucket = {bucket}",
+            "move-in" => $"UPDATE tb_drop SET fk_bucket = {bucket} WHERE pk_drop = {moving}",
+            "move-out" => $"UPDATE tb_drop SET fk_bucket = {elsewhere} WHERE pk_drop = {drops.Dequeue()}",
+            _ => throw new ArgumentOutOfRangeException(nameof(action)),
+        };
+        await OrderedPairAsync(Statement(firstAction), Statement(secondAction),
+            $"SELECT bool_and(drops = (SELECT count(*) FROM tb_drop d WHERE d.fk_bucket = b.pk_bucket)) AND count(*) = 2 FROM tv_bucket b WHERE pk_bucket IN ({bucket}, {elsewhere})");
+    }
+
+    /// <summary>Three drops into one bucket at once: each waits for the one before it, and the count goes up by three.</summary>
+    [Fact]
+    public async Task ThreeWritersAddToOneCount()
+    {
+        var bucket = db.Take("tb_bucket");
+        var before = await IntAsync($"SELECT drops FROM tv_bucket WHERE pk_bucket = {bucket}");
+        var insert = $"INSERT INTO tb_drop (fk_bucket) VALUES ({bucket})";
+        await OrderedTripleAsync(insert, insert, insert, "three drops into one bucket", $"SELECT drops = {before + 3} FROM tv_bucket WHERE pk_bucket = {bucket}");
     }
 
     // ---- 6. A TVIEW on a TVIEW: key locks on both, taken as the cascade reaches each ---------------
@@ -1110,6 +1164,8 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
     [InlineData("tasks of two projects", false)]
     [InlineData("a task move and another project", false)]
     [InlineData("two groups", false)]
+    [InlineData("drops into two buckets (counts kept from the delta)", false)]
+    [InlineData("drops into two buckets (counts kept from the delta)", true)]
     [InlineData("comments on two posts (TVIEW on TVIEW)", false)]
     [InlineData("a post delete cascading to its comments, and a comment elsewhere", false)]
     [InlineData("a comment, and a post delete elsewhere cascading to its comments", false)]
@@ -1185,6 +1241,13 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
                 check = $"SELECT bool_and(hours > 50) AND count(*) = 2 FROM tv_team WHERE pk_team IN ({t1}, {t2})";
                 break;
             }
+            case "drops into two buckets (counts kept from the delta)":
+            {
+                var (b1, b2) = (db.Take("tb_bucket"), db.Take("tb_bucket"));
+                (first, second) = ($"INSERT INTO tb_drop (fk_bucket) VALUES ({b1})", $"DELETE FROM tb_drop WHERE pk_drop = (SELECT min(pk_drop) FROM tb_drop WHERE fk_bucket = {b2})");
+                check = $"SELECT bool_and(drops = (SELECT count(*) FROM tb_drop d WHERE d.fk_bucket = b.pk_bucket)) AND count(*) = 2 FROM tv_bucket b WHERE pk_bucket IN ({b1}, {b2})";
+                break;
+            }
             case "comments on two posts (TVIEW on TVIEW)":
             {
                 var (p1, p2, u) = (db.Take("tb_cpost"), db.Take("tb_cpost"), db.Take("tb_cuser"));
@@ -1229,6 +1292,10 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
     [InlineData("a post by a user, then their rename", "both")]
     [InlineData("a task move, then a task of the target", "both")]
     [InlineData("a comment, then its author's rename (TVIEW on TVIEW)", "both")]
+    [InlineData("two drops into one bucket (counts kept from the delta)", "both")]
+    [InlineData("two drops into one bucket (counts kept from the delta)", "first")]
+    [InlineData("a drop, then its bucket's rename", "both")]
+    [InlineData("a drop, then its bucket's rename", "second")]
     public async Task TheFlushOfADeferredTransactionTakesKeyLocks(string race, string deferred)
     {
         string first, second, check;
@@ -1258,6 +1325,17 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
                 first = $"INSERT INTO tb_ccomment (fk_cpost, fk_cuser, body) VALUES ({p}, {u}, 'deferred {u}')";
                 second = $"UPDATE tb_cuser SET name = 'deferred {u}' WHERE pk_cuser = {u}";
                 check = $"SELECT comments @> jsonb_build_array(jsonb_build_object('body', 'deferred {u}', 'author', 'deferred {u}')) FROM tv_cpost WHERE pk_cpost = {p}";
+                break;
+            }
+            case "two drops into one bucket (counts kept from the delta)":
+            case "a drop, then its bucket's rename":
+            {
+                var b = db.Take("tb_bucket");
+                var before = await IntAsync($"SELECT drops FROM tv_bucket WHERE pk_bucket = {b}");
+                first = $"INSERT INTO tb_drop (fk_bucket) VALUES ({b})";
+                second = race.StartsWith("two", StringComparison.Ordinal) ? first : $"UPDATE tb_bucket SET name = 'deferred {b}' WHERE pk_bucket = {b}";
+                var added = race.StartsWith("two", StringComparison.Ordinal) ? 2 : 1;
+                check = $"SELECT drops = {before + added} AND drops = (SELECT count(*) FROM tb_drop d WHERE d.fk_bucket = {b}) FROM tv_bucket WHERE pk_bucket = {b}";
                 break;
             }
             default:
@@ -1317,7 +1395,7 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
 
     /// <summary>
     /// pg_tviews_metadata.key_locks marks the definitions key locks can serve: the key-lockable
-    /// shapes above, and not a count kept from the delta (tv_bucket). Fails until the column exists.
+    /// shapes above, a count kept from the delta (tv_bucket) included. Fails until the column exists.
     /// </summary>
     [Fact]
     public async Task KeyLockableDefinitionsAreMarked()
@@ -1327,8 +1405,7 @@ public sealed class KeyLockingTests(KeyLockingDatabase db, ITestOutputHelper out
         var marks = new Dictionary<string, bool>();
         await using (var r = await cmd.ExecuteReaderAsync())
             while (await r.ReadAsync()) marks[r.GetString(0)] = r.GetBoolean(1);
-        foreach (var entity in new[] { "post", "npost", "project", "team", "event" })
+        foreach (var entity in new[] { "post", "npost", "project", "team", "event", "bucket" })
             Assert.True(marks[entity], $"tv_{entity} should be key-lockable");
-        Assert.False(marks["bucket"], "tv_bucket keeps a count from the delta: not key-lockable");
     }
 }
