@@ -917,12 +917,11 @@ internal sealed class TViewCodegen(string runtimeSchema)
                 // The groups of the changed rows are the keys: the batch locks the rows' lookup values
                 // exclusively (every recompute of their groups reads them, so it is ordered with this
                 // step, and so is any other step adding to them), and what a recompute of the groups
-                // reads. The groups are the rows' own columns: found again after a commit, they are
-                // the same (docs/design.md, "Counts kept from the delta").
-                var groupQuery = $"    {string.Join(" ", p.Key.Select((_, i) => $"{KeyVar(i + 1)} := NULL;"))}\n    {groupKeys}\n";
+                // reads. The groups are the rows' own columns, so after a commit they are not computed
+                // again: the same keys, whose lookups are locked (docs/design.md, "Counts kept from the delta").
                 sb.AppendLine("    IF pg_tviews_keyed THEN pg_tviews_snap := pg_current_snapshot(); END IF;");
-                sb.Append(groupQuery);
-                AppendKeyLocks(sb, p, s, deltas.Select(d => d.Relation).ToList(), with, groupQuery, patching: null);
+                sb.AppendLine($"    {groupKeys}");
+                AppendKeyLocks(sb, p, s, deltas.Select(d => d.Relation).ToList(), with, keyQuery: "", patching: null);
             }
             // A recompute of this TVIEW earlier in the same statement may already have counted these
             // rows (a writable CTE inserting a group and its rows, a cascade): recompute their groups
@@ -1543,6 +1542,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// read the source): then it locks what the patch reads, not every lookup of the definition; else
     /// the variable that says, at run time, whether it recomputes whole.
     /// </param>
+    /// <param name="keyQuery">The statement computing the keys again after a commit; empty where they cannot change (a count step's groups).</param>
     private void AppendKeyLocks(StringBuilder sb, TViewPlan p, SourcePlan s, IReadOnlyList<string> deltas, string with, string keyQuery, string? patching)
     {
         var plan = p.KeyLocks!;

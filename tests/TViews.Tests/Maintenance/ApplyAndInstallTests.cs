@@ -131,7 +131,7 @@ public sealed class ApplyAndInstallTests
         [22] = "9e931452aee8c2d8",
         [23] = "413fbcf834c2fc3c",
         [24] = "97e9e83fff735bca",
-        [25] = "0bfb78d9a233770d",
+        [25] = "11da9d3bf070ace5",
     };
 
     [Fact]
