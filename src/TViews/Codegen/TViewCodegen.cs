@@ -53,7 +53,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 25;
+    public const int Generation = 26;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -1065,6 +1065,10 @@ internal sealed class TViewCodegen(string runtimeSchema)
         var countsAtFlush = patched.Count == 0 && p.Windows is null
             && p.Sources.Count(x => x.CountDelta is not null) == 1;
         var counted = countsAtFlush ? p.Sources.Single(x => x.CountDelta is not null).CountDelta! : null;
+        // Key locks at the flush: per source whose changed rows already lock a lookup of the keys they
+        // reach (KeyLockPlan.ReadsOfDeltaRows), a variable holding the keys found from that source's
+        // queued rows, whose lookups the first batch then does not read (AppendFlushKeyLocks).
+        var covers = FlushCovers(p);
         // The groups whose counts the queued rows move, and by how much (per leaf), unless this
         // statement already recomputed some of this TVIEW's groups (which then counted rows whose
         // queued delta would count them again): then the groups are recomputed, as before.
@@ -1135,6 +1139,12 @@ internal sealed class TViewCodegen(string runtimeSchema)
                 aggregates.AddRange(p.Key.Select((_, i) => $"{PatchKeyVar(tag, i + 1)} || array_agg(d.k{i + 1}) FILTER (WHERE d.t = {tag})"));
                 targets.AddRange(p.Key.Select((_, i) => PatchKeyVar(tag, i + 1)));
             }
+            // Before the locks only: every key found here, whole or patched (one key column).
+            if (!take && s.CountDelta is null && covers.Values.FirstOrDefault(c => ReferenceEquals(c.Source, s)).Variable is { } cover)
+            {
+                aggregates.Add("array_agg(d.k1)");
+                targets.Add(cover);
+            }
             var sql = new StringBuilder();
             sql.AppendLine($"    -- {Comment($"rows queued from {Quote(s.Schema, s.Table)}")}");
             sql.AppendLine($"    IF {Literal(s.QualifiedName)} = ANY (pg_tviews_sources) THEN");
@@ -1173,6 +1183,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine("    pg_tviews_keyed boolean;");
             sb.AppendLine("    pg_tviews_snap pg_snapshot;");
             sb.AppendLine("    pg_tviews_again boolean := true;");
+            foreach (var v in covers.Values.Select(c => c.Variable).Distinct()) sb.AppendLine($"    {v} {p.Key[0].Type}[];");
             DeclareTokenVariables(sb);
         }
         sb.AppendLine("BEGIN");
@@ -1187,7 +1198,8 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine($"    IF {(keyedFlush ? "NOT pg_tviews_keyed AND " : "")}NOT EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS s WHERE s.entity_name = {entity} AND s.locked_by = pg_tviews_x) THEN");
         sb.AppendLine($"        PERFORM {Rt("pg_tviews_lock_each")}(ARRAY(SELECT c.entity_name FROM {Rt("pg_tviews_closure")}({entity}) AS c));");
         sb.AppendLine("    END IF;");
-        if (keyedFlush) AppendFlushKeyLocks(sb, p, p.Sources.Select(s => PerSource(s, take: false)).OfType<string>().ToList(), patched.Select(x => x.Tag).ToList());
+        if (keyedFlush) AppendFlushKeyLocks(sb, p, p.Sources.Select(s => PerSource(s, take: false)).OfType<string>().ToList(), patched.Select(x => x.Tag).ToList(),
+            covers.ToDictionary(c => c.Key, c => c.Value.Variable));
         // With key locks the keys may stand from before the locks (AppendFlushKeyLocks).
         var computeAgain = keyedFlush && perSource.Count > 0;
         if (computeAgain) sb.AppendLine("    IF pg_tviews_again THEN");
@@ -1624,7 +1636,13 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// flush maintains its TVIEWs one at a time in dependency order, so flushes take key locks of
     /// different TVIEWs in one order.
     /// </summary>
-    private void AppendFlushKeyLocks(StringBuilder sb, TViewPlan p, IReadOnlyList<string> perSource, IReadOnlyList<int> patchTags)
+    /// <param name="covered">
+    /// The lookups (<see cref="KeyLockPlan.ReadsOfDeltaRows"/>) whose values, for the keys in the named
+    /// variable (those found from the queued rows of the lookup's table), are values of those queued
+    /// rows: locked exclusively as writes in the same batch, so not read for those keys.
+    /// </param>
+    private void AppendFlushKeyLocks(StringBuilder sb, TViewPlan p, IReadOnlyList<string> perSource, IReadOnlyList<int> patchTags,
+        IReadOnlyDictionary<LockRead, string> covered)
     {
         var plan = p.KeyLocks!;
         var writes = new List<string>();
@@ -1635,7 +1653,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
                        $"WHERE {Literal(s.QualifiedName)} = ANY (pg_tviews_sources) OFFSET 0) AS pg_tviews_d)";
             writes.AddRange(plan.ColumnsOf(s).Select(c => $"SELECT {Token(p, c, $"x.{Quote(c.Column)}")}, {TableToken(p, c.Schema, c.Table)}, true FROM {rows} AS x"));
         }
-        var reads = ReadTokenQueriesForAllKeys(p, patchTags);
+        var reads = ReadTokenQueriesForAllKeys(p, patchTags, covered);
         var tables = p.Sources.SelectMany(s => plan.ColumnsOf(s)).Select(c => TableToken(p, c.Schema, c.Table))
             .Concat(plan.Reads.Select(r => TableToken(p, r.Target.Schema, r.Target.Table))).Distinct().ToList();
         var tableArray = $"ARRAY[{string.Join(", ", tables)}]";
@@ -1679,9 +1697,30 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// statement has one branch per lookup, not one per lookup and array; each branch costs its
     /// executor start-up on every flush, run or not.
     /// </summary>
-    private static List<string> ReadTokenQueriesForAllKeys(TViewPlan p, IReadOnlyList<int> patchTags) =>
+    private static List<string> ReadTokenQueriesForAllKeys(TViewPlan p, IReadOnlyList<int> patchTags, IReadOnlyDictionary<LockRead, string>? covered = null) =>
         ReadTokenQueries(p, i => patchTags.Count == 0 ? KeyVar(i)
-            : $"({string.Join(" || ", patchTags.Select(t => PatchKeyVar(t, i)).Prepend(KeyVar(i)))})");
+            : $"({string.Join(" || ", patchTags.Select(t => PatchKeyVar(t, i)).Prepend(KeyVar(i)))})", covered: covered);
+
+    /// <summary>
+    /// The lookups a key-level flush of <paramref name="p"/> need not read for some keys, each with its
+    /// source and the variable of the keys found from that source's queued rows: as in a trigger
+    /// (<see cref="AppendKeyLocks"/>), a lookup of a table that its changed rows already lock, here
+    /// for the keys those rows reached (the flush's keys come from every source). One key column only,
+    /// and not for a source whose counts are kept from the delta (its keys are groups).
+    /// </summary>
+    private static Dictionary<LockRead, (SourcePlan Source, string Variable)> FlushCovers(TViewPlan p)
+    {
+        var result = new Dictionary<LockRead, (SourcePlan, string)>();
+        if (p.KeyLocks is not { } plan || p.Key.Count != 1 || plan.KeyColumns.Count != 1) return result;
+        for (var i = 0; i < p.Sources.Count; i++)
+        {
+            var s = p.Sources[i];
+            if (s.CountDelta is not null) continue;
+            foreach (var r in plan.ReadsOfDeltaRows.Where(r => r.Target.Schema == s.Schema && r.Target.Table == s.Table && r.Hops.Count == 0))
+                result[r] = (s, $"pg_tviews_cover{i + 1}");
+        }
+        return result;
+    }
 
     /// <summary>
     /// Locks pg_tviews_tokens (exclusive where pg_tviews_exclusive says so) and the step's table tokens
@@ -1759,7 +1798,8 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// (exclusive) or an SQL test; else shared.
     /// </param>
     private static List<string> ReadTokenQueries(TViewPlan p, Func<int, string>? keyVar = null, IReadOnlyCollection<LockRead>? only = null,
-        string? otherwise = null, string ownRow = "false", IReadOnlyCollection<LockRead>? except = null)
+        string? otherwise = null, string ownRow = "false", IReadOnlyCollection<LockRead>? except = null,
+        IReadOnlyDictionary<LockRead, string>? covered = null)
     {
         keyVar ??= KeyVar;
         var plan = p.KeyLocks!;
@@ -1786,6 +1826,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
             var keyIn = plan.KeyColumns.Count == 1
                 ? $"pg_tviews_a0.{Quote(plan.KeyColumns[0])} = ANY ({keyVar(1)})"
                 : $"({string.Join(", ", plan.KeyColumns.Select(c => "pg_tviews_a0." + Quote(c)))}) IN (SELECT * FROM unnest({string.Join(", ", p.Key.Select((_, i) => keyVar(i + 1)))}))";
+            // (The covered keys left out of the array, not filtered after the scan: the point is not to read their rows.)
+            if (covered is not null && covered.TryGetValue(r, out var cover) && plan.KeyColumns.Count == 1)
+                keyIn = $"pg_tviews_a0.{Quote(plan.KeyColumns[0])} = ANY (ARRAY(SELECT x.v FROM unnest({keyVar(1)}) AS x (v) WHERE NOT x.v = ANY (coalesce({cover}, '{{}}'))))";
             result.Add($"SELECT {Token(p, r.Target, $"pg_tviews_a{r.Hops.Count}.{Quote(r.ValueColumn)}")}, {TableToken(p, r.Target.Schema, r.Target.Table)}, false FROM {from} WHERE {keyIn}" +
                        (when is null ? "" : $" AND {when}"));
         }

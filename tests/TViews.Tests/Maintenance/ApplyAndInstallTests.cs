@@ -132,6 +132,7 @@ public sealed class ApplyAndInstallTests
         [23] = "413fbcf834c2fc3c",
         [24] = "97e9e83fff735bca",
         [25] = "11da9d3bf070ace5",
+        [26] = "be8819fadd4d0a90",
     };
 
     [Fact]

@@ -121,6 +121,66 @@ public sealed class KeyLockAnalysisTests : IAsyncLifetime
         Assert.Equal(readsPosts, update[..split].Contains(ReadsPosts, StringComparison.Ordinal));
         // Keys found again after a commit have their lookups read in full.
         Assert.Contains(ReadsPosts, update[split..], StringComparison.Ordinal);
+
+        // The deferred flush, whose keys come from every source's queued rows: its first batch leaves
+        // out of that read only the keys found from the queued user rows, which it locks as writes.
+        await using var c = new NpgsqlConnection(_db);
+        await c.OpenAsync();
+        await using var def = new NpgsqlCommand("SELECT pg_get_functiondef(format('%I.%I', 'public', 'pg_tviews_flush_' || @e)::regproc)", c);
+        def.Parameters.AddWithValue("e", table["tv_".Length..]);
+        var flush = (string)(await def.ExecuteScalarAsync())!;
+        var flushSplit = flush.IndexOf("IF pg_tviews_snap::text IS DISTINCT FROM pg_current_snapshot()::text THEN", StringComparison.Ordinal);
+        Assert.True(flushSplit > 0, flush);
+        var firstBatch = flush[..flushSplit];
+        // (Its keys: those recomputed whole and those patched, concatenated.)
+        const string FlushReadsPosts = "FROM \"public\".\"tb_post\" AS pg_tviews_a0 WHERE pg_tviews_a0.\"pk_post\" = ANY ((pg_tviews_keys1";
+        const string PostsOfOtherSources = "FROM \"public\".\"tb_post\" AS pg_tviews_a0 WHERE pg_tviews_a0.\"pk_post\" = ANY (ARRAY(SELECT x.v FROM unnest((pg_tviews_keys1";
+        Assert.True(readsPosts == firstBatch.Contains(FlushReadsPosts, StringComparison.Ordinal), firstBatch);
+        Assert.True(readsPosts != firstBatch.Contains(PostsOfOtherSources, StringComparison.Ordinal), firstBatch);
+        Assert.True(readsPosts != firstBatch.Contains("WHERE NOT x.v = ANY (coalesce(pg_tviews_cover", StringComparison.Ordinal), firstBatch);
+        // After a commit (the loop that reads what the keys look up now), in full.
+        Assert.Contains(FlushReadsPosts, flush[flushSplit..], StringComparison.Ordinal);
+        Assert.DoesNotContain("pg_tviews_cover", flush[flushSplit..], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFlushLocksTheLookupsOfKeysFoundFromOtherSourcesThanTheChangedLookedUpRows()
+    {
+        await using var c = new NpgsqlConnection(_db);
+        await c.OpenAsync();
+        async Task<T> Scalar<T>(string sql, NpgsqlTransaction? tx = null)
+        {
+            await using var q = new NpgsqlCommand(sql, c, tx);
+            return (T)(await q.ExecuteScalarAsync())!;
+        }
+        // Two users with two posts each.
+        await Scalar<object>("INSERT INTO tb_user VALUES (1, 'one'), (2, 'two'); INSERT INTO tb_post (pk_post, fk_user, title) VALUES (10, 1, 'a'), (11, 1, 'b'), (20, 2, 'c'), (21, 2, 'd')");
+        await ApplyAsync("tv_dr_flush", "SELECT p.pk_post, p.title, u.name FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user");
+        await Scalar<object>("SELECT pg_tviews_set_locking('dr_flush', 'key')");
+        const long renamed = 1, other = 2;
+        // The token of a user's key as the flush's batch computes it (the seed is the TVIEW's and the column's).
+        var flush = await Scalar<string>("SELECT pg_get_functiondef('public.pg_tviews_flush_dr_flush'::regproc)");
+        var token = System.Text.RegularExpressions.Regex.Match(flush, @"pg_catalog\.hashint8extended\(\(pg_tviews_a0\.""fk_user""\)::bigint, (-?\d+)\)").Groups[1].Value;
+        Assert.NotEqual("", token);
+        await using var tx = await c.BeginTransactionAsync();
+        await Scalar<object>("SET LOCAL pg_tviews.mode = 'deferred'", tx);
+        await Scalar<object>($"UPDATE tb_user SET name = name || '!' WHERE pk_user = {renamed}", tx);
+        await Scalar<object>("UPDATE tb_post SET title = title || '!' WHERE pk_post = 20", tx);
+        await Scalar<object>("SELECT pg_tviews_flush()", tx);
+        // Held by this transaction: the renamed user's token exclusively (a write), the other user's
+        // shared (the retitled post's lookup, which the rename's changed rows do not cover).
+        async Task<string> Mode(long user) => await Scalar<string>($"""
+            SELECT coalesce(string_agg(l.mode, ',' ORDER BY l.mode), 'none') FROM pg_locks l
+            WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid() AND l.granted AND l.objsubid = 1
+              AND ((l.classid::bigint << 32) | l.objid::bigint) = pg_catalog.hashint8extended({user}::bigint, {token})
+            """, tx);
+        Assert.Equal("ExclusiveLock", await Mode(renamed));
+        Assert.Equal("ShareLock", await Mode(other));
+        Assert.Equal(0L, await Scalar<long>("""
+            WITH v AS (SELECT pk_post, title, name FROM tv_dr_flush), d AS (SELECT p.pk_post, p.title, u.name FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user)
+            SELECT count(*) FROM ((TABLE v EXCEPT ALL TABLE d) UNION ALL (TABLE d EXCEPT ALL TABLE v)) x
+            """, tx));
+        await tx.RollbackAsync();
     }
 
     [Fact]
