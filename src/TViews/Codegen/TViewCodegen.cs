@@ -1140,10 +1140,10 @@ internal sealed class TViewCodegen(string runtimeSchema)
                 targets.AddRange(p.Key.Select((_, i) => PatchKeyVar(tag, i + 1)));
             }
             // Before the locks only: every key found here, whole or patched (one key column).
-            if (!take && s.CountDelta is null && covers.Values.FirstOrDefault(c => ReferenceEquals(c.Source, s)).Variable is { } cover)
+            if (!take && covers.TryGetValue(s, out var cover))
             {
                 aggregates.Add("array_agg(d.k1)");
-                targets.Add(cover);
+                targets.Add(cover.Variable);
             }
             var sql = new StringBuilder();
             sql.AppendLine($"    -- {Comment($"rows queued from {Quote(s.Schema, s.Table)}")}");
@@ -1183,7 +1183,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine("    pg_tviews_keyed boolean;");
             sb.AppendLine("    pg_tviews_snap pg_snapshot;");
             sb.AppendLine("    pg_tviews_again boolean := true;");
-            foreach (var v in covers.Values.Select(c => c.Variable).Distinct()) sb.AppendLine($"    {v} {p.Key[0].Type}[];");
+            foreach (var (v, _) in covers.Values) sb.AppendLine($"    {v} {p.Key[0].Type}[];");
             DeclareTokenVariables(sb);
         }
         sb.AppendLine("BEGIN");
@@ -1199,7 +1199,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine($"        PERFORM {Rt("pg_tviews_lock_each")}(ARRAY(SELECT c.entity_name FROM {Rt("pg_tviews_closure")}({entity}) AS c));");
         sb.AppendLine("    END IF;");
         if (keyedFlush) AppendFlushKeyLocks(sb, p, p.Sources.Select(s => PerSource(s, take: false)).OfType<string>().ToList(), patched.Select(x => x.Tag).ToList(),
-            covers.ToDictionary(c => c.Key, c => c.Value.Variable));
+            covers.Values.SelectMany(c => c.Reads.Select(r => (Read: r, c.Variable))).ToDictionary(x => x.Read, x => x.Variable));
         // With key locks the keys may stand from before the locks (AppendFlushKeyLocks).
         var computeAgain = keyedFlush && perSource.Count > 0;
         if (computeAgain) sb.AppendLine("    IF pg_tviews_again THEN");
@@ -1702,22 +1702,21 @@ internal sealed class TViewCodegen(string runtimeSchema)
             : $"({string.Join(" || ", patchTags.Select(t => PatchKeyVar(t, i)).Prepend(KeyVar(i)))})", covered: covered);
 
     /// <summary>
-    /// The lookups a key-level flush of <paramref name="p"/> need not read for some keys, each with its
-    /// source and the variable of the keys found from that source's queued rows: as in a trigger
-    /// (<see cref="AppendKeyLocks"/>), a lookup of a table that its changed rows already lock, here
-    /// for the keys those rows reached (the flush's keys come from every source). One key column only,
-    /// and not for a source whose counts are kept from the delta (its keys are groups).
+    /// Per source whose changed rows already lock lookups of the keys they reach (as in a trigger,
+    /// <see cref="AppendKeyLocks"/>), the variable a key-level flush of <paramref name="p"/> keeps the
+    /// keys found from that source's queued rows in, and those lookups: the flush's keys come from
+    /// every source, so only those keys need not have them read. One key column only, and not for a
+    /// source whose counts are kept from the delta (its keys are groups).
     /// </summary>
-    private static Dictionary<LockRead, (SourcePlan Source, string Variable)> FlushCovers(TViewPlan p)
+    private static Dictionary<SourcePlan, (string Variable, List<LockRead> Reads)> FlushCovers(TViewPlan p)
     {
-        var result = new Dictionary<LockRead, (SourcePlan, string)>();
+        var result = new Dictionary<SourcePlan, (string, List<LockRead>)>(ReferenceEqualityComparer.Instance);
         if (p.KeyLocks is not { } plan || p.Key.Count != 1 || plan.KeyColumns.Count != 1) return result;
         for (var i = 0; i < p.Sources.Count; i++)
         {
             var s = p.Sources[i];
-            if (s.CountDelta is not null) continue;
-            foreach (var r in plan.ReadsOfDeltaRows.Where(r => r.Target.Schema == s.Schema && r.Target.Table == s.Table && r.Hops.Count == 0))
-                result[r] = (s, $"pg_tviews_cover{i + 1}");
+            var reads = plan.ReadsOfDeltaRows.Where(r => r.Target.Schema == s.Schema && r.Target.Table == s.Table).ToList();
+            if (s.CountDelta is null && reads.Count > 0) result[s] = ($"pg_tviews_cover{i + 1}", reads);
         }
         return result;
     }
@@ -1826,8 +1825,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
             var keyIn = plan.KeyColumns.Count == 1
                 ? $"pg_tviews_a0.{Quote(plan.KeyColumns[0])} = ANY ({keyVar(1)})"
                 : $"({string.Join(", ", plan.KeyColumns.Select(c => "pg_tviews_a0." + Quote(c)))}) IN (SELECT * FROM unnest({string.Join(", ", p.Key.Select((_, i) => keyVar(i + 1)))}))";
-            // (The covered keys left out of the array, not filtered after the scan: the point is not to read their rows.)
-            if (covered is not null && covered.TryGetValue(r, out var cover) && plan.KeyColumns.Count == 1)
+            // (One key column: FlushCovers. The covered keys left out of the array, not filtered after the
+            // scan: the point is not to read their rows.)
+            if (covered is not null && covered.TryGetValue(r, out var cover))
                 keyIn = $"pg_tviews_a0.{Quote(plan.KeyColumns[0])} = ANY (ARRAY(SELECT x.v FROM unnest({keyVar(1)}) AS x (v) WHERE NOT x.v = ANY (coalesce({cover}, '{{}}'))))";
             result.Add($"SELECT {Token(p, r.Target, $"pg_tviews_a{r.Hops.Count}.{Quote(r.ValueColumn)}")}, {TableToken(p, r.Target.Schema, r.Target.Table)}, false FROM {from} WHERE {keyIn}" +
                        (when is null ? "" : $" AND {when}"));
