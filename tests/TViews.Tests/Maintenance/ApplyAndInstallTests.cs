@@ -200,6 +200,39 @@ public sealed class ApplyAndInstallTests
     }
 
     [Fact]
+    public async Task ApplyAnalyzesANewTViewButItsJsonDocuments()
+    {
+        // The first writes plan with the table's real size and key values; the documents, which
+        // maintenance never filters or joins on, are left to autovacuum (they took most of the time).
+        var (db, c) = await NewDatabaseAsync();
+        try
+        {
+            await new TViewsEngine(db).ApplyAsync(TViewDefinition.FromScript("""
+                CREATE TABLE tv_doc AS SELECT i.pk_item, i.fk_owner, jsonb_build_object('label', i.label, 'owner', o.name) AS data
+                FROM tb_item i JOIN tb_owner o ON o.pk_owner = i.fk_owner;
+                CREATE TABLE tv_bare AS SELECT o.pk_owner, to_json(o.name) AS doc FROM tb_owner o;
+                """));
+            Assert.Equal("fk_owner,pk_item", await ScalarAsync<string>(c,
+                "SELECT coalesce(string_agg(attname::text, ',' ORDER BY attname), '') FROM pg_stats WHERE schemaname = 'public' AND tablename = 'tv_doc'"));
+            Assert.Equal(3f, await ScalarAsync<float>(c, "SELECT reltuples FROM pg_class WHERE oid = 'tv_doc'::regclass"));
+            Assert.Equal("pk_owner", await ScalarAsync<string>(c,
+                "SELECT coalesce(string_agg(attname::text, ',' ORDER BY attname), '') FROM pg_stats WHERE schemaname = 'public' AND tablename = 'tv_bare'"));
+        }
+        finally
+        {
+            await c.DisposeAsync();
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
+
+    [Fact]
+    public void TheAnalyzeOfATableOfDocumentsOnlyNamesNoColumn()
+    {
+        Assert.Equal("ANALYZE \"s\".\"tv_x\"", TViewsEngine.AnalyzeStatement("s", "tv_x", [new("data", "jsonb")]));
+        Assert.Equal("ANALYZE \"s\".\"tv_x\" (\"k\"\"1\")", TViewsEngine.AnalyzeStatement("s", "tv_x", [new("k\"1", "integer"), new("data", "json")]));
+    }
+
+    [Fact]
     public async Task TheCatalogChecksRunWithoutJit()
     {
         // Their row estimates make JIT compile them (190 ms a call of pg_tviews_unresolved_sources,
