@@ -126,6 +126,78 @@ public sealed class UpgradeTests
 }
 
 /// <summary>
+/// Runbook "PostgreSQL Major Version Upgrade", in place: pg_upgrade carries the runtime, the catalog
+/// and every TVIEW to the new cluster, which maintains them at once. The machines have one PostgreSQL
+/// version, so both clusters run it; what pg_upgrade checks and carries is the same across versions
+/// (no reg* type but regclass in user tables, table OIDs kept, functions, triggers and event triggers
+/// recreated from a schema-only dump, the data files copied).
+/// </summary>
+public sealed class PgUpgradeTests
+{
+    [Fact]
+    public async Task PgUpgradeCarriesTheTViewsTheirSettingsAndTheirMaintenance()
+    {
+        await using var old = await LocalPostgres.StartAsync();
+        await using (var c = new NpgsqlConnection(old.ConnectionString()))
+        {
+            await c.OpenAsync();
+            await using var create = new NpgsqlCommand("CREATE DATABASE mydb", c);
+            await create.ExecuteNonQueryAsync();
+        }
+        var before = await OpsDatabase.OnAsync(old.ConnectionString("mydb"));
+        await before.ExecAsync("""
+            SELECT pg_tviews_set_mode('post', 'deferred');
+            SELECT pg_tviews_set_locking('post', 'key');
+            UPDATE tb_user SET name = 'before upgrade' WHERE pk_user = 1;
+            """);
+        await before.AssertConsistentAsync("before the upgrade");
+        NpgsqlConnection.ClearAllPools();
+        await old.RunToolAsync("pg_ctl", ["-D", old.DataDirectory, "-m", "fast", "-w", "stop"]);
+
+        await using var fresh = await LocalPostgres.StartAsync();
+        NpgsqlConnection.ClearAllPools();
+        await fresh.RunToolAsync("pg_ctl", ["-D", fresh.DataDirectory, "-m", "fast", "-w", "stop"]);
+        var port = (int p) => p.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // Runs in the new cluster's directory (its own user's): pg_upgrade writes its logs and sockets there.
+        await fresh.RunToolAsync("pg_upgrade", [
+            "-b", old.BinDirectory, "-B", fresh.BinDirectory, "-d", old.DataDirectory, "-D", fresh.DataDirectory,
+            "-p", port(old.Port), "-P", port(fresh.Port), "-U", "postgres", "-s", fresh.RootDirectory, "--no-sync"]);
+        await fresh.RunToolAsync("pg_ctl", ["-D", fresh.DataDirectory, "-l", Path.Combine(fresh.RootDirectory, "server.log"), "-w", "-t", "60", "start"]);
+
+        var after = OpsDatabase.Attach(fresh.ConnectionString("mydb"));
+        try
+        {
+            Assert.Equal(RuntimeInstaller.Version, await after.PsqlValueAsync("SELECT pg_tviews_version();"));
+            Assert.Equal("post|deferred|key\nuser|immediate|whole",
+                await after.PsqlValueAsync("SELECT entity_name, mode, locking FROM pg_tviews_metadata ORDER BY entity_name;"));
+            Assert.Equal("before upgrade", await after.ScalarAsync<string>("SELECT data->'author'->>'name' FROM tv_post WHERE fk_user = 1 LIMIT 1"));
+            await after.AssertConsistentAsync("after pg_upgrade");
+            await after.AssertHealthyAsync();
+
+            // Maintained at once, immediate and deferred (tv_post is deferred: maintained at COMMIT),
+            // the event trigger included (a dropped TVIEW leaves the catalog).
+            await after.ExecAsync("""
+                UPDATE tb_user SET name = 'after upgrade' WHERE pk_user = 1;
+                INSERT INTO tb_post VALUES (700, 1, 'after upgrade');
+                INSERT INTO tb_comment VALUES (700, 700, 'first');
+                DELETE FROM tb_comment WHERE pk_comment < 10;
+                """);
+            Assert.Equal("after upgrade", await after.ScalarAsync<string>("SELECT data->'author'->>'name' FROM tv_post WHERE pk_post = 700"));
+            Assert.Equal("first", await after.ScalarAsync<string>("SELECT data->'comments'->0->>'body' FROM tv_post WHERE pk_post = 700"));
+            await after.AssertConsistentAsync("after writes on the upgraded cluster");
+            Assert.Equal("0", await after.PsqlValueAsync("SELECT pg_tviews_refresh('user');"));
+            await after.PsqlAsync("DROP TABLE tv_post;");
+            Assert.Equal("user", await after.PsqlValueAsync("SELECT string_agg(entity_name, ',') FROM pg_tviews_metadata;"));
+            await after.AssertHealthyAsync();
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+        }
+    }
+}
+
+/// <summary>
 /// Runbook "Replication Lag": a streaming replica receives TVIEW rows like any table rows; refresh
 /// runs on the primary (the replica is read-only), and the health check runs on both.
 /// </summary>
