@@ -157,11 +157,10 @@ public sealed class PgUpgradeTests
         await using var fresh = await LocalPostgres.StartAsync();
         NpgsqlConnection.ClearAllPools();
         await fresh.RunToolAsync("pg_ctl", ["-D", fresh.DataDirectory, "-m", "fast", "-w", "stop"]);
-        var port = (int p) => p.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // Runs in the new cluster's directory (its own user's): pg_upgrade writes its logs and sockets there.
         await fresh.RunToolAsync("pg_upgrade", [
             "-b", old.BinDirectory, "-B", fresh.BinDirectory, "-d", old.DataDirectory, "-D", fresh.DataDirectory,
-            "-p", port(old.Port), "-P", port(fresh.Port), "-U", "postgres", "-s", fresh.RootDirectory, "--no-sync"]);
+            "-p", Text(old.Port), "-P", Text(fresh.Port), "-U", "postgres", "-s", fresh.RootDirectory, "--no-sync"]);
         await fresh.RunToolAsync("pg_ctl", ["-D", fresh.DataDirectory, "-l", Path.Combine(fresh.RootDirectory, "server.log"), "-w", "-t", "60", "start"]);
 
         var after = OpsDatabase.Attach(fresh.ConnectionString("mydb"));
@@ -194,6 +193,8 @@ public sealed class PgUpgradeTests
         {
             NpgsqlConnection.ClearAllPools();
         }
+
+        static string Text(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }
 
