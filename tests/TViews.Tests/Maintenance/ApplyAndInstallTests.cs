@@ -202,8 +202,8 @@ public sealed class ApplyAndInstallTests
     [Fact]
     public async Task ApplyAnalyzesANewTViewButItsJsonDocuments()
     {
-        // The first writes plan with the table's real size and key values; the documents, which
-        // maintenance never filters or joins on, are left to autovacuum (they took most of the time).
+        // The first writes plan with the table's real size and key values; the documents, by which
+        // maintenance finds no row, are left to autovacuum (they took most of the time).
         var (db, c) = await NewDatabaseAsync();
         try
         {

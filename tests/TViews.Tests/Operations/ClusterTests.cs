@@ -126,7 +126,7 @@ public sealed class UpgradeTests
 }
 
 /// <summary>
-/// Runbook "PostgreSQL Major Version Upgrade", in place: pg_upgrade carries the runtime, the catalog
+/// Runbook "PostgreSQL version upgrade", in place: pg_upgrade carries the runtime, the catalog
 /// and every TVIEW to the new cluster, which maintains them at once. The machines have one PostgreSQL
 /// version, so both clusters run it; what pg_upgrade checks and carries is the same across versions
 /// (no reg* type but regclass in user tables, table OIDs kept, functions, triggers and event triggers
