@@ -226,7 +226,7 @@ public sealed class ApplyAndInstallTests
     }
 
     [Fact]
-    public void TheAnalyzeOfATableOfDocumentsOnlyNamesNoColumn()
+    public void TheAnalyzeStatementQuotesItsColumnsAndNamesNoneForATableOfDocumentsOnly()
     {
         Assert.Equal("ANALYZE \"s\".\"tv_x\"", TViewsEngine.AnalyzeStatement("s", "tv_x", [new("data", "jsonb")]));
         Assert.Equal("ANALYZE \"s\".\"tv_x\" (\"k\"\"1\")", TViewsEngine.AnalyzeStatement("s", "tv_x", [new("k\"1", "integer"), new("data", "json")]));
