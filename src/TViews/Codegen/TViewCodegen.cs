@@ -53,7 +53,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// them unchanged. Raise it with every change to what this class generates (ApplyAndInstallTests
     /// pins the generated code of a few TVIEWs to it).
     /// </summary>
-    public const int Generation = 26;
+    public const int Generation = 27;
 
     private const int BatchSize = 10_000;
     private string Rt(string name) => Quote(runtimeSchema, name);
@@ -824,6 +824,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         {
             sb.AppendLine("    pg_tviews_mode text;");
             sb.AppendLine("    pg_tviews_queued boolean;");
+            sb.AppendLine("    pg_tviews_rows boolean;");
         }
         var keyed = p.KeyLocks is not null && ev != "TRUNCATE";
         // Whether the statement's rows need the keys recomputed whole or only patched: known now, or
@@ -835,6 +836,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
         {
             sb.AppendLine("    pg_tviews_keyed boolean;");
             sb.AppendLine("    pg_tviews_key_locked boolean;");
+            sb.AppendLine("    pg_tviews_lock text;");
             DeclareTokenVariables(sb);
             sb.AppendLine("    pg_tviews_snap pg_snapshot;");
             if (wholeVar is not null) sb.AppendLine($"    {wholeVar} boolean;");
@@ -855,6 +857,8 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine($"        IF EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS pg_tviews_s WHERE pg_tviews_s.entity_name = {entity} AND pg_tviews_s.rebuilding_by = pg_current_xact_id()) THEN {exit} END IF;");
         sb.AppendLine("    END IF;");
         var refCols = string.Join(", ", s.ReferencedColumns.Select(c => Cmp(c, "x")));
+        // Whether the statement changed rows that matter: tested in the statement that reads the mode.
+        string rows;
         switch (ev)
         {
             case "TRUNCATE":
@@ -866,17 +870,17 @@ internal sealed class TViewCodegen(string runtimeSchema)
             // comparing its documents to find rows that did not would cost more than it saves.
             case "UPDATE" when s.TViewEntity is not null:
             case "INSERT":
-                sb.AppendLine($"    IF NOT EXISTS (SELECT FROM pg_tviews_new) THEN {exit} END IF;");
+                rows = "EXISTS (SELECT FROM pg_tviews_new)";
                 break;
             case "UPDATE":
                 // Rows whose read columns are unchanged cancel out (multiset difference): nothing to do.
-                sb.AppendLine($"    IF NOT EXISTS (SELECT {refCols} FROM pg_tviews_new AS x EXCEPT ALL SELECT {refCols} FROM pg_tviews_old AS x) THEN {exit} END IF;");
+                rows = $"EXISTS (SELECT {refCols} FROM pg_tviews_new AS x EXCEPT ALL SELECT {refCols} FROM pg_tviews_old AS x)";
                 break;
-            case "DELETE":
-                sb.AppendLine($"    IF NOT EXISTS (SELECT FROM pg_tviews_old) THEN {exit} END IF;");
+            default:
+                rows = "EXISTS (SELECT FROM pg_tviews_old)";
                 break;
         }
-        AppendDeferredBranch(sb, p, s, ev, exit);
+        AppendDeferredBranch(sb, p, s, ev, exit, rows);
         // Serialize maintenance of this TVIEW (or, with key locks, take the key-level writer's lock),
         // then compute keys with a snapshot taken after the lock.
         AppendStatementLock(sb, p, s, ev, exit);
@@ -990,7 +994,7 @@ internal sealed class TViewCodegen(string runtimeSchema)
     /// the TVIEW is maintained at COMMIT (<c>pg_tviews_flush</c>, run by a deferred trigger); nothing
     /// is locked now. Immediate: first flush what earlier statements queued (<c>pg_tviews_queued</c>).
     /// </summary>
-    private void AppendDeferredBranch(StringBuilder sb, TViewPlan p, SourcePlan s, string ev, string exit)
+    private void AppendDeferredBranch(StringBuilder sb, TViewPlan p, SourcePlan s, string ev, string exit, string changed)
     {
         var entity = Literal(p.Entity);
         var queue = Rt("pg_tviews_queue");
@@ -999,12 +1003,19 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine("        RAISE EXCEPTION 'invalid value for pg_tviews.mode: %', quote_literal(pg_tviews_mode)");
         sb.AppendLine("            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use immediate or deferred, or RESET pg_tviews.mode.';");
         sb.AppendLine("    END IF;");
-        // (Whether earlier statements queued rows matters only to an immediate statement.)
-        sb.AppendLine($"    SELECT coalesce(nullif(pg_tviews_mode, ''), pg_tviews_m.mode),");
-        sb.AppendLine($"           coalesce(nullif(pg_tviews_mode, ''), pg_tviews_m.mode) <> 'deferred' AND {Rt("pg_tviews_queued_here")}({entity})");
-        sb.AppendLine($"    INTO pg_tviews_mode, pg_tviews_queued");
-        sb.AppendLine($"    FROM {Rt("pg_tviews_metadata")} AS pg_tviews_m WHERE pg_tviews_m.entity_name = {entity};");
-        sb.AppendLine("    IF pg_tviews_mode = 'deferred' THEN");
+        // One statement: whether there are rows to maintain, the mode (none when the metadata row is
+        // gone), and, for an immediate statement, whether earlier statements queued rows; the queue is
+        // asked only when this transaction inserted into it (QueueMayHoldRows).
+        sb.AppendLine($"    SELECT {changed},");
+        sb.AppendLine($"           CASE WHEN pg_tviews_m.entity_name IS NOT NULL THEN coalesce(nullif(pg_tviews_mode, ''), pg_tviews_m.mode) END,");
+        sb.AppendLine($"           coalesce(nullif(pg_tviews_mode, ''), pg_tviews_m.mode) <> 'deferred'");
+        sb.AppendLine($"               AND CASE WHEN {QueueMayHoldRows()} THEN {Rt("pg_tviews_queued_here")}({entity}) ELSE false END");
+        sb.AppendLine($"    INTO pg_tviews_rows, pg_tviews_mode, pg_tviews_queued");
+        sb.AppendLine($"    FROM (SELECT) AS pg_tviews_one LEFT JOIN {Rt("pg_tviews_metadata")} AS pg_tviews_m ON pg_tviews_m.entity_name = {entity};");
+        sb.AppendLine($"    IF NOT pg_tviews_rows THEN {exit} END IF;");
+        // Rows are queued only while track_counts is on, so that the count QueueMayHoldRows reads
+        // sees every one; with it off, the statement is maintained now (the same rows in the end).
+        sb.AppendLine("    IF pg_tviews_mode = 'deferred' AND pg_catalog.current_setting('track_counts') = 'on' THEN");
         var sides = ev switch
         {
             "INSERT" => new[] { ("pg_tviews_new", "false") },
@@ -1025,6 +1036,19 @@ internal sealed class TViewCodegen(string runtimeSchema)
         sb.AppendLine("    END IF;");
         sb.AppendLine("    pg_tviews_queued := coalesce(pg_tviews_queued, false);");
     }
+
+    /// <summary>
+    /// Whether this transaction may have queued rows (deferred mode): it inserted into
+    /// <c>pg_tviews_queued</c>, as the backend's own count of the transaction's inserts says (no
+    /// setting a session can change; a queued row is inserted by the transaction whose id it holds,
+    /// and only while <c>track_counts</c> is on, when PostgreSQL counts it; inserts rolled back stay
+    /// counted). With <c>track_counts</c> off now, or the table not found, it may have. Only when it
+    /// may is the queue itself asked: most transactions queue nothing, and the question cost a
+    /// statement. (Asking matters: an immediate statement must flush what was queued before it
+    /// recomputes, or a count kept from the delta would add the queued rows twice.)
+    /// </summary>
+    private string QueueMayHoldRows() =>
+        $"coalesce(pg_catalog.pg_stat_get_xact_tuples_inserted(pg_catalog.to_regclass({Literal(Rt("pg_tviews_queued"))})), 1) > 0 OR pg_catalog.current_setting('track_counts') <> 'on'";
 
     /// <summary>
     /// Whether a statement's rows need the TVIEW's keys recomputed whole, or only the leaves that read
@@ -1451,9 +1475,10 @@ internal sealed class TViewCodegen(string runtimeSchema)
         // transaction, the common case, runs no query to learn that it holds nothing.
         var lockedHint = $"strpos(coalesce(current_setting('pg_tviews.locked', true), ''), {Literal(EntityMark(p))})";
         var whole = $"EXISTS (SELECT FROM {Rt("pg_tviews_state")} AS pg_tviews_s WHERE pg_tviews_s.entity_name = {entity} AND pg_tviews_s.locked_by = pg_current_xact_id())";
-        void LockOrExit()
+        var lockStep = $"{Rt("pg_tviews_lock_step")}({Literal(s.QualifiedName)}, {Literal(ev)}, {entity}, {marks})";
+        void LockOrExit(string how)
         {
-            sb.AppendLine($"        IF NOT {Rt("pg_tviews_lock_statement")}({Literal(s.QualifiedName)}, {Literal(ev)}, {entity}, {marks}) OR {tableRegclass} IS NULL THEN");
+            sb.AppendLine($"        IF {how} IS NULL OR {tableRegclass} IS NULL THEN");
             sb.AppendLine($"            PERFORM {Rt("pg_tviews_missing")}({entity}, {tableRegclass}); {exit}");
             sb.AppendLine("        END IF;");
         }
@@ -1476,8 +1501,11 @@ internal sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine($"        SELECT NOT {whole}, {keyLevel} INTO pg_tviews_keyed, pg_tviews_key_locked;");
             sb.AppendLine("    END IF;");
             sb.AppendLine("    IF pg_tviews_keyed AND NOT pg_tviews_key_locked THEN");
-            LockOrExit();
-            sb.AppendLine($"        pg_tviews_keyed := NOT {whole};");
+            // How the TVIEW is locked now, as the lock step found it in the owner-only rows ('key'
+            // where it holds the whole lock too: key locks under it are only more locking).
+            sb.AppendLine($"        pg_tviews_lock := {lockStep};");
+            LockOrExit("pg_tviews_lock");
+            sb.AppendLine("        pg_tviews_keyed := pg_tviews_lock = 'key';");
             sb.AppendLine("    END IF;");
             return;
         }
@@ -1485,9 +1513,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
         // transaction), else the locks are taken. (The claim is checked in an ELSIF: the first test
         // alone is a simple expression, which runs no query.)
         sb.AppendLine($"    IF {lockedHint} = 0 THEN");
-        LockOrExit();
+        LockOrExit(lockStep);
         sb.AppendLine($"    ELSIF NOT {whole} THEN");
-        LockOrExit();
+        LockOrExit(lockStep);
         sb.AppendLine("    END IF;");
     }
 
@@ -1763,7 +1791,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
             sb.AppendLine($"{at}IF pg_tviews_late THEN");
             Late(set, at + "    ");
             sb.AppendLine($"{at}ELSE");
-            sb.AppendLine($"{at}    PERFORM count({locked}) FROM ({set} ORDER BY 1 OFFSET 0) AS l;");
+            // The rank recorded by the same statement, after its locks (a grouped query projects
+            // once, after the aggregate has taken them all).
+            sb.AppendLine($"{at}    PERFORM count({locked}), set_config('pg_tviews.key_max', {rank}, true) FROM ({set} ORDER BY 1 OFFSET 0) AS l;");
             sb.AppendLine($"{at}END IF;");
         }
         sb.AppendLine($"{indent}IF cardinality(pg_tviews_tokens) > 256 THEN");
@@ -1772,8 +1802,9 @@ internal sealed class TViewCodegen(string runtimeSchema)
         Lock(small, indent + "    ");
         sb.AppendLine($"{indent}END IF;");
         if (lateOnly) return;
-        // From now on this transaction holds key locks of this rank: later batches are out of order.
-        sb.AppendLine($"{indent}IF NOT pg_tviews_late THEN PERFORM set_config('pg_tviews.key_max', {rank}, true); pg_tviews_late := true; END IF;");
+        // From now on this transaction holds key locks of this rank (pg_tviews.key_max, set by the
+        // batch): later batches are out of order.
+        sb.AppendLine($"{indent}pg_tviews_late := true;");
     }
 
     /// <summary>

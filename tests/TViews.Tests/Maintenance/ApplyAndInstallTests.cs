@@ -133,6 +133,7 @@ public sealed class ApplyAndInstallTests
         [24] = "97e9e83fff735bca",
         [25] = "11da9d3bf070ace5",
         [26] = "be8819fadd4d0a90",
+        [27] = "4bbb951196697548",
     };
 
     [Fact]
@@ -279,6 +280,63 @@ public sealed class ApplyAndInstallTests
             // Key locks were taken (a slot of each TVIEW); this query scans, so it comes last.
             Assert.Equal(2L, await ScalarAsync<long>(c, "SELECT count(*) FROM pg_tviews_trace WHERE xact = pg_current_xact_id()"));
             await tx.CommitAsync();
+            await Oracle.AssertConsistentAsync(c, WorkloadRunner.Definitions(Models), "after key-level writes");
+        }
+        finally
+        {
+            await c.DisposeAsync();
+            await TestServer.DropDatabaseAsync(db);
+        }
+    }
+
+    [Fact]
+    public async Task AFirstWriteTakesItsOwnSlotOfEveryMemberAtOnceAndAnotherWhereItsOwnIsHeld()
+    {
+        // A transaction's first key-level write takes the writer's lock of every TVIEW of its lock set
+        // in one batch: each one's own slot (pid % 64). Where another transaction holds that row, the
+        // member goes through the lock step's loop, which takes another slot without waiting.
+        var (db, c) = await NewDatabaseAsync();
+        await using var other = new NpgsqlConnection(db);
+        try
+        {
+            await new TViewsEngine(db).ApplyAsync(TViewDefinition.FromScript(Models));
+            var keyed = await ScalarAsync<long>(c, "SELECT count(pg_tviews_set_locking(entity_name, 'key')) FROM pg_tviews_metadata WHERE key_locks");
+            Assert.Equal(3L, keyed);
+            await using (var cmd = new NpgsqlCommand("ANALYZE pg_tviews_trace", c)) await cmd.ExecuteNonQueryAsync(); // statistics as autovacuum leaves them
+            async Task<string> SlotsAsync(NpgsqlTransaction tx)
+            {
+                await using var cmd = new NpgsqlCommand(
+                    "SELECT string_agg(entity_name || CASE WHEN slot = pg_backend_pid() % 64 THEN ':own' ELSE ':other' END, ',' ORDER BY entity_name) FROM pg_tviews_trace WHERE xact = pg_current_xact_id()", c, tx);
+                return (string)(await cmd.ExecuteScalarAsync())!;
+            }
+            // Calls of the per-member function (pg_tviews_lock_shared) this transaction made.
+            async Task<long> PerMemberCallsAsync(NpgsqlTransaction tx)
+            {
+                await using var cmd = new NpgsqlCommand("SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_xact_user_functions WHERE funcname = 'pg_tviews_lock_shared'", c, tx);
+                return (long)(await cmd.ExecuteScalarAsync())!;
+            }
+            await using (var tx = await c.BeginTransactionAsync())
+            {
+                await using (var cmd = new NpgsqlCommand("SET LOCAL track_functions = 'pl'; UPDATE tb_item SET fk_owner = 2, label = label || '?' WHERE pk_item = 1", c, tx)) await cmd.ExecuteNonQueryAsync();
+                Assert.Equal("0", await ScalarAsync<string>(c, "SELECT seq_scan::text FROM pg_stat_xact_user_tables WHERE relname = 'pg_tviews_trace'"));
+                Assert.Equal("item:own,label:own,owner:own", await SlotsAsync(tx));
+                Assert.Equal(0L, await PerMemberCallsAsync(tx));
+                await tx.CommitAsync();
+            }
+            await other.OpenAsync();
+            var pid = await ScalarAsync<int>(c, "SELECT pg_backend_pid()");
+            await using var held = await other.BeginTransactionAsync();
+            await using (var cmd = new NpgsqlCommand($"SELECT FROM pg_tviews_trace WHERE entity_name = 'label' AND slot = {pid % 64} FOR UPDATE", other, held))
+                await cmd.ExecuteNonQueryAsync();
+            await using (var tx = await c.BeginTransactionAsync())
+            {
+                await using (var cmd = new NpgsqlCommand("SET LOCAL track_functions = 'pl'; UPDATE tb_item SET fk_owner = 1, label = label || '!' WHERE pk_item = 1", c, tx) { CommandTimeout = 10 })
+                    await cmd.ExecuteNonQueryAsync();
+                Assert.Equal("item:own,label:other,owner:own", await SlotsAsync(tx));
+                Assert.Equal(1L, await PerMemberCallsAsync(tx));
+                await tx.CommitAsync();
+            }
+            await held.RollbackAsync();
             await Oracle.AssertConsistentAsync(c, WorkloadRunner.Definitions(Models), "after key-level writes");
         }
         finally

@@ -331,6 +331,51 @@ public sealed class DeferredModeTests(ITestOutputHelper output) : BlogDatabaseTe
     }
 
     /// <summary>
+    /// An immediate statement asks the queue whether earlier statements queued rows only when its
+    /// transaction inserted into it (PostgreSQL's count of the transaction's inserts, which needs
+    /// track_counts): most transactions run no query of the queue. So rows are queued only while
+    /// track_counts is on; with it off, a deferred statement is maintained at once.
+    /// </summary>
+    [Fact]
+    public async Task OnlyATransactionThatQueuedAsksTheQueueAndNothingIsQueuedUncounted()
+    {
+        await using var c = await OpenAsync();
+        async Task<long> QueueAsksAsync(NpgsqlTransaction tx) =>
+            await ScalarAsync<long>(c, "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_xact_user_functions WHERE funcname = 'pg_tviews_queued_here'", tx);
+        await using (var tx = await c.BeginTransactionAsync())
+        {
+            await ExecAsync(c, "SET LOCAL track_functions = 'pl'", tx);
+            await ExecAsync(c, "UPDATE tb_post SET title = 'asked nothing' WHERE pk_post = 6", tx);
+            await ExecAsync(c, "INSERT INTO tb_comment (fk_post, fk_author, body) VALUES (6, 1, 'asked nothing')", tx);
+            Assert.Equal("asked nothing", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 6", tx));
+            Assert.Equal(0L, await QueueAsksAsync(tx));
+            await tx.CommitAsync();
+        }
+        await using (var tx = await c.BeginTransactionAsync())
+        {
+            await ExecAsync(c, "SET LOCAL track_functions = 'pl'; SET LOCAL pg_tviews.mode = 'deferred'", tx);
+            await ExecAsync(c, "UPDATE tb_post SET title = 'queued' WHERE pk_post = 7", tx);
+            await ExecAsync(c, "SET LOCAL pg_tviews.mode = 'immediate'", tx);
+            await ExecAsync(c, "UPDATE tb_post SET title = 'after queued' WHERE pk_post = 8", tx);
+            Assert.True(await QueueAsksAsync(tx) > 0);
+            Assert.Equal("queued", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 7", tx));
+            await tx.CommitAsync();
+        }
+        await using (var tx = await c.BeginTransactionAsync())
+        {
+            await ExecAsync(c, "SET LOCAL track_counts = off; SET LOCAL pg_tviews.mode = 'deferred'", tx);
+            await ExecAsync(c, "UPDATE tb_post SET title = 'uncounted' WHERE pk_post = 9", tx);
+            Assert.Equal("uncounted", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 9", tx));
+            Assert.Equal("[]", await ScalarAsync<string>(c, QueuedPosts, tx));
+            await ExecAsync(c, "SET LOCAL track_counts = on", tx);
+            await ExecAsync(c, "UPDATE tb_post SET title = 'counted' WHERE pk_post = 10", tx);
+            Assert.NotEqual("counted", await ScalarAsync<string>(c, "SELECT data->>'title' FROM tv_post WHERE pk_post = 10", tx));
+            await tx.CommitAsync();
+        }
+        await Oracle.AssertConsistentAsync(c, Definitions, "after COMMIT");
+    }
+
+    /// <summary>
     /// The flush is a deferred constraint trigger, so SET CONSTRAINTS ALL IMMEDIATE runs it at once,
     /// and after that at the end of every statement that queues. Inside a savepoint that is rolled
     /// back, the flush's writes go, the queued rows come back and so does the deferred mode of the

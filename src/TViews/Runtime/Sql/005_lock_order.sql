@@ -423,8 +423,12 @@ END $fn$;
 -- them, its locking is not 'whole', immediate mode, nothing queued, READ COMMITTED), only the
 -- key-level writer's lock (pg_tviews_lock_shared); its trigger then locks the keys it writes and
 -- reads, step by step, in the order of pg_tviews_lock_late.
-CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_statement(source_table text, source_event text, tview text, gate_marks text DEFAULT NULL)
-RETURNS boolean
+-- Returns how `tview` itself is locked: 'key' (the key-level writer's lock, which the trigger then
+-- follows with key locks), 'whole' (its whole lock, as its state row says), or NULL (not locked
+-- here). 'key' is right even when the transaction holds the whole lock too: key locks under the
+-- whole lock are only more locking. The trigger needs no query of its own to learn it.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_step(source_table text, source_event text, tview text, gate_marks text DEFAULT NULL)
+RETURNS text
 LANGUAGE plpgsql AS $fn$
 DECLARE
     wanted text[];
@@ -433,7 +437,7 @@ DECLARE
     sources regclass[];
     held text := coalesce(current_setting('pg_tviews.locked', true), '');
     added boolean := false;
-    mine boolean := false;
+    how text; -- how tview is locked: 'key', 'whole', or NULL (not yet)
     e text;
     keyed boolean; -- whether an earlier statement took key locks; computed when first needed
     contended boolean; -- whether 'auto' takes whole locks now; computed when first needed
@@ -442,6 +446,8 @@ DECLARE
     eligible_locking text[];
     member_at integer;
     queued_any boolean; -- whether this transaction queued rows for any TVIEW (deferred mode)
+    names text;
+    slotted text[]; -- the members whose key-level writer's lock the batch below took
 BEGIN
     IF source_event <> 'UPDATE' OR gate_marks = ',' || tview || ',' THEN
         -- One set: every set of an INSERT, DELETE or TRUNCATE on the table is the same.
@@ -474,9 +480,75 @@ BEGIN
     -- The tables first (pg_tviews_lock_sources). A trigger calls this step when its hints do not
     -- show its TVIEW locked, so it nearly always takes a lock; when a hidden hint sent it here
     -- anyway, locking the tables again changes nothing.
-    PERFORM @schema@.pg_tviews_lock_sources(sources);
+    -- (pg_tviews_lock_sources, inlined: this runs on the first write of most transactions.)
+    SELECT pg_catalog.string_agg(r::text, ', ' ORDER BY r::oid) INTO names
+    FROM unnest(sources) AS r
+    WHERE pg_catalog.has_table_privilege(r::oid, 'SELECT');
+    IF names IS NOT NULL THEN
+        EXECUTE 'LOCK TABLE ' || names || ' IN ACCESS SHARE MODE';
+    END IF;
+    -- Which members may take key locks as the catalog says (not the lock set), for all of them in one
+    -- query, before any is locked: their definition allows them, their locking is not 'whole', they
+    -- are maintained now (immediate mode, nothing queued for them), the transaction does not hold
+    -- their whole lock, and their table is there (the loop skips a member whose table is gone).
+    -- Nothing the loop below does changes that for a member it has not reached yet. Asked where a
+    -- member may take key locks: READ COMMITTED, no TRUNCATE, a locking other than 'whole' (or not
+    -- known) in the set. The queue is asked only when this transaction inserted into it, as its own
+    -- count of inserts says (with track_counts off now, it may have); most transactions queued
+    -- nothing.
+    IF committed_read AND source_event <> 'TRUNCATE' AND coalesce(NOT 'whole' = ALL (lockings), true) THEN
+        queued_any := false;
+        IF coalesce(pg_catalog.pg_stat_get_xact_tuples_inserted(pg_catalog.to_regclass(@schema_literal@ || '.pg_tviews_queued')), 1) > 0
+           OR pg_catalog.current_setting('track_counts') <> 'on' THEN
+            queued_any := @schema@.pg_tviews_queued_here(NULL);
+        END IF;
+        SELECT coalesce(pg_catalog.array_agg(m.entity_name), '{}'), coalesce(pg_catalog.array_agg(m.locking), '{}')
+        INTO eligible, eligible_locking
+        FROM @schema@.pg_tviews_metadata m
+        WHERE m.entity_name = ANY (wanted) AND m.key_locks AND m.locking <> 'whole'
+          AND coalesce(nullif(current_setting('pg_tviews.mode', true), ''), m.mode) = 'immediate'
+          AND (NOT queued_any OR NOT @schema@.pg_tviews_queued_here(m.entity_name))
+          AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = m.entity_name AND s.locked_by = pg_current_xact_id())
+          AND to_regclass(relations[pg_catalog.array_position(wanted, m.entity_name::text)]) IS NOT NULL;
+    END IF;
+    -- The common case: a transaction's first write, every member taking key locks (each one eligible
+    -- and 'auto' not contended). Their shared advisory locks in one sorted statement, then each
+    -- one's own slot (pid % 64) in one more, where the loop takes them member by member, three
+    -- statements each; the order is the loop's: the advisory locks in name order, each before its
+    -- slot. A member whose own slot is taken goes through the loop (another slot, else the whole
+    -- lock, as there; a whole lock then waited for holds the later members' shared locks already,
+    -- which only a transaction that also lacks a slot, or a refresh upgrading, can meet:
+    -- PostgreSQL's 40P01).
+    IF eligible IS NOT NULL AND held = '' AND lockings IS NOT NULL AND NOT 'whole' = ANY (lockings)
+       AND coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '') = '' THEN
+        keyed := false; -- (no slot named: no key locks from an earlier statement)
+        IF 'auto' = ANY (eligible_locking) THEN
+            contended := @schema@.pg_tviews_contended();
+        END IF;
+        IF cardinality(eligible) = cardinality(wanted) AND (NOT contended OR NOT 'auto' = ANY (eligible_locking)) THEN
+            PERFORM count(pg_catalog.pg_advisory_xact_lock_shared(w.k)::text)
+            FROM (SELECT pg_catalog.hashtextextended('pg_tviews whole ' || u.e, 0) AS k
+                  FROM unnest(wanted) AS u (e) ORDER BY u.e COLLATE "C" OFFSET 0) AS w;
+            -- (Each member's row by its whole primary key, as pg_tviews_lock_shared finds it: over
+            -- `entity_name = ANY (wanted)` the planner scanned the slot rows.)
+            WITH taken AS (
+                UPDATE @schema@.pg_tviews_trace t SET xact = pg_current_xact_id()
+                FROM unnest(wanted) AS u (e)
+                     CROSS JOIN LATERAL (SELECT f.slot FROM @schema@.pg_tviews_trace f
+                                         WHERE f.entity_name = u.e AND f.slot = pg_backend_pid() % 64 FOR UPDATE SKIP LOCKED) AS free
+                WHERE t.entity_name = u.e AND t.slot = free.slot
+                RETURNING t.entity_name, t.slot)
+            SELECT pg_catalog.array_agg(x.entity_name),
+                   pg_catalog.set_config('pg_tviews.slots', coalesce(pg_catalog.string_agg(
+                       ',' || pg_catalog.encode(pg_catalog.convert_to(x.entity_name, 'UTF8'), 'hex') || ':' || x.slot || ',', ''), ''), true)
+            INTO slotted, names
+            FROM taken AS x;
+            how := CASE WHEN tview = ANY (slotted) THEN 'key' END;
+        END IF;
+    END IF;
     FOR i IN 1 .. coalesce(cardinality(wanted), 0) LOOP
         e := wanted[i];
+        CONTINUE WHEN e = ANY (slotted);
         CONTINUE WHEN to_regclass(relations[i]) IS NULL;
         -- Key locks exist under READ COMMITTED only (another isolation level never holds a slot); and
         -- for TVIEWs whose locking is not 'whole' (as the lock set says; NULL: not known). Not for a
@@ -489,26 +561,11 @@ BEGIN
             -- writer take a slot again (pg_tviews_slot_held).
             IF coalesce(pg_catalog.current_setting('pg_tviews.slots', true), '') <> '' THEN
                 IF @schema@.pg_tviews_slot_held(e) THEN
-                    mine := mine OR e = tview;
+                    how := CASE WHEN e = tview THEN 'key' ELSE how END;
                     CONTINUE;
                 END IF;
             END IF;
-            -- Which members may take key locks as the catalog says (not the lock set), for all of them
-            -- in one query when the first one is reached: their definition allows them, their locking
-            -- is not 'whole', they are maintained now (immediate mode, nothing queued for them) and
-            -- the transaction does not hold their whole lock. Nothing this loop does changes that for
-            -- a member it has not reached yet. (Most transactions queued nothing: then the queue is
-            -- not asked per member.)
-            IF eligible_locking IS NULL THEN
-                queued_any := @schema@.pg_tviews_queued_here(NULL);
-                SELECT coalesce(pg_catalog.array_agg(m.entity_name), '{}'), coalesce(pg_catalog.array_agg(m.locking), '{}')
-                INTO eligible, eligible_locking
-                FROM @schema@.pg_tviews_metadata m
-                WHERE m.entity_name = ANY (wanted) AND m.key_locks AND m.locking <> 'whole'
-                  AND coalesce(nullif(current_setting('pg_tviews.mode', true), ''), m.mode) = 'immediate'
-                  AND (NOT queued_any OR NOT @schema@.pg_tviews_queued_here(m.entity_name))
-                  AND NOT EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = m.entity_name AND s.locked_by = pg_current_xact_id());
-            END IF;
+            -- (Whether it may take key locks: computed above, for every member.)
             member_at := pg_catalog.array_position(eligible, e);
             IF member_at IS NOT NULL THEN
                 -- A transaction that took key locks in an earlier statement (a slot of some TVIEW) goes
@@ -533,7 +590,7 @@ BEGIN
                 -- operand decides.)
                 IF eligible_locking[member_at] = 'key' OR keyed OR NOT contended THEN
                     IF @schema@.pg_tviews_lock_shared(e) THEN
-                        mine := mine OR e = tview;
+                        how := CASE WHEN e = tview THEN 'key' ELSE how END;
                         CONTINUE;
                     END IF;
                 END IF;
@@ -547,7 +604,7 @@ BEGIN
         IF FOUND OR EXISTS (SELECT FROM @schema@.pg_tviews_state s WHERE s.entity_name = e AND s.locked_by = pg_current_xact_id()) THEN
             IF strpos(held, ',' || e || ',') = 0 THEN held := held || ',' || e || ','; END IF;
             added := true;
-            mine := mine OR e = tview;
+            how := CASE WHEN e = tview THEN 'whole' ELSE how END;
         END IF;
     END LOOP;
     IF added THEN
@@ -557,7 +614,15 @@ BEGIN
             WHERE m.key_locks AND t.entity_name = ANY (wanted) FOR SHARE OF t;
         END IF;
     END IF;
-    RETURN mine;
+    RETURN how;
+END $fn$;
+
+-- Whether `tview` is locked (pg_tviews_lock_step): the form triggers of generation 26 and before call.
+CREATE OR REPLACE FUNCTION @schema@.pg_tviews_lock_statement(source_table text, source_event text, tview text, gate_marks text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    RETURN @schema@.pg_tviews_lock_step(source_table, source_event, tview, gate_marks) IS NOT NULL;
 END $fn$;
 
 -- The form triggers generated before key locks spanned several TVIEWs call (by_key: the calling
