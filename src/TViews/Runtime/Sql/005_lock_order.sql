@@ -446,7 +446,7 @@ DECLARE
     eligible_locking text[];
     member_at integer;
     queued_any boolean; -- whether this transaction queued rows for any TVIEW (deferred mode)
-    names text;
+    slots_hint text; -- pg_tviews.slots as the batch below sets it (unused: the INTO needs a target)
     slotted text[]; -- the members whose key-level writer's lock the batch below took
 BEGIN
     IF source_event <> 'UPDATE' OR gate_marks = ',' || tview || ',' THEN
@@ -480,13 +480,7 @@ BEGIN
     -- The tables first (pg_tviews_lock_sources). A trigger calls this step when its hints do not
     -- show its TVIEW locked, so it nearly always takes a lock; when a hidden hint sent it here
     -- anyway, locking the tables again changes nothing.
-    -- (pg_tviews_lock_sources, inlined: this runs on the first write of most transactions.)
-    SELECT pg_catalog.string_agg(r::text, ', ' ORDER BY r::oid) INTO names
-    FROM unnest(sources) AS r
-    WHERE pg_catalog.has_table_privilege(r::oid, 'SELECT');
-    IF names IS NOT NULL THEN
-        EXECUTE 'LOCK TABLE ' || names || ' IN ACCESS SHARE MODE';
-    END IF;
+    PERFORM @schema@.pg_tviews_lock_sources(sources);
     -- Which members may take key locks as the catalog says (not the lock set), for all of them in one
     -- query, before any is locked: their definition allows them, their locking is not 'whole', they
     -- are maintained now (immediate mode, nothing queued for them), the transaction does not hold
@@ -541,7 +535,7 @@ BEGIN
             SELECT pg_catalog.array_agg(x.entity_name),
                    pg_catalog.set_config('pg_tviews.slots', coalesce(pg_catalog.string_agg(
                        ',' || pg_catalog.encode(pg_catalog.convert_to(x.entity_name, 'UTF8'), 'hex') || ':' || x.slot || ',', ''), ''), true)
-            INTO slotted, names
+            INTO slotted, slots_hint
             FROM taken AS x;
             how := CASE WHEN tview = ANY (slotted) THEN 'key' END;
         END IF;
