@@ -125,7 +125,7 @@ internal static class KeyLockAnalyzer
         }
         return new KeyLockPlan(r.Relation.Schema, r.Relation.Name, keyColumns, columns, reads)
         {
-            PatchReads = patchReads, ReadsOfDeltaRows = ReadsOfDeltaRows(binder, r, reached, readOf),
+            PatchReads = patchReads, ReadsOfDeltaRows = ReadsOfDeltaRows(binder, r, keyColumns, reached, readOf),
         };
     }
 
@@ -133,13 +133,25 @@ internal static class KeyLockAnalyzer
     /// The lookups whose values, for every key a change to their target table finds, are values of the
     /// changed rows: a table that occurs once, in the main query, looked up straight from a non-key
     /// column of the key relation by an equality that every key query keeps (a WHERE or inner-join
-    /// conjunct, no outer join in the main query). A trigger of that table already locks those values
+    /// conjunct, no outer join in the main query), where one key value is one row of the key relation
+    /// (its key columns cover a unique key of it, and the main query is not grouped). A trigger of that table already locks those values
     /// exclusively (the writes' tokens), so its first batch need not read them again
-    /// (docs/design.md, Key-level locking, "Lookups the changed rows already lock").
+    /// (docs/design.md, Key-level locking, "Lookups the changed rows already lock"). Without the
+    /// unique key (a TVIEW grouped by a joined table's category) a key's recompute reads the lookups of
+    /// every row of its group, not only of the row the change joined: two inserts joining two rows of
+    /// one group must meet on those reads.
     /// </summary>
-    private static List<LockRead> ReadsOfDeltaRows(Binder binder, TableVar r, Dictionary<TableVar, Reach> reached, Dictionary<TableVar, LockRead> readOf)
+    private static List<LockRead> ReadsOfDeltaRows(Binder binder, TableVar r, IReadOnlyList<string> keyColumns,
+        Dictionary<TableVar, Reach> reached, Dictionary<TableVar, LockRead> readOf)
     {
         var root = binder.Root;
+        // One key, one row of R: R's key columns cover a unique key of R, and the main query neither
+        // groups nor removes duplicates (were the unique key dropped, a group would merge R's rows of
+        // one key silently, where an ungrouped query yields two rows, which a write refuses).
+        if ((r.Relation.HasInheritanceChildren && !r.Ref.Only) || !r.Relation.UniqueKeys.Any(u => u.All(keyColumns.Contains))
+            || !root.Core.GroupBy.OrEmpty().IsEmpty || root.Core.Having is not null
+            || root.Core.Distinct != DistinctKind.None || !root.Core.DistinctOn.OrEmpty().IsEmpty)
+            return [];
         if (root.Core.From.SelectMany(f => f.DescendantsAndSelf(n => n is not SelectStmt)).OfType<JoinExpr>()
             .Any(j => j.Kind is not (JoinKind.Inner or JoinKind.Cross)))
             return [];

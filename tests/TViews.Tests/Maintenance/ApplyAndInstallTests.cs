@@ -100,6 +100,7 @@ public sealed class ApplyAndInstallTests
         CREATE TABLE tv_feed AS SELECT 'item' AS kind, i.pk_item AS id, o.name FROM tb_item i JOIN tb_owner o ON o.pk_owner = i.fk_owner
             UNION ALL SELECT 'part', p.pk_part, o.name FROM tb_part p JOIN tb_owner o ON o.pk_owner = p.fk_owner;
         CREATE TABLE tv_part AS SELECT p.pk_part, p.v, o.name FROM tb_part p JOIN tb_owner o ON o.pk_owner = p.fk_owner;
+        CREATE TABLE tv_owner_name AS SELECT o.name, count(*) AS items FROM tb_item i JOIN tb_owner o ON o.pk_owner = i.fk_owner GROUP BY o.name;
         """;
 
     /// <summary>
@@ -134,6 +135,7 @@ public sealed class ApplyAndInstallTests
         [25] = "11da9d3bf070ace5",
         [26] = "be8819fadd4d0a90",
         [27] = "4bbb951196697548",
+        [28] = "68316dd6da3c690c",
     };
 
     [Fact]
